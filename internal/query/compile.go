@@ -1,0 +1,444 @@
+package query
+
+import (
+	"strings"
+
+	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/store"
+	"github.com/kehu/kehu/internal/textindex"
+)
+
+// sysCol describes how a system field maps onto the customers table.
+type sysCol struct {
+	expr      string // column expression
+	nullable  bool   // empty is NULL (comparisons are guarded so they are never NULL)
+	zeroEmpty bool   // empty is 0
+	guardZero bool   // comparisons exclude 0 (dates and ages where 0 means unknown)
+	intCol    bool   // bind numbers as int64
+}
+
+var sysCols = map[int64]sysCol{
+	model.FieldID:         {expr: "c.id", intCol: true},
+	model.FieldName:       {expr: "c.name"},
+	model.FieldPhone:      {expr: "c.phone", nullable: true},
+	model.FieldEmail:      {expr: "c.email", nullable: true},
+	model.FieldCompany:    {expr: "c.company"},
+	model.FieldAddress:    {expr: "c.address"},
+	model.FieldRemark:     {expr: "c.remark"},
+	model.FieldStatus:     {expr: "c.status", intCol: true},
+	model.FieldProject:    {expr: "c.project_id", nullable: true, intCol: true},
+	model.FieldCreatedAt:  {expr: "c.created_at", intCol: true},
+	model.FieldUpdatedAt:  {expr: "c.updated_at", intCol: true},
+	model.FieldOwner:      {expr: "c.owner_id", nullable: true, intCol: true},
+	model.FieldStage:      {expr: "c.stage_id", nullable: true, intCol: true},
+	model.FieldSex:        {expr: "c.sex", zeroEmpty: true, intCol: true},
+	model.FieldIDNumber:   {expr: "c.id_number", nullable: true},
+	model.FieldBornDate:   {expr: "c.born_date", zeroEmpty: true, guardZero: true, intCol: true},
+	model.FieldExternalID: {expr: "c.external_id", nullable: true},
+	model.FieldFirstName:  {expr: "c.first_name"},
+	model.FieldLastName:   {expr: "c.last_name"},
+	model.FieldCity:       {expr: "c.city"},
+	model.FieldState:      {expr: "c.state"},
+	model.FieldCountry:    {expr: "c.country"},
+	model.FieldPostalCode: {expr: "c.postal_code"},
+	model.FieldStreet:     {expr: "c.street"},
+	model.FieldAge:        {expr: "c.age", zeroEmpty: true, guardZero: true, intCol: true},
+	model.FieldIDType:     {expr: "c.id_type", zeroEmpty: true, intCol: true},
+	model.FieldMarriage:   {expr: "c.marriage", zeroEmpty: true, intCol: true},
+	model.FieldEducation:  {expr: "c.education", zeroEmpty: true, intCol: true},
+}
+
+// builder accumulates SQL text and its bound arguments. Only constant SQL
+// fragments from this file are ever written into sb; every value is an arg.
+type builder struct {
+	dialect string
+	tenant  int64
+	sb      strings.Builder
+	args    []any
+}
+
+func (b *builder) w(s string) { b.sb.WriteString(s) }
+
+func (b *builder) arg(v any) {
+	b.sb.WriteByte('?')
+	b.args = append(b.args, v)
+}
+
+func (b *builder) argList(vals []any, conv func(any) any) {
+	b.w("(")
+	for i, v := range vals {
+		if i > 0 {
+			b.w(", ")
+		}
+		b.arg(conv(v))
+	}
+	b.w(")")
+}
+
+func (b *builder) like() string {
+	if b.dialect == store.Postgres {
+		return " ILIKE "
+	}
+	return " LIKE "
+}
+
+// Compile turns a resolved tree into a WHERE fragment over customers c
+// (without the tenant predicate, which the caller adds) with ? placeholders.
+func Compile(dialect string, tenantID int64, n *RNode) (string, []any) {
+	b := &builder{dialect: dialect, tenant: tenantID}
+	if n == nil {
+		return "", nil
+	}
+	b.node(n)
+	return b.sb.String(), b.args
+}
+
+func (b *builder) node(n *RNode) {
+	switch {
+	case n.Leaf != nil:
+		b.leaf(n.Leaf)
+	case n.Not != nil:
+		b.w("NOT (")
+		b.node(n.Not)
+		b.w(")")
+	case len(n.And) > 0:
+		b.group(n.And, " AND ")
+	case len(n.Or) > 0:
+		b.group(n.Or, " OR ")
+	}
+}
+
+func (b *builder) group(ns []*RNode, sep string) {
+	b.w("(")
+	for i, c := range ns {
+		if i > 0 {
+			b.w(sep)
+		}
+		b.node(c)
+	}
+	b.w(")")
+}
+
+// negated maps each negative operator to its positive twin: the compiler
+// only emits positives and wraps them in NOT, and every positive is
+// two-valued (never NULL), so NOT is an exact complement.
+var negated = map[Op]Op{OpNeq: OpEq, OpNotIn: OpIn, OpNotContains: OpContains, OpHasNone: OpHasAny,
+	OpIsNotEmpty: OpIsEmpty, opNotBetween: OpBetween}
+
+func (b *builder) leaf(l *RLeaf) {
+	if pos, ok := negated[l.Op]; ok {
+		b.w("NOT (")
+		b.leaf(&RLeaf{Field: l.Field, Op: pos, Values: l.Values, Pos: l.Pos})
+		b.w(")")
+		return
+	}
+	f := l.Field
+	switch {
+	case f.ID == model.FieldName || f.ID == model.FieldCompany:
+		b.gramField(l)
+	case f.ID == model.FieldPinyin:
+		b.pinyin(l)
+	case f.ID == model.FieldPhone && (l.Op == OpEndsWith):
+		b.phoneSuffix(l)
+	case f.ID == model.FieldTags:
+		b.linkSet(l, "customer_tags", "tag_id")
+	case f.ID == model.FieldCollaborators:
+		b.linkSet(l, "customer_collaborators", "staff_id")
+	case f.ID == model.FieldDepartment:
+		b.w("(c.owner_id IS NOT NULL AND ")
+		b.ownerInDepartments(l.Values, "c.owner_id")
+		b.w(")")
+	case f.ID == model.FieldCollaboratorDepartment:
+		b.w("c.id IN (SELECT cc.customer_id FROM customer_collaborators cc WHERE cc.tenant_id = ")
+		b.arg(b.tenant)
+		b.w(" AND ")
+		b.ownerInDepartments(l.Values, "cc.staff_id")
+		b.w(")")
+	case f.System:
+		b.column(l, sysCols[f.ID])
+	default:
+		b.custom(l)
+	}
+}
+
+// column compiles a condition on a plain customers column.
+func (b *builder) column(l *RLeaf, col sysCol) {
+	conv := func(v any) any { return v }
+	if col.intCol {
+		conv = toInt
+	}
+	if l.Op == OpIsEmpty {
+		switch {
+		case col.nullable && !col.intCol:
+			b.w("(" + col.expr + " IS NULL OR " + col.expr + " = '')")
+		case col.nullable:
+			b.w(col.expr + " IS NULL")
+		case col.zeroEmpty:
+			b.w(col.expr + " = 0")
+		case col.intCol:
+			b.w("1 = 0") // never empty
+		default:
+			b.w(col.expr + " = ''")
+		}
+		return
+	}
+	b.w("(")
+	if col.nullable {
+		b.w(col.expr + " IS NOT NULL AND ")
+	}
+	if col.guardZero {
+		b.w(col.expr + " <> 0 AND ")
+	}
+	b.compare(col.expr, l, conv)
+	b.w(")")
+}
+
+// compare writes expr <op> values for the comparison operators.
+func (b *builder) compare(expr string, l *RLeaf, conv func(any) any) {
+	switch l.Op {
+	case OpEq:
+		b.w(expr + " = ")
+		b.arg(conv(l.Values[0]))
+	case OpIn:
+		b.w(expr + " IN ")
+		b.argList(l.Values, conv)
+	case OpGt, OpGte, OpLt, OpLte:
+		b.w(expr + map[Op]string{OpGt: " > ", OpGte: " >= ", OpLt: " < ", OpLte: " <= "}[l.Op])
+		b.arg(conv(l.Values[0]))
+	case OpBetween:
+		b.w(expr + " BETWEEN ")
+		b.arg(conv(l.Values[0]))
+		b.w(" AND ")
+		b.arg(conv(l.Values[1]))
+	case OpContains, OpStartsWith, OpEndsWith:
+		b.w(expr + b.like())
+		b.arg(likePattern(l.Op, l.Values[0].(string)))
+		b.w(` ESCAPE '\'`)
+	default:
+		b.w("1 = 0")
+	}
+}
+
+func toInt(v any) any {
+	switch x := v.(type) {
+	case float64:
+		return int64(x)
+	case bool:
+		if x {
+			return int64(1)
+		}
+		return int64(0)
+	}
+	return v
+}
+
+func toNum(v any) any {
+	switch x := v.(type) {
+	case int64:
+		return float64(x)
+	case bool:
+		if x {
+			return float64(1)
+		}
+		return float64(0)
+	}
+	return v
+}
+
+// likePattern escapes s for LIKE … ESCAPE '\' and adds the wildcards of op.
+func likePattern(op Op, s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	e := r.Replace(s)
+	switch op {
+	case OpStartsWith:
+		return e + "%"
+	case OpEndsWith:
+		return "%" + e
+	}
+	return "%" + e + "%"
+}
+
+// gramField answers name/company fragment conditions from customer_grams,
+// rechecking against the normalised column when the grams over-approximate.
+func (b *builder) gramField(l *RLeaf) {
+	prefix, norm, col := "", "c.name_norm", "c.name"
+	if l.Field.ID == model.FieldCompany {
+		prefix, norm, col = "c", "c.company_norm", "c.company"
+	}
+	switch l.Op {
+	case OpContains, OpStartsWith, OpEndsWith:
+	default:
+		b.column(l, sysCol{expr: col})
+		return
+	}
+	q := textindex.Normalize(l.Values[0].(string))
+	grams, recheck := textindex.FragmentGrams(prefix, q)
+	if l.Op != OpContains {
+		recheck = true
+	}
+	if len(grams) == 0 { // nothing indexable (punctuation only, or empty): plain match
+		b.w("(" + norm + " LIKE ")
+		b.arg(likePattern(l.Op, q))
+		b.w(` ESCAPE '\')`)
+		return
+	}
+	b.w("(c.id IN (")
+	for i, g := range grams {
+		if i > 0 {
+			b.w(" INTERSECT ")
+		}
+		b.w("SELECT customer_id FROM customer_grams WHERE tenant_id = ")
+		b.arg(b.tenant)
+		b.w(" AND gram = ")
+		b.arg(g)
+	}
+	b.w(")")
+	if recheck {
+		b.w(" AND " + norm + " LIKE ")
+		b.arg(likePattern(l.Op, q))
+		b.w(` ESCAPE '\'`)
+	}
+	b.w(")")
+}
+
+// pinyin answers a pinyin prefix search (full pinyin or initials) as two
+// range scans of customer_grams.
+func (b *builder) pinyin(l *RLeaf) {
+	prefixes := textindex.PinyinPrefixes("", l.Values[0].(string))
+	if len(prefixes) == 0 {
+		b.w("1 = 0")
+		return
+	}
+	b.w("c.id IN (SELECT customer_id FROM customer_grams WHERE tenant_id = ")
+	b.arg(b.tenant)
+	b.w(" AND (")
+	for i, p := range prefixes {
+		if i > 0 {
+			b.w(" OR ")
+		}
+		b.w("(gram >= ")
+		b.arg(p)
+		b.w(" AND gram < ")
+		b.arg(textindex.PrefixUpperBound(p))
+		b.w(")")
+	}
+	b.w("))")
+}
+
+// phoneSuffix finds numbers ending in the given digits through the
+// reversed-digits index.
+func (b *builder) phoneSuffix(l *RLeaf) {
+	rev := reverse(l.Values[0].(string))
+	if rev == "" {
+		b.w("1 = 0")
+		return
+	}
+	b.w("(c.phone_rev >= ")
+	b.arg(rev)
+	b.w(" AND c.phone_rev < ")
+	b.arg(textindex.PrefixUpperBound(rev))
+	b.w(")")
+}
+
+func reverse(s string) string {
+	r := []byte(s)
+	for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {
+		r[i], r[j] = r[j], r[i]
+	}
+	return string(r)
+}
+
+// linkSet compiles hasAny/hasAll/isEmpty over a link table.
+func (b *builder) linkSet(l *RLeaf, table, col string) {
+	b.w("c.id ")
+	if l.Op == OpIsEmpty {
+		b.w("NOT ")
+	}
+	b.w("IN (SELECT customer_id FROM " + table + " WHERE tenant_id = ")
+	b.arg(b.tenant)
+	if l.Op != OpIsEmpty {
+		b.w(" AND " + col + " IN ")
+		b.argList(l.Values, func(v any) any { return v })
+		if l.Op == OpHasAll {
+			b.w(" GROUP BY customer_id HAVING COUNT(DISTINCT " + col + ") = ")
+			b.arg(int64(len(distinct(l.Values))))
+		}
+	}
+	b.w(")")
+}
+
+func distinct(vals []any) []any {
+	seen := map[any]bool{}
+	var out []any
+	for _, v := range vals {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// ownerInDepartments: staffExpr IN (staff of the subtrees of the departments).
+func (b *builder) ownerInDepartments(depts []any, staffExpr string) {
+	b.w(staffExpr + " IN (SELECT s.id FROM staff s JOIN departments d ON d.tenant_id = s.tenant_id AND d.id = s.department_id WHERE s.tenant_id = ")
+	b.arg(b.tenant)
+	b.w(" AND (")
+	for i, d := range depts {
+		if i > 0 {
+			b.w(" OR ")
+		}
+		b.w("(d.path >= (SELECT path FROM departments WHERE tenant_id = ")
+		b.arg(b.tenant)
+		b.w(" AND id = ")
+		b.arg(d)
+		b.w(") AND d.path < (SELECT path || '~' FROM departments WHERE tenant_id = ")
+		b.arg(b.tenant)
+		b.w(" AND id = ")
+		b.arg(d)
+		b.w("))")
+	}
+	b.w("))")
+}
+
+// valueTable says where a custom field's values are indexed.
+func valueTable(t model.FieldType) string {
+	switch t {
+	case model.TypeText, model.TypeTextarea, model.TypePhone, model.TypeEmail, model.TypeArea:
+		return "customer_values_text"
+	}
+	return "customer_values_num"
+}
+
+// custom compiles a condition on a custom field as a lookup in its typed
+// value table: (tenant, field, value) is the index prefix.
+func (b *builder) custom(l *RLeaf) {
+	table := valueTable(l.Field.Type)
+	conv := func(v any) any { return v }
+	if table == "customer_values_num" {
+		conv = toNum
+	}
+	b.w("c.id ")
+	if l.Op == OpIsEmpty {
+		b.w("NOT ")
+	}
+	b.w("IN (SELECT customer_id FROM " + table + " WHERE tenant_id = ")
+	b.arg(b.tenant)
+	b.w(" AND field_id = ")
+	b.arg(l.Field.ID)
+	switch l.Op {
+	case OpIsEmpty:
+	case OpHasAny:
+		b.w(" AND value IN ")
+		b.argList(l.Values, conv)
+	case OpHasAll:
+		b.w(" AND value IN ")
+		b.argList(l.Values, conv)
+		b.w(" GROUP BY customer_id HAVING COUNT(DISTINCT value) = ")
+		b.arg(int64(len(distinct(l.Values))))
+	default:
+		b.w(" AND ")
+		b.compare("value", l, conv)
+	}
+	b.w(")")
+}

@@ -1,0 +1,606 @@
+package query
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/phone"
+	"github.com/kehu/kehu/internal/store"
+	"github.com/kehu/kehu/internal/textindex"
+)
+
+// Env is what resolution needs to know about a tenant.
+type Env struct {
+	Catalog *store.Catalog
+	// TagIDs maps a tag name to the ids of the tags with that name (tags may
+	// repeat a name across groups); StageIDs maps a stage name to its id.
+	TagIDs   map[string][]int64
+	StageIDs map[string]int64
+	Loc      *time.Location // tenant time zone for dates; Asia/Shanghai if nil
+	Now      time.Time      // for relative dates; time.Now if zero
+	Region   string         // default phone region, "CN" if empty
+}
+
+func (e *Env) loc() *time.Location {
+	if e.Loc != nil {
+		return e.Loc
+	}
+	return shanghai
+}
+
+func (e *Env) now() time.Time {
+	if e.Now.IsZero() {
+		return time.Now()
+	}
+	return e.Now
+}
+
+var shanghai = func() *time.Location {
+	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return l
+	}
+	return time.FixedZone("CST", 8*3600)
+}()
+
+// Error is a resolution failure: the field and operator at fault and where
+// the condition stands in the input. APIs show it as a 400.
+type Error struct {
+	Pos   string
+	Field string
+	Op    Op
+	Msg   string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.Pos != "" {
+		b.WriteString(e.Pos + ": ")
+	}
+	if e.Field != "" {
+		b.WriteString("field " + strconv.Quote(e.Field))
+		if e.Op != "" {
+			b.WriteString(" op " + string(e.Op))
+		}
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// RNode is a resolved condition tree: every leaf bound to a catalogue field
+// with values coerced to the field's type.
+type RNode struct {
+	And  []*RNode
+	Or   []*RNode
+	Not  *RNode
+	Leaf *RLeaf
+}
+
+// RLeaf is a resolved condition. Values hold float64 for numbers, dates
+// (yyyymmdd) and datetimes (epoch ms), int64 for ids and options, string for
+// text, bool for bool.
+type RLeaf struct {
+	Field  *model.Field
+	Op     Op
+	Values []any
+	Pos    string
+}
+
+// kind groups field types by how they compare.
+type kind int
+
+const (
+	kindText kind = iota
+	kindNumber
+	kindDate     // yyyymmdd
+	kindDateTime // epoch ms
+	kindChoice   // one id among options / staff / stages / ids
+	kindSet      // several ids: multiselect, tags, collaborators
+	kindBool
+	kindDept
+	kindArea
+	kindPinyin
+)
+
+func kindOf(f *model.Field) kind {
+	if f.ID == model.FieldPinyin {
+		return kindPinyin
+	}
+	switch f.Type {
+	case model.TypeNumber:
+		return kindNumber
+	case model.TypeDate:
+		return kindDate
+	case model.TypeDateTime:
+		return kindDateTime
+	case model.TypeSelect, model.TypeID, model.TypeStaff, model.TypeStage:
+		return kindChoice
+	case model.TypeMultiSelect, model.TypeTags, model.TypeStaffList:
+		return kindSet
+	case model.TypeBool:
+		return kindBool
+	case model.TypeDepartment:
+		return kindDept
+	case model.TypeArea:
+		return kindArea
+	}
+	return kindText
+}
+
+var relativeOps = map[Op]bool{OpToday: true, OpYesterday: true, OpThisWeek: true, OpThisMonth: true,
+	OpLastMonth: true, OpThisYear: true, OpLastYear: true, OpLastDays: true, OpNextDays: true}
+
+// allowed lists the operators each kind accepts.
+var allowed = map[kind]map[Op]bool{
+	kindText:     set(OpEq, OpNeq, OpIn, OpNotIn, OpContains, OpNotContains, OpStartsWith, OpEndsWith, OpIsEmpty, OpIsNotEmpty),
+	kindPinyin:   set(OpEq, OpContains, OpStartsWith),
+	kindArea:     set(OpEq, OpNeq, OpIn, OpNotIn, OpContains, OpNotContains, OpIsEmpty, OpIsNotEmpty),
+	kindNumber:   set(OpEq, OpNeq, OpIn, OpNotIn, OpGt, OpGte, OpLt, OpLte, OpBetween, OpIsEmpty, OpIsNotEmpty),
+	kindDate:     withRelative(OpEq, OpNeq, OpIn, OpNotIn, OpGt, OpGte, OpLt, OpLte, OpBetween, OpIsEmpty, OpIsNotEmpty),
+	kindDateTime: withRelative(OpEq, OpNeq, OpGt, OpGte, OpLt, OpLte, OpBetween, OpIsEmpty, OpIsNotEmpty),
+	kindChoice:   set(OpEq, OpNeq, OpIn, OpNotIn, OpHasAny, OpHasNone, OpIsEmpty, OpIsNotEmpty),
+	kindSet:      set(OpEq, OpNeq, OpIn, OpNotIn, OpHasAny, OpHasAll, OpHasNone, OpIsEmpty, OpIsNotEmpty),
+	kindBool:     set(OpEq, OpNeq, OpIsEmpty, OpIsNotEmpty),
+	kindDept:     set(OpEq, OpNeq, OpIn, OpNotIn),
+}
+
+func set(ops ...Op) map[Op]bool {
+	m := map[Op]bool{}
+	for _, o := range ops {
+		m[o] = true
+	}
+	return m
+}
+
+func withRelative(ops ...Op) map[Op]bool {
+	m := set(ops...)
+	for o := range relativeOps {
+		m[o] = true
+	}
+	return m
+}
+
+// Resolve binds every leaf of n to the catalogue and coerces its values.
+// Some operators are rewritten to simpler ones here (a date-only eq on a
+// datetime becomes a between over the day; relative dates become between;
+// eq/in on sets become hasAny), so the compiler and the in-memory evaluator
+// see a small core.
+func Resolve(n *Node, env *Env) (*RNode, error) {
+	if n == nil {
+		return nil, nil
+	}
+	switch {
+	case n.Leaf != nil:
+		l, err := resolveLeaf(n.Leaf, env)
+		if err != nil {
+			return nil, err
+		}
+		return &RNode{Leaf: l}, nil
+	case n.Not != nil:
+		c, err := Resolve(n.Not, env)
+		if err != nil {
+			return nil, err
+		}
+		return &RNode{Not: c}, nil
+	case len(n.And) > 0 || len(n.Or) > 0:
+		r := &RNode{}
+		for _, c := range n.And {
+			rc, err := Resolve(c, env)
+			if err != nil {
+				return nil, err
+			}
+			r.And = append(r.And, rc)
+		}
+		for _, c := range n.Or {
+			rc, err := Resolve(c, env)
+			if err != nil {
+				return nil, err
+			}
+			r.Or = append(r.Or, rc)
+		}
+		return r, nil
+	}
+	return nil, &Error{Msg: "empty condition"}
+}
+
+func resolveLeaf(c *Cond, env *Env) (*RLeaf, error) {
+	f := env.Catalog.Field(c.Field)
+	fail := func(format string, args ...any) error {
+		return &Error{Pos: c.Pos, Field: c.Field, Op: c.Op, Msg: fmt.Sprintf(format, args...)}
+	}
+	if f == nil {
+		return nil, &Error{Pos: c.Pos, Field: c.Field, Msg: "unknown field"}
+	}
+	k := kindOf(f)
+	if !allowed[k][c.Op] {
+		return nil, fail("operator not supported for %s fields (allowed: %s)", f.Type, opList(allowed[k]))
+	}
+	arity, ok := Ops[c.Op]
+	if !ok {
+		return nil, fail("unknown operator")
+	}
+	switch arity {
+	case ArityNone:
+		if len(c.Values) != 0 {
+			return nil, fail("takes no value")
+		}
+	case ArityOne:
+		if len(c.Values) != 1 {
+			return nil, fail("needs exactly one value")
+		}
+	case ArityTwo:
+		if len(c.Values) != 2 {
+			return nil, fail("needs exactly two values")
+		}
+	case ArityMany:
+		if len(c.Values) == 0 {
+			return nil, fail("needs at least one value")
+		}
+	}
+	l := &RLeaf{Field: f, Op: c.Op, Pos: c.Pos}
+	if relativeOps[c.Op] {
+		return resolveRelative(l, c, env, k, fail)
+	}
+	if c.Op == OpIsEmpty || c.Op == OpIsNotEmpty {
+		return l, nil
+	}
+	for i, v := range c.Values {
+		cv, err := coerce(f, k, c.Op, v, env)
+		if err != nil {
+			return nil, fail("value %d: %v", i+1, err)
+		}
+		if list, ok := cv.([]int64); ok { // a tag name matching several tags
+			for _, id := range list {
+				l.Values = append(l.Values, id)
+			}
+			continue
+		}
+		l.Values = append(l.Values, cv)
+	}
+	// Date-only values on a datetime field mean whole days.
+	if k == kindDateTime {
+		if err := widenDays(l, c, env); err != nil {
+			return nil, fail("%v", err)
+		}
+	}
+	if c.Op == OpBetween && lessAny(l.Values[1], l.Values[0]) {
+		return nil, fail("between needs the lower bound first")
+	}
+	// Normalise set/choice synonyms.
+	switch {
+	case k == kindSet && (l.Op == OpEq || l.Op == OpIn):
+		l.Op = OpHasAny
+	case k == kindSet && (l.Op == OpNeq || l.Op == OpNotIn):
+		l.Op = OpHasNone
+	case k == kindChoice && l.Op == OpHasAny, k == kindChoice && l.Op == OpEq:
+		l.Op = OpIn
+	case k == kindChoice && l.Op == OpHasNone, k == kindChoice && l.Op == OpNeq:
+		l.Op = OpNotIn
+	case k == kindDept && l.Op == OpEq:
+		l.Op = OpIn
+	case k == kindDept && l.Op == OpNeq:
+		l.Op = OpNotIn
+	}
+	return l, nil
+}
+
+func opList(m map[Op]bool) string {
+	var out []string
+	for o := range Ops {
+		if m[o] {
+			out = append(out, string(o))
+		}
+	}
+	sortStrings(out)
+	return strings.Join(out, ", ")
+}
+
+func lessAny(a, b any) bool {
+	switch x := a.(type) {
+	case float64:
+		y, _ := b.(float64)
+		return x < y
+	case int64:
+		y, _ := b.(int64)
+		return x < y
+	case string:
+		y, _ := b.(string)
+		return x < y
+	}
+	return false
+}
+
+// dateOnly marks a datetime value that was written as a bare date.
+type dateOnly struct{ start, end float64 } // [start, end] in ms, end = last ms of the day
+
+func coerce(f *model.Field, k kind, op Op, v any, env *Env) (any, error) {
+	if v == nil {
+		return nil, fmt.Errorf("null is not a value here (use isEmpty)")
+	}
+	switch k {
+	case kindText, kindArea, kindPinyin:
+		s, ok := scalarString(v)
+		if !ok {
+			return nil, fmt.Errorf("want a string")
+		}
+		if utf8.RuneCountInString(s) > DefaultLimits.MaxStringLen {
+			return nil, fmt.Errorf("string longer than %d characters", DefaultLimits.MaxStringLen)
+		}
+		switch f.Type {
+		case model.TypeEmail:
+			s = strings.ToLower(strings.TrimSpace(s))
+		case model.TypePhone:
+			if op == OpEq || op == OpNeq || op == OpIn || op == OpNotIn {
+				if n, err := phone.Normalize(s, env.region()); err == nil {
+					s = n
+				}
+			} else {
+				s = phone.Digits(s)
+			}
+		}
+		if k == kindPinyin {
+			s = strings.ToLower(strings.ReplaceAll(s, " ", ""))
+		}
+		return s, nil
+	case kindNumber:
+		n, ok := scalarFloat(v)
+		if !ok {
+			return nil, fmt.Errorf("want a number")
+		}
+		return n, nil
+	case kindDate:
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("want a date \"YYYY-MM-DD\"")
+		}
+		t, err := time.ParseInLocation("2006-01-02", s, env.loc())
+		if err != nil {
+			return nil, fmt.Errorf("want a date \"YYYY-MM-DD\", got %q", s)
+		}
+		n, _ := store.DateNumber(t.Format("2006-01-02"))
+		return n, nil
+	case kindDateTime:
+		switch x := v.(type) {
+		case json.Number:
+			ms, err := x.Int64()
+			if err != nil {
+				return nil, fmt.Errorf("want epoch milliseconds or a date-time string")
+			}
+			return float64(ms), nil
+		case string:
+			return parseDateTime(x, env.loc())
+		}
+		return nil, fmt.Errorf("want a date-time")
+	case kindChoice, kindSet, kindDept:
+		return coerceID(f, v, env)
+	case kindBool:
+		switch x := v.(type) {
+		case bool:
+			return x, nil
+		case string:
+			if b, err := strconv.ParseBool(x); err == nil {
+				return b, nil
+			}
+		case json.Number:
+			if x == "1" || x == "0" {
+				return x == "1", nil
+			}
+		}
+		return nil, fmt.Errorf("want true or false")
+	}
+	return nil, fmt.Errorf("unsupported field type %s", f.Type)
+}
+
+func (e *Env) region() string {
+	if e.Region == "" {
+		return "CN"
+	}
+	return e.Region
+}
+
+// coerceID turns an option id or label, tag name, stage name or id into
+// int64 ([]int64 for a tag name shared by several tags).
+func coerceID(f *model.Field, v any, env *Env) (any, error) {
+	id, isNum := scalarInt(v)
+	s, _ := v.(string)
+	switch f.Type {
+	case model.TypeSelect, model.TypeMultiSelect:
+		if isNum {
+			if _, ok := f.OptionByID(id); !ok {
+				return nil, fmt.Errorf("no option with id %d", id)
+			}
+			return id, nil
+		}
+		for _, o := range f.Options {
+			if o.Label == s && !o.Deleted {
+				return o.ID, nil
+			}
+		}
+		return nil, fmt.Errorf("no option %q", s)
+	case model.TypeTags:
+		if isNum {
+			return id, nil
+		}
+		if ids := env.TagIDs[s]; len(ids) > 0 {
+			return ids, nil
+		}
+		return nil, fmt.Errorf("no tag named %q", s)
+	case model.TypeStage:
+		if isNum {
+			return id, nil
+		}
+		if sid, ok := env.StageIDs[s]; ok {
+			return sid, nil
+		}
+		return nil, fmt.Errorf("no stage named %q", s)
+	}
+	if isNum {
+		return id, nil
+	}
+	return nil, fmt.Errorf("want an id (integer)")
+}
+
+func scalarString(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case json.Number:
+		return x.String(), true
+	}
+	return "", false
+}
+
+func scalarFloat(v any) (float64, bool) {
+	var s string
+	switch x := v.(type) {
+	case json.Number:
+		s = x.String()
+	case string:
+		s = strings.TrimSpace(x)
+	default:
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, false
+	}
+	return f, true
+}
+
+func scalarInt(v any) (int64, bool) {
+	var s string
+	switch x := v.(type) {
+	case json.Number:
+		s = x.String()
+	case string:
+		s = x
+	default:
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
+}
+
+// parseDateTime accepts RFC 3339, "2006-01-02 15:04:05", "2006-01-02T15:04:05"
+// (tenant time) and a bare date (returned as dateOnly).
+func parseDateTime(s string, loc *time.Location) (any, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return float64(t.UnixMilli()), nil
+	}
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return float64(t.UnixMilli()), nil
+		}
+	}
+	if t, err := time.ParseInLocation("2006-01-02", s, loc); err == nil {
+		start := t.UnixMilli()
+		end := t.AddDate(0, 0, 1).UnixMilli() - 1
+		return dateOnly{float64(start), float64(end)}, nil
+	}
+	return nil, fmt.Errorf("want a date-time like \"2025-01-02 15:04:05\", RFC 3339 or \"2025-01-02\", got %q", s)
+}
+
+// widenDays rewrites bare dates on a datetime field into millisecond bounds.
+func widenDays(l *RLeaf, c *Cond, env *Env) error {
+	hasDay := false
+	for _, v := range l.Values {
+		if _, ok := v.(dateOnly); ok {
+			hasDay = true
+		}
+	}
+	if !hasDay {
+		return nil
+	}
+	lo := func(v any) any {
+		if d, ok := v.(dateOnly); ok {
+			return d.start
+		}
+		return v
+	}
+	hi := func(v any) any {
+		if d, ok := v.(dateOnly); ok {
+			return d.end
+		}
+		return v
+	}
+	switch l.Op {
+	case OpEq, OpNeq:
+		d, _ := l.Values[0].(dateOnly)
+		neg := l.Op == OpNeq
+		l.Op, l.Values = OpBetween, []any{d.start, d.end}
+		if neg {
+			l.Op = opNotBetween
+		}
+	case OpGt, OpLte:
+		l.Values[0] = hi(l.Values[0])
+	case OpGte, OpLt:
+		l.Values[0] = lo(l.Values[0])
+	case OpBetween:
+		l.Values[0], l.Values[1] = lo(l.Values[0]), hi(l.Values[1])
+	default:
+		return fmt.Errorf("a bare date is not supported with %s", l.Op)
+	}
+	return nil
+}
+
+// opNotBetween is internal: the negation of between, produced by widenDays.
+const opNotBetween Op = "notBetween"
+
+// resolveRelative turns today/lastDays/… into a between over the tenant's calendar.
+func resolveRelative(l *RLeaf, c *Cond, env *Env, k kind, fail func(string, ...any) error) (*RLeaf, error) {
+	loc := env.loc()
+	now := env.now().In(loc)
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	var start, end time.Time // [start, end)
+	switch c.Op {
+	case OpToday:
+		start, end = day, day.AddDate(0, 0, 1)
+	case OpYesterday:
+		start, end = day.AddDate(0, 0, -1), day
+	case OpThisWeek:
+		wd := (int(day.Weekday()) + 6) % 7 // Monday first
+		start = day.AddDate(0, 0, -wd)
+		end = start.AddDate(0, 0, 7)
+	case OpThisMonth:
+		start = time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, loc)
+		end = start.AddDate(0, 1, 0)
+	case OpLastMonth:
+		end = time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, loc)
+		start = end.AddDate(0, -1, 0)
+	case OpThisYear:
+		start = time.Date(now.Year(), 1, 1, 0, 0, 0, 0, loc)
+		end = start.AddDate(1, 0, 0)
+	case OpLastYear:
+		end = time.Date(now.Year(), 1, 1, 0, 0, 0, 0, loc)
+		start = end.AddDate(-1, 0, 0)
+	case OpLastDays, OpNextDays:
+		n, ok := scalarInt(c.Values[0])
+		if !ok || n < 1 || n > 36600 {
+			return nil, fail("needs a whole number of days between 1 and 36600")
+		}
+		if c.Op == OpLastDays {
+			start, end = day.AddDate(0, 0, -int(n-1)), day.AddDate(0, 0, 1)
+		} else {
+			start, end = day, day.AddDate(0, 0, int(n))
+		}
+	}
+	l.Op = OpBetween
+	if k == kindDate {
+		a, _ := store.DateNumber(start.Format("2006-01-02"))
+		b, _ := store.DateNumber(end.AddDate(0, 0, -1).Format("2006-01-02"))
+		l.Values = []any{a, b}
+	} else {
+		l.Values = []any{float64(start.UnixMilli()), float64(end.UnixMilli() - 1)}
+	}
+	return l, nil
+}
+
+// NormalizeFragment is the folding applied to name/company fragments.
+func NormalizeFragment(s string) string { return textindex.Normalize(s) }

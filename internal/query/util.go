@@ -1,0 +1,5 @@
+package query
+
+import "sort"
+
+func sortStrings(s []string) { sort.Strings(s) }

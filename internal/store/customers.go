@@ -1,0 +1,245 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/kehu/kehu/internal/idgen"
+	"github.com/kehu/kehu/internal/model"
+)
+
+func isConflict(err error) bool { return errors.Is(err, model.ErrConflict) }
+
+// InsertCustomer writes a new customer with all its index rows and an "add"
+// event. c.ID is assigned when zero.
+func (t *Tx) InsertCustomer(ctx context.Context, c *model.Customer, cat *Catalog) error {
+	if c.ID == 0 {
+		c.ID = idgen.Next()
+	}
+	ix, err := buildIndex(c, cat)
+	if err != nil {
+		return err
+	}
+	if _, err := t.exec(ctx, `INSERT INTO customers (`+insertColumns+`) VALUES (`+insertPlaceholders+`)`, customerArgs(c)...); err != nil {
+		if isConflict(err) {
+			return t.s.customerConflict(ctx, t, c, err)
+		}
+		return fmt.Errorf("store: insert customer: %w", err)
+	}
+	if err := t.writeIndex(ctx, c, ix); err != nil {
+		return err
+	}
+	return t.AddEvent(ctx, c, "add")
+}
+
+// customerConflict explains a unique violation on the customers table
+// itself (the external id index); the primary key is ours and cannot clash
+// unless two nodes drew the same id.
+func (s *Store) customerConflict(ctx context.Context, t *Tx, c *model.Customer, err error) error {
+	if c.ExternalID != "" {
+		ce := &model.ConflictError{Field: "externalId", Value: c.ExternalID}
+		if t.queryRow(ctx, `SELECT id FROM customers WHERE tenant_id = ? AND external_id = ?`, c.TenantID, c.ExternalID).Scan(&ce.ExistingID) == nil {
+			return ce
+		}
+	}
+	return fmt.Errorf("store: insert customer: %w", err)
+}
+
+// UpdateCustomer rewrites a customer row and its index rows and records an
+// "edit" event. old is the stored version (from CustomerForUpdate).
+func (t *Tx) UpdateCustomer(ctx context.Context, old, c *model.Customer, cat *Catalog) error {
+	ix, err := buildIndex(c, cat)
+	if err != nil {
+		return err
+	}
+	args := customerArgs(c)[2:] // drop tenant_id and id: they are the key
+	args = append(args, c.TenantID, c.ID)
+	res, err := t.exec(ctx, `UPDATE customers SET `+updateAssignments+` WHERE tenant_id = ? AND id = ?`, args...)
+	if err != nil {
+		if isConflict(err) {
+			return t.s.customerConflict(ctx, t, c, err)
+		}
+		return fmt.Errorf("store: update customer: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: update customer %d: %w", c.ID, model.ErrNotFound)
+	}
+	if err := t.clearIndex(ctx, old); err != nil {
+		return err
+	}
+	if err := t.writeIndex(ctx, c, ix); err != nil {
+		return err
+	}
+	return t.AddEvent(ctx, c, "edit")
+}
+
+// DeleteCustomer removes a customer and every index row of it, and records
+// a "delete" event. Nothing of it stays visible to any API.
+func (t *Tx) DeleteCustomer(ctx context.Context, old *model.Customer) error {
+	if err := t.clearIndex(ctx, old); err != nil {
+		return err
+	}
+	res, err := t.exec(ctx, `DELETE FROM customers WHERE tenant_id = ? AND id = ?`, old.TenantID, old.ID)
+	if err != nil {
+		return fmt.Errorf("store: delete customer: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: delete customer %d: %w", old.ID, model.ErrNotFound)
+	}
+	return t.AddEvent(ctx, old, "delete")
+}
+
+// CustomerForUpdate reads a customer inside the write transaction, so the
+// read-modify-write of a PATCH cannot interleave with another writer.
+func (t *Tx) CustomerForUpdate(ctx context.Context, tenantID, id int64) (*model.Customer, error) {
+	c := &model.Customer{}
+	err := ScanCustomer(t.queryRow(ctx, `SELECT `+CustomerSelectColumns+` FROM customers c WHERE c.tenant_id = ? AND c.id = ?`+t.s.forUpdate(), tenantID, id), tenantID, c)
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("customer %d", id))
+	}
+	return c, nil
+}
+
+func (s *Store) forUpdate() string {
+	if s.dialect == Postgres {
+		return " FOR UPDATE"
+	}
+	return "" // SQLite: the single writer connection already serialises
+}
+
+// Customer reads one customer of a tenant.
+func (s *Store) Customer(ctx context.Context, tenantID, id int64) (*model.Customer, error) {
+	c := &model.Customer{}
+	err := ScanCustomer(s.queryRow(ctx, `SELECT `+CustomerSelectColumns+` FROM customers c WHERE c.tenant_id = ? AND c.id = ?`, tenantID, id), tenantID, c)
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("customer %d", id))
+	}
+	return c, nil
+}
+
+// CustomerIDByUnique finds the customer holding value for a unique field.
+func (s *Store) CustomerIDByUnique(ctx context.Context, tenantID, fieldID int64, value string) (int64, error) {
+	var id int64
+	err := s.queryRow(ctx, `SELECT customer_id FROM customer_unique WHERE tenant_id = ? AND field_id = ? AND value = ?`, tenantID, fieldID, value).Scan(&id)
+	if err != nil {
+		return 0, notFound(err, "customer by unique value")
+	}
+	return id, nil
+}
+
+// CustomerIDsByColumn finds customers whose indexed system column equals
+// value (phone, email, external_id, id_number), oldest first. Used by
+// dedupe and by the platforms' lookups.
+func (s *Store) CustomerIDsByColumn(ctx context.Context, tenantID int64, column, value string, limit int) ([]int64, error) {
+	switch column {
+	case "phone", "email", "external_id", "id_number":
+	default:
+		return nil, fmt.Errorf("store: lookup by %q is not supported", column)
+	}
+	rows, err := s.query(ctx, `SELECT id FROM customers WHERE tenant_id = ? AND `+column+` = ? ORDER BY id LIMIT ?`, tenantID, value, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: lookup customers: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// CustomersByIDs loads customers by id, in the order of ids; missing ids are skipped.
+func (s *Store) CustomersByIDs(ctx context.Context, tenantID int64, ids []int64) ([]*model.Customer, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]*model.Customer, 0, len(ids))
+	byID := make(map[int64]*model.Customer, len(ids))
+	for start := 0; start < len(ids); start += 500 {
+		chunk := ids[start:min(start+500, len(ids))]
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, tenantID)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		q := `SELECT ` + CustomerSelectColumns + ` FROM customers c WHERE c.tenant_id = ? AND c.id IN (` + placeholders(len(chunk)) + `)`
+		rows, err := s.query(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: load customers: %w", err)
+		}
+		for rows.Next() {
+			c := &model.Customer{}
+			if err := ScanCustomer(rows, tenantID, c); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			byID[c.ID] = c
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, id := range ids {
+		if c := byID[id]; c != nil {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
+
+// AddEvent appends a change event in the current transaction.
+func (t *Tx) AddEvent(ctx context.Context, c *model.Customer, kind string) error {
+	var data []byte
+	if kind != "delete" {
+		data, _ = json.Marshal(c)
+	}
+	_, err := t.exec(ctx, `INSERT INTO customer_events (tenant_id, id, project_id, customer_id, kind, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		c.TenantID, idgen.Next(), nullInt(c.ProjectID), c.ID, kind, string(data), model.Millis(c.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("store: add event: %w", err)
+	}
+	return nil
+}
+
+// Events returns up to limit events of a tenant with id > after, oldest
+// first: the durable feed subscribers poll.
+func (s *Store) Events(ctx context.Context, tenantID, after int64, limit int) ([]model.Event, error) {
+	rows, err := s.query(ctx, `SELECT id, project_id, customer_id, kind, data, created_at FROM customer_events
+		WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?`, tenantID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: events: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Event
+	for rows.Next() {
+		e := model.Event{TenantID: tenantID}
+		var project sql.NullInt64
+		var data string
+		var created int64
+		if err := rows.Scan(&e.ID, &project, &e.CustomerID, &e.Kind, &data, &created); err != nil {
+			return nil, err
+		}
+		e.ProjectID = project.Int64
+		e.Data = []byte(data)
+		e.CreatedAt = model.FromMillis(created)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

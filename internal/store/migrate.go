@@ -1,0 +1,111 @@
+package store
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+var migrationFS embed.FS
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func (s *Store) migrations() ([]migration, error) {
+	dir := "migrations/" + s.dialect
+	entries, err := fs.ReadDir(migrationFS, dir)
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("store: migration %s: name must start with a number", e.Name())
+		}
+		b, err := fs.ReadFile(migrationFS, dir+"/"+e.Name())
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("store: migrations must be numbered 1, 2, …: found %s at position %d", m.name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// SchemaVersion returns the applied schema version and the version this
+// binary expects.
+func (s *Store) SchemaVersion(ctx context.Context) (have, want int, err error) {
+	ms, err := s.migrations()
+	if err != nil {
+		return 0, 0, err
+	}
+	want = len(ms)
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+		return 0, want, fmt.Errorf("store: schema_migrations: %w", err)
+	}
+	if err := s.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+		return 0, want, fmt.Errorf("store: read schema version: %w", err)
+	}
+	return have, want, nil
+}
+
+// Migrate applies the pending migrations, each in its own transaction that
+// also records its version, and returns how many it applied.
+func (s *Store) Migrate(ctx context.Context) (int, error) {
+	have, want, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if have > want {
+		return 0, fmt.Errorf("store: database schema version %d is newer than this kehu (%d): upgrade kehu", have, want)
+	}
+	ms, _ := s.migrations()
+	n := 0
+	for _, m := range ms[have:] {
+		err := s.InTx(ctx, func(tx *Tx) error {
+			if _, err := tx.tx.ExecContext(ctx, m.sql); err != nil {
+				return fmt.Errorf("store: migration %s: %w", m.name, err)
+			}
+			_, err := tx.exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+				m.version, m.name, time.Now().UnixMilli())
+			return err
+		})
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// CheckSchema returns an error telling the user to run `kehu migrate` when
+// the database is behind this binary.
+func (s *Store) CheckSchema(ctx context.Context) error {
+	have, want, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if have < want {
+		return fmt.Errorf("database schema is at version %d, this kehu needs %d: run `kehu migrate` (or start with --migrate)", have, want)
+	}
+	if have > want {
+		return fmt.Errorf("database schema version %d is newer than this kehu (%d): upgrade kehu", have, want)
+	}
+	return nil
+}

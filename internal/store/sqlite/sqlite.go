@@ -1,0 +1,82 @@
+// Package sqlite opens kehu's embedded SQLite database (pure-Go
+// modernc.org/sqlite, CGO off) and translates its error codes into the
+// store's sentinel errors.
+//
+// One writer connection serialises writes (SQLite allows one writer anyway,
+// and a single connection avoids SQLITE_BUSY storms); a pool of read-only
+// connections serves queries concurrently thanks to WAL.
+package sqlite
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/kehu/kehu/internal/model"
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Open opens (creating if needed) the database file at path and returns the
+// writer and reader pools.
+func Open(path string) (w, r *sql.DB, err error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, nil, fmt.Errorf("sqlite: create data directory: %w", err)
+		}
+	}
+	// busy_timeout must come before journal_mode: switching to WAL itself
+	// may wait for a lock.
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
+		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)"
+	base := "file:" + (&url.URL{Path: path}).EscapedPath()
+	w, err = sql.Open("sqlite", base+"?"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, nil, fmt.Errorf("sqlite: open writer: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if err := w.Ping(); err != nil {
+		w.Close()
+		return nil, nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	r, err = sql.Open("sqlite", base+"?"+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, nil, fmt.Errorf("sqlite: open readers: %w", err)
+	}
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	r.SetConnMaxLifetime(0)
+	return w, r, nil
+}
+
+// Translate maps SQLite constraint errors to model.ErrConflict; other errors
+// pass through unchanged.
+func Translate(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%w: %v", model.ErrConflict, err)
+		}
+	}
+	return err
+}
+
+// ConstraintName extracts the table/index part of a unique violation
+// message ("UNIQUE constraint failed: customer_unique.tenant_id, …"), for
+// telling which uniqueness was violated.
+func ConstraintName(err error) string {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Error()
+	}
+	return ""
+}

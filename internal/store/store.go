@@ -1,0 +1,201 @@
+// Package store is kehu's only home for SQL besides the query compiler. It
+// runs the same plain SQL on SQLite and PostgreSQL through database/sql;
+// statements are written with ? placeholders and rebound to $n for
+// PostgreSQL in one helper. Methods take a context first and return
+// model.ErrNotFound / model.ErrConflict (translated by the driver packages);
+// uniqueness is always decided by a constraint, never by a check first.
+//
+// Index layout (the query engine relies on it): customers carries the
+// system columns with composite indexes that all lead with tenant_id and end
+// with id; customer_grams holds name/company/pinyin tokens; custom field
+// values live in customer_values_num/_text keyed (tenant, field, value,
+// customer); tags and collaborators in their own link tables. Every index row
+// is written in the same transaction as the customer, so a customer is
+// searchable the moment its write returns.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/store/postgres"
+	"github.com/kehu/kehu/internal/store/sqlite"
+)
+
+// Dialect names.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// Store is a handle on one kehu database.
+type Store struct {
+	w, r      *sql.DB
+	dialect   string
+	translate func(error) error
+	// Path is the SQLite file or the PostgreSQL DSN without password.
+	Path string
+}
+
+// Open opens dsn: a postgres:// or postgresql:// URL, or else a SQLite file path.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		db, err := postgres.Open(dsn)
+		if err != nil {
+			return nil, err
+		}
+		return &Store{w: db, r: db, dialect: Postgres, translate: postgres.Translate, Path: redact(dsn)}, nil
+	}
+	w, r, err := sqlite.Open(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{w: w, r: r, dialect: SQLite, translate: sqlite.Translate, Path: dsn}, nil
+}
+
+func redact(dsn string) string {
+	at := strings.LastIndex(dsn, "@")
+	scheme := strings.Index(dsn, "://")
+	if at < 0 || scheme < 0 {
+		return dsn
+	}
+	return dsn[:scheme+3] + "…" + dsn[at:]
+}
+
+// Dialect returns SQLite or Postgres.
+func (s *Store) Dialect() string { return s.dialect }
+
+// Close closes the pools.
+func (s *Store) Close() error {
+	err := s.w.Close()
+	if s.r != s.w {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
+}
+
+// Ping checks the database answers (for /readyz).
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// DBStats reports pool statistics of the writer and reader pools (for metrics).
+func (s *Store) DBStats() (writer, reader sql.DBStats) { return s.w.Stats(), s.r.Stats() }
+
+// Rebind rewrites ? placeholders to $1, $2, … for PostgreSQL. Question marks
+// inside quoted literals are left alone.
+func (s *Store) Rebind(q string) string { return Rebind(s.dialect, q) }
+
+// Rebind is Store.Rebind for a dialect name.
+func Rebind(dialect, q string) string {
+	if dialect != Postgres || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	var quote byte
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '?':
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// querier is what *sql.DB and *sql.Tx share.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Tx is a write transaction. Its methods rebind and translate like Store's.
+type Tx struct {
+	tx *sql.Tx
+	s  *Store
+}
+
+// InTx runs fn in a write transaction on the writer pool and commits when fn
+// returns nil. fn must not keep the Tx.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", s.translate(err))
+	}
+	if err := fn(&Tx{tx: tx, s: s}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", s.translate(err))
+	}
+	return nil
+}
+
+func (t *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	res, err := t.tx.ExecContext(ctx, t.s.Rebind(q), args...)
+	return res, t.s.translate(err)
+}
+
+func (t *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	rows, err := t.tx.QueryContext(ctx, t.s.Rebind(q), args...)
+	return rows, t.s.translate(err)
+}
+
+func (t *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, t.s.Rebind(q), args...)
+}
+
+// Exec runs a statement inside the transaction (for callers that own SQL,
+// such as bulk loaders inside this package's subpackages).
+func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.exec(ctx, q, args...)
+}
+
+func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	rows, err := s.r.QueryContext(ctx, s.Rebind(q), args...)
+	return rows, s.translate(err)
+}
+
+func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return s.r.QueryRowContext(ctx, s.Rebind(q), args...)
+}
+
+// Query runs a read query built by the query compiler (already in this
+// store's dialect, with bound arguments).
+func (s *Store) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	return rows, s.translate(err)
+}
+
+// QueryRow is Query for one row.
+func (s *Store) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return s.r.QueryRowContext(ctx, q, args...)
+}
+
+// notFound turns sql.ErrNoRows into model.ErrNotFound with context.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("store: %s: %w", what, model.ErrNotFound)
+	}
+	return fmt.Errorf("store: %s: %w", what, err)
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Runs kehu's whole test suite: the one command for CI and for a fresh Debian
+# machine. Installs PostgreSQL server binaries if they are missing (as root),
+# then runs go vet, all tests (against real PostgreSQL, see internal/pgtest),
+# every fuzz target briefly, and a short benchmark smoke run.
+#
+# Environment:
+#   KEHU_FUZZTIME  time per fuzz target (default 10s; "0" or "skip" skips fuzzing)
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+section_name=""
+section_start=$SECONDS
+section() {
+	if [[ -n $section_name ]]; then
+		printf '==== done: %s (%ds)\n' "$section_name" $((SECONDS - section_start))
+	fi
+	section_name=$1
+	section_start=$SECONDS
+	printf '\n==== %s ====\n' "$section_name"
+}
+trap 'rc=$?; if [[ $rc -ne 0 ]]; then printf "\n==== FAILED in: %s (exit %d)\n" "$section_name" "$rc" >&2; fi' EXIT
+
+# Same search as internal/pgtest: pg_config --bindir, then
+# /usr/lib/postgresql/*/bin (highest version first), then PATH.
+has_server_bins() { [[ -x $1/initdb && -x $1/pg_ctl && -x $1/postgres ]]; }
+find_pg_bindir() {
+	local d
+	if command -v pg_config >/dev/null 2>&1; then
+		d=$(pg_config --bindir 2>/dev/null || true)
+		if [[ -n $d ]] && has_server_bins "$d"; then
+			echo "$d"
+			return 0
+		fi
+	fi
+	shopt -s nullglob
+	local dirs=(/usr/lib/postgresql/*/bin)
+	shopt -u nullglob
+	if ((${#dirs[@]} > 0)); then
+		while IFS= read -r d; do
+			if has_server_bins "$d"; then
+				echo "$d"
+				return 0
+			fi
+		done < <(printf '%s\n' "${dirs[@]}" | sort -V -r)
+	fi
+	if d=$(command -v pg_ctl 2>/dev/null); then
+		d=$(dirname "$d")
+		if has_server_bins "$d"; then
+			echo "$d"
+			return 0
+		fi
+	fi
+	return 1
+}
+
+section "environment"
+go version
+echo "repo: $(pwd)  user: $(id -un)  cpus: $(nproc 2>/dev/null || echo '?')"
+
+section "PostgreSQL server binaries"
+if ! pg_bindir=$(find_pg_bindir); then
+	if [[ $(id -u) -eq 0 ]]; then
+		echo "PostgreSQL server binaries not found; installing the Debian 'postgresql' package"
+		apt-get update
+		DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql
+		if ! pg_bindir=$(find_pg_bindir); then
+			echo "PostgreSQL server binaries still not found after installing 'postgresql'" >&2
+			exit 1
+		fi
+	else
+		cat >&2 <<'MSG'
+PostgreSQL server binaries (initdb, pg_ctl, postgres) not found.
+The tests need a local PostgreSQL installation (no running server is needed).
+Install it, e.g. on Debian/Ubuntu:
+    sudo apt-get update && sudo apt-get install -y postgresql
+or re-run this script as root to have it installed automatically.
+MSG
+		exit 1
+	fi
+fi
+echo "using $pg_bindir ($("$pg_bindir/postgres" --version))"
+export KEHU_TEST_POSTGRES=require
+
+section "go vet ./..."
+go vet ./...
+
+section "go test ./..."
+go test -count=1 -timeout 40m ./...
+
+fuzztime=${KEHU_FUZZTIME:-10s}
+section "fuzz targets (${fuzztime} each)"
+if [[ $fuzztime == 0 || $fuzztime == skip ]]; then
+	echo "skipped (KEHU_FUZZTIME=$fuzztime)"
+else
+	targets=()
+	while IFS= read -r file; do
+		pkg=$(dirname "$file")
+		while IFS= read -r name; do
+			targets+=("$pkg $name")
+		done < <(sed -nE 's/^func (Fuzz[A-Za-z0-9_]*)\([A-Za-z_][A-Za-z0-9_]* \*testing\.F\).*/\1/p' "$file")
+	done < <(grep -rl 'func Fuzz' --include='*_test.go' --exclude-dir=.git --exclude-dir=vendor --exclude-dir=testdata . | sort)
+	if ((${#targets[@]} == 0)); then
+		echo "no fuzz targets found"
+	fi
+	for target in "${targets[@]}"; do
+		read -r pkg name <<<"$target"
+		echo "--- $pkg $name"
+		go test -run='^$' -fuzz="^${name}\$" -fuzztime="$fuzztime" "$pkg"
+	done
+fi
+
+section "benchmark smoke run"
+# Capture first: `go run ... | grep -q` could fail under pipefail (SIGPIPE).
+help_out=$(go run ./cmd/kehu help 2>&1 || true)
+if grep -q bench <<<"$help_out"; then
+	timeout 600 go run ./cmd/kehu bench --n 10000 --duration 3s
+else
+	echo "cmd/kehu has no bench subcommand; skipped"
+fi
+
+section "all tests passed"
+printf '==== total time: %ds\n' "$SECONDS"
