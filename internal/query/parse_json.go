@@ -58,8 +58,20 @@ type jsonParser struct {
 	conds int
 }
 
+// joinPath appends an object key to a path: "and[0].value", or
+// `and[0]["odd key"]` when the key is not a plain word.
 func joinPath(parent, key string) string {
-	if parent == jsonRoot {
+	plain := key != ""
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if !(c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9') {
+			plain = false
+		}
+	}
+	switch {
+	case !plain:
+		return parent + "[" + strconv.Quote(clipForMsg(key, 40)) + "]"
+	case parent == jsonRoot:
 		return key
 	}
 	return parent + "." + key
@@ -128,7 +140,7 @@ func (p *jsonParser) node(path string, level int) (*Node, error) {
 	}
 
 	var (
-		kind     string // "and", "or", "not" or "cond"
+		objKind  string // "and", "or", "not" or "cond"
 		firstKey string
 		seen     = map[string]bool{}
 		kids     []*Node
@@ -142,11 +154,11 @@ func (p *jsonParser) node(path string, level int) (*Node, error) {
 		valList         bool
 	)
 	setKind := func(k, key, keyPath string) error {
-		if kind == "" {
-			kind, firstKey = k, key
+		if objKind == "" {
+			objKind, firstKey = k, key
 			return nil
 		}
-		if kind == k && k == "cond" {
+		if objKind == k && k == "cond" {
 			return nil
 		}
 		return errAt(keyPath, "%q cannot be combined with %q in one object (an object is either one condition or one \"and\"/\"or\"/\"not\" group)", key, firstKey)
@@ -214,7 +226,7 @@ func (p *jsonParser) node(path string, level int) (*Node, error) {
 				return nil, err
 			}
 		default:
-			msg := fmt.Sprintf("unknown key %q", key)
+			msg := fmt.Sprintf("unknown key %q", clipForMsg(key, 40))
 			switch strings.ToLower(key) {
 			case "and", "or", "not", "field", "op", "value", "values":
 				msg += fmt.Sprintf(" (keys are case-sensitive: did you mean %q?)", strings.ToLower(key))
@@ -226,14 +238,14 @@ func (p *jsonParser) node(path string, level int) (*Node, error) {
 		return nil, err
 	}
 
-	switch kind {
+	switch objKind {
 	case "":
 		return nil, errAt(path, `empty object: expected "and", "or", "not" or a condition with "field" and "op"`)
 	case "and", "or":
 		if len(kids) == 1 {
 			return kids[0], nil
 		}
-		if kind == "and" {
+		if objKind == "and" {
 			return &Node{And: kids}, nil
 		}
 		return &Node{Or: kids}, nil

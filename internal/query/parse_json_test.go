@@ -277,6 +277,8 @@ func TestParseJSONErrors(t *testing.T) {
 		{`{"field":"a","op":"eqq","value":1}`, "op", `unknown operator "eqq"`},
 		{`{"field":"a","op":1,"value":1}`, "op", `"op" must be a string`},
 		{`{"field":"a","op":"eq","value":1,"x":2}`, "x", `unknown key "x"`},
+		{`{"":2}`, `$[""]`, `unknown key ""`},
+		{`{"not":{"a b":2}}`, `not["a b"]`, `unknown key "a b"`},
 		{`{"Field":"a","op":"eq","value":1}`, "Field", `unknown key "Field" (keys are case-sensitive: did you mean "field"?)`},
 		{`{"field":"a","op":"eq","value":1,"op":"neq"}`, "op", `duplicate key "op"`},
 		{`{"op":"eq","value":1}`, "$", `missing "field"`},

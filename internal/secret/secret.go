@@ -29,6 +29,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -142,13 +143,12 @@ func readKeyFile(path string) ([]byte, error) {
 	if perm := st.Mode().Perm(); perm&0o077 != 0 {
 		return nil, fmt.Errorf("secret: key file %s has mode %04o and is accessible by other users; run: chmod 600 %s", path, perm, path)
 	}
-	buf := make([]byte, 4*KeySize+2) // room for hex + newline; longer is malformed
-	n, err := f.Read(buf)
-	if err != nil && n == 0 {
-		return nil, fmt.Errorf("secret: key file %s is empty or unreadable", path)
+	data, err := io.ReadAll(io.LimitReader(f, 256))
+	if err != nil {
+		return nil, fmt.Errorf("secret: read key file: %w", err)
 	}
-	key, perr := ParseKey(string(buf[:n]))
-	if perr != nil || n == len(buf) {
+	key, err := ParseKey(string(data))
+	if err != nil {
 		return nil, fmt.Errorf("secret: key file %s is malformed: want 64 hex characters", path)
 	}
 	return key, nil

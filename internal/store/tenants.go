@@ -166,3 +166,31 @@ func nullStr(v string) any {
 	}
 	return v
 }
+
+// TenantByName finds the oldest tenant with a name (used by `kehu demo` to
+// find its own tenant again).
+func (s *Store) TenantByName(ctx context.Context, name string) (*model.Tenant, error) {
+	var id int64
+	if err := s.queryRow(ctx, `SELECT id FROM tenants WHERE name = ? ORDER BY id LIMIT 1`, name).Scan(&id); err != nil {
+		return nil, notFound(err, "tenant by name")
+	}
+	return s.Tenant(ctx, id)
+}
+
+// ClientIDs lists a tenant's active client ids, oldest first.
+func (s *Store) ClientIDs(ctx context.Context, tenantID int64) ([]string, error) {
+	rows, err := s.query(ctx, `SELECT client_id FROM api_clients WHERE tenant_id = ? AND revoked_at IS NULL ORDER BY created_at, client_id`, tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("store: list clients: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

@@ -73,4 +73,3 @@ func runeStarts(s string) []int {
 	}
 	return append(idx, len(s))
 }
-

@@ -23,14 +23,16 @@ func Normalize(s string) string {
 	// runs once for already-normalized input and twice otherwise.
 	for range 4 {
 		changed := false
-		needs, ascii := needsFold(s)
+		needs, simple := needsFold(s)
 		if needs {
 			s = fold(s)
 			changed = true
+			_, simple = needsFold(s)
 		}
-		// Every ASCII string is NFKC-normal. QuickSpanString does not
-		// allocate (IsNormalString does) and settles almost every input.
-		if !ascii && norm.NFKC.QuickSpanString(s) != len(s) && !norm.NFKC.IsNormalString(s) {
+		// ASCII and CJK ideographs are NFKC-stable, so a string of only
+		// those needs no check. QuickSpanString does not allocate
+		// (IsNormalString does) and settles almost every other input.
+		if !simple && norm.NFKC.QuickSpanString(s) != len(s) && !norm.NFKC.IsNormalString(s) {
 			s = norm.NFKC.String(s)
 			changed = true
 		}
@@ -50,9 +52,12 @@ func dropRune(r rune) bool {
 	return unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Cc, r)
 }
 
-// needsFold reports whether fold would change s, and whether s is pure ASCII.
-func needsFold(s string) (needs, ascii bool) {
-	ascii = true
+// needsFold reports whether fold would change s, and whether s is "simple":
+// made only of ASCII and of CJK ideographs U+3400..U+9FFF, none of which
+// have a decomposition or combine with a neighbour, so that s is NFKC-normal.
+// simple is only meaningful when needs is false.
+func needsFold(s string) (needs, simple bool) {
+	simple = true
 	prevSpace := true // a leading space must be trimmed
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -61,35 +66,35 @@ func needsFold(s string) (needs, ascii bool) {
 			switch {
 			case c == ' ':
 				if prevSpace {
-					return true, ascii
+					return true, simple
 				}
 				prevSpace = true
 				continue
 			case 'A' <= c && c <= 'Z', c < 0x20, c == 0x7f:
-				return true, ascii
+				return true, simple
 			}
 			prevSpace = false
 			continue
 		}
-		ascii = false
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
-		if r == utf8.RuneError && size == 1 {
-			return true, ascii
-		}
+		prevSpace = false
 		if r >= 0x3400 && r <= 0x9fff { // CJK: never space, format or cased
-			prevSpace = false
 			continue
 		}
-		if unicode.IsSpace(r) || dropRune(r) || unicode.ToLower(r) != r {
-			return true, ascii
+		if r >= 0xff01 && r <= 0xff5e { // full-width ASCII: fold maps it
+			return true, false
 		}
-		prevSpace = false
+		simple = false
+		if r == utf8.RuneError && size == 1 ||
+			unicode.IsSpace(r) || dropRune(r) || unicode.ToLower(r) != r {
+			return true, false
+		}
 	}
 	if prevSpace && len(s) > 0 { // trailing space
-		return true, ascii
+		return true, simple
 	}
-	return false, ascii
+	return false, simple
 }
 
 // fold drops format/control characters, lower-cases, maps invalid bytes to
@@ -111,6 +116,11 @@ func fold(s string) string {
 				b.WriteByte(' ')
 			}
 			pendingSpace = false
+		}
+		if r >= 0xff01 && r <= 0xff5e {
+			// Full-width ASCII, common in Chinese data: its NFKC form is
+			// plain ASCII, so map it here and spare the NFKC pass.
+			r -= 0xff01 - '!'
 		}
 		if r < utf8.RuneSelf {
 			if 'A' <= r && r <= 'Z' {

@@ -17,6 +17,16 @@ type pinyinTable struct {
 	syllables []string // index 0 is "" (no reading)
 	dense     []uint16 // runes denseLo..denseHi-1
 	sparse    map[rune]uint16
+	// surnames merges singleSurnames, disputedSurnames and the first
+	// characters of compoundSurnames, so that the common case (no special
+	// surname) costs one map miss.
+	surnames map[rune]surnameInfo
+}
+
+type surnameInfo struct {
+	single   string // override reading, "" if none
+	alt      string // disputed alternate reading, "" if none
+	compound bool   // first character of some compound surname
 }
 
 const denseLo, denseHi = 0x3400, 0xa000 // CJK Ext A + Unified Ideographs
@@ -48,6 +58,22 @@ func buildTable() *pinyinTable {
 		} else {
 			t.sparse[r] = id
 		}
+	}
+	t.surnames = make(map[rune]surnameInfo, len(singleSurnames)+len(compoundSurnames))
+	for r, v := range singleSurnames {
+		si := t.surnames[r]
+		si.single = v
+		t.surnames[r] = si
+	}
+	for r, v := range disputedSurnames {
+		si := t.surnames[r]
+		si.alt = v
+		t.surnames[r] = si
+	}
+	for k := range compoundSurnames {
+		si := t.surnames[k[0]]
+		si.compound = true
+		t.surnames[k[0]] = si
 	}
 	return t
 }
@@ -127,28 +153,31 @@ func (t *pinyinTable) readings(n string, out *[maxReadings]reading) int {
 		out[0] = reading{}
 		return 1
 	}
+	si, special := t.surnames[r0]
 	single := syl0
-	if s, ok := singleSurnames[r0]; ok {
-		single = s
+	if si.single != "" {
+		single = si.single
 	}
-	cnt := 0
-	r1, _ := utf8.DecodeRuneInString(n[size:]) // RuneError when absent
-	if c, ok := compoundSurnames[[2]rune{r0, r1}]; ok {
-		out[cnt] = reading{head: c, k: 2}
-		cnt++
-		// Keep the "single surname + given name" parse when the first
-		// character is a surname of its own and that parse reads differently
-		// (单于 chanyu / shanyu, 长孙 zhangsun / changsun).
-		if _, ok := singleSurnames[r0]; ok && (single != c[0] || t.syllable(r1) != c[1]) {
-			out[cnt] = reading{head: [2]string{single}, k: 1}
-			cnt++
+	out[0] = reading{head: [2]string{single}, k: 1}
+	if !special {
+		return 1
+	}
+	cnt := 1
+	if si.compound {
+		r1, _ := utf8.DecodeRuneInString(n[size:]) // RuneError when absent
+		if c, ok := compoundSurnames[[2]rune{r0, r1}]; ok {
+			out[0] = reading{head: c, k: 2}
+			// Keep the "single surname + given name" parse when the first
+			// character is a surname of its own and that parse reads
+			// differently (单于 chanyu / shanyu, 长孙 zhangsun / changsun).
+			if si.single != "" && (single != c[0] || t.syllable(r1) != c[1]) {
+				out[cnt] = reading{head: [2]string{single}, k: 1}
+				cnt++
+			}
 		}
-	} else {
-		out[cnt] = reading{head: [2]string{single}, k: 1}
-		cnt++
 	}
-	if alt, ok := disputedSurnames[r0]; ok && alt != single {
-		out[cnt] = reading{head: [2]string{alt}, k: 1}
+	if si.alt != "" && si.alt != single {
+		out[cnt] = reading{head: [2]string{si.alt}, k: 1}
 		cnt++
 	}
 	return cnt

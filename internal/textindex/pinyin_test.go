@@ -50,7 +50,7 @@ func TestPinyinBasic(t *testing.T) {
 		{"李\u200b四", "lisi", "ls"},
 		{"重庆火锅", "chongqinghuoguo", "cqhg"}, // override helps company names too
 		{"北京单位", "beijingdanwei", "bjdw"},   // only the first character is a surname
-		{"(单)田芳", "dantianfang", "dtf"},      // not in surname position
+		{"(单)田芳", "dantianfang", "dtf"},     // not in surname position
 	}
 	for _, tt := range tests {
 		full, ini := Pinyin(tt.in)

@@ -113,12 +113,25 @@ func Tokens(prefix, value string, withPinyin bool) []string {
 	}
 	// buf is never written again, so the tokens can alias it.
 	s := unsafe.String(unsafe.SliceData(buf), len(buf))
-	out := make([]string, len(spans))
-	for k, sp := range spans {
-		out[k] = s[sp.lo:sp.hi]
+	// Sort the spans rather than the strings: spans hold no pointers, so
+	// the swaps need no GC write barriers.
+	slices.SortFunc(spans, func(a, b span) int {
+		return strings.Compare(s[a.lo:a.hi], s[b.lo:b.hi])
+	})
+	distinct := 1
+	for k := 1; k < len(spans); k++ {
+		if s[spans[k].lo:spans[k].hi] != s[spans[k-1].lo:spans[k-1].hi] {
+			distinct++
+		}
 	}
-	slices.Sort(out)
-	return slices.Compact(out)
+	out := make([]string, 0, distinct)
+	for k, sp := range spans {
+		tok := s[sp.lo:sp.hi]
+		if k == 0 || tok != out[len(out)-1] {
+			out = append(out, tok)
+		}
+	}
+	return out
 }
 
 // FragmentGrams returns the gram tokens to look up (AND) for a contains-search

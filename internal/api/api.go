@@ -1,0 +1,183 @@
+// Package api is kehu's native REST API under /v1: OAuth2 client
+// credentials, customers (CRUD, list with filters and sorting, the condition
+// language search), the catalogue (fields, tags, staff, departments,
+// stages), projects and the change feed. JSON is camelCase; errors are RFC
+// 9457 problem+json with a stable code and the field at fault.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kehu/kehu/internal/auth"
+	"github.com/kehu/kehu/internal/crm"
+	"github.com/kehu/kehu/internal/httpx"
+	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/store"
+)
+
+// TokenTTL is the lifetime of a native access token.
+const TokenTTL = time.Hour
+
+// Handler serves /v1.
+type Handler struct {
+	Svc   *crm.Service
+	Auth  *auth.Service
+	Store *store.Store
+	Log   *slog.Logger
+	mux   *http.ServeMux
+}
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// route is one row of the route table; OpenAPI tests compare against it.
+type route struct {
+	pattern string // "METHOD /path"
+	scope   string // required scope; "" for public routes
+	fn      func(h *Handler) handlerFunc
+}
+
+// routes is the native API's one route table.
+var routes = []route{
+	{"POST /v1/oauth/token", "", func(h *Handler) handlerFunc { return h.token }},
+	{"GET /v1/customers", model.ScopeRead, func(h *Handler) handlerFunc { return h.listCustomers }},
+	{"POST /v1/customers", model.ScopeWrite, func(h *Handler) handlerFunc { return h.createCustomer }},
+	{"POST /v1/customers/search", model.ScopeRead, func(h *Handler) handlerFunc { return h.searchCustomers }},
+	{"GET /v1/customers/{id}", model.ScopeRead, func(h *Handler) handlerFunc { return h.getCustomer }},
+	{"PATCH /v1/customers/{id}", model.ScopeWrite, func(h *Handler) handlerFunc { return h.updateCustomer }},
+	{"DELETE /v1/customers/{id}", model.ScopeWrite, func(h *Handler) handlerFunc { return h.deleteCustomer }},
+	{"GET /v1/projects", model.ScopeRead, func(h *Handler) handlerFunc { return h.listProjects }},
+	{"POST /v1/projects", model.ScopeWrite, func(h *Handler) handlerFunc { return h.createProject }},
+	{"GET /v1/fields", model.ScopeRead, func(h *Handler) handlerFunc { return h.listFields }},
+	{"POST /v1/fields", model.ScopeWrite, func(h *Handler) handlerFunc { return h.createField }},
+	{"PATCH /v1/fields/{id}", model.ScopeWrite, func(h *Handler) handlerFunc { return h.updateField }},
+	{"DELETE /v1/fields/{id}", model.ScopeWrite, func(h *Handler) handlerFunc { return h.deleteField }},
+	{"GET /v1/tags", model.ScopeRead, func(h *Handler) handlerFunc { return h.listTags }},
+	{"POST /v1/tags", model.ScopeWrite, func(h *Handler) handlerFunc { return h.createTag }},
+	{"POST /v1/tag-groups", model.ScopeWrite, func(h *Handler) handlerFunc { return h.createTagGroup }},
+	{"DELETE /v1/tags/{id}", model.ScopeWrite, func(h *Handler) handlerFunc { return h.deleteTag }},
+	{"GET /v1/staff", model.ScopeRead, func(h *Handler) handlerFunc { return h.listStaff }},
+	{"POST /v1/staff", model.ScopeWrite, func(h *Handler) handlerFunc { return h.createStaff }},
+	{"GET /v1/departments", model.ScopeRead, func(h *Handler) handlerFunc { return h.listDepartments }},
+	{"POST /v1/departments", model.ScopeWrite, func(h *Handler) handlerFunc { return h.createDepartment }},
+	{"GET /v1/stages", model.ScopeRead, func(h *Handler) handlerFunc { return h.listStages }},
+	{"POST /v1/stages", model.ScopeWrite, func(h *Handler) handlerFunc { return h.createStage }},
+	{"GET /v1/events", model.ScopeRead, func(h *Handler) handlerFunc { return h.listEvents }},
+}
+
+// NewHandler builds the /v1 handler.
+func NewHandler(svc *crm.Service, au *auth.Service, log *slog.Logger) *Handler {
+	h := &Handler{Svc: svc, Auth: au, Store: svc.Store, Log: log, mux: http.NewServeMux()}
+	for _, rt := range routes {
+		h.mux.Handle(rt.pattern, h.wrap(rt.scope, rt.fn(h)))
+	}
+	// Anything else under /v1 answers in this API's error format: 405 when
+	// the path exists with other methods, else 404.
+	h.mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
+		httpx.SetRoute(r)
+		if allow := allowed(r.URL.Path); allow != "" {
+			w.Header().Set("Allow", allow)
+			h.writeError(w, r, problem(405, "method_not_allowed", "", r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+allow))
+			return
+		}
+		h.writeError(w, r, problem(404, "no_route", "", "no such endpoint: "+r.Method+" "+r.URL.Path))
+	})
+	return h
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+func matchPath(pattern, path string) bool {
+	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	if len(ps) != len(xs) {
+		return false
+	}
+	for i := range ps {
+		if !strings.HasPrefix(ps[i], "{") && ps[i] != xs[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func allowed(path string) string {
+	var m []string
+	for _, rt := range routes {
+		method, p, _ := strings.Cut(rt.pattern, " ")
+		if matchPath(p, path) {
+			m = append(m, method)
+		}
+	}
+	return strings.Join(m, ", ")
+}
+
+type ctxKey int
+
+const clientKey ctxKey = 0
+
+// caller is the authenticated client of a request.
+type caller struct {
+	client *model.Client
+}
+
+func callerOf(ctx context.Context) *caller {
+	c, _ := ctx.Value(clientKey).(*caller)
+	return c
+}
+
+// wrap adds authentication (for scoped routes) and error rendering.
+func (h *Handler) wrap(scope string, fn handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpx.SetRoute(r)
+		if scope != "" {
+			c, err := h.authenticate(r)
+			if err != nil {
+				h.writeError(w, r, err)
+				return
+			}
+			if !c.HasScope(scope) {
+				h.writeError(w, r, problem(403, "insufficient_scope", "", "this client lacks the "+scope+" scope"))
+				return
+			}
+			r = r.WithContext(context.WithValue(r.Context(), clientKey, &caller{client: c}))
+		}
+		if err := fn(w, r); err != nil {
+			h.writeError(w, r, err)
+		}
+	})
+}
+
+func (h *Handler) authenticate(r *http.Request) (*model.Client, error) {
+	hdr := r.Header.Get("Authorization")
+	if hdr == "" {
+		return nil, problem(401, "missing_token", "Authorization", "send Authorization: Bearer <token> (get one from POST /v1/oauth/token)")
+	}
+	scheme, tok, ok := strings.Cut(hdr, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
+		return nil, problem(401, "token_invalid", "Authorization", "the Authorization header must be \"Bearer <token>\"")
+	}
+	claims, c, err := h.Auth.Verify(r.Context(), strings.TrimSpace(tok), "native", "access")
+	if err != nil {
+		return nil, err
+	}
+	// A token may carry fewer scopes than its client (scope= at issue time),
+	// and never more than the client holds now.
+	cc := *c
+	cc.Scopes = nil
+	for _, sc := range claims.Scopes {
+		if c.HasScope(sc) {
+			cc.Scopes = append(cc.Scopes, sc)
+		}
+	}
+	return &cc, nil
+}
+
+func actorOf(r *http.Request) model.Actor {
+	if c := callerOf(r.Context()); c != nil {
+		return model.Actor{ID: c.client.ClientID, Name: c.client.Name}
+	}
+	return model.Actor{}
+}

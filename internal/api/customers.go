@@ -1,0 +1,434 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kehu/kehu/internal/crm"
+	"github.com/kehu/kehu/internal/httpx"
+	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/query"
+	"github.com/kehu/kehu/internal/store"
+)
+
+// customerOut is a customer as the native API shows it: the model's fields
+// plus custom values keyed by field key.
+type customerOut struct {
+	*model.Customer
+	Fields map[string]any `json:"fields"`
+}
+
+func present(c *model.Customer, cat *store.Catalog) customerOut {
+	out := customerOut{Customer: c, Fields: map[string]any{}}
+	if len(c.Custom) == 0 {
+		return out
+	}
+	vals, err := c.CustomValues()
+	if err != nil {
+		return out
+	}
+	for id, v := range vals {
+		key := id
+		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+			if f := cat.Fields[n]; f != nil {
+				key = f.Key
+			} else {
+				continue // deleted field: not shown
+			}
+		}
+		out.Fields[key] = v
+	}
+	return out
+}
+
+type listOut struct {
+	Data       []customerOut `json:"data"`
+	Page       int           `json:"page,omitempty"`
+	PageSize   int           `json:"pageSize"`
+	Total      *int64        `json:"total,omitempty"`
+	Estimated  bool          `json:"totalEstimated,omitempty"`
+	NextCursor string        `json:"nextCursor,omitempty"`
+}
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, problem(400, "invalid", "id", "the id in the path must be a positive integer")
+	}
+	return id, nil
+}
+
+func (h *Handler) getCustomer(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	cl := callerOf(r.Context()).client
+	c, err := h.Svc.Customer(r.Context(), cl.TenantID, id)
+	if err != nil {
+		return err
+	}
+	if cl.ProjectID != 0 && c.ProjectID != cl.ProjectID {
+		return model.ErrNotFound // outside the client's project: as if absent
+	}
+	cat, err := h.Store.LoadCatalog(r.Context(), cl.TenantID)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, 200, present(c, cat))
+	return nil
+}
+
+func (h *Handler) decodeInput(r *http.Request) (*crm.CustomerInput, error) {
+	body, err := httpx.ReadBody(r, httpx.MaxBody)
+	if err != nil {
+		return nil, err
+	}
+	var in crm.CustomerInput
+	if err := httpx.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	return &in, nil
+}
+
+// bindProject keeps a project-bound client inside its project.
+func bindProject(cl *model.Client, in *crm.CustomerInput, create bool) error {
+	if cl.ProjectID == 0 {
+		return nil
+	}
+	if in.ProjectID != nil && *in.ProjectID != cl.ProjectID {
+		return problem(403, "project_forbidden", "projectId", "this client is bound to project "+strconv.FormatInt(cl.ProjectID, 10))
+	}
+	if create {
+		in.ProjectID = &cl.ProjectID
+	}
+	return nil
+}
+
+func (h *Handler) createCustomer(w http.ResponseWriter, r *http.Request) error {
+	in, err := h.decodeInput(r)
+	if err != nil {
+		return err
+	}
+	cl := callerOf(r.Context()).client
+	if err := bindProject(cl, in, true); err != nil {
+		return err
+	}
+	c, err := h.Svc.CreateCustomer(r.Context(), cl.TenantID, actorOf(r), in)
+	if err != nil {
+		return err
+	}
+	cat, err := h.Store.LoadCatalog(r.Context(), cl.TenantID)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/v1/customers/"+strconv.FormatInt(c.ID, 10))
+	httpx.WriteJSON(w, 201, present(c, cat))
+	return nil
+}
+
+func (h *Handler) updateCustomer(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	in, err := h.decodeInput(r)
+	if err != nil {
+		return err
+	}
+	cl := callerOf(r.Context()).client
+	if err := bindProject(cl, in, false); err != nil {
+		return err
+	}
+	if err := h.checkProject(r, cl, id); err != nil {
+		return err
+	}
+	c, err := h.Svc.UpdateCustomer(r.Context(), cl.TenantID, id, actorOf(r), in)
+	if err != nil {
+		return err
+	}
+	cat, err := h.Store.LoadCatalog(r.Context(), cl.TenantID)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, 200, present(c, cat))
+	return nil
+}
+
+// checkProject answers not found for customers outside a bound client's project.
+func (h *Handler) checkProject(r *http.Request, cl *model.Client, id int64) error {
+	if cl.ProjectID == 0 {
+		return nil
+	}
+	c, err := h.Svc.Customer(r.Context(), cl.TenantID, id)
+	if err != nil {
+		return err
+	}
+	if c.ProjectID != cl.ProjectID {
+		return model.ErrNotFound
+	}
+	return nil
+}
+
+func (h *Handler) deleteCustomer(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	cl := callerOf(r.Context()).client
+	if err := h.checkProject(r, cl, id); err != nil {
+		return err
+	}
+	if err := h.Svc.DeleteCustomers(r.Context(), cl.TenantID, []int64{id}); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// listParams are the query parameters GET /v1/customers accepts.
+var listParams = map[string]bool{"name": true, "phone": true, "phoneSuffix": true, "email": true, "status": true,
+	"projectId": true, "createdFrom": true, "createdTo": true, "filter": true, "sort": true, "page": true,
+	"pageSize": true, "cursor": true, "total": true, "q": true}
+
+func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	for k := range q {
+		if !listParams[k] {
+			return problem(400, "unknown_parameter", k, "unknown query parameter "+strconv.Quote(k))
+		}
+	}
+	var conds []*query.Node
+	leaf := func(field string, op query.Op, vals ...any) {
+		conds = append(conds, &query.Node{Leaf: &query.Cond{Field: field, Op: op, Values: vals, Pos: field}})
+	}
+	for _, p := range []string{"name", "q"} {
+		if v := strings.TrimSpace(q.Get(p)); v != "" {
+			conds = append(conds, nameSearch(v))
+		}
+	}
+	if v := strings.TrimSpace(q.Get("phone")); v != "" {
+		leaf("phone", query.OpEq, v)
+	}
+	if v := strings.TrimSpace(q.Get("phoneSuffix")); v != "" {
+		leaf("phone", query.OpEndsWith, v)
+	}
+	if v := strings.TrimSpace(q.Get("email")); v != "" {
+		leaf("email", query.OpEq, v)
+	}
+	if v := q.Get("status"); v != "" {
+		var vals []any
+		for _, s := range strings.Split(v, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(s))
+			if err != nil || (n != 1 && n != 2) {
+				return problem(400, "invalid", "status", "status must be 1 (normal) or 2 (disabled), comma-separated")
+			}
+			vals = append(vals, json.Number(strconv.Itoa(n)))
+		}
+		leaf("status", query.OpIn, vals...)
+	}
+	if v := q.Get("projectId"); v != "" {
+		if _, err := strconv.ParseInt(v, 10, 64); err != nil {
+			return problem(400, "invalid", "projectId", "projectId must be an integer")
+		}
+		leaf("projectId", query.OpEq, json.Number(v))
+	}
+	for _, p := range []struct {
+		name string
+		op   query.Op
+	}{{"createdFrom", query.OpGte}, {"createdTo", query.OpLte}} {
+		if v := q.Get(p.name); v != "" {
+			if _, err := crm.ParseTime(v); err != nil {
+				return problem(400, "invalid", p.name, err.Error())
+			}
+			leaf("createdAt", p.op, v)
+		}
+	}
+	if v := q.Get("filter"); v != "" {
+		n, err := query.ParseString(v, query.DefaultLimits)
+		if err != nil {
+			return err
+		}
+		conds = append(conds, n)
+	}
+	req, err := pagingParams(q.Get("page"), q.Get("pageSize"), q.Get("cursor"), q.Get("total"))
+	if err != nil {
+		return err
+	}
+	if req.Sort, err = parseSort(q.Get("sort")); err != nil {
+		return err
+	}
+	if len(conds) == 1 {
+		req.Filter = conds[0]
+	} else if len(conds) > 1 {
+		req.Filter = &query.Node{And: conds}
+	}
+	return h.runSearch(w, r, req)
+}
+
+// nameSearch is the native name search: a fragment of the name, or — for
+// ASCII letters — also a pinyin prefix (zs, zhang, zhangsan → 张三).
+func nameSearch(v string) *query.Node {
+	frag := &query.Node{Leaf: &query.Cond{Field: "name", Op: query.OpContains, Values: []any{v}, Pos: "name"}}
+	ascii := true
+	for _, r := range v {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == ' ') {
+			ascii = false
+		}
+	}
+	if !ascii {
+		return frag
+	}
+	py := &query.Node{Leaf: &query.Cond{Field: "pinyin", Op: query.OpStartsWith, Values: []any{v}, Pos: "name"}}
+	return &query.Node{Or: []*query.Node{frag, py}}
+}
+
+func pagingParams(page, pageSize, cursor, total string) (*query.Request, error) {
+	req := &query.Request{PageSize: 20, Cursor: cursor}
+	if pageSize != "" {
+		n, err := strconv.Atoi(pageSize)
+		if err != nil || n < 1 || n > query.MaxPageSize {
+			return nil, problem(400, "out_of_range", "pageSize", "pageSize must be an integer from 1 to 4000")
+		}
+		req.PageSize = n
+	}
+	if page != "" {
+		if cursor != "" {
+			return nil, problem(400, "invalid", "page", "use either page or cursor, not both")
+		}
+		n, err := strconv.Atoi(page)
+		if err != nil || n < 1 || n > 1_000_000 {
+			return nil, problem(400, "out_of_range", "page", "page must be an integer from 1")
+		}
+		req.Page = n
+	}
+	switch total {
+	case "", "exact":
+		req.Total = query.TotalExact
+	case "none":
+		req.Total = query.TotalNone
+	case "estimate":
+		req.Total = query.TotalEstimate
+	default:
+		return nil, problem(400, "invalid", "total", "total must be exact, estimate or none")
+	}
+	return req, nil
+}
+
+// parseSort reads "-createdAt,name" into sort keys.
+func parseSort(s string) ([]query.SortSpec, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []query.SortSpec
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		desc := strings.HasPrefix(part, "-")
+		part = strings.TrimLeft(part, "+-")
+		if part == "" {
+			return nil, problem(400, "invalid", "sort", "empty sort key in "+strconv.Quote(s))
+		}
+		out = append(out, query.SortSpec{Field: part, Desc: desc})
+	}
+	if len(out) > 8 {
+		return nil, problem(400, "invalid", "sort", "at most 8 sort keys")
+	}
+	return out, nil
+}
+
+// searchBody is the body of POST /v1/customers/search.
+type searchBody struct {
+	Filter   json.RawMessage `json:"filter"`
+	Sort     json.RawMessage `json:"sort"`
+	Page     *int            `json:"page"`
+	PageSize *int            `json:"pageSize"`
+	Cursor   string          `json:"cursor"`
+	Total    string          `json:"total"`
+}
+
+func (h *Handler) searchCustomers(w http.ResponseWriter, r *http.Request) error {
+	body, err := httpx.ReadBody(r, httpx.MaxBody)
+	if err != nil {
+		return err
+	}
+	var b searchBody
+	if err := httpx.DecodeJSON(body, &b); err != nil {
+		return err
+	}
+	page, size := "", ""
+	if b.Page != nil {
+		page = strconv.Itoa(*b.Page)
+	}
+	if b.PageSize != nil {
+		size = strconv.Itoa(*b.PageSize)
+	}
+	req, err := pagingParams(page, size, b.Cursor, b.Total)
+	if err != nil {
+		return err
+	}
+	if len(b.Filter) > 0 && string(b.Filter) != "null" {
+		n, err := query.ParseJSON(b.Filter, query.DefaultLimits)
+		if err != nil {
+			return err
+		}
+		req.Filter = n
+	}
+	if len(b.Sort) > 0 && string(b.Sort) != "null" {
+		var s string
+		var list []struct {
+			Field string `json:"field"`
+			Desc  bool   `json:"desc"`
+		}
+		switch {
+		case json.Unmarshal(b.Sort, &s) == nil:
+			if req.Sort, err = parseSort(s); err != nil {
+				return err
+			}
+		case json.Unmarshal(b.Sort, &list) == nil:
+			for _, x := range list {
+				req.Sort = append(req.Sort, query.SortSpec{Field: x.Field, Desc: x.Desc})
+			}
+		default:
+			return problem(400, "wrong_type", "sort", `sort must be a string like "-createdAt,name" or [{"field":"createdAt","desc":true}]`)
+		}
+	}
+	return h.runSearch(w, r, req)
+}
+
+func (h *Handler) runSearch(w http.ResponseWriter, r *http.Request, req *query.Request) error {
+	cl := callerOf(r.Context()).client
+	req.TenantID = cl.TenantID
+	if cl.ProjectID != 0 {
+		bound := &query.Node{Leaf: &query.Cond{Field: "projectId", Op: query.OpEq, Values: []any{json.Number(strconv.FormatInt(cl.ProjectID, 10))}}}
+		if req.Filter == nil {
+			req.Filter = bound
+		} else {
+			req.Filter = &query.Node{And: []*query.Node{bound, req.Filter}}
+		}
+	}
+	env, err := h.Svc.Engine.Env(r.Context(), cl.TenantID)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	res, err := h.Svc.Engine.SearchWith(r.Context(), req, env)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Server-Timing", "db;dur="+strconv.FormatFloat(float64(time.Since(start).Microseconds())/1000, 'f', 2, 64))
+	out := listOut{Data: make([]customerOut, len(res.Customers)), PageSize: req.PageSize, NextCursor: res.NextCursor, Estimated: res.Estimated}
+	if req.Cursor == "" {
+		out.Page = max(req.Page, 1)
+	}
+	if res.Total >= 0 {
+		out.Total = &res.Total
+	}
+	for i, c := range res.Customers {
+		out.Data[i] = present(c, env.Catalog)
+	}
+	httpx.WriteJSON(w, 200, out)
+	return nil
+}

@@ -1,0 +1,97 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/kehu/kehu/internal/auth"
+	"github.com/kehu/kehu/internal/httpx"
+	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/query"
+)
+
+// Problem is an RFC 9457 problem document with kehu's stable code and the
+// field at fault.
+type Problem struct {
+	Type       string `json:"type"`
+	Title      string `json:"title"`
+	Status     int    `json:"status"`
+	Detail     string `json:"detail,omitempty"`
+	Code       string `json:"code"`
+	Field      string `json:"field,omitempty"`
+	ExistingID int64  `json:"existingId,omitempty"`
+}
+
+// apiError is an error with a status and a safe face.
+type apiError struct {
+	status int
+	p      Problem
+	cause  error
+}
+
+func (e *apiError) Error() string { return e.p.Code + ": " + e.p.Detail }
+func (e *apiError) Unwrap() error { return e.cause }
+
+func problem(status int, code, field, detail string) *apiError {
+	return &apiError{status: status, p: Problem{Code: code, Field: field, Detail: detail}}
+}
+
+// toProblem maps any error to its client face. Unknown errors are 500 with a
+// generic message; their cause goes to the log only.
+func toProblem(err error) (int, Problem) {
+	var ae *apiError
+	var br *httpx.BadRequest
+	var fe *model.FieldError
+	var ce *model.ConflictError
+	var qe *query.Error
+	var se *query.SyntaxError
+	switch {
+	case errors.As(err, &ae):
+		return ae.status, ae.p
+	case errors.Is(err, httpx.ErrBodyTooLarge):
+		return 413, Problem{Code: "body_too_large", Detail: "the request body is larger than the limit"}
+	case errors.As(err, &br):
+		return 400, Problem{Code: br.Code, Field: br.Field, Detail: br.Error()}
+	case errors.As(err, &fe):
+		return 400, Problem{Code: fe.Code, Field: fe.Field, Detail: fe.Error()}
+	case errors.As(err, &ce):
+		return 409, Problem{Code: "conflict", Field: ce.Field, Detail: ce.Error(), ExistingID: ce.ExistingID}
+	case errors.As(err, &qe):
+		return 400, Problem{Code: "invalid_query", Field: qe.Field, Detail: qe.Error()}
+	case errors.As(err, &se):
+		return 400, Problem{Code: "invalid_filter", Field: "filter", Detail: se.Error()}
+	case errors.Is(err, model.ErrNotFound):
+		return 404, Problem{Code: "not_found", Detail: "no such resource"}
+	case errors.Is(err, model.ErrConflict):
+		return 409, Problem{Code: "conflict", Detail: "the write conflicts with existing data"}
+	case errors.Is(err, auth.ErrTokenExpired):
+		return 401, Problem{Code: "token_expired", Detail: "the access token has expired; request a new one"}
+	case errors.Is(err, auth.ErrTokenRevoked):
+		return 401, Problem{Code: "token_revoked", Detail: "the access token was revoked (client secret rotated or client revoked)"}
+	case errors.Is(err, auth.ErrTokenInvalid):
+		return 401, Problem{Code: "token_invalid", Detail: "the access token is not valid"}
+	case errors.Is(err, context.Canceled):
+		return 499, Problem{Code: "canceled", Detail: "the request was canceled"}
+	}
+	return 500, Problem{Code: "internal", Detail: "internal error; it has been logged"}
+}
+
+// writeError renders err as problem+json and logs server faults.
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status, p := toProblem(err)
+	if status >= 500 {
+		h.Log.Error("native api error", slog.String("path", r.URL.Path), slog.Any("error", err))
+	}
+	p.Status = status
+	p.Title = http.StatusText(status)
+	if p.Title == "" {
+		p.Title = "Error"
+	}
+	p.Type = "urn:kehu:problem:" + p.Code
+	if status == 401 {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="kehu", error="invalid_token"`)
+	}
+	httpx.WriteJSONType(w, status, "application/problem+json", p)
+}

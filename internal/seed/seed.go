@@ -1,0 +1,173 @@
+// Package seed fills a tenant with realistic demo data from
+// internal/fakedata: a catalogue (custom fields of several types, tags,
+// departments with staff, sales stages) and any number of customers. It
+// backs `kehu demo` and the loading phase of `kehu bench`.
+package seed
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/kehu/kehu/internal/fakedata"
+	"github.com/kehu/kehu/internal/idgen"
+	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/store"
+)
+
+// Setup is a tenant's seeded catalogue.
+type Setup struct {
+	TenantID  int64
+	ProjectID int64
+	Level     *model.Field // select
+	Interests *model.Field // multiselect
+	Score     *model.Field // number
+	Birthday  *model.Field // date
+	Area      *model.Field // area
+	TagIDs    []int64      // by fakedata.TagNames index
+	StaffIDs  []int64      // by owner index
+	StageIDs  []int64
+	DeptIDs   []int64 // by fakedata.Departments index
+}
+
+// Owners is the number of staff created.
+const Owners = 20
+
+// Catalog creates the demo catalogue in a tenant.
+func Catalog(ctx context.Context, st *store.Store, tenantID, projectID int64) (*Setup, error) {
+	s := &Setup{TenantID: tenantID, ProjectID: projectID}
+	opts := func(labels []string) []model.Option {
+		var o []model.Option
+		for _, l := range labels {
+			o = append(o, model.Option{Label: l})
+		}
+		return o
+	}
+	fields := []*model.Field{
+		{Key: "level", Label: "会员等级", Type: model.TypeSelect, Options: opts(fakedata.Levels)},
+		{Key: "interests", Label: "兴趣", Type: model.TypeMultiSelect, Options: opts(fakedata.InterestOptions)},
+		{Key: "score", Label: "积分", Type: model.TypeNumber},
+		{Key: "birthday", Label: "生日", Type: model.TypeDate},
+		{Key: "area", Label: "所在地区", Type: model.TypeArea},
+	}
+	for _, f := range fields {
+		if err := st.CreateField(ctx, tenantID, f); err != nil {
+			return nil, fmt.Errorf("seed: field %s: %w", f.Key, err)
+		}
+	}
+	s.Level, s.Interests, s.Score, s.Birthday, s.Area = fields[0], fields[1], fields[2], fields[3], fields[4]
+	g, err := st.CreateTagGroup(ctx, tenantID, "客户标签")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range fakedata.TagNames {
+		t, err := st.CreateTag(ctx, tenantID, g.ID, name)
+		if err != nil {
+			return nil, err
+		}
+		s.TagIDs = append(s.TagIDs, t.ID)
+	}
+	for _, d := range fakedata.Departments {
+		parent := int64(0)
+		if d.Parent >= 0 {
+			parent = s.DeptIDs[d.Parent]
+		}
+		dep, err := st.CreateDepartment(ctx, tenantID, parent, d.Name)
+		if err != nil {
+			return nil, err
+		}
+		s.DeptIDs = append(s.DeptIDs, dep.ID)
+	}
+	for i, name := range fakedata.OwnerNames(Owners) {
+		m := &model.Staff{Name: name, DepartmentID: s.DeptIDs[fakedata.OwnerDepartment(i)]}
+		if err := st.CreateStaff(ctx, tenantID, m); err != nil {
+			return nil, err
+		}
+		s.StaffIDs = append(s.StaffIDs, m.ID)
+	}
+	for _, name := range []string{"新线索", "初步沟通", "需求确认", "方案报价", "成交", "流失"} {
+		stg, err := st.CreateStage(ctx, tenantID, name)
+		if err != nil {
+			return nil, err
+		}
+		s.StageIDs = append(s.StageIDs, stg.ID)
+	}
+	return s, nil
+}
+
+// Customer turns a generated person into a customer of the setup.
+func (s *Setup) Customer(p *fakedata.Person, i int, c *model.Customer) {
+	*c = model.Customer{
+		TenantID: s.TenantID, ProjectID: s.ProjectID,
+		Name: p.Name, FirstName: p.FirstName, LastName: p.LastName,
+		Phone: "+86" + p.Phone, Email: p.Email, Company: p.Company,
+		Address: p.Address, Street: p.Street, City: p.City, State: p.State, Country: p.Country, PostalCode: p.ZipCode,
+		Remark: p.Remark, Status: p.Status, Sex: p.Sex, IDNumber: p.IDNumber,
+		BornDate: p.BornDate.UnixMilli(), OwnerID: s.StaffIDs[p.Owner%len(s.StaffIDs)],
+		StageID:   s.StageIDs[i%len(s.StageIDs)],
+		CreatedAt: p.CreatedAt.UTC().Truncate(time.Millisecond), CreatedBy: "seed", CreatedByName: "kehu seed",
+	}
+	if p.IDNumber != "" {
+		c.IDType = 1
+	}
+	c.UpdatedAt, c.UpdatedBy, c.UpdatedByName = c.CreatedAt, c.CreatedBy, c.CreatedByName
+	for _, t := range p.Tags {
+		c.TagIDs = append(c.TagIDs, s.TagIDs[t])
+	}
+	custom := map[string]any{
+		id(s.Level):    s.Level.Options[p.Level].ID,
+		id(s.Score):    json.Number(strconv.FormatFloat(p.Score, 'f', -1, 64)),
+		id(s.Birthday): p.BornDate.Format("2006-01-02"),
+	}
+	if len(p.Interests) > 0 {
+		var ids []int64
+		for _, x := range p.Interests {
+			ids = append(ids, s.Interests.Options[x].ID)
+		}
+		custom[id(s.Interests)] = ids
+	}
+	if p.AreaCode != "" {
+		custom[id(s.Area)] = map[string]string{"code": p.AreaCode, "label": p.State + "/" + p.City + "/" + p.District}
+	}
+	c.Custom, _ = json.Marshal(custom)
+}
+
+func id(f *model.Field) string { return strconv.FormatInt(f.ID, 10) }
+
+// Customers generates and inserts n customers in transactions of batch
+// rows; progress (may be nil) is told the running count.
+func Customers(ctx context.Context, st *store.Store, s *Setup, n int, seedVal int64, progress func(done int)) error {
+	cat, err := st.LoadCatalog(ctx, s.TenantID)
+	if err != nil {
+		return err
+	}
+	gen := fakedata.New(fakedata.Config{Seed: seedVal, Owners: Owners,
+		From: time.Date(2021, 1, 1, 0, 0, 0, 0, fakedata.China), To: time.Date(2026, 1, 1, 0, 0, 0, 0, fakedata.China)})
+	const batch = 2000
+	var p fakedata.Person
+	var c model.Customer
+	for done := 0; done < n; {
+		k := min(batch, n-done)
+		err := st.InTx(ctx, func(tx *store.Tx) error {
+			for i := 0; i < k; i++ {
+				gen.Next(&p)
+				s.Customer(&p, done+i, &c)
+				c.ID = idgen.Next()
+				if err := tx.InsertCustomer(ctx, &c, cat); err != nil {
+					return fmt.Errorf("seed: customer %d: %w", done+i, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		done += k
+		if progress != nil {
+			progress(done)
+		}
+	}
+	return nil
+}

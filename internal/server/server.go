@@ -1,0 +1,147 @@
+// Package server assembles kehu's HTTP surface — the native API under /v1,
+// the three platform dialects at their own paths, /openapi.json, /docs,
+// health and metrics — and runs it with graceful shutdown: on SIGTERM or
+// SIGINT it stops accepting, lets requests in flight finish, then returns.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/kehu/kehu/internal/api"
+	"github.com/kehu/kehu/internal/apidocs"
+	"github.com/kehu/kehu/internal/auth"
+	"github.com/kehu/kehu/internal/crm"
+	"github.com/kehu/kehu/internal/httpx"
+	"github.com/kehu/kehu/internal/store"
+)
+
+// Deps are what the handlers share.
+type Deps struct {
+	Store *store.Store
+	Svc   *crm.Service
+	Auth  *auth.Service
+	Log   *slog.Logger
+}
+
+// Mount is a dialect handler and the path patterns it answers.
+type Mount struct {
+	Patterns []string
+	Handler  http.Handler
+}
+
+// dialects are registered by the dialect packages' wiring in dialects.go.
+var dialects []func(d *Deps) Mount
+
+// Handler builds the root handler with its own metrics registry.
+func Handler(d *Deps) http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(dbCollector{d.Store})
+	metrics := httpx.NewMetrics(reg)
+
+	mux := http.NewServeMux()
+	native := api.NewHandler(d.Svc, d.Auth, d.Log)
+	mux.Handle("/v1/", native)
+	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		httpx.SetRoute(r)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(api.OpenAPI)
+	})
+	docs := apidocs.Handler("/openapi.json")
+	mux.HandleFunc("GET /docs", func(w http.ResponseWriter, r *http.Request) { httpx.SetRoute(r); docs.ServeHTTP(w, r) })
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		httpx.SetRoute(r)
+		httpx.WriteJSON(w, 200, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		httpx.SetRoute(r)
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := d.Store.Ping(ctx); err != nil {
+			d.Log.Warn("readiness check failed", slog.Any("error", err))
+			httpx.WriteJSON(w, 503, map[string]string{"status": "unavailable", "reason": "database unreachable"})
+			return
+		}
+		httpx.WriteJSON(w, 200, map[string]string{"status": "ready", "database": d.Store.Dialect()})
+	})
+	prom := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) { httpx.SetRoute(r); prom.ServeHTTP(w, r) })
+	for _, mk := range dialects {
+		m := mk(d)
+		for _, p := range m.Patterns {
+			h := m.Handler
+			mux.Handle(p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { httpx.SetRoute(r); h.ServeHTTP(w, r) }))
+		}
+	}
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		httpx.SetRoute(r)
+		http.Redirect(w, r, "/docs", http.StatusFound)
+	})
+	return httpx.Observe(mux, d.Log, metrics)
+}
+
+// dbCollector exports the database pool statistics.
+type dbCollector struct{ st *store.Store }
+
+var (
+	dbOpen  = prometheus.NewDesc("kehu_db_connections_open", "Open database connections by pool.", []string{"pool"}, nil)
+	dbInUse = prometheus.NewDesc("kehu_db_connections_in_use", "Database connections in use by pool.", []string{"pool"}, nil)
+	dbWait  = prometheus.NewDesc("kehu_db_wait_seconds_total", "Time spent waiting for a database connection by pool.", []string{"pool"}, nil)
+)
+
+func (c dbCollector) Describe(ch chan<- *prometheus.Desc) { ch <- dbOpen; ch <- dbInUse; ch <- dbWait }
+
+func (c dbCollector) Collect(ch chan<- prometheus.Metric) {
+	w, r := c.st.DBStats()
+	for pool, s := range map[string]struct {
+		open, inUse int
+		wait        time.Duration
+	}{
+		"writer": {w.OpenConnections, w.InUse, w.WaitDuration}, "reader": {r.OpenConnections, r.InUse, r.WaitDuration}} {
+		ch <- prometheus.MustNewConstMetric(dbOpen, prometheus.GaugeValue, float64(s.open), pool)
+		ch <- prometheus.MustNewConstMetric(dbInUse, prometheus.GaugeValue, float64(s.inUse), pool)
+		ch <- prometheus.MustNewConstMetric(dbWait, prometheus.CounterValue, s.wait.Seconds(), pool)
+	}
+}
+
+// Run serves h on addr until ctx is done, then shuts down gracefully:
+// no new connections, requests in flight get up to 30 s to finish.
+func Run(ctx context.Context, addr string, h http.Handler, log *slog.Logger, ready func(net.Addr)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute,
+		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("kehu listening", slog.String("addr", ln.Addr().String()))
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
