@@ -1,6 +1,7 @@
 package query
 
 import (
+	"math"
 	"strings"
 
 	"github.com/kehu/kehu/internal/model"
@@ -133,6 +134,10 @@ func (b *builder) leaf(l *RLeaf) {
 		return
 	}
 	f := l.Field
+	if f.Type == model.TypePhone && l.Op == OpStartsWith {
+		// Numbers are stored in E.164: the digits searched for follow the "+".
+		l = &RLeaf{Field: f, Op: l.Op, Values: []any{"+" + l.Values[0].(string)}, Pos: l.Pos}
+	}
 	switch {
 	case f.ID == model.FieldName || f.ID == model.FieldCompany:
 		b.gramField(l)
@@ -182,6 +187,12 @@ func (b *builder) column(l *RLeaf, col sysCol) {
 		}
 		return
 	}
+	if col.intCol {
+		if l = wholeNumbers(l); l == nil {
+			b.w("1 = 0")
+			return
+		}
+	}
 	b.w("(")
 	if col.nullable {
 		b.w(col.expr + " IS NOT NULL AND ")
@@ -217,6 +228,39 @@ func (b *builder) compare(expr string, l *RLeaf, conv func(any) any) {
 	default:
 		b.w("1 = 0")
 	}
+}
+
+// wholeNumbers rewrites a comparison of an integer column with float64
+// operands into one with whole operands that selects the same rows: a
+// fraction rounds towards the side the operator keeps (age > 29.5 is
+// age > 29, age >= 29.5 is age >= 30), eq/in drop fractional values, and
+// bounds beyond any column value are clamped (converting them to int64
+// would wrap around). It returns nil when no row can match.
+func wholeNumbers(l *RLeaf) *RLeaf {
+	const limit = 1 << 62
+	out := &RLeaf{Field: l.Field, Op: l.Op, Pos: l.Pos}
+	for i, v := range l.Values {
+		x, ok := v.(float64)
+		if !ok {
+			out.Values = append(out.Values, v)
+			continue
+		}
+		switch {
+		case l.Op == OpEq || l.Op == OpIn:
+			if x != math.Trunc(x) || math.Abs(x) > limit {
+				continue
+			}
+		case l.Op == OpGt || l.Op == OpLte || l.Op == OpBetween && i == 1:
+			x = math.Floor(x)
+		default: // gte, lt, the lower bound of between
+			x = math.Ceil(x)
+		}
+		out.Values = append(out.Values, math.Max(-limit, math.Min(limit, x)))
+	}
+	if len(out.Values) == 0 {
+		return nil
+	}
+	return out
 }
 
 func toInt(v any) any {
@@ -333,7 +377,7 @@ func (b *builder) phoneSuffix(l *RLeaf) {
 		b.w("1 = 0")
 		return
 	}
-	b.w("(c.phone_rev >= ")
+	b.w("(c.phone_rev IS NOT NULL AND c.phone_rev >= ")
 	b.arg(rev)
 	b.w(" AND c.phone_rev < ")
 	b.arg(textindex.PrefixUpperBound(rev))

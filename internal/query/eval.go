@@ -156,6 +156,7 @@ func evalLeaf(l *RLeaf, c *model.Customer, w *World) bool {
 // or one or more texts / numbers / ids (any of them may match).
 type evalValue struct {
 	present bool
+	empty   bool // present but "" (text columns that are never NULL)
 	texts   []string
 	nums    []float64
 	ids     []int64
@@ -166,7 +167,7 @@ func textVal(s string, nullable bool) evalValue {
 	if nullable && s == "" {
 		return evalValue{}
 	}
-	return evalValue{present: true, texts: []string{s}}
+	return evalValue{present: true, empty: s == "", texts: []string{s}}
 }
 
 func numVal(x float64, zeroIsEmpty bool) evalValue {
@@ -338,7 +339,7 @@ func evalNumber(v any) (float64, bool) {
 // match applies a positive operator to a value.
 func match(l *RLeaf, v evalValue) bool {
 	if l.Op == OpIsEmpty {
-		return !v.present
+		return !v.present || v.empty
 	}
 	if !v.present {
 		return false

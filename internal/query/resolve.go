@@ -342,6 +342,9 @@ func coerce(f *model.Field, k kind, op Op, v any, env *Env) (any, error) {
 				}
 			} else {
 				s = phone.Digits(s)
+				if s == "" { // would match every number (or, for endsWith, none)
+					return nil, fmt.Errorf("want digits to search phone numbers by")
+				}
 			}
 		}
 		if k == kindPinyin {

@@ -28,12 +28,13 @@ func (s *Store) LoadCatalog(ctx context.Context, tenantID int64) (*Catalog, erro
 	}
 	for rows.Next() {
 		f := &model.Field{Sortable: true}
-		var created int64
-		if err := rows.Scan(&f.ID, &f.Key, &f.Label, &f.Type, &f.Unique, &f.Position, &created); err != nil {
+		var created, unique int64
+		if err := rows.Scan(&f.ID, &f.Key, &f.Label, &f.Type, &unique, &f.Position, &created); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		f.CreatedAt = model.FromMillis(created)
+		f.Unique = unique != 0
 		f.Sortable = f.Type != model.TypeMultiSelect
 		cat.Fields[f.ID] = f
 		cat.ByKey[f.Key] = f
@@ -52,10 +53,12 @@ func (s *Store) LoadCatalog(ctx context.Context, tenantID int64) (*Catalog, erro
 	for rows.Next() {
 		var fid int64
 		var o model.Option
-		if err := rows.Scan(&fid, &o.ID, &o.Label, &o.Position, &o.Deleted); err != nil {
+		var deleted int64
+		if err := rows.Scan(&fid, &o.ID, &o.Label, &o.Position, &deleted); err != nil {
 			rows.Close()
 			return nil, err
 		}
+		o.Deleted = deleted != 0
 		if f := cat.Fields[fid]; f != nil && !f.System {
 			f.Options = append(f.Options, o)
 		}
@@ -68,11 +71,11 @@ func (s *Store) LoadCatalog(ctx context.Context, tenantID int64) (*Catalog, erro
 	defer rows.Close()
 	for rows.Next() {
 		var fid int64
-		var u bool
+		var u int64
 		if err := rows.Scan(&fid, &u); err != nil {
 			return nil, err
 		}
-		if f := cat.Fields[fid]; f != nil && u {
+		if f := cat.Fields[fid]; f != nil && u != 0 {
 			f.Unique = true
 			cat.Unique[fid] = true
 		}
@@ -118,7 +121,7 @@ func (s *Store) CreateField(ctx context.Context, tenantID int64, f *model.Field)
 			return err
 		}
 		if _, err := tx.exec(ctx, `INSERT INTO fields (tenant_id, id, key, label, type, is_unique, position, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			tenantID, f.ID, f.Key, f.Label, string(f.Type), f.Unique, f.Position, model.Millis(f.CreatedAt)); err != nil {
+			tenantID, f.ID, f.Key, f.Label, string(f.Type), b2i(f.Unique), f.Position, model.Millis(f.CreatedAt)); err != nil {
 			if isConflict(err) {
 				return &model.ConflictError{Field: "key", Value: f.Key}
 			}
@@ -137,7 +140,7 @@ func (s *Store) CreateField(ctx context.Context, tenantID int64, f *model.Field)
 
 func (t *Tx) insertOption(ctx context.Context, tenantID, fieldID int64, o model.Option) error {
 	_, err := t.exec(ctx, `INSERT INTO field_options (tenant_id, field_id, id, label, position, deleted) VALUES (?, ?, ?, ?, ?, ?)`,
-		tenantID, fieldID, o.ID, o.Label, o.Position, o.Deleted)
+		tenantID, fieldID, o.ID, o.Label, o.Position, b2i(o.Deleted))
 	if err != nil {
 		return fmt.Errorf("store: field option: %w", err)
 	}
@@ -149,7 +152,7 @@ func (t *Tx) insertOption(ctx context.Context, tenantID, fieldID int64, o model.
 // removed, so stored values keep their meaning.
 func (s *Store) UpdateField(ctx context.Context, tenantID int64, f *model.Field) error {
 	return s.InTx(ctx, func(tx *Tx) error {
-		res, err := tx.exec(ctx, `UPDATE fields SET label = ?, type = ?, is_unique = ? WHERE tenant_id = ? AND id = ?`, f.Label, string(f.Type), f.Unique, tenantID, f.ID)
+		res, err := tx.exec(ctx, `UPDATE fields SET label = ?, type = ?, is_unique = ? WHERE tenant_id = ? AND id = ?`, f.Label, string(f.Type), b2i(f.Unique), tenantID, f.ID)
 		if err != nil {
 			return fmt.Errorf("store: update field: %w", err)
 		}
@@ -228,7 +231,7 @@ func (s *Store) DeleteField(ctx context.Context, tenantID, id int64) error {
 func (s *Store) SetSystemFieldUnique(ctx context.Context, tenantID, fieldID int64, unique bool) error {
 	return s.InTx(ctx, func(tx *Tx) error {
 		if _, err := tx.exec(ctx, `INSERT INTO system_field_settings (tenant_id, field_id, is_unique) VALUES (?, ?, ?)
-			ON CONFLICT (tenant_id, field_id) DO UPDATE SET is_unique = excluded.is_unique`, tenantID, fieldID, unique); err != nil {
+			ON CONFLICT (tenant_id, field_id) DO UPDATE SET is_unique = excluded.is_unique`, tenantID, fieldID, b2i(unique)); err != nil {
 			return err
 		}
 		if _, err := tx.exec(ctx, `DELETE FROM customer_unique WHERE tenant_id = ? AND field_id = ?`, tenantID, fieldID); err != nil {
@@ -253,4 +256,12 @@ func (s *Store) SetSystemFieldUnique(ctx context.Context, tenantID, fieldID int6
 			SELECT tenant_id, ?, `+col+`, id FROM customers WHERE tenant_id = ? AND `+col+` IS NOT NULL AND `+col+` <> ''`, fieldID, tenantID)
 		return err
 	})
+}
+
+// b2i stores booleans as 0/1: the schema uses integers on both databases.
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }

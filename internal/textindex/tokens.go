@@ -35,7 +35,7 @@ type span struct{ lo, hi int }
 //   - prefix+"g:"+gram for every unigram and bigram of Normalize(value), over
 //     letters, numbers and combining marks only; bigrams do not span
 //     whitespace or punctuation ("Tom Hanks" has "to" and "ha", not "mh");
-//   - when withPinyin is true and value contains a Han character,
+//   - when pinyin is true and value contains a Han character,
 //     prefix+"p:"+full pinyin ("zhangsan") and prefix+"i:"+initials ("zs")
 //     for each reading (normally one; disputed and compound surnames add an
 //     alternate), each capped at MaxPinyinLen bytes. ASCII letters and digits
@@ -47,7 +47,7 @@ type span struct{ lo, hi int }
 //
 // All returned strings share one backing array; a typical call allocates
 // twice.
-func Tokens(prefix, value string, withPinyin bool) []string {
+func Tokens(prefix, value string, pinyin bool) []string {
 	n := Normalize(value)
 	if n == "" {
 		return nil
@@ -58,7 +58,7 @@ func Tokens(prefix, value string, withPinyin bool) []string {
 	var t *pinyinTable
 	var rs [maxReadings]reading
 	nr := 0
-	if withPinyin {
+	if pinyin {
 		t = table()
 		nr = t.readings(n, &rs)
 	}
