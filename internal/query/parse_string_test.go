@@ -311,3 +311,28 @@ func FuzzParseString(f *testing.F) {
 		}
 	})
 }
+
+// TestStringHandBuilt covers trees built by code rather than a parser.
+func TestStringHandBuilt(t *testing.T) {
+	leaf := func(v ...any) *Node { return &Node{Leaf: &Cond{Field: "a", Op: OpIn, Values: v}} }
+	tests := []struct {
+		n    *Node
+		want string
+	}{
+		{&Node{And: []*Node{leaf(1)}}, `a in (1)`},
+		{&Node{Or: []*Node{{And: []*Node{leaf(1)}}, leaf(int64(-2), uint8(3), 1.5, float32(0.25))}}, `a in (1) || a in (-2, 3, 1.5, 0.25)`},
+		{&Node{Not: &Node{Or: []*Node{leaf(true)}}}, `!(a in (true))`},
+		{&Node{Not: &Node{Not: leaf("x")}}, `!!(a in ("x"))`},
+		{leaf("\U000E0001\u00ad\xff\ufffd"), `a in ("\udb40\udc01\u00ad\ufffd\ufffd")`},
+		{&Node{Leaf: &Cond{Field: "a-b", Op: OpIsEmpty}}, "`a-b` isEmpty"},
+		{&Node{Leaf: &Cond{Field: "a`b\n", Op: OpToday}}, "`a\\`b\\n` today"},
+	}
+	for _, tt := range tests {
+		if got := tt.n.String(); got != tt.want {
+			t.Errorf("String() = %s, want %s", got, tt.want)
+		}
+		if _, err := ParseString(tt.n.String(), DefaultLimits); err != nil {
+			t.Errorf("ParseString(%s): %v", tt.n.String(), err)
+		}
+	}
+}

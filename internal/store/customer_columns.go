@@ -28,7 +28,6 @@ type scanTmp struct {
 	custom                                         string
 }
 
-
 var customerCols = []column{
 	{"id", func(c *model.Customer) any { return c.ID }, func(c *model.Customer, _ *scanTmp) any { return &c.ID }},
 	{"project_id", func(c *model.Customer) any { return nullInt(c.ProjectID) }, func(_ *model.Customer, t *scanTmp) any { return &t.project }},
