@@ -145,19 +145,21 @@ func Customers(ctx context.Context, st *store.Store, s *Setup, n int, seedVal in
 	}
 	gen := fakedata.New(fakedata.Config{Seed: seedVal, Owners: Owners,
 		From: time.Date(2021, 1, 1, 0, 0, 0, 0, fakedata.China), To: time.Date(2026, 1, 1, 0, 0, 0, 0, fakedata.China)})
-	const batch = 2000
+	const batch = 5000
 	var p fakedata.Person
-	var c model.Customer
 	for done := 0; done < n; {
 		k := min(batch, n-done)
+		rows := make([]*model.Customer, k)
+		for i := range rows {
+			gen.Next(&p)
+			c := &model.Customer{}
+			s.Customer(&p, done+i, c)
+			c.ID = idgen.Next()
+			rows[i] = c
+		}
 		err := st.InTx(ctx, func(tx *store.Tx) error {
-			for i := 0; i < k; i++ {
-				gen.Next(&p)
-				s.Customer(&p, done+i, &c)
-				c.ID = idgen.Next()
-				if err := tx.InsertCustomer(ctx, &c, cat); err != nil {
-					return fmt.Errorf("seed: customer %d: %w", done+i, err)
-				}
+			if err := tx.InsertCustomers(ctx, rows, cat); err != nil {
+				return fmt.Errorf("seed: customers %d–%d: %w", done, done+k, err)
 			}
 			return nil
 		})

@@ -130,8 +130,9 @@ type querier interface {
 
 // Tx is a write transaction. Its methods rebind and translate like Store's.
 type Tx struct {
-	tx *sql.Tx
-	s  *Store
+	tx    *sql.Tx
+	s     *Store
+	stmts map[string]*sql.Stmt // prepared bulk statements, closed with the transaction
 }
 
 // InTx runs fn in a write transaction on the writer pool and commits when fn
@@ -141,7 +142,13 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", s.translate(err))
 	}
-	if err := fn(&Tx{tx: tx, s: s}); err != nil {
+	t := &Tx{tx: tx, s: s}
+	defer func() {
+		for _, st := range t.stmts {
+			st.Close()
+		}
+	}()
+	if err := fn(t); err != nil {
 		_ = tx.Rollback()
 		return err
 	}

@@ -9,49 +9,22 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 
 	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/model"
-	"github.com/kehu/kehu/internal/pgtest"
 	"github.com/kehu/kehu/internal/secret"
 	"github.com/kehu/kehu/internal/server"
 	"github.com/kehu/kehu/internal/store"
+	"github.com/kehu/kehu/internal/storetest"
 )
 
 // Databases lists the dialects every store-backed suite runs on.
-var Databases = []string{store.SQLite, store.Postgres}
-
-// Env is a running kehu.
-type Env struct {
-	URL    string
-	Server *httptest.Server
-	Store  *store.Store
-	Svc    *crm.Service
-	Auth   *auth.Service
-	Tenant *model.Tenant
-	Client *model.Client // with its plain Secret
-}
+var Databases = storetest.Databases
 
 // OpenStore opens and migrates a fresh database of the given dialect.
-func OpenStore(t testing.TB, dialect string) *store.Store {
-	t.Helper()
-	dsn := filepath.Join(t.TempDir(), "kehu.db")
-	if dialect == store.Postgres {
-		dsn = pgtest.NewDatabase(t)
-	}
-	st, err := store.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatalf("open %s: %v", dialect, err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(context.Background()); err != nil {
-		t.Fatalf("migrate %s: %v", dialect, err)
-	}
-	return st
-}
+func OpenStore(t testing.TB, dialect string) *store.Store { return storetest.Open(t, dialect) }
 
 // New starts kehu on a fresh database with one tenant and one client.
 func New(t testing.TB, dialect string) *Env {
