@@ -42,7 +42,7 @@ func (t *Tx) InsertCustomer(ctx context.Context, c *model.Customer, cat *Catalog
 func (s *Store) customerConflict(ctx context.Context, t *Tx, c *model.Customer, err error) error {
 	if c.ExternalID != "" {
 		ce := &model.ConflictError{Field: "externalId", Value: c.ExternalID}
-		if t.queryRow(ctx, `SELECT id FROM customers WHERE tenant_id = ? AND external_id = ?`, c.TenantID, c.ExternalID).Scan(&ce.ExistingID) == nil {
+		if t.s.queryRow(ctx, `SELECT id FROM customers WHERE tenant_id = ? AND external_id = ?`, c.TenantID, c.ExternalID).Scan(&ce.ExistingID) == nil {
 			return ce
 		}
 	}

@@ -206,8 +206,10 @@ func (t *Tx) writeIndex(ctx context.Context, c *model.Customer, ix indexRows) er
 	for _, u := range ix.uniques {
 		if _, err := t.exec(ctx, `INSERT INTO customer_unique (tenant_id, field_id, value, customer_id) VALUES (?, ?, ?, ?)`, tid, u.field, u.value, c.ID); err != nil {
 			if isConflict(err) {
+				// Look the holder up outside this transaction: PostgreSQL
+				// refuses further statements in a failed transaction.
 				ce := &model.ConflictError{Field: fieldKey(u.field), Value: u.value}
-				_ = t.queryRow(ctx, `SELECT customer_id FROM customer_unique WHERE tenant_id = ? AND field_id = ? AND value = ?`, tid, u.field, u.value).Scan(&ce.ExistingID)
+				_ = t.s.queryRow(ctx, `SELECT customer_id FROM customer_unique WHERE tenant_id = ? AND field_id = ? AND value = ?`, tid, u.field, u.value).Scan(&ce.ExistingID)
 				return ce
 			}
 			return fmt.Errorf("store: unique values: %w", err)
