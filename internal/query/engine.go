@@ -103,6 +103,13 @@ func resolveSort(specs []SortSpec, env *Env) ([]sortKey, error) {
 	seen := map[string]bool{}
 	for i, s := range specs {
 		f := env.Catalog.Field(s.Field)
+		if expr, ok := columnSorts[s.Field]; ok && (f == nil || f.System) {
+			if !seen[s.Field] {
+				seen[s.Field] = true
+				keys = append(keys, sortKey{expr: expr, desc: s.Desc, isText: true})
+			}
+			continue
+		}
 		if f == nil {
 			return nil, &Error{Pos: fmt.Sprintf("sort[%d]", i), Field: s.Field, Msg: "unknown sort field"}
 		}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/kehu/kehu/internal/model"
@@ -177,6 +178,9 @@ func Resolve(n *Node, env *Env) (*RNode, error) {
 	}
 	switch {
 	case n.Leaf != nil:
+		if rn, ok, err := splitSharedTagNames(n.Leaf, env); ok {
+			return rn, err
+		}
 		l, err := resolveLeaf(n.Leaf, env)
 		if err != nil {
 			return nil, err
@@ -207,6 +211,43 @@ func Resolve(n *Node, env *Env) (*RNode, error) {
 		return r, nil
 	}
 	return nil, &Error{Msg: "empty condition"}
+}
+
+// splitSharedTagNames handles hasAll over tags when a value is a tag name
+// several tags share (the same name in different groups): the name means
+// "any of those tags", so each value must be matched on its own. Such a
+// condition becomes an AND of one hasAny per value; ok is false when the
+// condition needs no splitting.
+func splitSharedTagNames(c *Cond, env *Env) (_ *RNode, ok bool, _ error) {
+	if c.Op != OpHasAll {
+		return nil, false, nil
+	}
+	if f := env.Catalog.Field(c.Field); f == nil || f.Type != model.TypeTags {
+		return nil, false, nil
+	}
+	shared := false
+	for _, v := range c.Values {
+		if s, isStr := v.(string); isStr {
+			if _, isNum := scalarInt(v); !isNum && len(env.TagIDs[s]) > 1 {
+				shared = true
+			}
+		}
+	}
+	if !shared {
+		return nil, false, nil
+	}
+	r := &RNode{}
+	for _, v := range c.Values {
+		l, err := resolveLeaf(&Cond{Field: c.Field, Op: OpHasAny, Values: []any{v}, Pos: c.Pos}, env)
+		if err != nil {
+			if e, isErr := err.(*Error); isErr {
+				e.Op = c.Op
+			}
+			return nil, true, err
+		}
+		r.And = append(r.And, &RNode{Leaf: l})
+	}
+	return r, true, nil
 }
 
 func resolveLeaf(c *Cond, env *Env) (*RLeaf, error) {
@@ -332,6 +373,9 @@ func coerce(f *model.Field, k kind, op Op, v any, env *Env) (any, error) {
 		if utf8.RuneCountInString(s) > DefaultLimits.MaxStringLen {
 			return nil, fmt.Errorf("string longer than %d characters", DefaultLimits.MaxStringLen)
 		}
+		if err := checkSearchText(s); err != nil {
+			return nil, err
+		}
 		switch f.Type {
 		case model.TypeEmail:
 			s = strings.ToLower(strings.TrimSpace(s))
@@ -398,6 +442,20 @@ func coerce(f *model.Field, k kind, op Op, v any, env *Env) (any, error) {
 		return nil, fmt.Errorf("want true or false")
 	}
 	return nil, fmt.Errorf("unsupported field type %s", f.Type)
+}
+
+// checkSearchText refuses what no stored text contains (writes reject it)
+// and what must not reach the databases: invalid UTF-8 and NUL, which
+// PostgreSQL cannot receive and SQLite's LIKE reads as the end of the
+// pattern, and the other control characters except tab and line breaks.
+func checkSearchText(s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("not valid UTF-8")
+	}
+	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r' }) >= 0 {
+		return fmt.Errorf("contains control characters")
+	}
+	return nil
 }
 
 func (e *Env) region() string {

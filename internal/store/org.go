@@ -96,6 +96,41 @@ func (s *Store) DeleteTag(ctx context.Context, tenantID, id int64) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("store: delete tag: %w", model.ErrNotFound)
 		}
+		// Take it off the customers' records too: their tag_ids feed every
+		// API and the index rows a later write of the customer rebuilds.
+		rows, err := tx.query(ctx, `SELECT c.id, c.tag_ids FROM customers c JOIN customer_tags t ON t.tenant_id = c.tenant_id AND t.customer_id = c.id
+			WHERE t.tenant_id = ? AND t.tag_id = ?`, tenantID, id)
+		if err != nil {
+			return err
+		}
+		type tagged struct {
+			id   int64
+			tags sql.NullString
+		}
+		var cs []tagged
+		for rows.Next() {
+			var c tagged
+			if err := rows.Scan(&c.id, &c.tags); err != nil {
+				rows.Close()
+				return err
+			}
+			cs = append(cs, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, c := range cs {
+			var left []int64
+			for _, t := range fromJSONList[int64](c.tags) {
+				if t != id {
+					left = append(left, t)
+				}
+			}
+			if _, err := tx.exec(ctx, `UPDATE customers SET tag_ids = ? WHERE tenant_id = ? AND id = ?`, jsonList(left), tenantID, c.id); err != nil {
+				return err
+			}
+		}
 		_, err = tx.exec(ctx, `DELETE FROM customer_tags WHERE tenant_id = ? AND tag_id = ?`, tenantID, id)
 		return err
 	})

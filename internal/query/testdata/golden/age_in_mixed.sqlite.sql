@@ -1,0 +1,5 @@
+-- age_in_mixed (sqlite)
+-- age in ["30", "30.5", "1e300"]
+(c.age <> 0 AND c.age IN (?))
+-- args:
+-- 1: int64 30

@@ -1,0 +1,4 @@
+-- age_is_empty (postgres)
+-- age isEmpty []
+c.age = 0
+-- args:

@@ -1,0 +1,5 @@
+-- collaborators_is_not_empty (sqlite)
+-- collaborators isNotEmpty []
+NOT (c.id NOT IN (SELECT customer_id FROM customer_collaborators WHERE tenant_id = ?))
+-- args:
+-- 1: int64 42

@@ -1,0 +1,11 @@
+-- company_contains (postgres)
+-- company contains ["星辰科技"]
+(c.id IN (SELECT customer_id FROM customer_grams WHERE tenant_id = $1 AND gram = $2 INTERSECT SELECT customer_id FROM customer_grams WHERE tenant_id = $3 AND gram = $4 INTERSECT SELECT customer_id FROM customer_grams WHERE tenant_id = $5 AND gram = $6) AND c.company_norm LIKE $7 ESCAPE '\')
+-- args:
+-- 1: int64 42
+-- 2: string "cg:星辰"
+-- 3: int64 42
+-- 4: string "cg:科技"
+-- 5: int64 42
+-- 6: string "cg:辰科"
+-- 7: string "%星辰科技%"

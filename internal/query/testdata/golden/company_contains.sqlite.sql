@@ -1,0 +1,11 @@
+-- company_contains (sqlite)
+-- company contains ["星辰科技"]
+(c.id IN (SELECT customer_id FROM customer_grams WHERE tenant_id = ? AND gram = ? INTERSECT SELECT customer_id FROM customer_grams WHERE tenant_id = ? AND gram = ? INTERSECT SELECT customer_id FROM customer_grams WHERE tenant_id = ? AND gram = ?) AND c.company_norm LIKE ? ESCAPE '\')
+-- args:
+-- 1: int64 42
+-- 2: string "cg:星辰"
+-- 3: int64 42
+-- 4: string "cg:科技"
+-- 5: int64 42
+-- 6: string "cg:辰科"
+-- 7: string "%星辰科技%"

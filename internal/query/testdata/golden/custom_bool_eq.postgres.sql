@@ -1,0 +1,7 @@
+-- custom_bool_eq (postgres)
+-- f_bool eq [true]
+c.id IN (SELECT customer_id FROM customer_values_num WHERE tenant_id = $1 AND field_id = $2 AND value = $3)
+-- args:
+-- 1: int64 42
+-- 2: int64 1009
+-- 3: float64 1

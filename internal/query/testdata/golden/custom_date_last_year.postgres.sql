@@ -1,0 +1,8 @@
+-- custom_date_last_year (postgres)
+-- f_date lastYear []
+c.id IN (SELECT customer_id FROM customer_values_num WHERE tenant_id = $1 AND field_id = $2 AND value BETWEEN $3 AND $4)
+-- args:
+-- 1: int64 42
+-- 2: int64 1005
+-- 3: float64 2.0240101e+07
+-- 4: float64 2.0241231e+07

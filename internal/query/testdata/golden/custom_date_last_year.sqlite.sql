@@ -1,0 +1,8 @@
+-- custom_date_last_year (sqlite)
+-- f_date lastYear []
+c.id IN (SELECT customer_id FROM customer_values_num WHERE tenant_id = ? AND field_id = ? AND value BETWEEN ? AND ?)
+-- args:
+-- 1: int64 42
+-- 2: int64 1005
+-- 3: float64 2.0240101e+07
+-- 4: float64 2.0241231e+07

@@ -1,0 +1,7 @@
+-- custom_text_eq (postgres)
+-- f_text eq ["金牌客户"]
+c.id IN (SELECT customer_id FROM customer_values_text WHERE tenant_id = $1 AND field_id = $2 AND value = $3)
+-- args:
+-- 1: int64 42
+-- 2: int64 1001
+-- 3: string "金牌客户"

@@ -1,0 +1,13 @@
+-- deep_nesting (sqlite)
+-- ((city eq ["北京"] AND (age lt ["18"] OR NOT(department eq ["301"]))) OR createdAt thisMonth [])
+(((c.city = ?) AND ((c.age <> 0 AND c.age < ?) OR NOT ((c.owner_id IS NOT NULL AND c.owner_id IN (SELECT s.id FROM staff s JOIN departments d ON d.tenant_id = s.tenant_id AND d.id = s.department_id WHERE s.tenant_id = ? AND ((d.path >= (SELECT path FROM departments WHERE tenant_id = ? AND id = ?) AND d.path < (SELECT path || '~' FROM departments WHERE tenant_id = ? AND id = ?)))))))) OR (c.created_at BETWEEN ? AND ?))
+-- args:
+-- 1: string "北京"
+-- 2: int64 18
+-- 3: int64 42
+-- 4: int64 42
+-- 5: int64 301
+-- 6: int64 42
+-- 7: int64 301
+-- 8: int64 1735660800000
+-- 9: int64 1738339199999

@@ -1,0 +1,13 @@
+-- department_not_in (sqlite)
+-- department notIn ["301", "302"]
+NOT ((c.owner_id IS NOT NULL AND c.owner_id IN (SELECT s.id FROM staff s JOIN departments d ON d.tenant_id = s.tenant_id AND d.id = s.department_id WHERE s.tenant_id = ? AND ((d.path >= (SELECT path FROM departments WHERE tenant_id = ? AND id = ?) AND d.path < (SELECT path || '~' FROM departments WHERE tenant_id = ? AND id = ?)) OR (d.path >= (SELECT path FROM departments WHERE tenant_id = ? AND id = ?) AND d.path < (SELECT path || '~' FROM departments WHERE tenant_id = ? AND id = ?))))))
+-- args:
+-- 1: int64 42
+-- 2: int64 42
+-- 3: int64 301
+-- 4: int64 42
+-- 5: int64 301
+-- 6: int64 42
+-- 7: int64 302
+-- 8: int64 42
+-- 9: int64 302

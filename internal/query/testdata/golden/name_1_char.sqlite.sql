@@ -1,0 +1,6 @@
+-- name_1_char (sqlite)
+-- name contains ["张"]
+(c.id IN (SELECT customer_id FROM customer_grams WHERE tenant_id = ? AND gram = ?))
+-- args:
+-- 1: int64 42
+-- 2: string "g:张"

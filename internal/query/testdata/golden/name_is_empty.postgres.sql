@@ -1,0 +1,4 @@
+-- name_is_empty (postgres)
+-- name isEmpty []
+c.name = ''
+-- args:

@@ -1,0 +1,4 @@
+-- name_is_empty (sqlite)
+-- name isEmpty []
+c.name = ''
+-- args:

@@ -1,0 +1,5 @@
+-- name_punctuation_only (sqlite)
+-- name contains ["-"]
+(c.name_norm LIKE ? ESCAPE '\')
+-- args:
+-- 1: string "%-%"

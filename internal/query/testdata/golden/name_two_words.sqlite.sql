@@ -1,0 +1,17 @@
+-- name_two_words (sqlite)
+-- name contains ["Tom Hanks"]
+(c.id IN (SELECT customer_id FROM customer_grams WHERE tenant_id = ? AND gram = ? INTERSECT SELECT customer_id FROM customer_grams WHERE tenant_id = ? AND gram = ? INTERSECT SELECT customer_id FROM customer_grams WHERE tenant_id = ? AND gram = ? INTERSECT SELECT customer_id FROM customer_grams WHERE tenant_id = ? AND gram = ? INTERSECT SELECT customer_id FROM customer_grams WHERE tenant_id = ? AND gram = ? INTERSECT SELECT customer_id FROM customer_grams WHERE tenant_id = ? AND gram = ?) AND c.name_norm LIKE ? ESCAPE '\')
+-- args:
+-- 1: int64 42
+-- 2: string "g:an"
+-- 3: int64 42
+-- 4: string "g:ha"
+-- 5: int64 42
+-- 6: string "g:ks"
+-- 7: int64 42
+-- 8: string "g:nk"
+-- 9: int64 42
+-- 10: string "g:om"
+-- 11: int64 42
+-- 12: string "g:to"
+-- 13: string "%tom hanks%"

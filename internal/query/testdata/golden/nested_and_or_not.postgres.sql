@@ -1,0 +1,13 @@
+-- nested_and_or_not (postgres)
+-- (name contains ["张"] AND (status eq ["1"] OR tags hasAny ["VIP"]) AND NOT((f_number gt ["100"] OR NOT(phone isEmpty []))))
+((c.id IN (SELECT customer_id FROM customer_grams WHERE tenant_id = $1 AND gram = $2)) AND ((c.status IN ($3)) OR c.id IN (SELECT customer_id FROM customer_tags WHERE tenant_id = $4 AND tag_id IN ($5, $6))) AND NOT ((c.id IN (SELECT customer_id FROM customer_values_num WHERE tenant_id = $7 AND field_id = $8 AND value > $9) OR NOT ((c.phone IS NULL OR c.phone = '')))))
+-- args:
+-- 1: int64 42
+-- 2: string "g:张"
+-- 3: int64 1
+-- 4: int64 42
+-- 5: int64 501
+-- 6: int64 502
+-- 7: int64 42
+-- 8: int64 1007
+-- 9: float64 100

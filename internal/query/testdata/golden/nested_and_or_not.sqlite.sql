@@ -1,0 +1,13 @@
+-- nested_and_or_not (sqlite)
+-- (name contains ["张"] AND (status eq ["1"] OR tags hasAny ["VIP"]) AND NOT((f_number gt ["100"] OR NOT(phone isEmpty []))))
+((c.id IN (SELECT customer_id FROM customer_grams WHERE tenant_id = ? AND gram = ?)) AND ((c.status IN (?)) OR c.id IN (SELECT customer_id FROM customer_tags WHERE tenant_id = ? AND tag_id IN (?, ?))) AND NOT ((c.id IN (SELECT customer_id FROM customer_values_num WHERE tenant_id = ? AND field_id = ? AND value > ?) OR NOT ((c.phone IS NULL OR c.phone = '')))))
+-- args:
+-- 1: int64 42
+-- 2: string "g:张"
+-- 3: int64 1
+-- 4: int64 42
+-- 5: int64 501
+-- 6: int64 502
+-- 7: int64 42
+-- 8: int64 1007
+-- 9: float64 100

@@ -1,0 +1,6 @@
+-- owner_in (postgres)
+-- owner in ["7", "8"]
+(c.owner_id IS NOT NULL AND c.owner_id IN ($1, $2))
+-- args:
+-- 1: int64 7
+-- 2: int64 8

@@ -1,0 +1,9 @@
+-- pinyin_full (postgres)
+-- pinyin contains ["zhang"]
+c.id IN (SELECT customer_id FROM customer_grams WHERE tenant_id = $1 AND ((gram >= $2 AND gram < $3) OR (gram >= $4 AND gram < $5)))
+-- args:
+-- 1: int64 42
+-- 2: string "p:zhang"
+-- 3: string "p:zhanh"
+-- 4: string "i:zhang"
+-- 5: string "i:zhanh"

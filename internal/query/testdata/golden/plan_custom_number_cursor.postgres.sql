@@ -1,0 +1,12 @@
+-- plan_custom_number_cursor (postgres)
+-- sort [{f_number true}], cursor [-1e+300 900], page 0, filter -
+SELECT c.id, c.project_id, c.external_id, c.name, c.first_name, c.last_name, c.phone, c.phones, c.email, c.company, c.company_ids, c.address, c.street, c.city, c.state, c.country, c.postal_code, c.business_phone, c.home_phone, c.fax, c.remark, c.status, c.owner_id, c.stage_id, c.collaborator_ids, c.tag_ids, c.id_type, c.id_number, c.sex, c.age, c.born_date, c.space_ids, c.space_names, c.paths, c.grade_id, c.grade_name, c.type_id, c.type_name, c.contact_name, c.contact_phone, c.native_place, c.nation, c.marriage, c.education, c.profession, c.speciality, c.interest, c.personality, c.job_num, c.face_photo, c.open_id, c.union_id, c.management_forms, c.management_forms_id, c.custom, c.created_at, c.updated_at, c.created_by, c.created_by_name, c.updated_by, c.updated_by_name, COALESCE((SELECT MIN(v.value) FROM customer_values_num v WHERE v.tenant_id = c.tenant_id AND v.field_id = $1 AND v.customer_id = c.id), -1e300) AS k0, c.id AS k1 FROM customers c WHERE c.tenant_id = $2 AND ((COALESCE((SELECT MIN(v.value) FROM customer_values_num v WHERE v.tenant_id = c.tenant_id AND v.field_id = $3 AND v.customer_id = c.id), -1e300) < $4) OR (COALESCE((SELECT MIN(v.value) FROM customer_values_num v WHERE v.tenant_id = c.tenant_id AND v.field_id = $5 AND v.customer_id = c.id), -1e300) = $6 AND c.id < $7)) ORDER BY k0 DESC, k1 DESC LIMIT $8
+-- args:
+-- 1: int64 1007
+-- 2: int64 42
+-- 3: int64 1007
+-- 4: float64 -1e+300
+-- 5: int64 1007
+-- 6: float64 -1e+300
+-- 7: int64 900
+-- 8: int64 51

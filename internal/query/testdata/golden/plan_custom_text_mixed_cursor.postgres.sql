@@ -1,0 +1,22 @@
+-- plan_custom_text_mixed_cursor (postgres)
+-- sort [{f_text false} {1005 true} {f_text false}], cursor [金牌 2.0250102e+07 900], page 0, filter tags hasAll ["VIP"]
+SELECT c.id, c.project_id, c.external_id, c.name, c.first_name, c.last_name, c.phone, c.phones, c.email, c.company, c.company_ids, c.address, c.street, c.city, c.state, c.country, c.postal_code, c.business_phone, c.home_phone, c.fax, c.remark, c.status, c.owner_id, c.stage_id, c.collaborator_ids, c.tag_ids, c.id_type, c.id_number, c.sex, c.age, c.born_date, c.space_ids, c.space_names, c.paths, c.grade_id, c.grade_name, c.type_id, c.type_name, c.contact_name, c.contact_phone, c.native_place, c.nation, c.marriage, c.education, c.profession, c.speciality, c.interest, c.personality, c.job_num, c.face_photo, c.open_id, c.union_id, c.management_forms, c.management_forms_id, c.custom, c.created_at, c.updated_at, c.created_by, c.created_by_name, c.updated_by, c.updated_by_name, COALESCE((SELECT MIN(v.value) FROM customer_values_text v WHERE v.tenant_id = c.tenant_id AND v.field_id = $1 AND v.customer_id = c.id), '') AS k0, COALESCE((SELECT MIN(v.value) FROM customer_values_num v WHERE v.tenant_id = c.tenant_id AND v.field_id = $2 AND v.customer_id = c.id), -1e300) AS k1, c.id AS k2 FROM customers c WHERE c.tenant_id = $3 AND (c.id IN (SELECT customer_id FROM customer_tags WHERE tenant_id = $4 AND tag_id IN ($5, $6))) AND ((COALESCE((SELECT MIN(v.value) FROM customer_values_text v WHERE v.tenant_id = c.tenant_id AND v.field_id = $7 AND v.customer_id = c.id), '') > $8) OR (COALESCE((SELECT MIN(v.value) FROM customer_values_text v WHERE v.tenant_id = c.tenant_id AND v.field_id = $9 AND v.customer_id = c.id), '') = $10 AND COALESCE((SELECT MIN(v.value) FROM customer_values_num v WHERE v.tenant_id = c.tenant_id AND v.field_id = $11 AND v.customer_id = c.id), -1e300) < $12) OR (COALESCE((SELECT MIN(v.value) FROM customer_values_text v WHERE v.tenant_id = c.tenant_id AND v.field_id = $13 AND v.customer_id = c.id), '') = $14 AND COALESCE((SELECT MIN(v.value) FROM customer_values_num v WHERE v.tenant_id = c.tenant_id AND v.field_id = $15 AND v.customer_id = c.id), -1e300) = $16 AND c.id < $17)) ORDER BY k0, k1 DESC, k2 DESC LIMIT $18
+-- args:
+-- 1: int64 1001
+-- 2: int64 1005
+-- 3: int64 42
+-- 4: int64 42
+-- 5: int64 501
+-- 6: int64 502
+-- 7: int64 1001
+-- 8: string "金牌"
+-- 9: int64 1001
+-- 10: string "金牌"
+-- 11: int64 1005
+-- 12: float64 2.0250102e+07
+-- 13: int64 1001
+-- 14: string "金牌"
+-- 15: int64 1005
+-- 16: float64 2.0250102e+07
+-- 17: int64 900
+-- 18: int64 51

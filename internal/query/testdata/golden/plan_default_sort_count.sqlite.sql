@@ -1,0 +1,5 @@
+-- plan_default_sort_count (sqlite)
+-- sort [], cursor [], page 0, filter -
+SELECT COUNT(*) FROM customers c WHERE c.tenant_id = ?
+-- args:
+-- 1: int64 42

@@ -1,0 +1,14 @@
+-- plan_name_created_desc_cursor (postgres)
+-- sort [{name false} {createdAt true}], cursor [张三 1735776000000 900], page 0, filter name contains ["张"]
+SELECT c.id, c.project_id, c.external_id, c.name, c.first_name, c.last_name, c.phone, c.phones, c.email, c.company, c.company_ids, c.address, c.street, c.city, c.state, c.country, c.postal_code, c.business_phone, c.home_phone, c.fax, c.remark, c.status, c.owner_id, c.stage_id, c.collaborator_ids, c.tag_ids, c.id_type, c.id_number, c.sex, c.age, c.born_date, c.space_ids, c.space_names, c.paths, c.grade_id, c.grade_name, c.type_id, c.type_name, c.contact_name, c.contact_phone, c.native_place, c.nation, c.marriage, c.education, c.profession, c.speciality, c.interest, c.personality, c.job_num, c.face_photo, c.open_id, c.union_id, c.management_forms, c.management_forms_id, c.custom, c.created_at, c.updated_at, c.created_by, c.created_by_name, c.updated_by, c.updated_by_name, c.name AS k0, c.created_at AS k1, c.id AS k2 FROM customers c WHERE c.tenant_id = $1 AND (c.id IN (SELECT customer_id FROM customer_grams WHERE tenant_id = $2 AND gram = $3)) AND ((c.name > $4) OR (c.name = $5 AND c.created_at < $6) OR (c.name = $7 AND c.created_at = $8 AND c.id < $9)) ORDER BY k0, k1 DESC, k2 DESC LIMIT $10
+-- args:
+-- 1: int64 42
+-- 2: int64 42
+-- 3: string "g:张"
+-- 4: string "张三"
+-- 5: string "张三"
+-- 6: int64 1735776000000
+-- 7: string "张三"
+-- 8: int64 1735776000000
+-- 9: int64 900
+-- 10: int64 51

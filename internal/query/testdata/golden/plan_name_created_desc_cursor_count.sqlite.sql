@@ -1,0 +1,7 @@
+-- plan_name_created_desc_cursor_count (sqlite)
+-- sort [{name false} {createdAt true}], cursor [张三 1735776000000 900], page 0, filter name contains ["张"]
+SELECT COUNT(*) FROM customers c WHERE c.tenant_id = ? AND (c.id IN (SELECT customer_id FROM customer_grams WHERE tenant_id = ? AND gram = ?))
+-- args:
+-- 1: int64 42
+-- 2: int64 42
+-- 3: string "g:张"

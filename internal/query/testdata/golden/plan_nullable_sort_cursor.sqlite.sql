@@ -1,0 +1,12 @@
+-- plan_nullable_sort_cursor (sqlite)
+-- sort [{phone true} {owner false}], cursor [ 0 900], page 0, filter -
+SELECT c.id, c.project_id, c.external_id, c.name, c.first_name, c.last_name, c.phone, c.phones, c.email, c.company, c.company_ids, c.address, c.street, c.city, c.state, c.country, c.postal_code, c.business_phone, c.home_phone, c.fax, c.remark, c.status, c.owner_id, c.stage_id, c.collaborator_ids, c.tag_ids, c.id_type, c.id_number, c.sex, c.age, c.born_date, c.space_ids, c.space_names, c.paths, c.grade_id, c.grade_name, c.type_id, c.type_name, c.contact_name, c.contact_phone, c.native_place, c.nation, c.marriage, c.education, c.profession, c.speciality, c.interest, c.personality, c.job_num, c.face_photo, c.open_id, c.union_id, c.management_forms, c.management_forms_id, c.custom, c.created_at, c.updated_at, c.created_by, c.created_by_name, c.updated_by, c.updated_by_name, COALESCE(c.phone, '') AS k0, COALESCE(c.owner_id, 0) AS k1, c.id AS k2 FROM customers c WHERE c.tenant_id = ? AND ((COALESCE(c.phone, '') < ?) OR (COALESCE(c.phone, '') = ? AND COALESCE(c.owner_id, 0) > ?) OR (COALESCE(c.phone, '') = ? AND COALESCE(c.owner_id, 0) = ? AND c.id > ?)) ORDER BY k0 DESC, k1, k2 LIMIT ?
+-- args:
+-- 1: int64 42
+-- 2: string ""
+-- 3: string ""
+-- 4: int64 0
+-- 5: string ""
+-- 6: int64 0
+-- 7: int64 900
+-- 8: int64 51

@@ -1,0 +1,5 @@
+-- plan_nullable_sort_cursor_count (sqlite)
+-- sort [{phone true} {owner false}], cursor [ 0 900], page 0, filter -
+SELECT COUNT(*) FROM customers c WHERE c.tenant_id = ?
+-- args:
+-- 1: int64 42

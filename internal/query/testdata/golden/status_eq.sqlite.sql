@@ -1,0 +1,5 @@
+-- status_eq (sqlite)
+-- status eq ["1"]
+(c.status IN (?))
+-- args:
+-- 1: int64 1

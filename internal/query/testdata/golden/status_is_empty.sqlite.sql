@@ -1,0 +1,4 @@
+-- status_is_empty (sqlite)
+-- status isEmpty []
+1 = 0
+-- args:

@@ -1,0 +1,4 @@
+-- text_is_empty (postgres)
+-- remark isEmpty []
+c.remark = ''
+-- args:

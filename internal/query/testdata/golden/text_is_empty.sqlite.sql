@@ -1,0 +1,4 @@
+-- text_is_empty (sqlite)
+-- remark isEmpty []
+c.remark = ''
+-- args:
