@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/model"
@@ -31,6 +33,9 @@ func requireName(field, v string, max int) (string, error) {
 	}
 	if len([]rune(v)) > max {
 		return "", &model.FieldError{Field: field, Code: "too_long", Msg: "is longer than " + strconv.Itoa(max) + " characters"}
+	}
+	if !utf8.ValidString(v) || strings.IndexFunc(v, unicode.IsControl) >= 0 {
+		return "", model.Invalid(field, "contains control characters or invalid UTF-8")
 	}
 	return v, nil
 }
@@ -436,7 +441,7 @@ func (h *Handler) listEvents(w http.ResponseWriter, r *http.Request) error {
 		}
 		limit = n
 	}
-	evs, err := h.Store.Events(r.Context(), tenantOf(r), after, limit)
+	evs, err := h.Store.ProjectEvents(r.Context(), tenantOf(r), callerOf(r.Context()).client.ProjectID, after, limit)
 	if err != nil {
 		return err
 	}

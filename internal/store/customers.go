@@ -221,8 +221,19 @@ func (t *Tx) AddEvent(ctx context.Context, c *model.Customer, kind string) error
 // Events returns up to limit events of a tenant with id > after, oldest
 // first: the durable feed subscribers poll.
 func (s *Store) Events(ctx context.Context, tenantID, after int64, limit int) ([]model.Event, error) {
-	rows, err := s.query(ctx, `SELECT id, project_id, customer_id, kind, data, created_at FROM customer_events
-		WHERE tenant_id = ? AND id > ? ORDER BY id LIMIT ?`, tenantID, after, limit)
+	return s.ProjectEvents(ctx, tenantID, 0, after, limit)
+}
+
+// ProjectEvents is Events limited to one project's customers (projectID 0:
+// the whole tenant), for clients bound to a project.
+func (s *Store) ProjectEvents(ctx context.Context, tenantID, projectID, after int64, limit int) ([]model.Event, error) {
+	q := `SELECT id, project_id, customer_id, kind, data, created_at FROM customer_events WHERE tenant_id = ? AND id > ?`
+	args := []any{tenantID, after}
+	if projectID != 0 {
+		q += ` AND project_id = ?`
+		args = append(args, projectID)
+	}
+	rows, err := s.query(ctx, q+` ORDER BY id LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: events: %w", err)
 	}

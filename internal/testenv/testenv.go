@@ -26,6 +26,17 @@ var Databases = storetest.Databases
 // OpenStore opens and migrates a fresh database of the given dialect.
 func OpenStore(t testing.TB, dialect string) *store.Store { return storetest.Open(t, dialect) }
 
+// Env is a running kehu.
+type Env struct {
+	URL    string
+	Server *httptest.Server
+	Store  *store.Store
+	Svc    *crm.Service
+	Auth   *auth.Service
+	Tenant *model.Tenant
+	Client *model.Client // with its plain Secret
+}
+
 // New starts kehu on a fresh database with one tenant and one client.
 func New(t testing.TB, dialect string) *Env {
 	t.Helper()
