@@ -1,0 +1,379 @@
+package yeastar
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/kehu/kehu/internal/crm"
+	"github.com/kehu/kehu/internal/httpx"
+	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/phone"
+	"github.com/kehu/kehu/internal/query"
+)
+
+// customerOut is Customer_Info: a customer as Yeastar shows it. Empty
+// fields are left out of the JSON, as in Yeastar's own responses.
+type customerOut struct {
+	CustomerID     int64  `json:"customerId"`
+	FirstName      string `json:"firstName,omitempty"`
+	LastName       string `json:"lastName,omitempty"`
+	Company        string `json:"company,omitempty"`
+	Email          string `json:"email,omitempty"`
+	BusinessNumber string `json:"businessNumber,omitempty"`
+	MobileNumber   string `json:"mobileNumber,omitempty"`
+	HomeNumber     string `json:"homeNumber,omitempty"`
+	FaxNumber      string `json:"faxNumber,omitempty"`
+	ZipCode        string `json:"zipCode,omitempty"`
+	Street         string `json:"street,omitempty"`
+	City           string `json:"city,omitempty"`
+	State          string `json:"state,omitempty"`
+	Country        string `json:"country,omitempty"`
+	Remark         string `json:"remark,omitempty"`
+}
+
+func present(c *model.Customer) customerOut {
+	return customerOut{
+		CustomerID: c.ID, FirstName: c.FirstName, LastName: c.LastName, Company: c.Company, Email: c.Email,
+		BusinessNumber: c.BusinessPhone, MobileNumber: renderMobile(c.Phone), HomeNumber: c.HomePhone, FaxNumber: c.Fax,
+		ZipCode: c.PostalCode, Street: c.Street, City: c.City, State: c.State, Country: c.Country, Remark: c.Remark,
+	}
+}
+
+// renderMobile shows a stored E.164 number the way Yeastar users type it:
+// Chinese numbers (+86) in national form without separators (13912345678,
+// 01012345678, 4001234567), every other number in E.164.
+func renderMobile(e164 string) string {
+	nsn, ok := strings.CutPrefix(e164, "+86")
+	if !ok {
+		return e164
+	}
+	if len(nsn) == 11 && nsn[0] == '1' { // mobile: national form is the NSN itself
+		return nsn
+	}
+	num, err := phonenumbers.Parse(e164, "")
+	if err != nil {
+		return e164
+	}
+	if d := phone.Digits(phonenumbers.Format(num, phonenumbers.NATIONAL)); d != "" {
+		return d
+	}
+	return e164
+}
+
+// sortFields maps Yeastar's sort fields (the response field names) to
+// kehu's sort keys.
+var sortFields = map[string]string{
+	"customerId":     "id",
+	"firstName":      "firstName",
+	"lastName":       "lastName",
+	"company":        "company",
+	"email":          "email",
+	"businessNumber": "businessPhone",
+	"mobileNumber":   "phone",
+	"homeNumber":     "homePhone",
+	"faxNumber":      "fax",
+	"zipCode":        "postalCode",
+	"street":         "street",
+	"city":           "city",
+	"state":          "state",
+	"country":        "country",
+	"remark":         "remark",
+}
+
+// SortFields lists the accepted sort fields (for documentation and tests).
+func SortFields() []string {
+	return []string{"customerId", "firstName", "lastName", "company", "email", "businessNumber", "mobileNumber",
+		"homeNumber", "faxNumber", "zipCode", "street", "city", "state", "country", "remark"}
+}
+
+// intParam reads an optional integer query parameter within [min, max].
+func intParam(r *http.Request, name string, def, min, max int) (int, error) {
+	v := strings.TrimSpace(r.URL.Query().Get(name))
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, paramError(name, "must be an integer, got %q", v)
+	}
+	if n < min || n > max {
+		return 0, paramError(name, "must be between %d and %d, got %d", min, max, n)
+	}
+	return n, nil
+}
+
+// parseSort reads "customerId" or "-customerId". One field; ties are broken
+// by customerId in the same direction, so "-x" is exactly the reverse of "x".
+// No sort means customerId ascending (creation order).
+func parseSort(r *http.Request) ([]query.SortSpec, error) {
+	s := strings.TrimSpace(r.URL.Query().Get("sort"))
+	if s == "" {
+		return []query.SortSpec{{Field: "id"}}, nil
+	}
+	name, desc := strings.CutPrefix(s, "-")
+	if !desc {
+		name = strings.TrimPrefix(name, "+")
+	}
+	key, ok := sortFields[name]
+	if !ok {
+		return nil, paramError("sort", "unknown sort field %q; use one of %s, optionally prefixed with - for descending", s, strings.Join(SortFields(), ", "))
+	}
+	return []query.SortSpec{{Field: key, Desc: desc}}, nil
+}
+
+// projectFilter keeps a project-bound client inside its project.
+func projectFilter(cl *model.Client) *query.Node {
+	if cl.ProjectID == 0 {
+		return nil
+	}
+	return &query.Node{Leaf: &query.Cond{Field: "projectId", Op: query.OpEq, Values: []any{json.Number(strconv.FormatInt(cl.ProjectID, 10))}, Pos: "projectId"}}
+}
+
+type listOut struct {
+	PageSize   int           `json:"pageSize"`
+	PageNumber int           `json:"pageNumber"`
+	Total      int64         `json:"total"`
+	List       []customerOut `json:"list"`
+}
+
+// listCustomers is GET /customers?pageSize&pageNumber&sort. Other query
+// parameters are ignored.
+func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request) error {
+	size, err := intParam(r, "pageSize", DefaultPageSize, 1, MaxPageSize)
+	if err != nil {
+		return err
+	}
+	page, err := intParam(r, "pageNumber", 1, 1, maxPageNumber)
+	if err != nil {
+		return err
+	}
+	sort, err := parseSort(r)
+	if err != nil {
+		return err
+	}
+	cl := clientOf(r)
+	res, err := h.Svc.Search(r.Context(), &query.Request{TenantID: cl.TenantID, Filter: projectFilter(cl), Sort: sort,
+		PageSize: size, Page: page, Total: query.TotalExact})
+	if err != nil {
+		return err
+	}
+	out := listOut{PageSize: size, PageNumber: page, Total: res.Total, List: make([]customerOut, len(res.Customers))}
+	for i, c := range res.Customers {
+		out.List[i] = present(c)
+	}
+	h.writeOK(w, r, out)
+	return nil
+}
+
+// pathID reads {customerId}.
+func pathID(r *http.Request) (int64, error) {
+	v := r.PathValue("customerId")
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, paramError("customerId", "must be a positive integer, got %q", v)
+	}
+	return id, nil
+}
+
+// customerOf loads a customer the caller may see: another tenant's id, or
+// one outside a bound client's project, is not found like a missing id.
+func (h *Handler) customerOf(r *http.Request, id int64) (*model.Customer, error) {
+	cl := clientOf(r)
+	c, err := h.Svc.Customer(r.Context(), cl.TenantID, id)
+	if errors.Is(err, model.ErrNotFound) || (err == nil && cl.ProjectID != 0 && c.ProjectID != cl.ProjectID) {
+		return nil, notFound(id)
+	}
+	return c, err
+}
+
+func (h *Handler) getCustomer(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	c, err := h.customerOf(r, id)
+	if err != nil {
+		return err
+	}
+	h.writeOK(w, r, present(c))
+	return nil
+}
+
+// customerIn is the body of POST and PUT /customers: the 14 writable
+// Yeastar fields (customerId is the server's; accepted on PUT when it
+// repeats the path's id).
+type customerIn struct {
+	CustomerID     *int64  `json:"customerId"`
+	FirstName      *string `json:"firstName"`
+	LastName       *string `json:"lastName"`
+	Company        *string `json:"company"`
+	Email          *string `json:"email"`
+	BusinessNumber *string `json:"businessNumber"`
+	MobileNumber   *string `json:"mobileNumber"`
+	HomeNumber     *string `json:"homeNumber"`
+	FaxNumber      *string `json:"faxNumber"`
+	ZipCode        *string `json:"zipCode"`
+	Street         *string `json:"street"`
+	City           *string `json:"city"`
+	State          *string `json:"state"`
+	Country        *string `json:"country"`
+	Remark         *string `json:"remark"`
+}
+
+func decodeCustomer(r *http.Request) (*customerIn, error) {
+	body, err := httpx.ReadBody(r, httpx.MaxBody)
+	if err != nil {
+		return nil, err
+	}
+	var in customerIn
+	if err := httpx.DecodeJSON(body, &in); err != nil {
+		return nil, err
+	}
+	// firstName, company and email are required on create and on replace.
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"firstName", in.FirstName}, {"company", in.Company}, {"email", in.Email}} {
+		if f.v == nil || strings.TrimSpace(*f.v) == "" {
+			return nil, paramError(f.name, "is required")
+		}
+	}
+	return &in, nil
+}
+
+// input builds a crm write that sets all 14 Yeastar fields: a field left
+// out (or null) becomes empty. kehu's other fields are not touched; name is
+// derived from firstName and lastName by crm.
+func (in *customerIn) input() *crm.CustomerInput {
+	v := func(p *string) *string {
+		if p == nil {
+			return crm.Ptr("")
+		}
+		return p
+	}
+	return &crm.CustomerInput{
+		FirstName: v(in.FirstName), LastName: v(in.LastName), Company: v(in.Company), Email: v(in.Email),
+		BusinessPhone: v(in.BusinessNumber), Phone: v(in.MobileNumber), HomePhone: v(in.HomeNumber), Fax: v(in.FaxNumber),
+		PostalCode: v(in.ZipCode), Street: v(in.Street), City: v(in.City), State: v(in.State), Country: v(in.Country),
+		Remark: v(in.Remark),
+	}
+}
+
+type createdOut struct {
+	CustomerID int64 `json:"customerId"`
+}
+
+func (h *Handler) createCustomer(w http.ResponseWriter, r *http.Request) error {
+	in, err := decodeCustomer(r)
+	if err != nil {
+		return err
+	}
+	if in.CustomerID != nil {
+		return paramError("customerId", "is assigned by the server; leave it out")
+	}
+	cl := clientOf(r)
+	ci := in.input()
+	if cl.ProjectID != 0 {
+		ci.ProjectID = &cl.ProjectID
+	}
+	c, err := h.Svc.CreateCustomer(r.Context(), cl.TenantID, actorOf(r), ci)
+	if err != nil {
+		return err
+	}
+	h.writeOK(w, r, createdOut{CustomerID: c.ID})
+	return nil
+}
+
+// updateCustomer is PUT /customers/{customerId}: a full replace of the 14
+// Yeastar fields.
+func (h *Handler) updateCustomer(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	in, err := decodeCustomer(r)
+	if err != nil {
+		return err
+	}
+	if in.CustomerID != nil && *in.CustomerID != id {
+		return paramError("customerId", "%d in the body differs from %d in the path", *in.CustomerID, id)
+	}
+	if _, err := h.customerOf(r, id); err != nil {
+		return err
+	}
+	cl := clientOf(r)
+	if _, err := h.Svc.UpdateCustomer(r.Context(), cl.TenantID, id, actorOf(r), in.input()); err != nil {
+		if errors.Is(err, model.ErrNotFound) {
+			return notFound(id) // deleted meanwhile
+		}
+		return err
+	}
+	h.writeOK(w, r, nil)
+	return nil
+}
+
+type deleteIn struct {
+	CustomerIDs *[]int64 `json:"customerIds"`
+}
+
+// deleteCustomers is DELETE /customers {"customerIds":[…]}: all or
+// nothing. If one id is not a customer the caller may see, nothing is
+// deleted and the answer is 60001 naming that id.
+func (h *Handler) deleteCustomers(w http.ResponseWriter, r *http.Request) error {
+	body, err := httpx.ReadBody(r, httpx.MaxBody)
+	if err != nil {
+		return err
+	}
+	var in deleteIn
+	if err := httpx.DecodeJSON(body, &in); err != nil {
+		return err
+	}
+	if in.CustomerIDs == nil {
+		return paramError("customerIds", "is required")
+	}
+	if len(*in.CustomerIDs) == 0 {
+		return paramError("customerIds", "must list at least one customer id")
+	}
+	if len(*in.CustomerIDs) > MaxDeleteIDs {
+		return paramError("customerIds", "at most %d ids per request, got %d", MaxDeleteIDs, len(*in.CustomerIDs))
+	}
+	var ids []int64
+	seen := map[int64]bool{}
+	for i, id := range *in.CustomerIDs {
+		if id <= 0 {
+			return paramError("customerIds["+strconv.Itoa(i)+"]", "must be a positive integer, got %d", id)
+		}
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	cl := clientOf(r)
+	if cl.ProjectID != 0 {
+		for _, id := range ids {
+			if _, err := h.customerOf(r, id); err != nil {
+				return err
+			}
+		}
+	}
+	err = h.Svc.DeleteCustomers(r.Context(), cl.TenantID, ids)
+	if errors.Is(err, model.ErrNotFound) {
+		// Nothing was deleted; name the first id that is missing.
+		for _, id := range ids {
+			if _, err := h.Svc.Customer(r.Context(), cl.TenantID, id); errors.Is(err, model.ErrNotFound) {
+				return notFound(id)
+			}
+		}
+		return &failure{status: http.StatusNotFound, code: CodeNotFound, msg: "NOT FOUND: a customer in customerIds does not exist"}
+	}
+	if err != nil {
+		return err
+	}
+	h.writeOK(w, r, nil)
+	return nil
+}
