@@ -1,0 +1,172 @@
+package dashi
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+
+	"github.com/kehu/kehu/internal/crm"
+	"github.com/kehu/kehu/internal/model"
+)
+
+// serverFields are customer fields of the page schema the add call does not
+// take: made by the server, or looked up from an id in the platform's own
+// catalogues (kehu keeps the names as written through the native API).
+var serverFields = map[string]string{
+	"id":                   "is assigned by the server",
+	"projectName":          "comes from the project",
+	"customerGradeName":    "is looked up from customerGradeId",
+	"customerTypeName":     "is looked up from customerTypeId",
+	"spaceNames":           "is looked up from spaceIds",
+	"creationTime":         "is set by the server",
+	"creatorUserId":        "is set by the server",
+	"creatorUserName":      "is set by the server",
+	"lastModificationTime": "is set by the server",
+	"lastModifierUserId":   "is set by the server",
+	"lastModifierUserName": "is set by the server",
+}
+
+// textFields map the add call's plain string fields to the input.
+var textFields = map[string]func(in *crm.CustomerInput) **string{
+	"name":            func(in *crm.CustomerInput) **string { return &in.Name },
+	"phone":           func(in *crm.CustomerInput) **string { return &in.Phone },
+	"idNumber":        func(in *crm.CustomerInput) **string { return &in.IDNumber },
+	"companyNames":    func(in *crm.CustomerInput) **string { return &in.Company },
+	"contractName":    func(in *crm.CustomerInput) **string { return &in.ContactName },
+	"contractPhone":   func(in *crm.CustomerInput) **string { return &in.ContactPhone },
+	"address":         func(in *crm.CustomerInput) **string { return &in.Address },
+	"email":           func(in *crm.CustomerInput) **string { return &in.Email },
+	"remark":          func(in *crm.CustomerInput) **string { return &in.Remark },
+	"nativePlace":     func(in *crm.CustomerInput) **string { return &in.NativePlace },
+	"nation":          func(in *crm.CustomerInput) **string { return &in.Nation },
+	"profession":      func(in *crm.CustomerInput) **string { return &in.Profession },
+	"speciality":      func(in *crm.CustomerInput) **string { return &in.Speciality },
+	"interest":        func(in *crm.CustomerInput) **string { return &in.Interest },
+	"character":       func(in *crm.CustomerInput) **string { return &in.Character },
+	"postalCode":      func(in *crm.CustomerInput) **string { return &in.PostalCode },
+	"jobNum":          func(in *crm.CustomerInput) **string { return &in.JobNum },
+	"facePhoto":       func(in *crm.CustomerInput) **string { return &in.FacePhoto },
+	"openId":          func(in *crm.CustomerInput) **string { return &in.OpenID },
+	"unionId":         func(in *crm.CustomerInput) **string { return &in.UnionID },
+	"managementForms": func(in *crm.CustomerInput) **string { return &in.ManagementForms },
+}
+
+// enumFields are small integers; crm checks their ranges.
+var enumFields = map[string]func(in *crm.CustomerInput) **int{
+	"idType":         func(in *crm.CustomerInput) **int { return &in.IDType },
+	"sex":            func(in *crm.CustomerInput) **int { return &in.Sex },
+	"age":            func(in *crm.CustomerInput) **int { return &in.Age },
+	"marriage":       func(in *crm.CustomerInput) **int { return &in.Marriage },
+	"education":      func(in *crm.CustomerInput) **int { return &in.Education },
+	"customerStatus": func(in *crm.CustomerInput) **int { return &in.Status },
+}
+
+// idFields are int64 ids and the birth date (epoch ms, may be negative).
+var idFields = map[string]func(in *crm.CustomerInput) **int64{
+	"customerGradeId":   func(in *crm.CustomerInput) **int64 { return &in.GradeID },
+	"customerTypeId":    func(in *crm.CustomerInput) **int64 { return &in.TypeID },
+	"managementFormsId": func(in *crm.CustomerInput) **int64 { return &in.ManagementFormsID },
+	"bornDate":          func(in *crm.CustomerInput) **int64 { return &in.BornDate },
+}
+
+// listFields are lists of opaque ids (strings, or numbers taken as their
+// decimal text).
+var listFields = map[string]func(in *crm.CustomerInput) **[]string{
+	"companyIds": func(in *crm.CustomerInput) **[]string { return &in.CompanyIDs },
+	"spaceIds":   func(in *crm.CustomerInput) **[]string { return &in.SpaceIDs },
+	"paths":      func(in *crm.CustomerInput) **[]string { return &in.Paths },
+}
+
+// parseAdd reads the add body into a crm input for project projectID. null
+// means "not given"; customerStatus 0 (the schema's placeholder) too.
+func parseAdd(body []byte, projectID int64) (*crm.CustomerInput, error) {
+	members, err := readObject(body)
+	if err != nil {
+		return nil, err
+	}
+	in := &crm.CustomerInput{ProjectID: &projectID}
+	for _, m := range members {
+		if get, ok := textFields[m.key]; ok {
+			s, ok, err := stringValue(m.key, m.raw)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				*get(in) = &s
+			}
+			continue
+		}
+		if get, ok := enumFields[m.key]; ok {
+			n, ok, err := intValue(m.key, m.raw, math.MinInt32, math.MaxInt32)
+			if err != nil {
+				return nil, err
+			}
+			if ok && !(m.key == "customerStatus" && n == 0) {
+				*get(in) = crm.Ptr(int(n))
+			}
+			continue
+		}
+		if get, ok := idFields[m.key]; ok {
+			lo := int64(0)
+			if m.key == "bornDate" {
+				lo = math.MinInt64
+			}
+			n, ok, err := intValue(m.key, m.raw, lo, math.MaxInt64)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				*get(in) = &n
+			}
+			continue
+		}
+		if get, ok := listFields[m.key]; ok {
+			v, ok, err := idListValue(m.key, m.raw)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				*get(in) = &v
+			}
+			continue
+		}
+		if why, ok := serverFields[m.key]; ok {
+			return nil, paramError("%s: %s and cannot be written", m.key, why)
+		}
+		if m.key == "projectId" {
+			n, ok, err := intValue(m.key, m.raw, 0, math.MaxInt64)
+			if err != nil {
+				return nil, err
+			}
+			if ok && n != projectID {
+				return nil, paramError("projectId: must match the project query parameter (%d), got %d", projectID, n)
+			}
+			continue
+		}
+		return nil, paramError("%s: unknown field", m.key)
+	}
+	return in, nil
+}
+
+// add implements POST …/customer (客户新增): it answers 200 with the new
+// customer id as a bare JSON number.
+func (h *Handler) add(w http.ResponseWriter, r *http.Request, cl *model.Client) error {
+	proj, err := h.project(r, cl)
+	if err != nil {
+		return err
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	in, err := parseAdd(body, proj.ID)
+	if err != nil {
+		return err
+	}
+	c, err := h.svc.CreateCustomer(r.Context(), cl.TenantID, actorOf(cl), in)
+	if err != nil {
+		return err
+	}
+	writeRaw(w, 200, append(strconv.AppendInt(nil, c.ID, 10), '\n'))
+	return nil
+}

@@ -1,0 +1,215 @@
+package dashi
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/kehu/kehu/internal/httpx"
+	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/query"
+)
+
+// MaxPageSize is the platform's page limit ("每页最多4000条").
+const MaxPageSize = query.MaxPageSize
+
+// maxBody bounds the JSON body of the customer endpoints.
+const maxBody = 1 << 20
+
+// customerParams are the query parameters of the customer endpoints:
+// project is required; instance and timestamp are the platform's common
+// parameters, accepted and ignored.
+var customerParams = []string{"project", "instance", "timestamp"}
+
+// pageRequest is the body of the customer page call.
+type pageRequest struct {
+	PageSize, PageIndex int
+	Name, Phone         string
+	Start, End          int64 // epoch ms, inclusive; 0: no bound
+	Statuses            []int
+}
+
+// parsePage reads the page body strictly: unknown fields, wrong types and
+// out-of-range values are PARAM_ERRORs naming the field.
+func parsePage(body []byte) (*pageRequest, error) {
+	members, err := readObject(body)
+	if err != nil {
+		return nil, err
+	}
+	p := &pageRequest{}
+	var haveSize, haveIndex bool
+	for _, m := range members {
+		switch m.key {
+		case "pageSize":
+			n, ok, err := intValue(m.key, m.raw, 1, MaxPageSize)
+			if err != nil {
+				return nil, err
+			}
+			p.PageSize, haveSize = int(n), ok
+		case "pageIndex":
+			n, ok, err := intValue(m.key, m.raw, 1, math.MaxInt32)
+			if err != nil {
+				return nil, err
+			}
+			p.PageIndex, haveIndex = int(n), ok
+		case "name", "phone":
+			s, _, err := stringValue(m.key, m.raw)
+			if err != nil {
+				return nil, err
+			}
+			if m.key == "name" {
+				p.Name = strings.TrimSpace(s)
+			} else {
+				p.Phone = strings.TrimSpace(s)
+			}
+		case "creationTimeStart", "creationTimeEnd":
+			n, _, err := intValue(m.key, m.raw, 0, math.MaxInt64)
+			if err != nil {
+				return nil, err
+			}
+			if m.key == "creationTimeStart" {
+				p.Start = n
+			} else {
+				p.End = n
+			}
+		case "customerStatus":
+			elems, _, err := arrayValue(m.key, m.raw)
+			if err != nil {
+				return nil, err
+			}
+			for i, e := range elems {
+				n, _, err := intValue(m.key+"["+strconv.Itoa(i)+"]", e, model.StatusNormal, model.StatusDisabled)
+				if err != nil {
+					return nil, err
+				}
+				if !slices.Contains(p.Statuses, int(n)) {
+					p.Statuses = append(p.Statuses, int(n))
+				}
+			}
+		default:
+			return nil, paramError("%s: unknown field (accepted: pageSize, pageIndex, name, phone, creationTimeStart, creationTimeEnd, customerStatus)", m.key)
+		}
+	}
+	switch {
+	case !haveSize:
+		return nil, paramError("pageSize: is required (1 to %d)", MaxPageSize)
+	case !haveIndex:
+		return nil, paramError("pageIndex: is required (1 for the first page)")
+	case p.Start != 0 && p.End != 0 && p.Start > p.End:
+		return nil, paramError("creationTimeStart: must not be after creationTimeEnd")
+	}
+	return p, nil
+}
+
+// filter translates the page body into kehu's condition tree, scoped to
+// the project and the tenant-wide customers without one.
+func (p *pageRequest) filter(projectID int64) *query.Node {
+	leaf := func(pos, field string, op query.Op, vals ...any) *query.Node {
+		return &query.Node{Leaf: &query.Cond{Field: field, Op: op, Values: vals, Pos: pos}}
+	}
+	num := func(n int64) json.Number { return json.Number(strconv.FormatInt(n, 10)) }
+	// A customer with no project belongs to the whole tenant (created by an
+	// unbound client of another API): every project's page shows it, so a
+	// customer written through any API is found here too.
+	and := []*query.Node{{Or: []*query.Node{
+		leaf("project", "projectId", query.OpEq, num(projectID)),
+		leaf("project", "projectId", query.OpIsEmpty),
+	}}}
+	if p.Name != "" {
+		and = append(and, leaf("name", "name", query.OpContains, p.Name))
+	}
+	if p.Phone != "" {
+		// Normalised to E.164 by the engine; a value that is no valid
+		// number stays as typed and so matches nothing.
+		and = append(and, leaf("phone", "phone", query.OpEq, p.Phone))
+	}
+	if p.Start != 0 {
+		and = append(and, leaf("creationTimeStart", "createdAt", query.OpGte, num(p.Start)))
+	}
+	if p.End != 0 {
+		and = append(and, leaf("creationTimeEnd", "createdAt", query.OpLte, num(p.End)))
+	}
+	if len(p.Statuses) > 0 {
+		var vals []any
+		for _, s := range p.Statuses {
+			vals = append(vals, num(int64(s)))
+		}
+		and = append(and, leaf("customerStatus", "status", query.OpIn, vals...))
+	}
+	return &query.Node{And: and}
+}
+
+// page implements POST …/customer/page.
+func (h *Handler) page(w http.ResponseWriter, r *http.Request, cl *model.Client) error {
+	proj, err := h.project(r, cl)
+	if err != nil {
+		return err
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	p, err := parsePage(body)
+	if err != nil {
+		return err
+	}
+	req := &query.Request{
+		TenantID: cl.TenantID,
+		Filter:   p.filter(proj.ID),
+		Sort:     []query.SortSpec{{Field: "createdAt", Desc: true}}, // then id, descending
+		PageSize: p.PageSize,
+		Page:     p.PageIndex,
+		Total:    query.TotalExact,
+	}
+	res, err := h.svc.Search(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	buf := getBuf()
+	defer putBuf(buf)
+	*buf = append(appendPage(*buf, p.PageIndex, p.PageSize, res.Total, res.Customers, proj.Name), '\n')
+	writeRaw(w, 200, *buf)
+	return nil
+}
+
+// project resolves the project query parameter of a customer call: the
+// first non-empty value, a project of the token's tenant, and the client's
+// own project if it is bound to one.
+func (h *Handler) project(r *http.Request, cl *model.Client) (*model.Project, error) {
+	q := r.URL.Query()
+	if err := checkParams(q, customerParams); err != nil {
+		return nil, err
+	}
+	raw := param(q, "project")
+	if raw == "" {
+		return nil, paramError("the query parameter project is required")
+	}
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		return nil, paramError("project must be a project id (a positive integer), got %q", raw)
+	}
+	if cl.ProjectID != 0 && id != cl.ProjectID {
+		return nil, fail(403, StatusNoPermission, "this client is bound to project %d", cl.ProjectID)
+	}
+	p, err := h.st.Project(r.Context(), cl.TenantID, id)
+	if errors.Is(err, model.ErrNotFound) {
+		return nil, fail(404, StatusProjectNotExist, "project %d does not exist", id)
+	}
+	return p, err
+}
+
+func readBody(r *http.Request) ([]byte, error) {
+	return httpx.ReadBody(r, maxBody)
+}
+
+// pagesOf is totalPage: ceil(total / size), 0 when there are no rows.
+func pagesOf(total int64, size int) int64 {
+	if total <= 0 || size <= 0 {
+		return 0
+	}
+	return (total + int64(size) - 1) / int64(size)
+}

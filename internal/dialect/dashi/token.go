@@ -1,0 +1,166 @@
+package dashi
+
+import (
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kehu/kehu/internal/auth"
+	"github.com/kehu/kehu/internal/httpx"
+	"github.com/kehu/kehu/internal/model"
+)
+
+// MaxSkew is how far the token call's timestamp may be from server time,
+// either way.
+const MaxSkew = 20 * time.Minute
+
+// Signature methods, as the platform spells them.
+const (
+	SignMD5        = "md5"
+	SignHMACSHA256 = "hmac-sha256"
+)
+
+// normalizeMethod maps a sign_method spelling to SignMD5 or SignHMACSHA256
+// ("" if unknown). Matching ignores case; hmac_sha256 is an alias.
+func normalizeMethod(m string) string {
+	switch strings.ToLower(m) {
+	case "md5":
+		return SignMD5
+	case "hmac-sha256", "hmac_sha256":
+		return SignHMACSHA256
+	}
+	return ""
+}
+
+// StringToSign is what the token call signs, with the values exactly as
+// they are sent on the query string.
+func StringToSign(appid, method, timestamp string) string {
+	return "appid=" + appid + "&sign_method=" + method + "&timestamp=" + timestamp
+}
+
+// Sign returns the lower-case hex signature of the token call:
+// md5(string + secret) for md5, hmac_sha256(key=secret, string) for
+// hmac-sha256 / hmac_sha256. method is the spelling sent on the wire.
+func Sign(method, appid, timestamp, secret string) (string, error) {
+	s := StringToSign(appid, method, timestamp)
+	switch normalizeMethod(method) {
+	case SignMD5:
+		sum := md5.Sum([]byte(s + secret))
+		return hex.EncodeToString(sum[:]), nil
+	case SignHMACSHA256:
+		m := hmac.New(sha256.New, []byte(secret))
+		m.Write([]byte(s))
+		return hex.EncodeToString(m.Sum(nil)), nil
+	}
+	return "", errors.New("dashi: unknown sign_method " + strconv.Quote(method))
+}
+
+// tokenParams are the query parameters the token call accepts; project and
+// instance are the platform's common parameters, accepted and ignored.
+var tokenParams = []string{"appid", "sign_method", "sign", "timestamp", "project", "instance"}
+
+// token implements GET /api/justauth/generate/v1/visitor/token.
+func (h *Handler) token(w http.ResponseWriter, r *http.Request, _ *model.Client) error {
+	q := r.URL.Query()
+	if err := checkParams(q, tokenParams); err != nil {
+		return err
+	}
+	vals := map[string]string{}
+	for _, name := range []string{"appid", "sign_method", "sign", "timestamp"} {
+		v := param(q, name)
+		if v == "" {
+			return paramError("the query parameter %s is required", name)
+		}
+		vals[name] = v
+	}
+	appid, method, sign, ts := vals["appid"], vals["sign_method"], vals["sign"], vals["timestamp"]
+	if normalizeMethod(method) == "" {
+		return paramError("sign_method must be md5, hmac-sha256 or hmac_sha256, got %q", method)
+	}
+	ms, err := parseTimestamp(ts)
+	if err != nil {
+		return err
+	}
+	if d := h.now().Sub(time.UnixMilli(ms)); d > MaxSkew || d < -MaxSkew {
+		return fail(403, StatusTimestampExpired, "timestamp %s is more than %d minutes from the server time (%d)",
+			ts, int(MaxSkew.Minutes()), h.now().UnixMilli())
+	}
+	c, err := h.auth.Client(r.Context(), appid)
+	if errors.Is(err, model.ErrNotFound) {
+		return fail(401, StatusUserNotExist, "no active client with appid %q", appid)
+	}
+	if err != nil {
+		return err
+	}
+	want, _ := Sign(method, appid, ts, c.Secret)
+	if !equalHex(sign, want) {
+		return fail(403, StatusSignError, "the signature does not match: sign %q with %s and the client secret",
+			StringToSign(appid, method, ts), method)
+	}
+	tok, _, err := h.auth.Issue(c, auth.AudDashi, auth.KindAccess, TokenTTL)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.WriteJSON(w, 200, struct {
+		Token string `json:"token"`
+	}{tok})
+	return nil
+}
+
+// parseTimestamp accepts exactly 13 decimal digits (epoch milliseconds).
+func parseTimestamp(ts string) (int64, error) {
+	if len(ts) != 13 || strings.Trim(ts, "0123456789") != "" {
+		return 0, paramError("timestamp must be 13-digit epoch milliseconds, got %q", ts)
+	}
+	ms, _ := strconv.ParseInt(ts, 10, 64)
+	return ms, nil
+}
+
+// equalHex compares a client's hex signature (either case) with ours in
+// constant time; hashing first hides the length as well.
+func equalHex(got, want string) bool {
+	a := sha256.Sum256([]byte(strings.ToLower(got)))
+	b := sha256.Sum256([]byte(want))
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
+}
+
+// param returns the first non-empty value of a query parameter: the
+// platform's own example sends project=371344636432453&project=.
+func param(q url.Values, name string) string {
+	for _, v := range q[name] {
+		if v = strings.TrimSpace(v); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// checkParams rejects query parameters outside allowed, naming the first
+// (in sorted order, so the message is stable).
+func checkParams(q url.Values, allowed []string) error {
+	var unknown []string
+	for k := range q {
+		ok := false
+		for _, a := range allowed {
+			ok = ok || a == k
+		}
+		if !ok {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	sort.Strings(unknown)
+	return paramError("unknown query parameter %q (accepted: %s)", unknown[0], strings.Join(allowed, ", "))
+}

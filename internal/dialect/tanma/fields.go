@@ -1,0 +1,221 @@
+package tanma
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/store"
+)
+
+// aliases are 探马's names for system fields, beside kehu's own keys and
+// every field's numeric id.
+var aliases = map[string]string{
+	"tagIds":        "tags",
+	"contentTagIds": "tags", // kehu has one tag set: content tags are tags
+	"sales_stage":   "stage",
+	"salesStage":    "stage",
+	"salesId":       "owner",
+	"createTime":    "createdAt",
+	"updateTime":    "updatedAt",
+	"customerName":  "name",
+	"mobiles":       "phone",
+	"corpName":      "company",
+	"birthday":      "bornDate",
+}
+
+// resolveField finds the field a client names by numeric id (JSON number
+// or digits), by its kehu key, or by a 探马 alias (a key wins: a tenant's
+// custom field "birthday" is that field, not bornDate).
+func resolveField(cat *store.Catalog, raw json.RawMessage, path string) (*model.Field, error) {
+	if isNull(raw) {
+		return nil, invalid(CodeRequired, path, "不能为空")
+	}
+	v := decodeAny(raw)
+	var name string
+	switch x := v.(type) {
+	case json.Number:
+		name = x.String()
+	case string:
+		name = strings.TrimSpace(x)
+	default:
+		return nil, invalid(CodeBadValue, path, "应为字段id(数字)或字段名(字符串),收到 %s", kindOf(v))
+	}
+	return lookupField(cat, name, path)
+}
+
+func lookupField(cat *store.Catalog, name, path string) (*model.Field, error) {
+	if name == "" {
+		return nil, invalid(CodeRequired, path, "不能为空")
+	}
+	if id, err := strconv.ParseInt(name, 10, 64); err == nil {
+		if f := cat.Fields[id]; f != nil {
+			return f, nil
+		}
+		return nil, invalid(CodeUnknownField, path, "字段 %d 不存在", id)
+	}
+	if f := cat.ByKey[name]; f != nil { // the tenant's own keys win over 探马's aliases
+		return f, nil
+	}
+	if f := cat.ByKey[aliases[name]]; f != nil {
+		return f, nil
+	}
+	if name == "point_credit" {
+		return nil, invalid(CodeUnknownField, path, "字段 point_credit 不存在:请先创建 key 为 point_credit 的数值型自定义字段")
+	}
+	return nil, invalid(CodeUnknownField, path, "字段 %s 不存在", clip(strconv.Quote(name), 40))
+}
+
+// class groups fields by the ops they take and how values translate.
+type class int
+
+const (
+	clsText     class = iota // text, textarea, email, phone
+	clsPinyin                // the search-only pinyin field
+	clsArea                  // {code,label}: matches the code or the whole label
+	clsChoice                // one id: select, stage, owner, id, projectId
+	clsBool                  // true/false, shown as a 是/否 select
+	clsSet                   // several ids: multiselect, tags, collaborators
+	clsDept                  // a department and its subtree
+	clsNumber                // number, age
+	clsDate                  // "yyyy-MM-dd"
+	clsDateTime              // epoch ms, shown as "yyyy-MM-dd HH:mm:ss"
+)
+
+func classOf(f *model.Field) class {
+	if f.ID == model.FieldPinyin {
+		return clsPinyin
+	}
+	switch f.Type {
+	case model.TypeArea:
+		return clsArea
+	case model.TypeSelect, model.TypeStage, model.TypeStaff, model.TypeID:
+		return clsChoice
+	case model.TypeBool:
+		return clsBool
+	case model.TypeMultiSelect, model.TypeTags, model.TypeStaffList:
+		return clsSet
+	case model.TypeDepartment:
+		return clsDept
+	case model.TypeNumber:
+		return clsNumber
+	case model.TypeDate:
+		return clsDate
+	case model.TypeDateTime:
+		return clsDateTime
+	}
+	return clsText
+}
+
+// listed says whether list-fields shows f: every field with a 探马 type
+// except the search-only pinyin field.
+func listed(f *model.Field) bool {
+	return model.TanmaType(f.Type) != 0 && f.ID != model.FieldPinyin
+}
+
+// typeName is a field type as 探马's UI names it.
+func typeName(f *model.Field) string {
+	switch model.TanmaType(f.Type) {
+	case 1:
+		if f.Type == model.TypeArea {
+			return "地区"
+		}
+		return "单行文本"
+	case 2:
+		return "单选"
+	case 3:
+		return "日期"
+	case 4:
+		return "数值"
+	case 5:
+		return "多行文本"
+	case 6:
+		return "多选"
+	case 7:
+		return "日期时间"
+	case 8:
+		return "电话号码"
+	}
+	return string(f.Type)
+}
+
+// fieldOut is one catalogue entry of list-fields.
+type fieldOut struct {
+	ID     int64     `json:"id"`
+	Name   string    `json:"name"`
+	Alias  string    `json:"alias"`
+	Type   int       `json:"type"`
+	Items  []itemOut `json:"items"`
+	System bool      `json:"system"`
+	Unique bool      `json:"unique"`
+}
+
+type itemOut struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// boolItems are the choices of a bool field.
+var boolItems = []itemOut{{1, "是"}, {0, "否"}}
+
+// listFields answers POST /api/v2/customer/list-fields. The body is
+// ignored (it must be JSON if present).
+func (h *Handler) listFields(rq *request) (any, error) {
+	if err := checkSyntax(nonEmpty(rq.body)); err != nil {
+		return nil, err
+	}
+	cat, err := h.svc.Store.LoadCatalog(rq.ctx, rq.client.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	stages, err := h.svc.Store.Stages(rq.ctx, rq.client.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := h.svc.Store.TagGroups(rq.ctx, rq.client.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	out := []fieldOut{}
+	for _, f := range cat.List() {
+		if !listed(&f) {
+			continue
+		}
+		fo := fieldOut{ID: f.ID, Name: f.Label, Alias: f.Key, Type: model.TanmaType(f.Type), Items: []itemOut{}, System: f.System, Unique: f.Unique}
+		switch f.Type {
+		case model.TypeSelect, model.TypeMultiSelect:
+			for _, o := range f.Options {
+				if !o.Deleted {
+					fo.Items = append(fo.Items, itemOut{o.ID, o.Label})
+				}
+			}
+		case model.TypeBool:
+			fo.Items = append(fo.Items, boolItems...)
+		case model.TypeStage:
+			for _, s := range stages {
+				fo.Items = append(fo.Items, itemOut{s.ID, s.Name})
+			}
+		case model.TypeTags:
+			for _, g := range groups {
+				for _, t := range g.Tags {
+					fo.Items = append(fo.Items, itemOut{t.ID, t.Name})
+				}
+			}
+		}
+		out = append(out, fo)
+	}
+	return out, nil
+}
+
+func nonEmpty(b []byte) []byte {
+	if len(strings.TrimSpace(string(b))) == 0 {
+		return []byte("{}")
+	}
+	return b
+}
+
+// fieldArg is the Cond.Field spelling of f: its id, never ambiguous.
+func fieldArg(f *model.Field) string { return strconv.FormatInt(f.ID, 10) }
+
+func sysField(id int64) string { return strconv.FormatInt(id, 10) }

@@ -1,0 +1,351 @@
+package tanma
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/query"
+	"github.com/kehu/kehu/internal/store"
+)
+
+// renderer shows customers as 探马's search results: every catalogue field
+// under its id as a string key, beside the camelCase keys of 探马's result
+// example (README.md, "Result rendering").
+type renderer struct {
+	cat      *store.Catalog
+	staff    map[int64]model.Staff
+	deptPath map[int64]string // department id → "root/…/name"
+	stages   map[int64]string
+	tags     map[int64]string
+	point    *model.Field // the custom field keyed point_credit, if any
+}
+
+func (h *Handler) renderer(rq *request, env *query.Env) (*renderer, error) {
+	ctx, tid := rq.ctx, rq.client.TenantID
+	rd := &renderer{cat: env.Catalog, staff: map[int64]model.Staff{}, deptPath: map[int64]string{}, stages: map[int64]string{}, tags: map[int64]string{}}
+	staff, err := h.svc.Store.StaffList(ctx, tid)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range staff {
+		rd.staff[s.ID] = s
+	}
+	depts, err := h.svc.Store.Departments(ctx, tid)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range depts { // parents come first (path order)
+		p := d.Name
+		if parent, ok := rd.deptPath[d.ParentID]; ok && d.ParentID != 0 {
+			p = parent + "/" + d.Name
+		}
+		rd.deptPath[d.ID] = p
+	}
+	for name, id := range env.StageIDs {
+		rd.stages[id] = name
+	}
+	for name, ids := range env.TagIDs {
+		for _, id := range ids {
+			rd.tags[id] = name
+		}
+	}
+	if f := env.Catalog.ByKey["point_credit"]; f != nil && !f.System {
+		rd.point = f
+	}
+	return rd, nil
+}
+
+// customer renders one result; role is "1" (owner) or "2" (collaborator),
+// as the search asked.
+func (rd *renderer) customer(c *model.Customer, role string) map[string]any {
+	m := map[string]any{}
+	vals, _ := c.CustomValues() // undecodable custom values are left out, not fatal
+	for _, f := range rd.cat.Fields {
+		if !listed(f) {
+			continue
+		}
+		key := strconv.FormatInt(f.ID, 10)
+		if f.System {
+			m[key] = rd.systemValue(f, c)
+		} else if v, ok := vals[key]; ok && v != nil {
+			m[key] = customValue(f, v)
+		}
+	}
+	owner, hasOwner := rd.staff[c.OwnerID]
+	var ownerID, ownerName any
+	mainFollows := []any{}
+	salesDepts := "[]"
+	if c.OwnerID != 0 {
+		ownerID = c.OwnerID
+		if hasOwner {
+			ownerName = owner.Name
+		}
+		mainFollows = append(mainFollows, rd.follow(c.OwnerID))
+		salesDepts = rd.deptNames([]int64{c.OwnerID})
+	}
+	shareFollows := []any{}
+	var helperNames []string
+	for _, id := range c.CollaboratorIDs {
+		shareFollows = append(shareFollows, rd.follow(id))
+		if s, ok := rd.staff[id]; ok {
+			helperNames = append(helperNames, s.Name)
+		}
+	}
+	var stageID, stageName any
+	if c.StageID != 0 {
+		stageID = c.StageID
+		if n, ok := rd.stages[c.StageID]; ok {
+			stageName = n
+		}
+	}
+	var tagIDs, tags any
+	if len(c.TagIDs) > 0 {
+		ids := make([]int64, 0, len(c.TagIDs))
+		list := make([]itemOut, 0, len(c.TagIDs))
+		for _, id := range c.TagIDs {
+			ids = append(ids, id)
+			list = append(list, itemOut{ID: id, Name: rd.tags[id]})
+		}
+		tagIDs, tags = ids, list
+	}
+	var birthday any
+	if c.BornDate != 0 {
+		birthday = model.FromMillis(c.BornDate).In(shanghai).Format(dateLayout)
+	}
+	var pointCredit any
+	if rd.point != nil {
+		if v, ok := vals[strconv.FormatInt(rd.point.ID, 10)]; ok {
+			pointCredit = v
+		}
+	}
+	var project any
+	if c.ProjectID != 0 {
+		project = c.ProjectID
+	}
+	customerStatus := 0
+	if c.Status == model.StatusDisabled {
+		customerStatus = 1
+	}
+	// Filled from kehu's customer.
+	m["id"] = c.ID
+	m["customerId"] = c.ID
+	m["customerSalesInfoId"] = c.ID
+	m["name"] = c.Name
+	m["mobiles"] = rd.phones(c)
+	m["corpName"] = nullIfEmpty(c.Company)
+	m["createTime"] = formatTime(c.CreatedAt)
+	m["getCreateTime"] = formatTime(c.CreatedAt)
+	m["getUpdateTime"] = formatTime(c.UpdatedAt)
+	m["salesId"] = ownerID
+	m["salesName"] = ownerName
+	m["salesDeptNames"] = salesDepts
+	m["mainFollows"] = mainFollows
+	m["shareFollows"] = shareFollows
+	m["helperSalesName"] = strings.Join(helperNames, ",")
+	m["helperSalesDeptNames"] = rd.deptNames(c.CollaboratorIDs)
+	m["salesStage"] = stageID
+	m["salesStageName"] = stageName
+	m["tagIds"] = tagIDs
+	m["tags"] = tags
+	m["customerStatus"] = customerStatus
+	m["role"] = role
+	m["birthday"] = birthday
+	m["unionId"] = nullIfEmpty(c.UnionID)
+	m["customerRepoId"] = project
+	m["pointCredit"] = pointCredit
+	// Constants: every kehu customer is a customer (not a lead in a pool),
+	// created or imported, personal, not deleted.
+	m["isCustomer"] = 1
+	m["customerType"] = 1
+	m["deleted"] = 0
+	m["enterSeaType"] = 4
+	m["enterSeaReason"] = "新建/导入"
+	m["customerRecovery"] = "-1"
+	m["salesDeleted"] = c.OwnerID != 0 && !hasOwner
+	// 探马 data kehu does not keep (企业微信, open sea, chats, journeys):
+	// defaults of the example's types.
+	for _, k := range []string{"toOpenSeaName", "salesStageEndName", "remainingProtectionTime", "pvTagId",
+		"customerAbandonReason", "toSalesName", "openSeaTransferRecordId", "shareFirst", "remainingProtectionReason",
+		"salesStageSub", "contentType", "rollOutType", "wechatAvatar", "lastFollowUserName", "pointScore", "companyId",
+		"friendType", "externalUserId", "customerAbandon", "salesStageEnd", "lastRequestSent", "toId", "shield",
+		"shareSource", "deleteStatus", "qwRemark", "corpNameShort", "abandonTime", "toType", "qwSalesId", "fromId",
+		"lastFollowUserId", "areaId", "wechatNickname", "location", "salesStageSubName", "stageFlowId"} {
+		m[k] = nil
+	}
+	for _, k := range []string{"customerAllocateSource", "replyChatCount", "sendChatCount", "followTimeType",
+		"groupSize", "protectedTime", "protect", "signNum"} {
+		m[k] = 0
+	}
+	for _, k := range []string{"followRepeat", "isFailReason", "requestSent", "isFriend", "phoneRepeat", "openSeaEditable"} {
+		m[k] = false
+	}
+	for _, k := range []string{"recoveryReasons", "groupList", "contentTags"} {
+		m[k] = []any{}
+	}
+	m["areaValue"] = ""
+	m["channelState"] = ""
+	m["toSalesDeptNames"] = "[]"
+	return m
+}
+
+// follow is one entry of mainFollows / shareFollows.
+func (rd *renderer) follow(staffID int64) map[string]any {
+	var name any
+	if s, ok := rd.staff[staffID]; ok {
+		name = s.Name
+	}
+	return map[string]any{"salesId": staffID, "salesName": name, "followDeptNames": rd.deptNames([]int64{staffID}),
+		"isFriend": false, "salesAvatar": nil}
+}
+
+// deptNames is the JSON-encoded list (a string, as 探马 sends it) of the
+// department paths of the given staff.
+func (rd *renderer) deptNames(staffIDs []int64) string {
+	names := []string{}
+	for _, id := range staffIDs {
+		if s, ok := rd.staff[id]; ok && s.DepartmentID != 0 {
+			if p, ok := rd.deptPath[s.DepartmentID]; ok {
+				names = append(names, p)
+			}
+		}
+	}
+	b, _ := json.Marshal(names)
+	return string(b)
+}
+
+func (rd *renderer) phones(c *model.Customer) []string {
+	out := []string{}
+	if c.Phone != "" {
+		out = append(out, displayPhone(c.Phone))
+	}
+	for _, p := range c.Phones {
+		out = append(out, displayPhone(p))
+	}
+	return out
+}
+
+// systemValue is a listed system field's value in the form custom fields
+// of its type take.
+func (rd *renderer) systemValue(f *model.Field, c *model.Customer) any {
+	switch f.ID {
+	case model.FieldName:
+		return c.Name
+	case model.FieldPhone:
+		return rd.phones(c)
+	case model.FieldEmail:
+		return c.Email
+	case model.FieldCompany:
+		return c.Company
+	case model.FieldAddress:
+		return c.Address
+	case model.FieldRemark:
+		return c.Remark
+	case model.FieldStatus:
+		return c.Status
+	case model.FieldCreatedAt:
+		return formatTime(c.CreatedAt)
+	case model.FieldUpdatedAt:
+		return formatTime(c.UpdatedAt)
+	case model.FieldTags:
+		ids := []int64{}
+		return append(ids, c.TagIDs...)
+	case model.FieldStage:
+		if c.StageID == 0 {
+			return nil
+		}
+		return c.StageID
+	case model.FieldSex:
+		return c.Sex
+	case model.FieldIDNumber:
+		return c.IDNumber
+	case model.FieldBornDate:
+		return formatTime(model.FromMillis(c.BornDate))
+	case model.FieldExternalID:
+		return c.ExternalID
+	case model.FieldFirstName:
+		return c.FirstName
+	case model.FieldLastName:
+		return c.LastName
+	case model.FieldCity:
+		return c.City
+	case model.FieldState:
+		return c.State
+	case model.FieldCountry:
+		return c.Country
+	case model.FieldPostalCode:
+		return c.PostalCode
+	case model.FieldStreet:
+		return c.Street
+	case model.FieldAge:
+		if c.Age == 0 {
+			return nil
+		}
+		return c.Age
+	case model.FieldIDType:
+		return c.IDType
+	case model.FieldMarriage:
+		return c.Marriage
+	case model.FieldEducation:
+		return c.Education
+	}
+	return nil
+}
+
+// customValue renders a stored custom value (model.FieldType's canonical
+// form) for 探马: option ids stay ids, dates "yyyy-MM-dd", date-times
+// "yyyy-MM-dd HH:mm:ss", phones a list, bools 1/0, areas their label.
+func customValue(f *model.Field, v any) any {
+	switch f.Type {
+	case model.TypePhone:
+		if s, ok := v.(string); ok {
+			return []string{displayPhone(s)}
+		}
+	case model.TypeDateTime:
+		if n, ok := v.(json.Number); ok {
+			if ms, err := n.Int64(); err == nil {
+				return formatTime(model.FromMillis(ms))
+			}
+		}
+	case model.TypeBool:
+		if b, ok := v.(bool); ok {
+			if b {
+				return 1
+			}
+			return 0
+		}
+	case model.TypeArea:
+		if m, ok := v.(map[string]any); ok {
+			if l, _ := m["label"].(string); l != "" {
+				return l
+			}
+			code, _ := m["code"].(string)
+			return code
+		}
+	}
+	return v
+}
+
+// displayPhone shows a mainland China number as dialled at home, as 探马
+// does: mobiles and 400/800 numbers without +86, landlines with their
+// trunk 0 (+862162345678 → 02162345678). Other numbers stay in E.164.
+func displayPhone(p string) string {
+	rest, ok := strings.CutPrefix(p, "+86")
+	if !ok {
+		return p
+	}
+	switch {
+	case len(rest) == 11 && rest[0] == '1',
+		len(rest) == 10 && (strings.HasPrefix(rest, "400") || strings.HasPrefix(rest, "800")):
+		return rest
+	}
+	return "0" + rest
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
