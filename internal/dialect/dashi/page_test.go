@@ -388,8 +388,8 @@ func TestPageShowsCustomersWithoutProject(t *testing.T) {
 		if names := got.names(); fmt.Sprint(names) != "[全租户客户]" || got.TotalCount != 1 {
 			t.Fatalf("page shows %v (total %d), want only the tenant-wide customer", names, got.TotalCount)
 		}
-		if p := got.Data[0]["projectId"]; fmt.Sprint(p) != "0" {
-			t.Fatalf("projectId of a tenant-wide customer: %v", p)
+		if p, n := got.Data[0]["projectId"], got.Data[0]["projectName"]; fmt.Sprint(p) != "0" || n != "" {
+			t.Fatalf("project of a tenant-wide customer: %v %q", p, n)
 		}
 	})
 }

@@ -35,7 +35,11 @@ func appendPage(b []byte, pageIndex, pageSize int, total int64, cs []*model.Cust
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendCustomer(b, c, projectName)
+		name := projectName
+		if c.ProjectID == 0 {
+			name = "" // a tenant-wide customer belongs to no project
+		}
+		b = appendCustomer(b, c, name)
 	}
 	return append(b, "]}"...)
 }
