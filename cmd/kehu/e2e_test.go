@@ -95,7 +95,7 @@ func serve(t *testing.T, bin string, args ...string) (*exec.Cmd, string) {
 	return nil, ""
 }
 
-func token(t *testing.T, base, id, secret string) string {
+func nativeToken(t *testing.T, base, id, secret string) string {
 	t.Helper()
 	req, _ := http.NewRequest("POST", base+"/v1/oauth/token", strings.NewReader(url.Values{"grant_type": {"client_credentials"}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -139,7 +139,7 @@ func TestSIGTERMLosesNoAcknowledgedWrite(t *testing.T) {
 			id, secret := cl["clientId"].(string), cl["clientSecret"].(string)
 
 			cmd, base := serve(t, bin, common...)
-			tok := token(t, base, id, secret)
+			tok := nativeToken(t, base, id, secret)
 			var mu sync.Mutex
 			var acked []string
 			var wg sync.WaitGroup
