@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -24,6 +25,38 @@ func decode[T any](r *http.Request) (*T, error) {
 	return &v, nil
 }
 
+// writeList answers {"data": items}, an empty array rather than null.
+func writeList[T any](w http.ResponseWriter, items []T, err error) error {
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []T{}
+	}
+	httpx.WriteJSON(w, 200, map[string]any{"data": items})
+	return nil
+}
+
+// createNamed serves the catalogue entries created from just a name.
+func createNamed[T any](w http.ResponseWriter, r *http.Request, max int, create func(ctx context.Context, tenantID int64, name string) (T, error)) error {
+	in, err := decode[struct {
+		Name string `json:"name"`
+	}](r)
+	if err != nil {
+		return err
+	}
+	name, err := requireName("name", in.Name, max)
+	if err != nil {
+		return err
+	}
+	v, err := create(r.Context(), tenantOf(r), name)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, 201, v)
+	return nil
+}
+
 func tenantOf(r *http.Request) int64 { return callerOf(r.Context()).client.TenantID }
 
 func requireName(field, v string, max int) (string, error) {
@@ -41,15 +74,8 @@ func requireName(field, v string, max int) (string, error) {
 }
 
 func (h *Handler) listProjects(w http.ResponseWriter, r *http.Request) error {
-	ps, err := h.Store.Projects(r.Context(), tenantOf(r))
-	if err != nil {
-		return err
-	}
-	if ps == nil {
-		ps = []model.Project{}
-	}
-	httpx.WriteJSON(w, 200, map[string]any{"data": ps})
-	return nil
+	items, err := h.Store.Projects(r.Context(), tenantOf(r))
+	return writeList(w, items, err)
 }
 
 func (h *Handler) createProject(w http.ResponseWriter, r *http.Request) error {
@@ -266,34 +292,12 @@ func (h *Handler) deleteField(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) listTags(w http.ResponseWriter, r *http.Request) error {
-	gs, err := h.Store.TagGroups(r.Context(), tenantOf(r))
-	if err != nil {
-		return err
-	}
-	if gs == nil {
-		gs = []model.TagGroup{}
-	}
-	httpx.WriteJSON(w, 200, map[string]any{"data": gs})
-	return nil
+	items, err := h.Store.TagGroups(r.Context(), tenantOf(r))
+	return writeList(w, items, err)
 }
 
 func (h *Handler) createTagGroup(w http.ResponseWriter, r *http.Request) error {
-	in, err := decode[struct {
-		Name string `json:"name"`
-	}](r)
-	if err != nil {
-		return err
-	}
-	name, err := requireName("name", in.Name, 50)
-	if err != nil {
-		return err
-	}
-	g, err := h.Store.CreateTagGroup(r.Context(), tenantOf(r), name)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, 201, g)
-	return nil
+	return createNamed(w, r, 50, h.Store.CreateTagGroup)
 }
 
 func (h *Handler) createTag(w http.ResponseWriter, r *http.Request) error {
@@ -332,15 +336,8 @@ func (h *Handler) deleteTag(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) listStaff(w http.ResponseWriter, r *http.Request) error {
-	s, err := h.Store.StaffList(r.Context(), tenantOf(r))
-	if err != nil {
-		return err
-	}
-	if s == nil {
-		s = []model.Staff{}
-	}
-	httpx.WriteJSON(w, 200, map[string]any{"data": s})
-	return nil
+	items, err := h.Store.StaffList(r.Context(), tenantOf(r))
+	return writeList(w, items, err)
 }
 
 func (h *Handler) createStaff(w http.ResponseWriter, r *http.Request) error {
@@ -362,15 +359,8 @@ func (h *Handler) createStaff(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) listDepartments(w http.ResponseWriter, r *http.Request) error {
-	ds, err := h.Store.Departments(r.Context(), tenantOf(r))
-	if err != nil {
-		return err
-	}
-	if ds == nil {
-		ds = []model.Department{}
-	}
-	httpx.WriteJSON(w, 200, map[string]any{"data": ds})
-	return nil
+	items, err := h.Store.Departments(r.Context(), tenantOf(r))
+	return writeList(w, items, err)
 }
 
 func (h *Handler) createDepartment(w http.ResponseWriter, r *http.Request) error {
@@ -394,34 +384,12 @@ func (h *Handler) createDepartment(w http.ResponseWriter, r *http.Request) error
 }
 
 func (h *Handler) listStages(w http.ResponseWriter, r *http.Request) error {
-	s, err := h.Store.Stages(r.Context(), tenantOf(r))
-	if err != nil {
-		return err
-	}
-	if s == nil {
-		s = []model.Stage{}
-	}
-	httpx.WriteJSON(w, 200, map[string]any{"data": s})
-	return nil
+	items, err := h.Store.Stages(r.Context(), tenantOf(r))
+	return writeList(w, items, err)
 }
 
 func (h *Handler) createStage(w http.ResponseWriter, r *http.Request) error {
-	in, err := decode[struct {
-		Name string `json:"name"`
-	}](r)
-	if err != nil {
-		return err
-	}
-	name, err := requireName("name", in.Name, 50)
-	if err != nil {
-		return err
-	}
-	s, err := h.Store.CreateStage(r.Context(), tenantOf(r), name)
-	if err != nil {
-		return err
-	}
-	httpx.WriteJSON(w, 201, s)
-	return nil
+	return createNamed(w, r, 50, h.Store.CreateStage)
 }
 
 // listEvents pages through the durable change feed: GET /v1/events?after=ID&limit=N.
