@@ -66,6 +66,12 @@ var routes = []route{
 	{"GET /v1/stages", model.ScopeRead, func(h *Handler) handlerFunc { return h.listStages }},
 	{"POST /v1/stages", model.ScopeWrite, func(h *Handler) handlerFunc { return h.createStage }},
 	{"GET /v1/events", model.ScopeRead, func(h *Handler) handlerFunc { return h.listEvents }},
+	{"POST /v1/customers/batch", model.ScopeWrite, func(h *Handler) handlerFunc { return h.batchCustomers }},
+	{"GET /v1/customers/export", model.ScopeRead, func(h *Handler) handlerFunc { return h.exportCustomers }},
+	{"POST /v1/imports", model.ScopeWrite, func(h *Handler) handlerFunc { return h.createImport }},
+	{"GET /v1/imports/{id}", model.ScopeRead, func(h *Handler) handlerFunc { return h.getImport }},
+	{"GET /v1/imports/{id}/report", model.ScopeRead, func(h *Handler) handlerFunc { return h.importReport }},
+	{"PUT /v1/fields/{id}/unique", model.ScopeWrite, func(h *Handler) handlerFunc { return h.setFieldUnique }},
 }
 
 // NewHandler builds the /v1 handler.

@@ -43,6 +43,8 @@ var commands = []command{
 	{"project", "project create --tenant ID --name NAME", runProject},
 	{"client", "client create --tenant ID [--project ID] [--name NAME] | client rotate --client ID", runClient},
 	{"demo", "create demo data on an embedded database and serve it", runDemo},
+	{"import", "import FILE --tenant ID: load a CSV or XLSX of customers (查重, report)", runImport},
+	{"export", "export --tenant ID [--format csv|xlsx] [--out FILE]: write customers as CSV or XLSX", runExport},
 }
 
 // Run executes the command line and returns the process exit code.

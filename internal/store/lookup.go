@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 )
 
@@ -40,7 +41,9 @@ func (s *Store) CustomerIDsByValues(ctx context.Context, tenantID int64, column 
 				continue
 			}
 		}
-		rows, err := s.query(ctx, `SELECT `+column+`, id FROM customers WHERE tenant_id = ? AND `+column+` IN (`+placeholders(len(args)-1)+`) ORDER BY id`, args...)
+		// No ORDER BY: ordering by id makes SQLite walk the primary key
+		// instead of the value's index. Ids are sorted below.
+		rows, err := s.query(ctx, `SELECT `+column+`, id FROM customers WHERE tenant_id = ? AND `+column+` IN (`+placeholders(len(args)-1)+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("store: lookup customers: %w", err)
 		}
@@ -65,6 +68,9 @@ func (s *Store) CustomerIDsByValues(ctx context.Context, tenantID int64, column 
 		if err != nil {
 			return nil, err
 		}
+	}
+	for _, ids := range out {
+		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	}
 	return out, nil
 }
@@ -116,7 +122,9 @@ func (t *Tx) CustomerIDsByColumn(ctx context.Context, tenantID int64, column str
 		args = append(args, v)
 	}
 	args = append(args, limit)
-	rows, err := t.query(ctx, `SELECT id FROM customers WHERE tenant_id = ? AND `+column+` IN (`+placeholders(len(values))+`) ORDER BY id LIMIT ?`, args...)
+	// "id + 0": ordering by the bare id makes SQLite walk the primary key
+	// instead of the value's index.
+	rows, err := t.query(ctx, `SELECT id FROM customers WHERE tenant_id = ? AND `+column+` IN (`+placeholders(len(values))+`) ORDER BY id + 0 LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: lookup customers: %w", err)
 	}

@@ -1,0 +1,244 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kehu/kehu/internal/httpx"
+	"github.com/kehu/kehu/internal/importer"
+	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/store"
+)
+
+// MaxImportUpload bounds an uploaded import file.
+const MaxImportUpload = 512 << 20
+
+// createImport: POST /v1/imports, multipart/form-data with a "file" part
+// (CSV or XLSX) and optional fields onDuplicate (skip|update|create),
+// dryRun, projectId, dedupeBy (comma-separated) and mapping (a JSON object
+// header → field key). The file is spooled to a temporary file (never held
+// in memory), its header is checked, and the import runs in the background:
+// 202 with the job, whose progress GET /v1/imports/{id} reads from the
+// database (any node can answer).
+func (h *Handler) createImport(w http.ResponseWriter, r *http.Request) error {
+	cl := callerOf(r.Context()).client
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "multipart/form-data" {
+		return problem(415, "unsupported_media_type", "", "send multipart/form-data with a \"file\" part (CSV or XLSX)")
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return problem(400, "bad_body", "", "malformed multipart body: "+err.Error())
+	}
+	o := importer.Options{TenantID: cl.TenantID, Actor: actorOf(r), Persist: true}
+	var tmp *os.File
+	defer func() {
+		if tmp != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	fields := map[string]string{}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return problem(400, "bad_body", "", "malformed multipart body: "+err.Error())
+		}
+		name := part.FormName()
+		switch name {
+		case "file":
+			if tmp != nil {
+				return problem(400, "invalid", "file", "send one file")
+			}
+			if tmp, err = os.CreateTemp("", "kehu-import-*"); err != nil {
+				return err
+			}
+			o.FileName = part.FileName()
+			n, err := io.Copy(tmp, io.LimitReader(part, MaxImportUpload+1))
+			if err != nil {
+				return problem(400, "bad_body", "file", "could not read the uploaded file")
+			}
+			if n > MaxImportUpload {
+				return problem(413, "body_too_large", "file", "the file is larger than 512 MiB: split it or use the kehu import command")
+			}
+		case "onDuplicate", "dryRun", "projectId", "dedupeBy", "mapping":
+			b, err := io.ReadAll(io.LimitReader(part, 1<<20))
+			if err != nil {
+				return problem(400, "bad_body", name, "could not read "+name)
+			}
+			fields[name] = strings.TrimSpace(string(b))
+		default:
+			return problem(400, "unknown_field", name, "unknown form field "+strconv.Quote(name)+"; expected file, onDuplicate, dryRun, projectId, dedupeBy, mapping")
+		}
+	}
+	if tmp == nil {
+		return &model.FieldError{Field: "file", Code: "required", Msg: "upload the CSV or XLSX file as the \"file\" part"}
+	}
+	if o.FileName == "" {
+		o.FileName = "upload"
+	}
+	if o.OnDuplicate, err = importer.ParseMode(fields["onDuplicate"]); err != nil {
+		return err
+	}
+	if v := fields["dryRun"]; v != "" {
+		if o.DryRun, err = strconv.ParseBool(v); err != nil {
+			return model.Invalid("dryRun", "must be true or false")
+		}
+	}
+	if v := fields["dedupeBy"]; v != "" {
+		for _, k := range strings.Split(v, ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				o.DedupeBy = append(o.DedupeBy, k)
+			}
+		}
+	}
+	if v := fields["mapping"]; v != "" {
+		if o.Mapping, err = importer.ParseMapping([]byte(v)); err != nil {
+			return model.Invalid("mapping", "%s", err.Error())
+		}
+	}
+	if v := fields["projectId"]; v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return model.Invalid("projectId", "must be a project id")
+		}
+		if _, err := h.Store.Project(r.Context(), cl.TenantID, id); err != nil {
+			if errors.Is(err, model.ErrNotFound) {
+				return model.Invalid("projectId", "project %d does not exist", id)
+			}
+			return err
+		}
+		o.ProjectID = id
+	}
+	if cl.ProjectID != 0 {
+		if o.ProjectID != 0 && o.ProjectID != cl.ProjectID {
+			return problem(403, "project_forbidden", "projectId", "this client is bound to project "+strconv.FormatInt(cl.ProjectID, 10))
+		}
+		o.ProjectID, o.ForceProject = cl.ProjectID, true
+	}
+	src, err := importer.Open(tmp.Name(), o.FileName)
+	if err != nil {
+		return model.Invalid("file", "%s", err.Error())
+	}
+	im := &importer.Importer{Svc: h.Svc}
+	job, err := im.Begin(r.Context(), src, o)
+	if err != nil {
+		src.Close()
+		var fe *model.FieldError
+		if errors.As(err, &fe) || errors.Is(err, model.ErrNotFound) {
+			return err
+		}
+		if errors.Is(err, context.Canceled) {
+			return err
+		}
+		return model.Invalid("file", "%s", err.Error())
+	}
+	path := tmp.Name()
+	tmp.Close()
+	tmp = nil // the job owns the file now
+	log := h.Log
+	st := h.Store
+	tenant := cl.TenantID
+	go func() {
+		defer os.Remove(path)
+		defer src.Close()
+		defer func() {
+			if p := recover(); p != nil {
+				log.Error("import panicked", slog.Int64("import", job.ID()), slog.Any("panic", p))
+				if j, err := st.Import(context.Background(), tenant, job.ID()); err == nil {
+					_ = importer.FailJob(context.Background(), st, j, fmt.Errorf("internal error"))
+				}
+			}
+		}()
+		sum, err := job.Finish(context.Background())
+		if err != nil {
+			log.Error("import failed", slog.Int64("import", job.ID()), slog.Any("error", err))
+			return
+		}
+		log.Info("import done", slog.Int64("import", job.ID()), slog.Int64("rows", sum.Total), slog.Int64("created", sum.Created),
+			slog.Int64("updated", sum.Updated), slog.Int64("skipped", sum.Skipped), slog.Int64("failed", sum.Failed))
+	}()
+	j, err := h.Store.Import(r.Context(), cl.TenantID, job.ID())
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/v1/imports/"+strconv.FormatInt(j.ID, 10))
+	httpx.WriteJSON(w, http.StatusAccepted, importer.ViewOf(j, time.Now()))
+	return nil
+}
+
+// importOf loads a job of the caller's tenant (and project, for bound clients).
+func (h *Handler) importOf(r *http.Request) (*store.ImportJob, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return nil, err
+	}
+	cl := callerOf(r.Context()).client
+	j, err := h.Store.Import(r.Context(), cl.TenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	if cl.ProjectID != 0 && importer.ProjectOf(j) != cl.ProjectID {
+		return nil, model.ErrNotFound
+	}
+	return j, nil
+}
+
+func (h *Handler) getImport(w http.ResponseWriter, r *http.Request) error {
+	j, err := h.importOf(r)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, 200, importer.ViewOf(j, time.Now()))
+	return nil
+}
+
+// importReport: GET /v1/imports/{id}/report?format=csv|xlsx — the failed
+// and duplicate rows with the reason, the column at fault, the existing
+// customer's id and the row's original cells.
+func (h *Handler) importReport(w http.ResponseWriter, r *http.Request) error {
+	format := r.URL.Query().Get("format")
+	if format == "" {
+		format = "csv"
+	}
+	if format != "csv" && format != "xlsx" {
+		return model.Invalid("format", "must be csv or xlsx")
+	}
+	for k := range r.URL.Query() {
+		if k != "format" {
+			return problem(400, "unknown_parameter", k, "unknown query parameter "+strconv.Quote(k))
+		}
+	}
+	j, err := h.importOf(r)
+	if err != nil {
+		return err
+	}
+	setDownload(w, format, "import-"+strconv.FormatInt(j.ID, 10)+"-report")
+	if err := importer.WriteStoredReport(r.Context(), h.Store, j, w, format); err != nil {
+		h.Log.Error("import report", slog.Int64("import", j.ID), slog.Any("error", err))
+	}
+	return nil
+}
+
+// setDownload sets the headers of a CSV or XLSX download.
+func setDownload(w http.ResponseWriter, format, base string) {
+	ct := "text/csv; charset=utf-8"
+	if format == "xlsx" {
+		ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+base+`.`+format+`"`)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+}
