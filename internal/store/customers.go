@@ -140,7 +140,9 @@ func (s *Store) CustomerIDsByColumn(ctx context.Context, tenantID int64, column,
 	default:
 		return nil, fmt.Errorf("store: lookup by %q is not supported", column)
 	}
-	rows, err := s.query(ctx, `SELECT id FROM customers WHERE tenant_id = ? AND `+column+` = ? ORDER BY id LIMIT ?`, tenantID, value, limit)
+	// "id + 0": ordering by the bare id makes SQLite walk the primary key
+	// instead of the value's index.
+	rows, err := s.query(ctx, `SELECT id FROM customers WHERE tenant_id = ? AND `+column+` = ? ORDER BY id + 0 LIMIT ?`, tenantID, value, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: lookup customers: %w", err)
 	}
