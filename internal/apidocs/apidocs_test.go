@@ -1,6 +1,7 @@
 package apidocs
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -105,6 +106,12 @@ func TestPageIsSelfContained(t *testing.T) {
 		if strings.Contains(page, bad) {
 			t.Errorf("page contains %q", bad)
 		}
+	}
+	// Filtering hides elements with the hidden attribute; only the
+	// "[hidden] { display: none !important; }" rule may use !important, or
+	// a display rule could override it and leave filtered entries visible.
+	if n := strings.Count(page, "!important"); n != 1 {
+		t.Errorf("page uses !important %d times, want 1 (the [hidden] rule)", n)
 	}
 	if n := strings.Count(pageTemplate, specURLPlaceholder); n != 1 {
 		t.Errorf("placeholder occurs %d times, want 1", n)
@@ -231,7 +238,9 @@ func TestSampleSpecIsConsistent(t *testing.T) {
 // TestBrowserRender loads the page and the sample spec in headless Chromium
 // and checks the rendered DOM. It needs a Chromium binary, so it only runs
 // when KEHU_BROWSER_TEST=1 (CHROMIUM may name the binary). With
-// KEHU_DOCS_SCREENSHOT=/path.png it also saves a screenshot.
+// KEHU_DOCS_SCREENSHOT=/path.png it also saves a screenshot (window size
+// KEHU_DOCS_SCREENSHOT_SIZE="W,H", page fragment KEHU_DOCS_SCREENSHOT_FRAGMENT,
+// e.g. "#op-getSegment"); KEHU_DOCS_DOM=/path.html saves a rendered DOM.
 func TestBrowserRender(t *testing.T) {
 	if os.Getenv("KEHU_BROWSER_TEST") != "1" {
 		t.Skip("set KEHU_BROWSER_TEST=1 to render the page in headless Chromium")
@@ -251,6 +260,7 @@ func TestBrowserRender(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(spec)
 	})
+	mux.Handle("GET /broken", Handler("/missing.json"))
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
@@ -259,19 +269,11 @@ func TestBrowserRender(t *testing.T) {
 		args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
 			"--no-first-run", "--disable-dev-shm-usage", "--user-data-dir=" + profile,
 			"--virtual-time-budget=5000"}, extra...)
-		cmd := exec.Command(bin, args...)
+		ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, args...)
 		cmd.Dir = profile
-		done := make(chan struct{})
-		var out []byte
-		var err error
-		go func() { out, err = cmd.Output(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(90 * time.Second):
-			cmd.Process.Kill()
-			<-done
-			t.Fatal("chromium timed out")
-		}
+		out, err := cmd.Output()
 		if err != nil {
 			t.Fatalf("chromium: %v", err)
 		}
@@ -299,14 +301,62 @@ func TestBrowserRender(t *testing.T) {
 		t.Errorf("spec markup was rendered as HTML")
 	}
 
+	// Pathological schemas (self-including allOf, alias cycle) must render
+	// and terminate; deep links open the collapsed schema definition.
+	dom = chrome("--dump-dom", srv.URL+"/docs#schema-Loop")
+	if out := os.Getenv("KEHU_DOCS_DOM"); out != "" {
+		os.WriteFile(out, []byte(dom), 0o644)
+	}
+	if !strings.Contains(dom, `data-state="ready"`) {
+		t.Fatalf("page did not finish rendering:\n%.3000s", dom)
+	}
+	for _, s := range []string{`id="schema-Loop" open=""`, "loop_field", "circular", `id="schema-AliasA"`} {
+		if !strings.Contains(dom, s) {
+			t.Errorf("rendered DOM (#schema-Loop) lacks %q", s)
+		}
+	}
+
+	// A spec that cannot be loaded gives a visible error, not an empty page.
+	dom = chrome("--dump-dom", srv.URL+"/broken")
+	if !strings.Contains(dom, `data-state="error"`) || !strings.Contains(dom, "The server answered 404") {
+		t.Errorf("missing spec: no error shown:\n%.2000s", dom)
+	}
+
+	// ?filter= pre-fills the search box; non-matching operations, their
+	// sidebar links and emptied tag groups are hidden.
+	dom = chrome("--dump-dom", srv.URL+"/docs?filter=SEGMENT")
+	for _, re := range []string{
+		`<section class="op" id="op-listCustomers" hidden=""`,
+		`<section class="tag" id="tag-system" hidden=""`,
+		`<section class="op" id="op-getSegment">`,
+		`<div id="count">1 of 7 operations</div>`,
+	} {
+		if !strings.Contains(dom, re) {
+			t.Errorf("filtered DOM lacks %q", re)
+		}
+	}
+	if n := strings.Count(dom, `class="nav-op" href="#op-`); n != 8 {
+		t.Errorf("sidebar has %d operation links, want 8", n)
+	}
+	if n := regexp.MustCompile(`class="nav-op" href="#op-[^"]*" title="[^"]*">`).FindAllStringIndex(dom, -1); len(n) != 2 {
+		t.Errorf("%d sidebar links visible, want 2 (getSegment under two tags)", len(n))
+	}
+
 	if shot := os.Getenv("KEHU_DOCS_SCREENSHOT"); shot != "" {
 		abs, err := filepath.Abs(shot)
 		if err != nil {
 			t.Fatal(err)
 		}
-		chrome("--window-size=1280,2000", "--hide-scrollbars", "--screenshot="+abs, srv.URL+"/docs")
+		chrome("--window-size="+envOr("KEHU_DOCS_SCREENSHOT_SIZE", "1280,2000"), "--hide-scrollbars", "--screenshot="+abs, srv.URL+"/docs"+os.Getenv("KEHU_DOCS_SCREENSHOT_FRAGMENT"))
 		if _, err := os.Stat(abs); err != nil {
 			t.Errorf("no screenshot: %v", err)
 		}
 	}
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
 }
