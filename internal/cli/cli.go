@@ -43,6 +43,7 @@ var commands = []command{
 	{"project", "project create --tenant ID --name NAME", runProject},
 	{"client", "client create --tenant ID [--project ID] [--name NAME] | client rotate --client ID", runClient},
 	{"demo", "create demo data on an embedded database and serve it", runDemo},
+	{"bench", "load N customers and measure all four APIs (see BENCHMARKS.md)", runBench},
 	{"import", "import FILE --tenant ID: load a CSV or XLSX of customers (查重, report)", runImport},
 	{"export", "export --tenant ID [--format csv|xlsx] [--out FILE]: write customers as CSV or XLSX", runExport},
 }

@@ -56,6 +56,18 @@ type builder struct {
 	tenant  int64
 	sb      strings.Builder
 	args    []any
+	// probe makes set conditions (tokens, custom values, tags,
+	// collaborators) correlated lookups for the current customer instead
+	// of materialised sets: the planner (plan.go) uses it for every
+	// condition except the one that drives the query.
+	probe bool
+}
+
+// correlate restricts a set subquery to the current customer in probe mode.
+func (b *builder) correlate(col, outer string) {
+	if b.probe {
+		b.w(" AND " + col + " = " + outer)
+	}
 }
 
 func (b *builder) w(s string) { b.sb.WriteString(s) }
@@ -133,14 +145,13 @@ func (b *builder) leaf(l *RLeaf) {
 		b.w(")")
 		return
 	}
+	l = phonePrefix(l)
 	f := l.Field
-	if f.Type == model.TypePhone && l.Op == OpStartsWith {
-		// Numbers are stored in E.164: the digits searched for follow the "+".
-		l = &RLeaf{Field: f, Op: l.Op, Values: []any{"+" + l.Values[0].(string)}, Pos: l.Pos}
-	}
 	switch {
 	case f.ID == model.FieldName || f.ID == model.FieldCompany:
 		b.gramField(l)
+	case f.ID == model.FieldRemark && (l.Op == OpContains || l.Op == OpStartsWith || l.Op == OpEndsWith):
+		b.remarkGrams(l)
 	case f.ID == model.FieldPinyin:
 		b.pinyin(l)
 	case f.ID == model.FieldPhone && (l.Op == OpEndsWith):
@@ -164,6 +175,15 @@ func (b *builder) leaf(l *RLeaf) {
 	default:
 		b.custom(l)
 	}
+}
+
+// phonePrefix rewrites startsWith on a phone field: numbers are stored in
+// E.164, so the digits searched for follow the "+".
+func phonePrefix(l *RLeaf) *RLeaf {
+	if l.Field.Type == model.TypePhone && l.Op == OpStartsWith {
+		return &RLeaf{Field: l.Field, Op: l.Op, Values: []any{"+" + l.Values[0].(string)}, Pos: l.Pos}
+	}
+	return l
 }
 
 // column compiles a condition on a plain customers column.
@@ -302,8 +322,9 @@ func likePattern(op Op, s string) string {
 	return "%" + e + "%"
 }
 
-// gramField answers name/company fragment conditions from customer_grams,
-// rechecking against the normalised column when the grams over-approximate.
+// gramField answers name/company fragment conditions from the token
+// tables, rechecking against the normalised column when the grams
+// over-approximate.
 func (b *builder) gramField(l *RLeaf) {
 	prefix, norm, col := "", "c.name_norm", "c.name"
 	if l.Field.ID == model.FieldCompany {
@@ -326,6 +347,49 @@ func (b *builder) gramField(l *RLeaf) {
 		b.w(` ESCAPE '\')`)
 		return
 	}
+	// Name tokens are per customer (customer_grams); company tokens are per
+	// distinct normalised company name (value_grams), joined back through
+	// the customers_company index.
+	key, sel := "c.id", "SELECT customer_id FROM customer_grams"
+	if l.Field.ID == model.FieldCompany {
+		key, sel = "c.company_norm", "SELECT value FROM value_grams"
+		b.w("(c.company_norm <> '' AND ")
+	} else {
+		b.w("(")
+	}
+	b.w(key + " IN (")
+	for i, g := range grams {
+		if i > 0 {
+			b.w(" INTERSECT ")
+		}
+		b.w(sel + " WHERE tenant_id = ")
+		b.arg(b.tenant)
+		b.w(" AND gram = ")
+		b.arg(g)
+		if l.Field.ID == model.FieldCompany {
+			b.correlate("value", "c.company_norm")
+		} else {
+			b.correlate("customer_id", "c.id")
+		}
+	}
+	b.w(")")
+	if recheck {
+		b.w(" AND " + norm + " LIKE ")
+		b.arg(likePattern(l.Op, q))
+		b.w(` ESCAPE '\'`)
+	}
+	b.w(")")
+}
+
+// remarkGrams answers remark fragment conditions from the remark's tokens
+// in customer_grams (textindex.FoldTokens under store.RemarkGramPrefix),
+// always rechecked with the column's own LIKE, whose semantics they keep.
+func (b *builder) remarkGrams(l *RLeaf) {
+	grams, _ := textindex.FoldFragmentGrams(store.RemarkGramPrefix, l.Values[0].(string))
+	if len(grams) == 0 {
+		b.column(l, sysCols[model.FieldRemark])
+		return
+	}
 	b.w("(c.id IN (")
 	for i, g := range grams {
 		if i > 0 {
@@ -335,13 +399,10 @@ func (b *builder) gramField(l *RLeaf) {
 		b.arg(b.tenant)
 		b.w(" AND gram = ")
 		b.arg(g)
+		b.correlate("customer_id", "c.id")
 	}
-	b.w(")")
-	if recheck {
-		b.w(" AND " + norm + " LIKE ")
-		b.arg(likePattern(l.Op, q))
-		b.w(` ESCAPE '\'`)
-	}
+	b.w(") AND ")
+	b.column(l, sysCols[model.FieldRemark])
 	b.w(")")
 }
 
@@ -353,20 +414,27 @@ func (b *builder) pinyin(l *RLeaf) {
 		b.w("1 = 0")
 		return
 	}
-	b.w("c.id IN (SELECT customer_id FROM customer_grams WHERE tenant_id = ")
-	b.arg(b.tenant)
-	b.w(" AND (")
+	b.w("c.id IN (")
+	b.pinyinRanges(prefixes)
+	b.w(")")
+}
+
+// pinyinRanges selects the customers with a token in any of the prefix
+// ranges, one range scan per prefix (UNION ALL: SQLite cannot serve an OR
+// of ranges on a WITHOUT ROWID table from its key, and would read every
+// token of the tenant).
+func (b *builder) pinyinRanges(prefixes []string) {
 	for i, p := range prefixes {
 		if i > 0 {
-			b.w(" OR ")
+			b.w(" UNION ALL ")
 		}
-		b.w("(gram >= ")
+		b.w("SELECT customer_id FROM customer_grams WHERE tenant_id = ")
+		b.arg(b.tenant)
+		b.w(" AND gram >= ")
 		b.arg(p)
 		b.w(" AND gram < ")
 		b.arg(textindex.PrefixUpperBound(p))
-		b.w(")")
 	}
-	b.w("))")
 }
 
 // phoneSuffix finds numbers ending in the given digits through the
@@ -400,6 +468,7 @@ func (b *builder) linkSet(l *RLeaf, table, col string) {
 	}
 	b.w("IN (SELECT customer_id FROM " + table + " WHERE tenant_id = ")
 	b.arg(b.tenant)
+	b.correlate("customer_id", "c.id")
 	if l.Op != OpIsEmpty {
 		b.w(" AND " + col + " IN ")
 		b.argList(l.Values, func(v any) any { return v })
@@ -468,6 +537,7 @@ func (b *builder) custom(l *RLeaf) {
 	}
 	b.w("IN (SELECT customer_id FROM " + table + " WHERE tenant_id = ")
 	b.arg(b.tenant)
+	b.correlate("customer_id", "c.id")
 	b.w(" AND field_id = ")
 	b.arg(l.Field.ID)
 	switch l.Op {

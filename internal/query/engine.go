@@ -58,6 +58,8 @@ type Engine struct {
 	Store  *store.Store
 	Loc    *time.Location
 	Region string
+	// Trace, if set, sees every plan Search runs (tests EXPLAIN them).
+	Trace func(*Plan)
 }
 
 // Env loads what resolution needs for a tenant.
@@ -268,76 +270,200 @@ func (b *builder) keysetWhere(keys []sortKey, vals []any) {
 type Plan struct {
 	SQL, CountSQL   string
 	Args, CountArgs []any
-	keys            []sortKey
-	pageSize        int
+	// Choice says how the planner drives the query ("" for Build, which
+	// does not plan); FastCount that CountSQL reads counters or the token
+	// index instead of customers.
+	Choice    string
+	FastCount bool
+	// IDsSQL, when set, lists the ids and sort keys of every match (the
+	// driving set is small): Search then takes the page and the total
+	// from it in one pass instead of SQL and CountSQL.
+	IDsSQL   string
+	IDsArgs  []any
+	keys     []sortKey
+	pageSize int
+	page     int
+	cursor   bool
+	// sample is the SQLite estimate query (see estimate).
+	sample     string
+	sampleArgs []any
 }
 
-// Build resolves and compiles a request without running it.
+// Build resolves and compiles a request without running it, as one WHERE
+// clause over customers with set conditions as IN subqueries and no
+// planning (see Prepare for what Search runs).
 func (e *Engine) Build(req *Request, env *Env) (*Plan, error) {
+	rn, keys, err := e.resolve(req, env)
+	if err != nil {
+		return nil, err
+	}
+	return e.build(req, rn, keys, nil)
+}
+
+// Prepare resolves, plans and compiles a request: the SQL Search runs. It
+// may ask the database for the size of candidate sets (plan.go).
+func (e *Engine) Prepare(ctx context.Context, req *Request, env *Env) (*Plan, error) {
+	rn, keys, err := e.resolve(req, env)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := e.plan(ctx, req.TenantID, rn, keys)
+	if err != nil {
+		return nil, err
+	}
+	return e.build(req, rn, keys, ch)
+}
+
+func (e *Engine) resolve(req *Request, env *Env) (*RNode, []sortKey, error) {
 	if req.PageSize < 1 || req.PageSize > MaxPageSize {
-		return nil, &Error{Field: "pageSize", Msg: fmt.Sprintf("must be between 1 and %d", MaxPageSize)}
+		return nil, nil, &Error{Field: "pageSize", Msg: fmt.Sprintf("must be between 1 and %d", MaxPageSize)}
 	}
 	if req.Page < 0 {
-		return nil, &Error{Field: "page", Msg: "must be 1 or more"}
+		return nil, nil, &Error{Field: "page", Msg: "must be 1 or more"}
 	}
 	rn, err := Resolve(req.Filter, env)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	keys, err := resolveSort(req.Sort, env)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	return rn, keys, nil
+}
+
+// build compiles a request; ch is the planner's choice (nil: unplanned).
+func (e *Engine) build(req *Request, rn *RNode, keys []sortKey, ch *choice) (*Plan, error) {
 	dialect := e.Store.Dialect()
+	var cursorVals []any
+	if req.Cursor != "" {
+		vals, err := decodeCursor(req.Cursor, keys)
+		if err != nil {
+			return nil, &Error{Field: "cursor", Msg: "invalid or made for another sort order"}
+		}
+		cursorVals = vals
+	}
+	offset := int64(0)
+	if req.Cursor == "" && req.Page > 1 {
+		offset = int64(req.Page-1) * int64(req.PageSize)
+	}
+	// filter writes "FROM customers c … WHERE …" (with the keyset position).
+	filter := func(b *builder, count bool) {
+		if ch == nil {
+			b.w(" FROM customers c WHERE c.tenant_id = ")
+			b.arg(req.TenantID)
+			if where, wargs := Compile(dialect, req.TenantID, rn); where != "" {
+				b.w(" AND " + where)
+				b.args = append(b.args, wargs...)
+			}
+		} else {
+			b.w(ch.from(dialect, count))
+			b.w(" WHERE c.tenant_id = ")
+			b.arg(req.TenantID)
+			ch.where(b, count)
+		}
+		if cursorVals != nil && !count {
+			b.w(" AND ")
+			b.keysetWhere(keys, cursorVals)
+		}
+	}
+	orderBy := func(b *builder, exprs bool) {
+		b.w(" ORDER BY ")
+		for i, k := range keys {
+			if i > 0 {
+				b.w(", ")
+			}
+			if exprs {
+				b.w(k.expr)
+				b.args = append(b.args, k.args...)
+			} else {
+				b.w("k" + strconv.Itoa(i))
+			}
+			if k.desc {
+				b.w(" DESC")
+			}
+		}
+	}
 	b := &builder{dialect: dialect, tenant: req.TenantID}
 	b.w("SELECT " + store.CustomerSelectColumns)
 	for i, k := range keys {
 		b.w(", " + k.expr + " AS k" + strconv.Itoa(i))
 		b.args = append(b.args, k.args...)
 	}
-	b.w(" FROM customers c WHERE c.tenant_id = ")
-	b.arg(req.TenantID)
-	where, wargs := Compile(dialect, req.TenantID, rn)
-	if where != "" {
-		b.w(" AND ")
-		b.w(where)
-		b.args = append(b.args, wargs...)
-	}
-	countSQL := "SELECT COUNT(*) FROM customers c WHERE c.tenant_id = ?"
-	countArgs := []any{req.TenantID}
-	if where != "" {
-		countSQL += " AND " + where
-		countArgs = append(countArgs, wargs...)
-	}
-	if req.Cursor != "" {
-		vals, err := decodeCursor(req.Cursor, keys)
-		if err != nil {
-			return nil, &Error{Field: "cursor", Msg: "invalid or made for another sort order"}
-		}
-		b.w(" AND ")
-		b.keysetWhere(keys, vals)
-	}
-	b.w(" ORDER BY ")
-	for i, k := range keys {
-		if i > 0 {
-			b.w(", ")
-		}
-		b.w("k" + strconv.Itoa(i))
-		if k.desc {
-			b.w(" DESC")
-		}
-	}
-	b.w(" LIMIT ")
-	b.arg(int64(req.PageSize + 1))
-	if req.Cursor == "" && req.Page > 1 {
+	if ch != nil && offset >= deepOffset {
+		// Deep page numbers: find the page's ids with an id-only walk
+		// (index-only where the filter allows), then load just those rows
+		// by id (pinned on SQLite, which would otherwise walk the sort
+		// index again to avoid sorting one page).
+		b.w(" FROM customers c" + b.indexedBy(pkIndex) + " WHERE c.tenant_id = ")
+		b.arg(req.TenantID)
+		b.w(" AND c.id IN (SELECT c.id")
+		filter(b, false)
+		orderBy(b, true)
+		b.w(" LIMIT ")
+		b.arg(int64(req.PageSize + 1))
 		b.w(" OFFSET ")
-		b.arg(int64(req.Page-1) * int64(req.PageSize))
+		b.arg(offset)
+		b.w(")")
+		orderBy(b, false)
+		b.w(" LIMIT ")
+		b.arg(int64(req.PageSize + 1))
+	} else {
+		filter(b, false)
+		orderBy(b, false)
+		b.w(" LIMIT ")
+		b.arg(int64(req.PageSize + 1))
+		if offset > 0 {
+			b.w(" OFFSET ")
+			b.arg(offset)
+		}
 	}
-	return &Plan{
-		SQL: store.Rebind(dialect, b.sb.String()), Args: b.args,
-		CountSQL: store.Rebind(dialect, countSQL), CountArgs: countArgs,
-		keys: keys, pageSize: req.PageSize,
-	}, nil
+	p := &Plan{SQL: store.Rebind(dialect, b.sb.String()), Args: b.args, keys: keys, pageSize: req.PageSize,
+		page: req.Page, cursor: req.Cursor != ""}
+	if ch != nil && ch.reason == "small set" && req.Cursor == "" {
+		// At most PlanCap candidates: one pass finds every match with its
+		// sort keys, which gives the page and the exact total together;
+		// only the page's rows are then loaded.
+		ib := &builder{dialect: dialect, tenant: req.TenantID}
+		ib.w("SELECT c.id")
+		for i, k := range keys {
+			ib.w(", " + k.expr + " AS k" + strconv.Itoa(i))
+			ib.args = append(ib.args, k.args...)
+		}
+		filter(ib, false)
+		orderBy(ib, false)
+		p.IDsSQL, p.IDsArgs = store.Rebind(dialect, ib.sb.String()), ib.args
+	}
+	if ch != nil {
+		p.Choice = ch.describe()
+		if q, args, ok := fastCount(dialect, req.TenantID, ch.conj); ok {
+			p.CountSQL, p.CountArgs, p.FastCount = q, args, true
+			return p, nil
+		}
+	}
+	cb := &builder{dialect: dialect, tenant: req.TenantID}
+	cb.w("SELECT COUNT(*)")
+	filter(cb, true)
+	p.CountSQL, p.CountArgs = store.Rebind(dialect, cb.sb.String()), cb.args
+	if ch != nil && dialect == store.SQLite {
+		// For total=estimate: the filter over a sample (the newest
+		// estimateSample customers) and the tenant's customer count.
+		sb := &builder{dialect: dialect, tenant: req.TenantID, probe: true}
+		sb.w("SELECT (SELECT SUM(n) FROM customer_counts WHERE tenant_id = ")
+		sb.arg(req.TenantID)
+		sb.w("), SUM(CASE WHEN 1 = 1")
+		for _, n := range ch.conj {
+			sb.w(" AND ")
+			sb.node(n)
+		}
+		sb.w(" THEN 1 ELSE 0 END) FROM (SELECT * FROM customers WHERE tenant_id = ")
+		sb.arg(req.TenantID)
+		sb.w(" ORDER BY id DESC LIMIT ")
+		sb.arg(int64(estimateSample))
+		sb.w(") AS c")
+		p.sample, p.sampleArgs = sb.sb.String(), sb.args
+	}
+	return p, nil
 }
 
 // Search runs a request.
@@ -351,10 +477,21 @@ func (e *Engine) Search(ctx context.Context, req *Request) (*Result, error) {
 
 // SearchWith runs a request with a preloaded Env.
 func (e *Engine) SearchWith(ctx context.Context, req *Request, env *Env) (*Result, error) {
-	p, err := e.Build(req, env)
+	p, err := e.Prepare(ctx, req, env)
 	if err != nil {
 		return nil, err
 	}
+	if e.Trace != nil {
+		e.Trace(p)
+	}
+	if p.IDsSQL != "" && req.Total != TotalNone {
+		return e.searchIDs(ctx, req, p)
+	}
+	return e.searchRows(ctx, req, p)
+}
+
+// searchRows runs a plan's page query, then its count as asked.
+func (e *Engine) searchRows(ctx context.Context, req *Request, p *Plan) (*Result, error) {
 	rows, err := e.Store.Query(ctx, p.SQL, p.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("query: search: %w", err)
@@ -401,12 +538,97 @@ func (e *Engine) SearchWith(ctx context.Context, req *Request, env *Env) (*Resul
 		return nil, fmt.Errorf("query: search: %w", err)
 	}
 	rows.Close()
-	switch req.Total {
-	case TotalExact, TotalEstimate:
-		// An exact count from the same indexes; issue #5 makes estimates cheaper.
-		if err := e.Store.QueryRow(ctx, p.CountSQL, p.CountArgs...).Scan(&res.Total); err != nil {
-			return nil, fmt.Errorf("query: count: %w", err)
+	if req.Total == TotalNone {
+		return res, nil
+	}
+	// A page-number page that is not full ends the result: its position
+	// is the total, no count needed.
+	if !p.cursor && res.NextCursor == "" && (len(res.Customers) > 0 || p.page <= 1) {
+		res.Total = int64(max(p.page-1, 0))*int64(p.pageSize) + int64(len(res.Customers))
+		return res, nil
+	}
+	if req.Total == TotalEstimate && !p.FastCount {
+		return res, e.estimate(ctx, p, res)
+	}
+	if err := e.Store.QueryRow(ctx, p.CountSQL, p.CountArgs...).Scan(&res.Total); err != nil {
+		return nil, fmt.Errorf("query: count: %w", err)
+	}
+	return res, nil
+}
+
+// scanKeys makes scan destinations for the sort keys of a plan.
+func scanKeys(keys []sortKey) []any {
+	ptrs := make([]any, len(keys))
+	for i, k := range keys {
+		switch {
+		case k.isText:
+			ptrs[i] = new(string)
+		case k.isInt:
+			ptrs[i] = new(int64)
+		default:
+			ptrs[i] = new(float64)
 		}
+	}
+	return ptrs
+}
+
+func keyValues(ptrs []any) []any {
+	vals := make([]any, len(ptrs))
+	for i, p := range ptrs {
+		switch x := p.(type) {
+		case *string:
+			vals[i] = *x
+		case *int64:
+			vals[i] = *x
+		case *float64:
+			vals[i] = *x
+		}
+	}
+	return vals
+}
+
+// searchIDs runs a plan with IDsSQL: every match's id and sort keys in
+// order, the page cut from them, its rows loaded by id.
+func (e *Engine) searchIDs(ctx context.Context, req *Request, p *Plan) (*Result, error) {
+	rows, err := e.Store.Query(ctx, p.IDsSQL, p.IDsArgs...)
+	if err != nil {
+		return nil, fmt.Errorf("query: search: %w", err)
+	}
+	defer rows.Close()
+	offset := 0
+	if req.Page > 1 {
+		offset = (req.Page - 1) * req.PageSize
+	}
+	var ids []int64
+	var lastVals []any
+	res := &Result{}
+	n := 0
+	for rows.Next() {
+		var id int64
+		ptrs := scanKeys(p.keys)
+		if err := rows.Scan(append([]any{&id}, ptrs...)...); err != nil {
+			return nil, fmt.Errorf("query: scan: %w", err)
+		}
+		if n >= offset && n < offset+req.PageSize {
+			ids = append(ids, id)
+			lastVals = keyValues(ptrs)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("query: search: %w", err)
+	}
+	rows.Close()
+	res.Total = int64(n)
+	if n > offset+req.PageSize {
+		res.NextCursor = encodeCursor(lastVals, p.keys)
+	}
+	if res.Customers, err = e.Store.CustomersByIDs(ctx, req.TenantID, ids); err != nil {
+		return nil, fmt.Errorf("query: load page: %w", err)
+	}
+	if len(res.Customers) != len(ids) {
+		// A customer deleted between the two reads: answer from one snapshot.
+		return e.searchRows(ctx, req, p)
 	}
 	return res, nil
 }

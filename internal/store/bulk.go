@@ -8,6 +8,7 @@ import (
 
 	"github.com/kehu/kehu/internal/idgen"
 	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/textindex"
 )
 
 // InsertCustomers writes many new customers with the same rows
@@ -20,13 +21,12 @@ func (t *Tx) InsertCustomers(ctx context.Context, cs []*model.Customer, cat *Cat
 	if len(cs) == 0 {
 		return nil
 	}
-	type gramRow struct {
-		gram string
-		id   int64
-	}
 	var (
 		custArgs [][]any
 		grams    [][]any
+		company  [][]any
+		seenComp = map[[2]string]bool{}
+		counts   = map[[4]int64]int64{}
 		nums     [][]any
 		texts    [][]any
 		uniques  [][]any
@@ -45,8 +45,18 @@ func (t *Tx) InsertCustomers(ctx context.Context, cs []*model.Customer, cat *Cat
 		custArgs = append(custArgs, customerArgs(c))
 		tid := c.TenantID
 		for _, g := range ix.grams {
-			grams = append(grams, []any{tid, g, c.ID})
+			grams = append(grams, []any{tid, g, c.ID, c.Status})
 		}
+		if len(ix.company) > 0 {
+			norm := textindex.Normalize(c.Company)
+			for _, g := range ix.company {
+				if k := [2]string{g, norm}; !seenComp[k] {
+					seenComp[k] = true
+					company = append(company, []any{tid, g, norm})
+				}
+			}
+		}
+		counts[[4]int64{tid, c.ProjectID, int64(c.Status), c.ID % countSlots}]++
 		for _, n := range ix.nums {
 			nums = append(nums, []any{tid, n.field, n.value, c.ID})
 		}
@@ -71,7 +81,8 @@ func (t *Tx) InsertCustomers(ctx context.Context, cs []*model.Customer, cat *Cat
 		rows                [][]any
 	}{
 		{"customers", insertColumns, "", custArgs},
-		{"customer_grams", "tenant_id, gram, customer_id", "", grams},
+		{"customer_grams", "tenant_id, gram, customer_id, status", "", grams},
+		{"value_grams", "tenant_id, gram, value", " ON CONFLICT DO NOTHING", company},
 		{"customer_values_num", "tenant_id, field_id, value, customer_id", " ON CONFLICT DO NOTHING", nums},
 		{"customer_values_text", "tenant_id, field_id, value, customer_id", " ON CONFLICT DO NOTHING", texts},
 		{"customer_unique", "tenant_id, field_id, value, customer_id", "", uniques},
@@ -84,7 +95,7 @@ func (t *Tx) InsertCustomers(ctx context.Context, cs []*model.Customer, cat *Cat
 			return err
 		}
 	}
-	return nil
+	return t.addCounts(ctx, counts)
 }
 
 // maxBindVars stays below SQLite's default limit (32766) and PostgreSQL's

@@ -3,6 +3,7 @@ package store
 import (
 	"database/sql"
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"github.com/kehu/kehu/internal/model"
@@ -182,6 +183,17 @@ func jsonList[T any](v []T) any {
 	if len(v) == 0 {
 		return nil
 	}
+	if ids, ok := any(v).([]int64); ok { // tags and collaborators: the common case, without reflection
+		b := make([]byte, 0, 2+len(ids)*16)
+		b = append(b, '[')
+		for i, id := range ids {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, id, 10)
+		}
+		return string(append(b, ']'))
+	}
 	b, _ := json.Marshal(v)
 	return string(b)
 }
@@ -189,6 +201,12 @@ func jsonList[T any](v []T) any {
 func fromJSONList[T any](s sql.NullString) []T {
 	if !s.Valid || s.String == "" {
 		return nil
+	}
+	var zero T
+	if _, ok := any(zero).(int64); ok {
+		if ids, ok := parseIntList(s.String); ok {
+			return any(ids).([]T)
+		}
 	}
 	var out []T
 	if json.Unmarshal([]byte(s.String), &out) != nil {
@@ -217,4 +235,34 @@ func ReversedDigits(phone string) string {
 		}
 	}
 	return string(b)
+}
+
+// parseIntList parses a JSON array of integers as jsonList writes it
+// ("[1,2,3]", no spaces); anything else reports false.
+func parseIntList(s string) ([]int64, bool) {
+	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
+		return nil, false
+	}
+	body := s[1 : len(s)-1]
+	if body == "" {
+		return []int64{}, true
+	}
+	out := make([]int64, 0, strings.Count(body, ",")+1)
+	for body != "" {
+		part := body
+		if i := strings.IndexByte(body, ','); i >= 0 {
+			part, body = body[:i], body[i+1:]
+			if body == "" {
+				return nil, false
+			}
+		} else {
+			body = ""
+		}
+		n, err := strconv.ParseInt(part, 10, 64)
+		if err != nil {
+			return nil, false
+		}
+		out = append(out, n)
+	}
+	return out, true
 }

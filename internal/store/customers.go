@@ -33,6 +33,9 @@ func (t *Tx) InsertCustomer(ctx context.Context, c *model.Customer, cat *Catalog
 	if err := t.writeIndex(ctx, c, ix); err != nil {
 		return err
 	}
+	if err := t.addCount(ctx, c, 1); err != nil {
+		return err
+	}
 	return t.AddEvent(ctx, c, "add")
 }
 
@@ -68,11 +71,25 @@ func (t *Tx) UpdateCustomer(ctx context.Context, old, c *model.Customer, cat *Ca
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("store: update customer %d: %w", c.ID, model.ErrNotFound)
 	}
-	if err := t.clearIndex(ctx, old); err != nil {
+	// Name and remark tokens carry the status: rewrite them only when one
+	// of the three changed.
+	sameGrams := old.Name == c.Name && old.Remark == c.Remark && old.Status == c.Status
+	if sameGrams {
+		ix.grams = nil
+	}
+	if old.Company == c.Company {
+		ix.company = nil // value_grams rows are never removed
+	}
+	if err := t.clearIndex(ctx, old, !sameGrams); err != nil {
 		return err
 	}
 	if err := t.writeIndex(ctx, c, ix); err != nil {
 		return err
+	}
+	if ko, kn := countKeyOf(old), countKeyOf(c); ko != kn {
+		if err := t.addCounts(ctx, map[[4]int64]int64{ko: -1, kn: 1}); err != nil {
+			return err
+		}
 	}
 	return t.AddEvent(ctx, c, "edit")
 }
@@ -80,7 +97,7 @@ func (t *Tx) UpdateCustomer(ctx context.Context, old, c *model.Customer, cat *Ca
 // DeleteCustomer removes a customer and every index row of it, and records
 // a "delete" event. Nothing of it stays visible to any API.
 func (t *Tx) DeleteCustomer(ctx context.Context, old *model.Customer) error {
-	if err := t.clearIndex(ctx, old); err != nil {
+	if err := t.clearIndex(ctx, old, true); err != nil {
 		return err
 	}
 	res, err := t.exec(ctx, `DELETE FROM customers WHERE tenant_id = ? AND id = ?`, old.TenantID, old.ID)
@@ -89,6 +106,9 @@ func (t *Tx) DeleteCustomer(ctx context.Context, old *model.Customer) error {
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("store: delete customer %d: %w", old.ID, model.ErrNotFound)
+	}
+	if err := t.addCount(ctx, old, -1); err != nil {
+		return err
 	}
 	return t.AddEvent(ctx, old, "delete")
 }

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -31,20 +33,36 @@ type textRow struct {
 
 // indexRows are the rows a customer owns in the side tables.
 type indexRows struct {
-	grams   []string
+	grams   []string // customer_grams: name grams and pinyin
+	company []string // value_grams of the normalised company name
 	nums    []numRow
 	texts   []textRow
 	uniques []textRow
 }
 
-// NameTokens are the gram-table tokens of a customer: name grams and pinyin,
-// company grams under the "c" prefix.
-func NameTokens(name, company string) []string {
+// CompanyGramPrefix is the field prefix of company tokens in value_grams.
+const CompanyGramPrefix = "c"
+
+// RemarkGramPrefix is the field prefix of remark tokens in customer_grams.
+const RemarkGramPrefix = "r"
+
+// NameTokens are a customer's customer_grams tokens: name grams and pinyin,
+// and the remark's grams (textindex.FoldTokens) under RemarkGramPrefix.
+func NameTokens(name, remark string) []string {
 	t := textindex.Tokens("", name, true)
-	if company != "" {
-		t = append(t, textindex.Tokens("c", company, false)...)
+	if remark != "" {
+		t = append(t, textindex.FoldTokens(RemarkGramPrefix, remark)...)
 	}
 	return t
+}
+
+// CompanyTokens are the value_grams tokens of a company name, stored
+// against its normalised form (customers.company_norm).
+func CompanyTokens(company string) []string {
+	if company == "" {
+		return nil
+	}
+	return textindex.Tokens(CompanyGramPrefix, company, false)
 }
 
 // DateNumber turns "2006-01-02" into 20060102, the indexed form of a date.
@@ -57,13 +75,22 @@ func DateNumber(s string) (float64, bool) {
 }
 
 func buildIndex(c *model.Customer, cat *Catalog) (indexRows, error) {
+	return buildIndexOpts(c, cat, true)
+}
+
+// buildIndexOpts is buildIndex; without company it leaves the company
+// tokens out (bulk loads tokenise each distinct company once).
+func buildIndexOpts(c *model.Customer, cat *Catalog, company bool) (indexRows, error) {
 	var ix indexRows
-	ix.grams = NameTokens(c.Name, c.Company)
+	ix.grams = NameTokens(c.Name, c.Remark)
+	if company {
+		ix.company = CompanyTokens(c.Company)
+	}
 	if cat == nil {
 		return ix, nil
 	}
 	if len(c.Custom) > 0 {
-		vals, err := c.CustomValues()
+		vals, err := customValues(c)
 		if err != nil {
 			return ix, fmt.Errorf("store: custom values of customer %d: %w", c.ID, err)
 		}
@@ -185,13 +212,16 @@ func boolNum(b bool) float64 {
 	return 0
 }
 
-// writeIndex inserts a customer's side-table rows.
+// writeIndex inserts a customer's side-table rows. Tokens go in one
+// statement per table; value_grams rows may already exist (another
+// customer of the same company).
 func (t *Tx) writeIndex(ctx context.Context, c *model.Customer, ix indexRows) error {
 	tid := c.TenantID
-	for _, g := range ix.grams {
-		if _, err := t.exec(ctx, `INSERT INTO customer_grams (tenant_id, gram, customer_id) VALUES (?, ?, ?)`, tid, g, c.ID); err != nil {
-			return fmt.Errorf("store: index grams: %w", err)
-		}
+	if err := t.insertGrams(ctx, c, ix.grams); err != nil {
+		return err
+	}
+	if err := t.insertCompanyGrams(ctx, tid, textindex.Normalize(c.Company), ix.company); err != nil {
+		return err
 	}
 	for _, n := range ix.nums {
 		if _, err := t.exec(ctx, `INSERT INTO customer_values_num (tenant_id, field_id, value, customer_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, tid, n.field, n.value, c.ID); err != nil {
@@ -204,15 +234,16 @@ func (t *Tx) writeIndex(ctx context.Context, c *model.Customer, ix indexRows) er
 		}
 	}
 	for _, u := range ix.uniques {
-		if _, err := t.exec(ctx, `INSERT INTO customer_unique (tenant_id, field_id, value, customer_id) VALUES (?, ?, ?, ?)`, tid, u.field, u.value, c.ID); err != nil {
-			if isConflict(err) {
-				// Look the holder up outside this transaction: PostgreSQL
-				// refuses further statements in a failed transaction.
-				ce := &model.ConflictError{Field: fieldKey(u.field), Value: u.value}
-				_ = t.s.queryRow(ctx, `SELECT customer_id FROM customer_unique WHERE tenant_id = ? AND field_id = ? AND value = ?`, tid, u.field, u.value).Scan(&ce.ExistingID)
-				return ce
-			}
+		// ON CONFLICT DO NOTHING keeps a PostgreSQL transaction usable, so
+		// the holder can be looked up; the constraint still decides.
+		res, err := t.exec(ctx, `INSERT INTO customer_unique (tenant_id, field_id, value, customer_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, tid, u.field, u.value, c.ID)
+		if err != nil {
 			return fmt.Errorf("store: unique values: %w", err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 0 {
+			ce := &model.ConflictError{Field: fieldKey(u.field), Value: u.value}
+			_ = t.queryRow(ctx, `SELECT customer_id FROM customer_unique WHERE tenant_id = ? AND field_id = ? AND value = ?`, tid, u.field, u.value).Scan(&ce.ExistingID)
+			return ce
 		}
 	}
 	for _, tag := range uniqueInts(c.TagIDs) {
@@ -228,13 +259,60 @@ func (t *Tx) writeIndex(ctx context.Context, c *model.Customer, ix indexRows) er
 	return nil
 }
 
+// insertGrams writes a customer's name tokens with its status.
+func (t *Tx) insertGrams(ctx context.Context, c *model.Customer, grams []string) error {
+	if len(grams) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 4*len(grams))
+	for _, g := range grams {
+		args = append(args, c.TenantID, g, c.ID, c.Status)
+	}
+	q := `INSERT INTO customer_grams (tenant_id, gram, customer_id, status) VALUES ` + rowPlaceholders(4, len(grams))
+	if _, err := t.exec(ctx, q, args...); err != nil {
+		return fmt.Errorf("store: index grams: %w", err)
+	}
+	return nil
+}
+
+// insertCompanyGrams records the tokens of a normalised company name.
+func (t *Tx) insertCompanyGrams(ctx context.Context, tenantID int64, company string, grams []string) error {
+	if len(grams) == 0 || company == "" {
+		return nil
+	}
+	args := make([]any, 0, 3*len(grams))
+	for _, g := range grams {
+		args = append(args, tenantID, g, company)
+	}
+	q := `INSERT INTO value_grams (tenant_id, gram, value) VALUES ` + rowPlaceholders(3, len(grams)) + ` ON CONFLICT DO NOTHING`
+	if _, err := t.exec(ctx, q, args...); err != nil {
+		return fmt.Errorf("store: index company grams: %w", err)
+	}
+	return nil
+}
+
+// rowPlaceholders is "(?, ?), (?, ?)" for rows of width.
+func rowPlaceholders(width, rows int) string {
+	one := "(" + placeholders(width) + ")"
+	var b strings.Builder
+	b.Grow(rows * (len(one) + 2))
+	for i := 0; i < rows; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(one)
+	}
+	return b.String()
+}
+
 // clearIndex removes a customer's side-table rows; old is the stored
-// version, whose tokens say which gram rows to delete.
-func (t *Tx) clearIndex(ctx context.Context, old *model.Customer) error {
+// version, whose tokens say which gram rows to delete. value_grams rows
+// stay (see migration 0002).
+func (t *Tx) clearIndex(ctx context.Context, old *model.Customer, grams bool) error {
 	tid, id := old.TenantID, old.ID
-	for _, g := range NameTokens(old.Name, old.Company) {
-		if _, err := t.exec(ctx, `DELETE FROM customer_grams WHERE tenant_id = ? AND gram = ? AND customer_id = ?`, tid, g, id); err != nil {
-			return fmt.Errorf("store: clear grams: %w", err)
+	if grams {
+		if err := t.deleteGrams(ctx, old, NameTokens(old.Name, old.Remark)); err != nil {
+			return err
 		}
 	}
 	for _, q := range []string{
@@ -247,6 +325,71 @@ func (t *Tx) clearIndex(ctx context.Context, old *model.Customer) error {
 		if _, err := t.exec(ctx, q, tid, id); err != nil {
 			return fmt.Errorf("store: clear index: %w", err)
 		}
+	}
+	return nil
+}
+
+func (t *Tx) deleteGrams(ctx context.Context, c *model.Customer, grams []string) error {
+	if len(grams) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(grams)+2)
+	args = append(args, c.TenantID, c.ID)
+	for _, g := range grams {
+		args = append(args, g)
+	}
+	q := `DELETE FROM customer_grams WHERE tenant_id = ? AND customer_id = ? AND gram IN (` + placeholders(len(grams)) + `)`
+	if _, err := t.exec(ctx, q, args...); err != nil {
+		return fmt.Errorf("store: clear grams: %w", err)
+	}
+	return nil
+}
+
+// countSlots spreads a (tenant, project, status) counter over rows, so
+// concurrent PostgreSQL writers rarely wait for the same row lock.
+const countSlots = 8
+
+// addCount moves the customer counter of c's (project, status) by delta.
+func (t *Tx) addCount(ctx context.Context, c *model.Customer, delta int64) error {
+	return t.addCountKey(ctx, c.TenantID, c.ProjectID, int64(c.Status), c.ID%countSlots, delta)
+}
+
+// addCounts applies several counter moves in key order, so two
+// transactions never take the same row locks in opposite orders.
+func (t *Tx) addCounts(ctx context.Context, deltas map[[4]int64]int64) error {
+	keys := make([][4]int64, 0, len(deltas))
+	for k, n := range deltas {
+		if n != 0 {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b [4]int64) int {
+		for i := range a {
+			if c := cmp.Compare(a[i], b[i]); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+	for _, k := range keys {
+		if err := t.addCountKey(ctx, k[0], k[1], k[2], k[3], deltas[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// countKeyOf is the counter row of a customer.
+func countKeyOf(c *model.Customer) [4]int64 {
+	return [4]int64{c.TenantID, c.ProjectID, int64(c.Status), c.ID % countSlots}
+}
+
+func (t *Tx) addCountKey(ctx context.Context, tenantID, projectID, status, slot, delta int64) error {
+	_, err := t.exec(ctx, `INSERT INTO customer_counts (tenant_id, project_id, status, slot, n) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (tenant_id, project_id, status, slot) DO UPDATE SET n = customer_counts.n + excluded.n`,
+		tenantID, projectID, status, slot, delta)
+	if err != nil {
+		return fmt.Errorf("store: customer counts: %w", err)
 	}
 	return nil
 }

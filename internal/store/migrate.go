@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kehu/kehu/internal/textindex"
 )
 
 //go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
@@ -82,6 +84,11 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 			if _, err := tx.tx.ExecContext(ctx, m.sql); err != nil {
 				return fmt.Errorf("store: migration %s: %w", m.name, err)
 			}
+			if step := migrationSteps[m.version]; step != nil {
+				if err := step(ctx, tx); err != nil {
+					return fmt.Errorf("store: migration %s: %w", m.name, err)
+				}
+			}
 			_, err := tx.exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 				m.version, m.name, time.Now().UnixMilli())
 			return err
@@ -108,4 +115,73 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 		return fmt.Errorf("database schema version %d is newer than this kehu (%d): upgrade kehu", have, want)
 	}
 	return nil
+}
+
+// migrationSteps are Go steps that run after the SQL of a migration, in its
+// transaction: for data SQL cannot compute (tokens come from the Go
+// tokenizer).
+var migrationSteps = map[int]func(ctx context.Context, tx *Tx) error{
+	2: backfillTokens,
+}
+
+// backfillTokens adds the tokens migration 0002 introduces: company tokens
+// in value_grams and remark tokens in customer_grams.
+func backfillTokens(ctx context.Context, tx *Tx) error {
+	if err := backfillCompanyGrams(ctx, tx); err != nil {
+		return err
+	}
+	rows, err := tx.query(ctx, `SELECT tenant_id, id, status, remark FROM customers WHERE remark <> ''`)
+	if err != nil {
+		return err
+	}
+	var out [][]any
+	for rows.Next() {
+		var tenant, id, status int64
+		var remark string
+		if err := rows.Scan(&tenant, &id, &status, &remark); err != nil {
+			rows.Close()
+			return err
+		}
+		for _, g := range textindex.FoldTokens(RemarkGramPrefix, remark) {
+			out = append(out, []any{tenant, g, id, status})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return tx.insertRows(ctx, "customer_grams", "tenant_id, gram, customer_id, status", " ON CONFLICT DO NOTHING", out)
+}
+
+// backfillCompanyGrams fills value_grams from the companies customers
+// already have (migration 0002).
+func backfillCompanyGrams(ctx context.Context, tx *Tx) error {
+	rows, err := tx.query(ctx, `SELECT DISTINCT tenant_id, company_norm FROM customers WHERE company_norm <> ''`)
+	if err != nil {
+		return err
+	}
+	type company struct {
+		tenant int64
+		norm   string
+	}
+	var cs []company
+	for rows.Next() {
+		var c company
+		if err := rows.Scan(&c.tenant, &c.norm); err != nil {
+			rows.Close()
+			return err
+		}
+		cs = append(cs, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var out [][]any
+	for _, c := range cs {
+		for _, g := range CompanyTokens(c.norm) {
+			out = append(out, []any{c.tenant, g, c.norm})
+		}
+	}
+	return tx.insertRows(ctx, "value_grams", "tenant_id, gram, value", " ON CONFLICT DO NOTHING", out)
 }

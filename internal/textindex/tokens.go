@@ -48,7 +48,11 @@ type span struct{ lo, hi int }
 // All returned strings share one backing array; a typical call allocates
 // twice.
 func Tokens(prefix, value string, pinyin bool) []string {
-	n := Normalize(value)
+	return tokensOf(prefix, Normalize(value), pinyin)
+}
+
+// tokensOf is Tokens over text already folded (Normalize or Fold).
+func tokensOf(prefix, n string, pinyin bool) []string {
 	if n == "" {
 		return nil
 	}
@@ -148,7 +152,11 @@ func Tokens(prefix, value string, pinyin bool) []string {
 // confirm candidates with ContainsFragment. A q without letters or digits
 // yields nil. The grams are sorted.
 func FragmentGrams(prefix, q string) (grams []string, recheck bool) {
-	n := Normalize(q)
+	return fragmentGramsOf(prefix, Normalize(q))
+}
+
+// fragmentGramsOf is FragmentGrams over a query already folded.
+func fragmentGramsOf(prefix, n string) (grams []string, recheck bool) {
 	type word struct{ lo, hi, runes int }
 	var words []word
 	start, cnt := -1, 0

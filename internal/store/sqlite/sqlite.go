@@ -31,10 +31,15 @@ func Open(path string) (w, r *sql.DB, err error) {
 	}
 	// busy_timeout must come before journal_mode: switching to WAL itself
 	// may wait for a lock.
+	// Page caches are per connection: 16 MiB of pages for the writer (index
+	// pages of every write) and 8 MiB for each reader; the OS page cache
+	// serves the rest. The pure-Go SQLite allocates each cached 4 KiB page
+	// (plus its header) in an 8 KiB slot, so these cost twice as much RSS:
+	// 32 MiB and 16 MiB a connection (measured; BENCHMARKS.md).
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)"
+		"&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"
 	base := "file:" + (&url.URL{Path: path}).EscapedPath()
-	w, err = sql.Open("sqlite", base+"?"+pragmas+"&_txlock=immediate")
+	w, err = sql.Open("sqlite", base+"?"+pragmas+"&_pragma=cache_size(-16384)&_txlock=immediate")
 	if err != nil {
 		return nil, nil, fmt.Errorf("sqlite: open writer: %w", err)
 	}
@@ -45,17 +50,20 @@ func Open(path string) (w, r *sql.DB, err error) {
 		w.Close()
 		return nil, nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	r, err = sql.Open("sqlite", base+"?"+pragmas+"&_pragma=query_only(1)")
+	r, err = sql.Open("sqlite", base+"?"+pragmas+"&_pragma=cache_size(-8192)&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
 		return nil, nil, fmt.Errorf("sqlite: open readers: %w", err)
 	}
-	n := max(4, 2*runtime.GOMAXPROCS(0))
+	n := ReaderPoolSize()
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxLifetime(0)
 	return w, r, nil
 }
+
+// ReaderPoolSize is the number of read-only connections Open keeps.
+func ReaderPoolSize() int { return max(4, 2*runtime.GOMAXPROCS(0)) }
 
 // Translate maps SQLite constraint errors to model.ErrConflict; other errors
 // pass through unchanged.

@@ -1,6 +1,6 @@
 -- company_contains (postgres)
 -- company contains ["星辰科技"]
-(c.id IN (SELECT customer_id FROM customer_grams WHERE tenant_id = $1 AND gram = $2 INTERSECT SELECT customer_id FROM customer_grams WHERE tenant_id = $3 AND gram = $4 INTERSECT SELECT customer_id FROM customer_grams WHERE tenant_id = $5 AND gram = $6) AND c.company_norm LIKE $7 ESCAPE '\')
+(c.company_norm <> '' AND c.company_norm IN (SELECT value FROM value_grams WHERE tenant_id = $1 AND gram = $2 INTERSECT SELECT value FROM value_grams WHERE tenant_id = $3 AND gram = $4 INTERSECT SELECT value FROM value_grams WHERE tenant_id = $5 AND gram = $6) AND c.company_norm LIKE $7 ESCAPE '\')
 -- args:
 -- 1: int64 42
 -- 2: string "cg:星辰"

@@ -1,6 +1,6 @@
 -- company_contains (sqlite)
 -- company contains ["星辰科技"]
-(c.id IN (SELECT customer_id FROM customer_grams WHERE tenant_id = ? AND gram = ? INTERSECT SELECT customer_id FROM customer_grams WHERE tenant_id = ? AND gram = ? INTERSECT SELECT customer_id FROM customer_grams WHERE tenant_id = ? AND gram = ?) AND c.company_norm LIKE ? ESCAPE '\')
+(c.company_norm <> '' AND c.company_norm IN (SELECT value FROM value_grams WHERE tenant_id = ? AND gram = ? INTERSECT SELECT value FROM value_grams WHERE tenant_id = ? AND gram = ? INTERSECT SELECT value FROM value_grams WHERE tenant_id = ? AND gram = ?) AND c.company_norm LIKE ? ESCAPE '\')
 -- args:
 -- 1: int64 42
 -- 2: string "cg:星辰"

@@ -1,6 +1,6 @@
 -- company_starts_with (sqlite)
 -- company startsWith ["A"]
-(c.id IN (SELECT customer_id FROM customer_grams WHERE tenant_id = ? AND gram = ?) AND c.company_norm LIKE ? ESCAPE '\')
+(c.company_norm <> '' AND c.company_norm IN (SELECT value FROM value_grams WHERE tenant_id = ? AND gram = ?) AND c.company_norm LIKE ? ESCAPE '\')
 -- args:
 -- 1: int64 42
 -- 2: string "cg:a"

@@ -1,9 +1,10 @@
 -- pinyin_full (postgres)
 -- pinyin contains ["zhang"]
-c.id IN (SELECT customer_id FROM customer_grams WHERE tenant_id = $1 AND ((gram >= $2 AND gram < $3) OR (gram >= $4 AND gram < $5)))
+c.id IN (SELECT customer_id FROM customer_grams WHERE tenant_id = $1 AND gram >= $2 AND gram < $3 UNION ALL SELECT customer_id FROM customer_grams WHERE tenant_id = $4 AND gram >= $5 AND gram < $6)
 -- args:
 -- 1: int64 42
 -- 2: string "p:zhang"
 -- 3: string "p:zhanh"
--- 4: string "i:zhang"
--- 5: string "i:zhanh"
+-- 4: int64 42
+-- 5: string "i:zhang"
+-- 6: string "i:zhanh"

@@ -1,0 +1,171 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kehu/kehu/internal/model"
+)
+
+// clients holds one API client's credentials signed in to all four APIs,
+// the way each platform's own client would do it: a 达实 visitor token from
+// the signed token call, 探马's per-request sha256 signature, a Yeastar
+// OAuth token, and a native OAuth2 client-credentials token.
+type clients struct {
+	base         string
+	http         *http.Client
+	id, secret   string
+	dashiToken   string
+	yeastarToken string
+	nativeToken  string
+	userAgent    string
+}
+
+func newClients(ctx context.Context, base string, c *model.Client, conns int) (*clients, error) {
+	tr := &http.Transport{MaxIdleConns: conns * 2, MaxIdleConnsPerHost: conns * 2, IdleConnTimeout: time.Minute,
+		DisableCompression: true}
+	cl := &clients{base: base, http: &http.Client{Transport: tr, Timeout: 2 * time.Minute},
+		id: c.ClientID, secret: c.Secret, userAgent: "kehu-bench/1"}
+
+	// 达实: GET the visitor token with an hmac-sha256 signature of
+	// "appid=…&sign_method=…&timestamp=…".
+	ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
+	m := hmac.New(sha256.New, []byte(cl.secret))
+	m.Write([]byte("appid=" + cl.id + "&sign_method=hmac-sha256&timestamp=" + ts))
+	q := url.Values{"appid": {cl.id}, "sign_method": {"hmac-sha256"}, "timestamp": {ts}, "sign": {hex.EncodeToString(m.Sum(nil))}}
+	var dashi struct {
+		Token string `json:"token"`
+	}
+	if err := cl.getJSON(ctx, "GET", "/api/justauth/generate/v1/visitor/token?"+q.Encode(), nil, nil, &dashi); err != nil {
+		return nil, fmt.Errorf("达实 token: %w", err)
+	}
+	cl.dashiToken = dashi.Token
+
+	// Yeastar: client credentials, form encoded, User-Agent required.
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {cl.id}, "client_secret": {cl.secret}}
+	if err := cl.getJSON(ctx, "POST", "/dm/open_api/oauth/token", []byte(form.Encode()),
+		map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, &tok); err != nil {
+		return nil, fmt.Errorf("Yeastar token: %w", err)
+	}
+	cl.yeastarToken = tok.AccessToken
+
+	// Native: RFC 6749 client credentials with HTTP Basic.
+	tok.AccessToken = ""
+	basic := "Basic " + basicAuth(cl.id, cl.secret)
+	if err := cl.getJSON(ctx, "POST", "/v1/oauth/token", []byte("grant_type=client_credentials"),
+		map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Authorization": basic}, &tok); err != nil {
+		return nil, fmt.Errorf("native token: %w", err)
+	}
+	cl.nativeToken = tok.AccessToken
+	if cl.dashiToken == "" || cl.yeastarToken == "" || cl.nativeToken == "" {
+		return nil, fmt.Errorf("a token call returned no token")
+	}
+	return cl, nil
+}
+
+func basicAuth(id, secret string) string {
+	r, _ := http.NewRequest("GET", "/", nil)
+	r.SetBasicAuth(id, secret)
+	return strings.TrimPrefix(r.Header.Get("Authorization"), "Basic ")
+}
+
+func (c *clients) getJSON(ctx context.Context, method, path string, body []byte, hdr map[string]string, out any) error {
+	req, err := c.req(method, path, body)
+	if err != nil {
+		return err
+	}
+	req = req.WithContext(ctx)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("HTTP %d: %s", resp.StatusCode, clip(b))
+	}
+	return json.Unmarshal(b, out)
+}
+
+func (c *clients) req(method, path string, body []byte) (*http.Request, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, c.base+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("User-Agent", c.userAgent)
+	return req, nil
+}
+
+func (c *clients) dashi(method, path string, body []byte) (*http.Request, error) {
+	req, err := c.req(method, path, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.dashiToken)
+	req.Header.Set("Content-Type", "application/json")
+	return req, nil
+}
+
+// tanma signs each request: lower_hex(sha256(appId + timestamp + body + appKey)).
+func (c *clients) tanma(path string, body []byte) (*http.Request, error) {
+	req, err := c.req("POST", path, body)
+	if err != nil {
+		return nil, err
+	}
+	ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
+	h := sha256.New()
+	h.Write([]byte(c.id))
+	h.Write([]byte(ts))
+	h.Write(body)
+	h.Write([]byte(c.secret))
+	req.Header.Set("appId", c.id)
+	req.Header.Set("timestamp", ts)
+	req.Header.Set("sign", hex.EncodeToString(h.Sum(nil)))
+	req.Header.Set("Content-Type", "application/json")
+	return req, nil
+}
+
+func (c *clients) yeastar(method, path string, body []byte) (*http.Request, error) {
+	req, err := c.req(method, path, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.yeastarToken)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req, nil
+}
+
+func (c *clients) native(method, path string, body []byte) (*http.Request, error) {
+	req, err := c.req(method, path, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.nativeToken)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req, nil
+}

@@ -1,0 +1,53 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kehu/kehu/internal/bench"
+)
+
+// benchDB is where kehu bench keeps its database unless --db says otherwise.
+const benchDB = "./kehu-data/bench.db"
+
+func runBench(ctx context.Context, env *Env, args []string) error {
+	f := newFlags("bench", env)
+	if fl := f.Lookup("db"); fl != nil {
+		fl.DefValue = benchDB
+		_ = fl.Value.Set(benchDB)
+	}
+	n := f.Int("n", 1_000_000, "customers to generate and load")
+	clients := f.Int("clients", 8, "concurrent clients per workload")
+	duration := f.Duration("duration", 30*time.Second, "measured time per workload")
+	asJSON := f.Bool("json", false, "print the report as JSON")
+	skipLoad := f.Bool("skip-load", false, "reuse the bench tenant of an earlier run instead of loading")
+	addr := f.String("addr", "127.0.0.1:0", "listen address of the in-process server")
+	seed := f.Int64("seed", 1, "seed of the generated data")
+	only := f.String("workloads", "", "comma-separated workloads to run (default: all)")
+	profile := f.String("cpuprofile", "", "directory for one CPU profile per workload")
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	if *n < 1 {
+		return fmt.Errorf("--n must be at least 1")
+	}
+	cfg := bench.Config{N: *n, DB: *f.db, DataDir: *f.dataDir, Clients: *clients, Duration: *duration, Addr: *addr,
+		SkipLoad: *skipLoad, Seed: *seed, Progress: env.Stderr, CPUProfile: *profile}
+	if *only != "" {
+		cfg.Workloads = strings.Split(*only, ",")
+	}
+	rep, err := bench.Run(ctx, cfg)
+	if rep != nil {
+		if *asJSON {
+			if jerr := rep.WriteJSON(env.Stdout); jerr != nil {
+				return errors.Join(err, jerr)
+			}
+		} else {
+			rep.WriteTable(env.Stdout)
+		}
+	}
+	return err
+}
