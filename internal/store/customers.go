@@ -151,33 +151,6 @@ func (s *Store) CustomerIDByUnique(ctx context.Context, tenantID, fieldID int64,
 	return id, nil
 }
 
-// CustomerIDsByColumn finds customers whose indexed system column equals
-// value (phone, email, external_id, id_number), oldest first. Used by
-// dedupe and by the platforms' lookups.
-func (s *Store) CustomerIDsByColumn(ctx context.Context, tenantID int64, column, value string, limit int) ([]int64, error) {
-	switch column {
-	case "phone", "email", "external_id", "id_number":
-	default:
-		return nil, fmt.Errorf("store: lookup by %q is not supported", column)
-	}
-	// "id + 0": ordering by the bare id makes SQLite walk the primary key
-	// instead of the value's index.
-	rows, err := s.query(ctx, `SELECT id FROM customers WHERE tenant_id = ? AND `+column+` = ? ORDER BY id + 0 LIMIT ?`, tenantID, value, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: lookup customers: %w", err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
-}
-
 // CustomersByIDs loads customers by id, in the order of ids; missing ids are skipped.
 func (s *Store) CustomersByIDs(ctx context.Context, tenantID int64, ids []int64) ([]*model.Customer, error) {
 	if len(ids) == 0 {

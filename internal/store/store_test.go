@@ -99,7 +99,7 @@ func TestCustomerRoundTripAndSentinels(t *testing.T) {
 			t.Fatalf("same external id in another tenant: %v", err)
 		}
 		// A failed transaction writes nothing.
-		if ids, _ := st.CustomerIDsByColumn(ctx, a.ID, "external_id", "ext-1", 10); len(ids) != 1 {
+		if ids, _ := st.CustomerIDsByValues(ctx, a.ID, "external_id", []string{"ext-1"}); len(ids["ext-1"]) != 1 {
 			t.Fatalf("external id rows: %v", ids)
 		}
 		// Delete removes the row and its index rows, and records events.
