@@ -74,3 +74,18 @@ func TestObserveRecoversPanics(t *testing.T) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func TestAllowed(t *testing.T) {
+	pats := []string{"GET /v1/customers/{id}", "PATCH /v1/customers/{id}", "POST /v1/customers", "GET /v1/customers"}
+	for _, tc := range []struct{ path, want string }{
+		{"/v1/customers/12", "GET, PATCH"},
+		{"/v1/customers", "POST, GET"},
+		{"/v1/customers/12/x", ""},
+		{"/v1/customers/", ""}, // a wildcard never matches an empty segment
+		{"/v1/other", ""},
+	} {
+		if got := Allowed(pats, tc.path); got != tc.want {
+			t.Errorf("Allowed(%q) = %q, want %q", tc.path, got, tc.want)
+		}
+	}
+}

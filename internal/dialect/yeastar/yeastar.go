@@ -113,34 +113,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r)
 }
 
-func matchPath(pattern, path string) bool {
-	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
-	if len(ps) != len(xs) {
-		return false
-	}
-	for i := range ps {
-		if strings.HasPrefix(ps[i], "{") {
-			if xs[i] == "" {
-				return false
-			}
-			continue
-		}
-		if ps[i] != xs[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func allowed(path string) string {
-	var m []string
-	for _, rt := range routes {
-		method, p, _ := strings.Cut(rt.pattern, " ")
-		if matchPath(p, path) {
-			m = append(m, method)
-		}
+	pats := make([]string, len(routes))
+	for i, rt := range routes {
+		pats[i] = rt.pattern
 	}
-	return strings.Join(m, ", ")
+	return httpx.Allowed(pats, path)
 }
 
 // wrap adds authentication (for scoped routes) and error rendering.
