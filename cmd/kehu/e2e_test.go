@@ -19,36 +19,13 @@ import (
 
 	"github.com/kehu/kehu/internal/pgtest"
 	"github.com/kehu/kehu/internal/store"
+	"github.com/kehu/kehu/internal/testenv"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
 // kehuBinary builds cmd/kehu once per test run.
-func kehuBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "kehu-e2e-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "kehu")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
+func kehuBinary(t *testing.T) string { return testenv.KehuBinary(t) }
 
 func runJSON(t *testing.T, bin string, args ...string) map[string]any {
 	t.Helper()

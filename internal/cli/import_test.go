@@ -14,40 +14,16 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/kehu/kehu/internal/store"
+	"github.com/kehu/kehu/internal/testenv"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// kehuBinary builds cmd/kehu once per test run (as cmd/kehu/e2e_test.go does).
-func kehuBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "kehu-cli-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "kehu")
-		out, err := exec.Command("go", "build", "-o", binPath, "../../cmd/kehu").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
+// kehuBinary builds cmd/kehu once per test run.
+func kehuBinary(t *testing.T) string { return testenv.KehuBinary(t) }
 
 func runKehu(t *testing.T, bin string, args ...string) (map[string]any, string) {
 	t.Helper()

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -216,26 +215,5 @@ func scrub(b []byte, keys ...string) []byte {
 // indenting it; -update rewrites the file.
 func golden(t testing.TB, name string, got []byte) {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, bytes.TrimSpace(got), "", "  "); err != nil {
-		t.Fatalf("%s: not JSON: %v: %s", name, err, got)
-	}
-	buf.WriteByte('\n')
-	path := filepath.Join("testdata", name+".golden.json")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("%s differs from %s:\n--- got\n%s\n--- want\n%s", name, path, buf.Bytes(), want)
-	}
+	testenv.GoldenJSON(t, filepath.Join("testdata", name+".golden.json"), got, *update)
 }

@@ -5,10 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -372,42 +370,7 @@ func (fx *fixture) mask(t *testing.T, raw []byte) []byte {
 // golden compares got (masked) with testdata/name.golden.json.
 func (fx *fixture) golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	got = fx.mask(t, got)
-	path := filepath.Join("testdata", name+".golden.json")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(want, got) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n%s", path, diffLines(string(want), string(got)))
-	}
-}
-
-func diffLines(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	var b strings.Builder
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var a, c string
-		if i < len(w) {
-			a = w[i]
-		}
-		if i < len(g) {
-			c = g[i]
-		}
-		if a != c {
-			fmt.Fprintf(&b, "line %d:\n- %s\n+ %s\n", i+1, a, c)
-			if b.Len() > 3000 {
-				break
-			}
-		}
-	}
-	return b.String()
+	testenv.Golden(t, filepath.Join("testdata", name+".golden.json"), fx.mask(t, got), *update)
 }
 
 var jsonUnmarshal = json.Unmarshal

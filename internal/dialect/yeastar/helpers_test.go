@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -279,28 +278,7 @@ func get(t *testing.T, e *testenv.Env, tok string, id int64) customer {
 // rewrites the file under -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, bytes.TrimSpace(got), "", "  "); err != nil {
-		t.Fatalf("golden %s: %v in %s", name, err, got)
-	}
-	buf.WriteByte('\n')
-	path := filepath.Join("testdata", name+".golden.json")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", path, buf.Bytes(), want)
-	}
+	testenv.GoldenJSON(t, filepath.Join("testdata", name+".golden.json"), got, *update)
 }
 
 var (
