@@ -31,6 +31,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	report := f.String("report", "", "write the failed and duplicate rows to this .csv or .xlsx file")
 	batchSize := f.Int("batch", importer.DefaultBatch, "rows per transaction")
 	showProgress := f.Bool("progress", true, "show a progress bar on stderr")
+	bulkLoad := f.Bool("bulk-load", true, "when the database holds no customers yet, import in one transaction with the indexes built after the rows (much faster, all or nothing; other writers wait until it ends)")
 	cacheMB := f.Int("cache-mb", 256, "SQLite page cache for the import, in MiB (bounds memory; more is faster for big files)")
 	files, rest := splitArgs(f.FlagSet, args)
 	if err := f.parse(rest); err != nil {
@@ -47,7 +48,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("--on-duplicate: must be skip, update or create")
 	}
 	o := importer.Options{TenantID: *tenant, ProjectID: *project, OnDuplicate: mode, DryRun: *dryRun, BatchSize: *batchSize,
-		FileName: filepath.Base(files[0]), Persist: !*dryRun, WriterCacheMB: *cacheMB, Actor: model.Actor{ID: "cli", Name: "kehu import"}}
+		FileName: filepath.Base(files[0]), Persist: !*dryRun, WriterCacheMB: *cacheMB, BulkLoad: *bulkLoad, Actor: model.Actor{ID: "cli", Name: "kehu import"}}
 	if *mapping != "" {
 		if o.Mapping, err = importer.LoadMapping(*mapping); err != nil {
 			return fmt.Errorf("--mapping: %w", err)

@@ -82,11 +82,20 @@ func count(t *testing.T, st *store.Store, q string, args ...any) int64 {
 // the database is consistent (every committed customer has its index rows
 // and event, the job's counts match the data), and running the same
 // import again with --on-duplicate skip ends with exactly one customer per
-// distinct phone.
+// distinct phone. Twice: into a database that already has customers (the
+// import commits batch by batch, so some survive the kill) and into one
+// without (the import is one load: nothing survives, and the indexes the
+// load had dropped are all back).
 func TestImportKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and imports 150k rows")
 	}
+	for _, load := range []bool{false, true} {
+		t.Run(map[bool]string{false: "batches", true: "load"}[load], func(t *testing.T) { testImportKill9(t, load) })
+	}
+}
+
+func testImportKill9(t *testing.T, load bool) {
 	bin := kehuBinary(t)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "kehu.db")
@@ -94,6 +103,22 @@ func TestImportKill9(t *testing.T) {
 	tid := strconv.FormatFloat(tenant["id"].(float64), 'f', 0, 64)
 	file := filepath.Join(dir, "big.csv")
 	distinct := crashFile(t, file, 150_000)
+	if !load {
+		// Another tenant's customer: the database is not empty, no load.
+		other, _ := runKehu(t, bin, "tenant", "create", "--name", "other", "--db", db)
+		one := filepath.Join(dir, "one.csv")
+		crashFile(t, one, 1)
+		runKehu(t, bin, "import", one, "--tenant", strconv.FormatFloat(other["id"].(float64), 'f', 0, 64), "--db", db, "--progress=false")
+	}
+	indexes := func(st *store.Store) int64 {
+		return count(t, st, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name LIKE 'customer%'`)
+	}
+	st, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	indexesBefore := indexes(st)
+	st.Close()
 
 	cmd := exec.Command(bin, "import", file, "--tenant", tid, "--db", db, "--batch", "2000")
 	cmd.Env = append(os.Environ(), "KEHU_LOG_LEVEL=warn")
@@ -147,17 +172,31 @@ func TestImportKill9(t *testing.T) {
 		t.Fatalf("import was not killed: %v", werr)
 	}
 
-	st, err := store.Open(context.Background(), db)
+	if _, err := os.Stat(db + "-journal"); load && err != nil {
+		// The load writes through a rollback journal, which the next open
+		// plays back.
+		t.Fatalf("no rollback journal after killing a load: %v", err)
+	}
+	st, err = store.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tenantID, _ := strconv.ParseInt(tid, 10, 64)
-	var check string
+	var check, mode string
 	if err := st.QueryRow(context.Background(), "PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
 		t.Fatalf("integrity_check: %q %v", check, err)
 	}
+	if err := st.QueryRow(context.Background(), "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal_mode %q %v after the kill", mode, err)
+	}
+	if n := indexes(st); n != indexesBefore {
+		t.Fatalf("%d indexes on the customer tables after the kill, %d before", n, indexesBefore)
+	}
 	n1 := count(t, st, `SELECT COUNT(*) FROM customers WHERE tenant_id = ?`, tenantID)
-	if n1 == 0 || n1 >= int64(distinct) {
+	switch {
+	case load && n1 != 0:
+		t.Fatalf("%d customers after killing a load (at %d rows): a load is all or nothing", n1, at)
+	case !load && (n1 == 0 || n1 >= int64(distinct)):
 		t.Fatalf("%d customers after the kill (killed at %d rows): not mid-import", n1, at)
 	}
 	if n := count(t, st, `SELECT COUNT(DISTINCT customer_id) FROM customer_grams WHERE tenant_id = ?`, tenantID); n != n1 {
@@ -169,6 +208,9 @@ func TestImportKill9(t *testing.T) {
 	if n := count(t, st, `SELECT created FROM imports WHERE tenant_id = ?`, tenantID); n != n1 {
 		t.Fatalf("the job says %d created, the store holds %d", n, n1)
 	}
+	if n := count(t, st, `SELECT COUNT(*) FROM import_issues WHERE tenant_id = ?`, tenantID); load && n != 0 {
+		t.Fatalf("%d report rows of a killed load", n)
+	}
 	if n := count(t, st, `SELECT COUNT(*) FROM (SELECT phone FROM customers WHERE tenant_id = ? GROUP BY phone HAVING COUNT(*) > 1) d`, tenantID); n != 0 {
 		t.Fatalf("%d phones duplicated after the kill", n)
 	}
@@ -177,6 +219,9 @@ func TestImportKill9(t *testing.T) {
 	sum, _ := runKehu(t, bin, "import", file, "--tenant", tid, "--db", db, "--on-duplicate", "skip", "--progress=false")
 	if int64(sum["created"].(float64))+n1 != int64(distinct) || sum["failed"].(float64) != 0 {
 		t.Fatalf("re-run: %v (had %d, want %d distinct)", sum, n1, distinct)
+	}
+	if got := sum["bulkLoad"] == true; got != load {
+		t.Fatalf("re-run: bulkLoad %v, want %v", sum["bulkLoad"], load)
 	}
 	st, err = store.Open(context.Background(), db)
 	if err != nil {

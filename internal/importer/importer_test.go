@@ -3,6 +3,7 @@ package importer_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/csv"
 	"fmt"
 	"os"
@@ -194,20 +195,40 @@ func TestGenerated100k(t *testing.T) {
 	if testing.Short() {
 		n = 10_000
 	}
-	testGenerated(t, store.SQLite, n)
+	digests := map[bool]string{}
+	for _, bulk := range []bool{false, true} {
+		t.Run(map[bool]string{false: "batches", true: "load"}[bulk], func(t *testing.T) {
+			// Several flushes of the load's index rows, the last one partial.
+			defer importer.SetLoadFlushEvery(n / 7)()
+			digests[bulk] = testGenerated(t, store.SQLite, n, bulk)
+		})
+	}
+	// Both ways write the same rows: every index table agrees once customer
+	// ids (which differ) are left out.
+	if digests[false] != digests[true] {
+		t.Fatalf("a load and batches wrote different rows:\nbatches: %s\nload:    %s", digests[false], digests[true])
+	}
 }
 
-func TestGeneratedPostgres(t *testing.T) { testGenerated(t, store.Postgres, 3_000) }
+// TestGeneratedPostgres: PostgreSQL never loads (BulkLoad is ignored).
+func TestGeneratedPostgres(t *testing.T) { testGenerated(t, store.Postgres, 3_000, true) }
 
-func testGenerated(t *testing.T, dialect string, n int) {
+// testGenerated imports a generated file into an empty database and checks
+// the summary, the report, the store and a second run; it returns a digest
+// of what the import wrote (indexDigest).
+func testGenerated(t *testing.T, dialect string, n int, bulk bool) string {
 	f := newFixture(t, dialect)
 	path := genCSV(t, t.TempDir(), n)
 	rep := &memReport{}
-	sum := f.run(t, path, importer.Options{DedupeBy: []string{"phone"}}, rep)
+	sum := f.run(t, path, importer.Options{DedupeBy: []string{"phone"}, BulkLoad: bulk, Persist: true}, rep)
 	created, skipped, failed := expectCounts(n)
 	if sum.Total != int64(n) || sum.Created != created || sum.Skipped != skipped || sum.Failed != failed || sum.Updated != 0 {
 		t.Fatalf("summary %+v, want created %d skipped %d failed %d", sum, created, skipped, failed)
 	}
+	if want := bulk && dialect == store.SQLite; sum.BulkLoad != want {
+		t.Fatalf("bulk load %v, want %v", sum.BulkLoad, want)
+	}
+	digest := indexDigest(t, f, sum.ImportID)
 	if got := f.count(t); got != created {
 		t.Fatalf("%d customers stored, want %d", got, created)
 	}
@@ -246,14 +267,88 @@ func testGenerated(t *testing.T, dialect string, n int) {
 			break
 		}
 	}
-	// A second run of the same file: everything valid is now a duplicate.
-	sum2 := f.run(t, path, importer.Options{DedupeBy: []string{"phone"}}, nil)
-	if sum2.Created != 0 || sum2.Skipped != created+skipped || sum2.Failed != failed {
+	// A second run of the same file: everything valid is now a duplicate
+	// (and the database has customers: no load).
+	sum2 := f.run(t, path, importer.Options{DedupeBy: []string{"phone"}, BulkLoad: bulk}, nil)
+	if sum2.Created != 0 || sum2.Skipped != created+skipped || sum2.Failed != failed || sum2.BulkLoad {
 		t.Fatalf("second run %+v", sum2)
 	}
 	if got := f.count(t); got != created {
 		t.Fatalf("%d customers after the re-run, want %d", got, created)
 	}
+	// Found through the query engine at once: the first generated row.
+	first := genPhone(0)
+	cat, err := f.st.LoadCatalog(context.Background(), f.tenant.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	phone, _ := crm.MatchField(cat, "phone")
+	ids, err := f.svc.FindMany(context.Background(), f.tenant.ID, phone, []string{"+86" + first})
+	if err != nil || len(ids["+86"+first]) != 1 {
+		t.Fatalf("phone %s: %v %v", first, ids, err)
+	}
+	return digest
+}
+
+// indexDigest summarises every table an import writes without the
+// customer ids: per table, its rows grouped by what does not depend on ids.
+func indexDigest(t *testing.T, f *fixture, importID int64) string {
+	t.Helper()
+	queries := []string{
+		`SELECT COUNT(*) FROM customers WHERE tenant_id = ?`,
+		`SELECT COUNT(*), COUNT(DISTINCT name), COUNT(DISTINCT phone), COUNT(DISTINCT email), COUNT(DISTINCT company_norm) FROM customers WHERE tenant_id = ?`,
+		`SELECT gram, status, COUNT(*) FROM customer_grams WHERE tenant_id = ? GROUP BY gram, status ORDER BY gram, status`,
+		`SELECT gram, value FROM value_grams WHERE tenant_id = ? ORDER BY gram, value`,
+		`SELECT project_id, status, SUM(n) FROM customer_counts WHERE tenant_id = ? GROUP BY project_id, status ORDER BY project_id, status`,
+		`SELECT field_id, value, COUNT(*) FROM customer_values_num WHERE tenant_id = ? GROUP BY field_id, value ORDER BY field_id, value`,
+		`SELECT field_id, value, COUNT(*) FROM customer_values_text WHERE tenant_id = ? GROUP BY field_id, value ORDER BY field_id, value`,
+		`SELECT field_id, value FROM customer_unique WHERE tenant_id = ? ORDER BY field_id, value`,
+		`SELECT kind, COUNT(*) FROM customer_events WHERE tenant_id = ? GROUP BY kind ORDER BY kind`,
+		`SELECT COUNT(DISTINCT customer_id) FROM customer_grams WHERE tenant_id = ?`,
+	}
+	h := sha256.New()
+	for _, q := range queries {
+		rows, err := f.st.Query(context.Background(), f.st.Rebind(q), f.tenant.ID)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		cols, _ := rows.Columns()
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintln(h, vals...)
+		}
+		rows.Close()
+	}
+	rows, err := f.st.Query(context.Background(), f.st.Rebind(`SELECT row_no, kind, reason FROM import_issues WHERE tenant_id = ? AND import_id = ? ORDER BY row_no`), f.tenant.ID, importID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var issues int
+	for rows.Next() {
+		var row int64
+		var kind, reason string
+		if err := rows.Scan(&row, &kind, &reason); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintln(h, row, kind, reason)
+		issues++
+	}
+	var counts [3]int64
+	if err := f.st.QueryRow(context.Background(), f.st.Rebind(`SELECT created, skipped, failed FROM imports WHERE tenant_id = ? AND id = ?`), f.tenant.ID, importID).Scan(&counts[0], &counts[1], &counts[2]); err != nil {
+		t.Fatal(err)
+	}
+	if int64(issues) != counts[1]+counts[2] {
+		t.Fatalf("the job counts %v but recorded %d issues", counts, issues)
+	}
+	return fmt.Sprintf("%x %v", h.Sum(nil)[:8], counts)
 }
 
 // TestModes: skip, update and create against customers that already exist

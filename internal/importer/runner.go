@@ -58,6 +58,10 @@ type Options struct {
 	Actor        model.Actor
 	BatchSize    int
 	FileName     string
+	// BulkLoad lets an import into a database without customers run as a
+	// load (load.go): much faster, all or nothing, and the database's other
+	// writers wait until it ends. The CLI allows it.
+	BulkLoad bool
 	// WriterCacheMB raises SQLite's writer page cache for the import (the
 	// CLI, a process of its own, uses 256); 0 leaves it.
 	WriterCacheMB int
@@ -81,6 +85,7 @@ type Summary struct {
 	Skipped   int64             `json:"skipped"`
 	Failed    int64             `json:"failed"`
 	Seconds   float64           `json:"seconds"`
+	BulkLoad  bool              `json:"bulkLoad,omitempty"` // ran as one load (load.go)
 	Columns   map[string]string `json:"columns"`
 	Ignored   []string          `json:"ignoredColumns,omitempty"`
 }
@@ -211,6 +216,8 @@ type run struct {
 	total    int64
 	colOf    map[string]string // crm field name → header
 	pending  []bufferedRow     // data rows read while looking for the header
+	// storeEmpty: the store has no customers to match (a load).
+	storeEmpty bool
 }
 
 // Run imports src. Rows that fail or are skipped as duplicates go to the
@@ -269,10 +276,20 @@ func (j *Job) Summary() Summary { return j.r.sum }
 // Finish processes the rows and records the outcome.
 func (j *Job) Finish(ctx context.Context) (*Summary, error) {
 	r := j.r
-	restore, err := r.im.Svc.Store.SetWriterCache(ctx, r.o.WriterCacheMB<<10)
-	if err == nil {
-		err = r.pipeline(ctx, j.src)
-		restore()
+	asLoad, err := r.canLoad(ctx)
+	switch {
+	case err != nil:
+	case asLoad:
+		err = r.load(ctx, j.src)
+		if errors.Is(err, store.ErrNotEmpty) {
+			err = errLoadRaced
+		}
+	default:
+		var restore func()
+		if restore, err = r.im.Svc.Store.SetWriterCache(ctx, r.o.WriterCacheMB<<10); err == nil {
+			err = r.pipeline(ctx, j.src)
+			restore()
+		}
 	}
 	r.sum.Seconds = time.Since(j.start).Seconds()
 	if r.job != nil {
@@ -369,8 +386,8 @@ func (r *run) setup(ctx context.Context, src Source) error {
 	return nil
 }
 
-// matchFields resolves the dedupe keys; fields marked unique always count,
-// since the database refuses their duplicates anyway.
+// matchFields resolves the dedupe keys; the external id and fields marked
+// unique always count, since the database refuses their duplicates anyway.
 func (r *run) matchFields() error {
 	cat := r.bulk.Catalog
 	by := r.o.DedupeBy
@@ -396,7 +413,7 @@ func (r *run) matchFields() error {
 		}
 	}
 	for _, f := range cat.List() {
-		if cat.Unique[f.ID] && !have[f.ID] {
+		if crm.Enforced(cat, &f) && !have[f.ID] {
 			have[f.ID] = true
 			r.fields = append(r.fields, cat.Fields[f.ID])
 		}
@@ -636,7 +653,7 @@ func (r *run) decide(ctx context.Context, chunk []*item) (*batch, error) {
 	found := map[int64]map[string][]int64{}
 	for _, f := range r.fields {
 		vals := need[f.ID]
-		if len(vals) == 0 {
+		if len(vals) == 0 || r.storeEmpty {
 			continue
 		}
 		list := make([]string, 0, len(vals))
@@ -649,7 +666,7 @@ func (r *run) decide(ctx context.Context, chunk []*item) (*batch, error) {
 		}
 		found[f.ID] = m
 	}
-	if r.o.ForceProject {
+	if r.o.ForceProject && !r.storeEmpty {
 		if err := r.keepProject(ctx, found); err != nil {
 			return nil, err
 		}
@@ -853,17 +870,25 @@ func (r *run) write(ctx context.Context, batches <-chan *batch) error {
 			}
 			return err
 		}
-		tally(&r.sum, b, &out)
-		if r.im.Report != nil {
-			for _, is := range out.issues {
-				if err := r.im.Report.Add(is); err != nil {
-					return fmt.Errorf("report: %w", err)
-				}
+		if err := r.committed(b, &out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// committed counts a written batch and tells the report and the progress.
+func (r *run) committed(b *batch, out *outcome) error {
+	tally(&r.sum, b, out)
+	if r.im.Report != nil {
+		for _, is := range out.issues {
+			if err := r.im.Report.Add(is); err != nil {
+				return fmt.Errorf("report: %w", err)
 			}
 		}
-		if r.im.Progress != nil {
-			r.im.Progress(r.sum.Total, r.total)
-		}
+	}
+	if r.im.Progress != nil {
+		r.im.Progress(r.sum.Total, r.total)
 	}
 	return nil
 }
@@ -889,12 +914,7 @@ func (r *run) record(ctx context.Context, tx *store.Tx, b *batch, out *outcome) 
 	if r.job == nil {
 		return nil
 	}
-	rows := make([]store.ImportIssue, len(out.issues))
-	for i, is := range out.issues {
-		data, _ := json.Marshal(issueData{Column: is.Column, Cells: is.Cells})
-		rows[i] = store.ImportIssue{Row: is.Row, Kind: is.Kind, Reason: is.Reason, ExistingID: is.ExistingID, Data: string(data)}
-	}
-	if err := tx.AddImportIssues(ctx, r.o.TenantID, r.job.ID, rows); err != nil {
+	if err := tx.AddImportIssues(ctx, r.o.TenantID, r.job.ID, issueRows(out.issues)); err != nil {
 		return err
 	}
 	next := r.sum

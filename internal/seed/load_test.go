@@ -2,9 +2,12 @@ package seed_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 
+	"github.com/kehu/kehu/internal/fakedata"
+	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"
 	"github.com/kehu/kehu/internal/seed"
 	"github.com/kehu/kehu/internal/store"
@@ -47,6 +50,15 @@ func TestLoadMatchesInsert(t *testing.T) {
 			if err := seed.Customers(ctx, st, tx, n, 11, nil); err != nil {
 				t.Fatal(err)
 			}
+			// An atomic load (as imports run) that writes its index rows in
+			// four flushes, the later ones between the earlier rows.
+			flushed := tx
+			if db == store.SQLite {
+				flushed = setup("flushed")
+				if _, err := seed.Load(ctx, st, flushed, n, 11, store.LoadOptions{Atomic: true, FlushEvery: n/4 + 1}); err != nil {
+					t.Fatal(err)
+				}
+			}
 			// A second bulk load into a database that has customers must
 			// refuse to drop indexes.
 			if _, err := seed.Load(ctx, st, setup("again"), 10, 1, store.LoadOptions{DeferIndexes: true}); err == nil {
@@ -76,13 +88,13 @@ func TestLoadMatchesInsert(t *testing.T) {
 				`company ~ "科技"`, `company ~ "有限公司"`, `company ~ "a"`, `level = "普通"`, `interests ?= ("旅游")`, `tags ?= ("VIP")`,
 				`score > 50`, `area = "北京市/北京市/东城区"`, `birthday < "1980-01-01"`, `status = 2`, `phone $= "12"`,
 				`name ~ "李" && status = 1`, `tags ?= ("VIP") && score > 30 && name ~ "王"`} {
-				a, b := answer(bulk, f, bySort), answer(tx, f, bySort)
-				if a != b {
-					t.Errorf("%q:\n bulk %s\n   tx %s", f, a, b)
+				a, b, c := answer(bulk, f, bySort), answer(tx, f, bySort), answer(flushed, f, bySort)
+				if a != b || c != b {
+					t.Errorf("%q:\n    bulk %s\n      tx %s\n flushed %s", f, a, b, c)
 				}
 			}
 			// The counters agree with the table.
-			for _, s := range []*seed.Setup{bulk, tx} {
+			for _, s := range []*seed.Setup{bulk, tx, flushed} {
 				var counted, stored int64
 				if err := st.QueryRow(ctx, st.Rebind(`SELECT COUNT(*) FROM customers WHERE tenant_id = ?`), s.TenantID).Scan(&counted); err != nil {
 					t.Fatal(err)
@@ -95,5 +107,84 @@ func TestLoadMatchesInsert(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAtomicLoadRollsBack: an atomic load whose feed fails halfway — after
+// the indexes were dropped and thousands of rows written — leaves the
+// database exactly as it was: no customers, every index, WAL again; and a
+// load into a database with customers is refused before anything happens.
+func TestAtomicLoadRollsBack(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t, store.SQLite)
+	tn, err := st.CreateTenant(ctx, "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := st.CreateProject(ctx, tn.ID, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := seed.Catalog(ctx, st, tn.ID, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := st.LoadCatalog(ctx, tn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := func() string {
+		var n int64
+		var mode string
+		if err := st.QueryRow(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.QueryRow(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(n, " indexes, ", mode)
+	}
+	before := schema()
+	boom := errors.New("the file broke off")
+	gen := seed.Generator(3)
+	var person fakedata.Person
+	_, err = st.Load(ctx, tn.ID, cat, func(ctx context.Context, f *store.LoadFeed) error {
+		for i := 0; i < 5000; i++ {
+			c := &model.Customer{}
+			gen.Next(&person)
+			s.Customer(&person, i, c)
+			if err := f.Add(c); err != nil {
+				return err
+			}
+		}
+		return boom
+	}, store.LoadOptions{DeferIndexes: true, Atomic: true, FlushEvery: 2000})
+	if !errors.Is(err, boom) {
+		t.Fatalf("load: %v, want the feed's error", err)
+	}
+	if after := schema(); after != before {
+		t.Fatalf("after a failed load: %s, before: %s", after, before)
+	}
+	if has, err := st.HasCustomers(ctx); err != nil || has {
+		t.Fatalf("customers after a failed load: %v %v", has, err)
+	}
+	for _, table := range []string{"customer_grams", "customer_counts", "customer_events", "value_grams"} {
+		var n int64
+		if err := st.QueryRow(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("%s: %d rows after a failed load (%v)", table, n, err)
+		}
+	}
+	// Now for real, then once more: refused, nothing consumed.
+	if _, err := seed.Load(ctx, st, s, 100, 3, store.LoadOptions{DeferIndexes: true, Atomic: true}); err != nil {
+		t.Fatal(err)
+	}
+	if after := schema(); after != before {
+		t.Fatalf("after a load: %s, before: %s", after, before)
+	}
+	called := false
+	_, err = st.Load(ctx, tn.ID, cat, func(context.Context, *store.LoadFeed) error { called = true; return nil },
+		store.LoadOptions{DeferIndexes: true, Atomic: true})
+	if !errors.Is(err, store.ErrNotEmpty) || called {
+		t.Fatalf("load into a database with customers: %v (feed called: %v)", err, called)
 	}
 }

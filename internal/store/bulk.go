@@ -113,7 +113,11 @@ func (t *Tx) insertRows(ctx context.Context, table, cols, suffix string, rows []
 		chunk := rows[start:min(start+per, len(rows))]
 		var b strings.Builder
 		b.Grow(len(table) + len(cols) + len(chunk)*(len(one)+2) + 32)
-		b.WriteString("INSERT INTO " + table + " (" + cols + ") VALUES ")
+		verb := "INSERT INTO "
+		if t.s.dialect == SQLite {
+			verb = "INSERT OR FAIL INTO "
+		}
+		b.WriteString(verb + table + " (" + cols + ") VALUES ")
 		args := make([]any, 0, len(chunk)*width)
 		for i, r := range chunk {
 			if i > 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kehu/kehu/internal/model"
@@ -90,11 +91,17 @@ func (t *Tx) AddImportIssues(ctx context.Context, tenantID, importID int64, issu
 	if len(issues) == 0 {
 		return nil
 	}
+	return t.insertRows(ctx, "import_issues", strings.Join(importIssueCols, ", "), "", importIssueRows(tenantID, importID, issues))
+}
+
+var importIssueCols = []string{"tenant_id", "import_id", "row_no", "kind", "reason", "existing_id", "data"}
+
+func importIssueRows(tenantID, importID int64, issues []ImportIssue) [][]any {
 	rows := make([][]any, len(issues))
 	for i, is := range issues {
 		rows[i] = []any{tenantID, importID, is.Row, is.Kind, is.Reason, nullInt(is.ExistingID), is.Data}
 	}
-	return t.insertRows(ctx, "import_issues", "tenant_id, import_id, row_no, kind, reason, existing_id, data", "", rows)
+	return rows
 }
 
 // ImportIssues calls fn for each issue of a job in row order, streaming.

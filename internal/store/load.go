@@ -55,10 +55,30 @@ type LoadOptions struct {
 	// then also writes without a journal: a load that fails halfway
 	// leaves such a database unusable (start it over).
 	DeferIndexes bool
+	// Atomic makes the load one transaction that commits entirely or not
+	// at all, even if the process is killed: on a fresh SQLite database the
+	// load writes through a rollback journal (of the few pages that existed
+	// before; new pages are written once) instead of none, and it never
+	// commits halfway. Imports use it; PostgreSQL does not support it here.
+	Atomic bool
+	// SizeHint is the number of customers expected (0: unknown).
+	SizeHint int
+	// FlushEvery writes the index rows collected so far after every
+	// FlushEvery customers instead of once after all of them, which bounds
+	// the memory of a load (about 150 bytes per customer collected) at the
+	// cost of inserting later flushes between earlier rows (still in key
+	// order). SQLite only; 0: once.
+	FlushEvery int
+	// CacheMB is SQLite's page cache for the load (0: 256 MiB).
+	CacheMB int
 	// Progress, if set, is told each phase as it starts and the number of
 	// customers generated so far (from the generating goroutine).
 	Progress func(phase string, customers int)
 }
+
+// ErrNotEmpty: a load that defers indexes found customers in the database
+// (or, without deferring, in the tenant).
+var ErrNotEmpty = errors.New("store: the database already holds customers")
 
 // LoadPhase is one timed step of a load.
 type LoadPhase struct {
@@ -350,6 +370,16 @@ func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
 type loadBatch struct {
 	cust   [][]any
 	events [][]any
+	extra  []extraRows
+	post   *postings // index rows to write now (FlushEvery)
+}
+
+// extraRows are rows of another table written in the load's transaction
+// (an import's report rows).
+type extraRows struct {
+	table string
+	cols  []string
+	rows  [][]any
 }
 
 const loadBatchRows = 512
@@ -359,24 +389,38 @@ const loadBatchRows = 512
 // loads them into tenantID, which must have no customers yet. fill runs on
 // a goroutine of its own, concurrently with the database writes.
 func (s *Store) BulkLoad(ctx context.Context, tenantID int64, cat *Catalog, n int, fill func(i int, c *model.Customer), opt LoadOptions) (*LoadStats, error) {
+	if opt.SizeHint == 0 {
+		opt.SizeHint = n
+	}
+	return s.Load(ctx, tenantID, cat, func(ctx context.Context, f *LoadFeed) error {
+		for i := 0; i < n; i++ {
+			c := &model.Customer{}
+			fill(i, c)
+			if err := f.Add(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, opt)
+}
+
+// Load loads the customers feed adds into tenantID, which must have no
+// customers yet (with DeferIndexes, no tenant may have any). feed runs on a
+// goroutine of its own, concurrently with the database writes; when it
+// returns an error, nothing of the load is kept if the load is Atomic.
+func (s *Store) Load(ctx context.Context, tenantID int64, cat *Catalog, feed func(ctx context.Context, f *LoadFeed) error, opt LoadOptions) (*LoadStats, error) {
 	progress := opt.Progress
 	if progress == nil {
 		progress = func(string, int) {}
 	}
-	var one int
-	switch err := s.queryRow(ctx, `SELECT 1 FROM customers WHERE tenant_id = ? LIMIT 1`, tenantID).Scan(&one); {
-	case err == nil:
-		return nil, fmt.Errorf("store: bulk load: tenant %d already has customers", tenantID)
-	case !errors.Is(err, sql.ErrNoRows):
-		return nil, fmt.Errorf("store: bulk load: %w", err)
+	if opt.Atomic && s.dialect != SQLite {
+		return nil, fmt.Errorf("store: atomic loads need SQLite")
 	}
-	if opt.DeferIndexes {
-		switch err := s.queryRow(ctx, `SELECT 1 FROM customers LIMIT 1`).Scan(&one); {
-		case err == nil:
-			return nil, fmt.Errorf("store: bulk load: deferring indexes needs a database without customers")
-		case !errors.Is(err, sql.ErrNoRows):
-			return nil, fmt.Errorf("store: bulk load: %w", err)
-		}
+	if s.dialect != SQLite {
+		opt.FlushEvery = 0 // COPY cannot merge counters with rows already written
+	}
+	if err := checkLoadable(ctx, s.exists, tenantID, opt.DeferIndexes); err != nil {
+		return nil, err
 	}
 	if opt.DeferIndexes && s.dialect == SQLite {
 		// Let the writer take the database for itself (see sqliteLoader.open).
@@ -392,9 +436,9 @@ func (s *Store) BulkLoad(ctx context.Context, tenantID int64, cat *Catalog, n in
 	if s.dialect == Postgres {
 		l = &pgLoader{}
 	} else {
-		l = &sqliteLoader{}
+		l = &sqliteLoader{atomic: opt.Atomic, cacheMB: cmp.Or(opt.CacheMB, 256)}
 	}
-	stats := &LoadStats{Customers: n}
+	stats := &LoadStats{}
 	cpu := processCPU()
 	phase := func(name string, rows int64, start time.Time) {
 		now := processCPU()
@@ -408,6 +452,13 @@ func (s *Store) BulkLoad(ctx context.Context, tenantID int64, cat *Catalog, n in
 			return err
 		}
 		defer l.close(ctx)
+		if sl, ok := l.(*sqliteLoader); ok {
+			// Checked again under the write lock: nobody can add a
+			// customer between this check and the commit.
+			if err := checkLoadable(ctx, sl.exists, tenantID, opt.DeferIndexes); err != nil {
+				return err
+			}
+		}
 		start := time.Now()
 		var deferred []string
 		if opt.DeferIndexes {
@@ -418,22 +469,46 @@ func (s *Store) BulkLoad(ctx context.Context, tenantID int64, cat *Catalog, n in
 			phase("drop indexes", 0, start)
 		}
 
-		// Generate on one goroutine, write on this one.
+		// Feed on one goroutine, write on this one.
 		progress("customers", 0)
 		start = time.Now()
-		post := newPostings(n)
+		sizeHint := opt.SizeHint
+		if opt.FlushEvery > 0 {
+			sizeHint = min(sizeHint, opt.FlushEvery)
+		}
+		f := &LoadFeed{tenantID: tenantID, cat: cat, post: newPostings(sizeHint), b: &loadBatch{}, progress: progress, flushEvery: opt.FlushEvery}
+		writePostings := func(post *postings) error {
+			if err := post.checkUnique(); err != nil {
+				return err
+			}
+			for _, src := range post.sources(tenantID) {
+				if src.n == 0 {
+					continue
+				}
+				progress(src.table, f.n)
+				start := time.Now()
+				if err := l.rows(ctx, src); err != nil {
+					return fmt.Errorf("%s: %w", src.table, err)
+				}
+				phase(src.table, src.n, start)
+			}
+			return nil
+		}
 		batches := make(chan *loadBatch, 8)
 		genCtx, cancel := context.WithCancel(ctx)
 		defer cancel()
+		f.ctx, f.out = genCtx, batches
 		var genErr error
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer close(batches)
-			genErr = generate(genCtx, tenantID, cat, n, fill, post, batches, progress)
+			if genErr = feed(genCtx, f); genErr == nil {
+				genErr = f.flush()
+			}
 		}()
-		err := l.customers(ctx, batches)
+		err := l.customers(ctx, batches, writePostings)
 		if err != nil {
 			cancel()
 			for range batches {
@@ -446,21 +521,13 @@ func (s *Store) BulkLoad(ctx context.Context, tenantID int64, cat *Catalog, n in
 		if err != nil {
 			return fmt.Errorf("customers: %w", err)
 		}
+		n := f.n
+		stats.Customers = n
 		phase("customers", int64(2*n), start)
-		if err := post.checkUnique(); err != nil {
+		post := f.post
+		f.post = nil
+		if err := writePostings(post); err != nil {
 			return err
-		}
-
-		for _, src := range post.sources(tenantID) {
-			if src.n == 0 {
-				continue
-			}
-			progress(src.table, n)
-			start = time.Now()
-			if err := l.rows(ctx, src); err != nil {
-				return fmt.Errorf("%s: %w", src.table, err)
-			}
-			phase(src.table, src.n, start)
 		}
 		post = nil
 		runtime.GC()
@@ -487,42 +554,119 @@ func (s *Store) BulkLoad(ctx context.Context, tenantID int64, cat *Catalog, n in
 		err = nil
 	}
 	if err != nil {
+		if errors.Is(err, ErrNotEmpty) {
+			return stats, err
+		}
 		return stats, fmt.Errorf("store: bulk load: %w", s.translate(err))
 	}
 	return stats, nil
 }
 
-// generate fills customers, collects their index rows and hands their
-// table rows to the writer in batches.
-func generate(ctx context.Context, tenantID int64, cat *Catalog, n int, fill func(int, *model.Customer), post *postings,
-	out chan<- *loadBatch, progress func(string, int)) error {
-	b := &loadBatch{}
-	for i := 0; i < n; i++ {
-		c := &model.Customer{}
-		fill(i, c)
-		c.TenantID = tenantID
-		if c.ID == 0 {
-			c.ID = idgen.Next()
-		}
-		ix, err := buildIndexOpts(c, cat, false)
-		if err != nil {
+// checkLoadable refuses a load into a tenant that has customers, and a
+// load deferring the shared indexes into a database that has any.
+func checkLoadable(ctx context.Context, exists func(ctx context.Context, q string, args ...any) (bool, error), tenantID int64, deferIndexes bool) error {
+	q, args := `SELECT 1 FROM customers WHERE tenant_id = ? LIMIT 1`, []any{tenantID}
+	if deferIndexes {
+		q, args = `SELECT 1 FROM customers LIMIT 1`, nil
+	}
+	found, err := exists(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("store: bulk load: %w", err)
+	}
+	if found {
+		return ErrNotEmpty
+	}
+	return nil
+}
+
+// exists reports whether q returns a row.
+func (s *Store) exists(ctx context.Context, q string, args ...any) (bool, error) {
+	var one int
+	switch err := s.queryRow(ctx, q, args...).Scan(&one); {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	default:
+		return false, err
+	}
+}
+
+// HasCustomers reports whether any tenant has a customer.
+func (s *Store) HasCustomers(ctx context.Context) (bool, error) {
+	return s.exists(ctx, `SELECT 1 FROM customers LIMIT 1`)
+}
+
+// LoadFeed takes a load's customers (and rows that belong to the same
+// transaction) from the feed goroutine to the writer.
+type LoadFeed struct {
+	ctx      context.Context
+	tenantID int64
+	cat      *Catalog
+	post     *postings
+	b        *loadBatch
+	out      chan<- *loadBatch
+	n        int
+	progress func(string, int)
+	// flushEvery: hand the postings to the writer after this many customers.
+	flushEvery int
+}
+
+// Add queues a new customer of the load's tenant (a zero ID is assigned).
+func (f *LoadFeed) Add(c *model.Customer) error {
+	c.TenantID = f.tenantID
+	if c.ID == 0 {
+		c.ID = idgen.Next()
+	}
+	ix, err := buildIndexOpts(c, f.cat, false)
+	if err != nil {
+		return err
+	}
+	f.post.add(c, &ix)
+	f.b.cust = append(f.b.cust, customerArgs(c))
+	f.b.events = append(f.b.events, []any{f.tenantID, idgen.Next(), nullInt(c.ProjectID), c.ID, "add", "", model.Millis(c.UpdatedAt)})
+	f.n++
+	if f.flushEvery > 0 && len(f.post.ids) >= f.flushEvery {
+		if err := f.flush(); err != nil {
 			return err
 		}
-		post.add(c, &ix)
-		b.cust = append(b.cust, customerArgs(c))
-		b.events = append(b.events, []any{tenantID, idgen.Next(), nullInt(c.ProjectID), c.ID, "add", "", model.Millis(c.UpdatedAt)})
-		if len(b.cust) == loadBatchRows || i == n-1 {
-			select {
-			case out <- b:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			b = &loadBatch{}
-			if (i+1)%(64*loadBatchRows) == 0 || i == n-1 {
-				progress("customers", i+1)
-			}
+		f.b.post, f.post = f.post, newPostings(f.flushEvery)
+		if err := f.flush(); err != nil {
+			return err
 		}
 	}
+	if len(f.b.cust) == loadBatchRows {
+		if err := f.flush(); err != nil {
+			return err
+		}
+		if f.n%(64*loadBatchRows) == 0 {
+			f.progress("customers", f.n)
+		}
+	}
+	return nil
+}
+
+// AddImportIssues queues report rows of an import job.
+func (f *LoadFeed) AddImportIssues(importID int64, issues []ImportIssue) {
+	if len(issues) == 0 {
+		return
+	}
+	f.b.extra = append(f.b.extra, extraRows{"import_issues", importIssueCols, importIssueRows(f.tenantID, importID, issues)})
+}
+
+// Customers is how many customers have been added.
+func (f *LoadFeed) Customers() int { return f.n }
+
+func (f *LoadFeed) flush() error {
+	if len(f.b.cust) == 0 && len(f.b.extra) == 0 && f.b.post == nil {
+		return nil
+	}
+	select {
+	case f.out <- f.b:
+	case <-f.ctx.Done():
+		return f.ctx.Err()
+	}
+	f.b = &loadBatch{}
 	return nil
 }
 
@@ -530,7 +674,9 @@ func generate(ctx context.Context, tenantID int64, cat *Catalog, n int, fill fun
 type loader interface {
 	open(ctx context.Context, driverConn any, fresh bool) error
 	dropIndexes(ctx context.Context) (deferred []string, err error)
-	customers(ctx context.Context, batches <-chan *loadBatch) error
+	// customers writes the batches' customers, events and extra rows, and
+	// their postings with writePostings.
+	customers(ctx context.Context, batches <-chan *loadBatch, writePostings func(*postings) error) error
 	rows(ctx context.Context, src rowSource) error
 	buildIndexes(ctx context.Context, ddl []string) error
 	finish(ctx context.Context) error
@@ -541,10 +687,12 @@ type loader interface {
 // SQLite
 
 type sqliteLoader struct {
-	conn  driver.Conn
-	stmts map[string]driver.Stmt
-	inTx  bool
-	noWAL bool // journal_mode OFF for the load of a fresh database
+	conn    driver.Conn
+	stmts   map[string]driver.Stmt
+	inTx    bool
+	atomic  bool // one transaction, through a journal (LoadOptions.Atomic)
+	cacheMB int
+	noWAL   bool // journal_mode OFF (or DELETE, atomic) for the load of a fresh database
 }
 
 func (l *sqliteLoader) open(ctx context.Context, dc any, fresh bool) error {
@@ -556,22 +704,33 @@ func (l *sqliteLoader) open(ctx context.Context, dc any, fresh bool) error {
 	// Durability is pointless halfway through a load: the load either
 	// finishes (and checkpoints) or the database is thrown away. A large
 	// cache lets the index sorts run in memory.
-	for _, p := range []string{"PRAGMA foreign_keys = OFF", "PRAGMA synchronous = OFF", "PRAGMA cache_size = -262144",
+	sync := "OFF"
+	if l.atomic {
+		sync = "NORMAL" // what the load commits must survive a power cut
+	}
+	for _, p := range []string{"PRAGMA foreign_keys = OFF", "PRAGMA synchronous = " + sync, "PRAGMA cache_size = -" + strconv.Itoa(l.cacheMB<<10),
 		"PRAGMA wal_autocheckpoint = 0"} {
 		if err := l.exec(ctx, p); err != nil {
 			return err
 		}
 	}
 	if fresh {
-		// A fresh database has nothing to protect: without a journal every
-		// page is written once instead of to the WAL and then again by the
-		// checkpoint. (Needs the other connections closed; if SQLite says
-		// no, the load simply keeps WAL.)
-		rows, err := l.queryStrings(ctx, "PRAGMA journal_mode = OFF")
+		// A database without customers has little to protect: without the
+		// WAL every page is written once instead of to the WAL and then
+		// again by the checkpoint. An atomic load keeps a rollback journal,
+		// which holds only the pages that existed before the load (new
+		// pages need no undo), so it costs next to nothing and a killed
+		// load rolls back. (Either needs the other connections closed; if
+		// SQLite says no, the load simply keeps WAL.)
+		mode := "off"
+		if l.atomic {
+			mode = "delete"
+		}
+		rows, err := l.queryStrings(ctx, "PRAGMA journal_mode = "+mode)
 		if err != nil {
 			return err
 		}
-		l.noWAL = len(rows) == 1 && strings.EqualFold(rows[0][0], "off")
+		l.noWAL = len(rows) == 1 && strings.EqualFold(rows[0][0], mode)
 	}
 	return l.exec(ctx, "BEGIN IMMEDIATE")
 }
@@ -603,12 +762,22 @@ func firstLine(q string) string {
 	return q
 }
 
-func (l *sqliteLoader) queryStrings(ctx context.Context, q string) ([][]string, error) {
+// exists reports whether q returns a row.
+func (l *sqliteLoader) exists(ctx context.Context, q string, args ...any) (bool, error) {
+	rows, err := l.queryStrings(ctx, q, args...)
+	return len(rows) > 0, err
+}
+
+func (l *sqliteLoader) queryStrings(ctx context.Context, q string, args ...any) ([][]string, error) {
 	qc, ok := l.conn.(driver.QueryerContext)
 	if !ok {
 		return nil, fmt.Errorf("driver cannot query")
 	}
-	rows, err := qc.QueryContext(ctx, q, nil)
+	named := make([]driver.NamedValue, len(args))
+	for i, a := range args {
+		named[i] = driver.NamedValue{Ordinal: i + 1, Value: driverValue(a)}
+	}
+	rows, err := qc.QueryContext(ctx, q, named)
 	if err != nil {
 		return nil, err
 	}
@@ -692,6 +861,14 @@ func (l *sqliteLoader) insert(ctx context.Context, table string, cols []string, 
 	return nil
 }
 
+// loadConflict is what a load's insert does when the row exists: a load
+// that flushes its postings more than once meets its own company tokens and
+// counters again.
+var loadConflict = map[string]string{
+	"value_grams":     " ON CONFLICT DO NOTHING",
+	"customer_counts": " ON CONFLICT (tenant_id, project_id, status, slot) DO UPDATE SET n = customer_counts.n + excluded.n",
+}
+
 func multiInsert(table string, cols []string, rows int) string {
 	one := "(" + placeholders(len(cols)) + ")"
 	var b strings.Builder
@@ -703,6 +880,7 @@ func multiInsert(table string, cols []string, rows int) string {
 		}
 		b.WriteString(one)
 	}
+	b.WriteString(loadConflict[table])
 	return b.String()
 }
 
@@ -727,7 +905,7 @@ func loadCustomerCols() []string { return strings.Split(insertColumns, ", ") }
 
 var eventCols = []string{"tenant_id", "id", "project_id", "customer_id", "kind", "data", "created_at"}
 
-func (l *sqliteLoader) customers(ctx context.Context, batches <-chan *loadBatch) error {
+func (l *sqliteLoader) customers(ctx context.Context, batches <-chan *loadBatch, writePostings func(*postings) error) error {
 	cols := loadCustomerCols()
 	defaults, err := l.columnDefaults(ctx, "customers")
 	if err != nil {
@@ -746,6 +924,11 @@ func (l *sqliteLoader) customers(ctx context.Context, batches <-chan *loadBatch)
 	mask := make([]byte, len(cols))
 	done := 0
 	for b := range batches {
+		if b.post != nil {
+			if err := writePostings(b.post); err != nil {
+				return err
+			}
+		}
 		for j := range cols {
 			mask[j] = '1'
 			if omittable[j] {
@@ -778,6 +961,11 @@ func (l *sqliteLoader) customers(ctx context.Context, batches <-chan *loadBatch)
 		}
 		if err := l.insert(ctx, "customer_events", eventCols, b.events, &args); err != nil {
 			return err
+		}
+		for _, x := range b.extra {
+			if err := l.insert(ctx, x.table, x.cols, x.rows, &args); err != nil {
+				return err
+			}
 		}
 		// Commit now and then so the WAL does not grow without bound
 		// (the checkpoint at the end moves it into the database).
@@ -818,8 +1006,8 @@ func (l *sqliteLoader) columnDefaults(ctx context.Context, table string) (map[st
 }
 
 func (l *sqliteLoader) commitBegin(ctx context.Context) error {
-	if l.noWAL {
-		return nil // no journal to bound: one transaction
+	if l.noWAL || l.atomic {
+		return nil // no WAL to bound, or all or nothing: one transaction
 	}
 	if err := l.exec(ctx, "COMMIT"); err != nil {
 		return err
@@ -887,7 +1075,9 @@ func (l *sqliteLoader) finish(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if len(rows) != 1 || !strings.EqualFold(rows[0][0], "wal") {
+		if (len(rows) != 1 || !strings.EqualFold(rows[0][0], "wal")) && !l.atomic {
+			// (An atomic load has committed by now; the next connection
+			// of the pool switches the database back to WAL.)
 			return fmt.Errorf("could not switch back to WAL: %v", rows)
 		}
 		l.noWAL = false
@@ -1004,10 +1194,11 @@ func (l *pgLoader) dropIndexes(ctx context.Context) ([]string, error) {
 	return restore, nil
 }
 
-func (l *pgLoader) customers(ctx context.Context, batches <-chan *loadBatch) error {
+func (l *pgLoader) customers(ctx context.Context, batches <-chan *loadBatch, _ func(*postings) error) error {
 	// Customers and their events go through two COPYs; events are kept
 	// aside (small rows) and copied after.
 	var events [][]any
+	var extra []extraRows
 	var cur *loadBatch
 	k := 0
 	src := pgx.CopyFromFunc(func() ([]any, error) {
@@ -1018,6 +1209,7 @@ func (l *pgLoader) customers(ctx context.Context, batches <-chan *loadBatch) err
 			}
 			cur, k = b, 0
 			events = append(events, b.events...)
+			extra = append(extra, b.extra...)
 		}
 		row := cur.cust[k]
 		k++
@@ -1028,6 +1220,11 @@ func (l *pgLoader) customers(ctx context.Context, batches <-chan *loadBatch) err
 	}
 	if _, err := l.conn.CopyFrom(ctx, pgx.Identifier{"customer_events"}, eventCols, pgx.CopyFromRows(events)); err != nil {
 		return err
+	}
+	for _, x := range extra {
+		if _, err := l.conn.CopyFrom(ctx, pgx.Identifier{x.table}, x.cols, pgx.CopyFromRows(x.rows)); err != nil {
+			return err
+		}
 	}
 	return nil
 }
