@@ -14,7 +14,9 @@
 // per key per chunk) and decides create / update / duplicate / failure, and
 // one writes each chunk in a single transaction — multi-row inserts, the
 // updates, the report rows and the job's progress together — so a crash
-// leaves whole chunks only and the job's counts match the data.
+// leaves whole chunks only and the job's counts match the data. An import
+// into a database without customers runs as one atomic store.Load instead
+// (load.go).
 //
 // The exporter (internal/exporter) writes the same headers and value forms
 // (ExportHeaders, FormatSystem, FormatCustom), so an export imports back.
