@@ -19,7 +19,10 @@ import (
 //
 //	KEHU_IMPORT_SPEED=1000000 go test ./internal/importer -run ImportSpeed -v -timeout 30m
 //
-// KEHU_IMPORT_FORMAT=xlsx imports an XLSX instead; KEHU_IMPORT_NO_COMPANY=1
+// The database is fresh, so the import runs as a load (load.go), as
+// `kehu import` would; KEHU_IMPORT_BULK=0 imports in batches instead, as
+// into a database that has customers. KEHU_IMPORT_FORMAT=xlsx imports an
+// XLSX instead; KEHU_IMPORT_NO_COMPANY=1
 // leaves the company column empty; KEHU_IMPORT_BATCH and
 // KEHU_IMPORT_CACHE_MB override the batch size and SQLite cache (256).
 func TestImportSpeed(t *testing.T) {
