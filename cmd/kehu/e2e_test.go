@@ -115,7 +115,8 @@ func TestSIGTERMLosesNoAcknowledgedWrite(t *testing.T) {
 			cl := runJSON(t, bin, append([]string{"client", "create", "--tenant", tid}, common...)...)
 			id, secret := cl["clientId"].(string), cl["clientSecret"].(string)
 
-			cmd, base := serve(t, bin, common...)
+			// The server commits with fsync (--sync full; PostgreSQL always does).
+			cmd, base := serve(t, bin, append(common, "--sync", "full")...)
 			tok := nativeToken(t, base, id, secret)
 			var mu sync.Mutex
 			var acked []string

@@ -20,6 +20,7 @@ import (
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/secret"
 	"github.com/kehu/kehu/internal/store"
+	"github.com/kehu/kehu/internal/store/sqlite"
 )
 
 // DefaultDB is where kehu keeps its embedded database.
@@ -83,7 +84,7 @@ func usage(w io.Writer) {
 // flags builds a FlagSet whose defaults come from KEHU_* variables.
 type flags struct {
 	*flag.FlagSet
-	db, dataDir, logLevel, region *string
+	db, dataDir, logLevel, region, sync *string
 }
 
 func newFlags(name string, env *Env) *flags {
@@ -94,6 +95,7 @@ func newFlags(name string, env *Env) *flags {
 	f.dataDir = fs.String("data-dir", "", "directory for the secret key file (default: the SQLite file's directory, or ./kehu-data)")
 	f.logLevel = fs.String("log-level", "info", "log level: debug, info, warn, error")
 	f.region = fs.String("region", "CN", "default phone region for numbers typed without a country code")
+	f.sync = fs.String("sync", "normal", "SQLite commits: normal (survive a crash of kehu; a power cut may lose the last ones) or full (fsync at every commit: survive power cuts; slower writes)")
 	return f
 }
 
@@ -141,7 +143,10 @@ func (f *flags) keyDir() string {
 
 // open opens and migrates (or checks) the database.
 func (f *flags) open(ctx context.Context, migrate bool) (*store.Store, error) {
-	st, err := store.Open(ctx, *f.db)
+	if _, err := sqlite.ParseSync(*f.sync); err != nil {
+		return nil, fmt.Errorf("--sync: %w", err)
+	}
+	st, err := store.OpenWith(ctx, *f.db, store.Options{Sync: *f.sync})
 	if err != nil {
 		return nil, err
 	}

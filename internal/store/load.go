@@ -436,7 +436,7 @@ func (s *Store) Load(ctx context.Context, tenantID int64, cat *Catalog, feed fun
 	if s.dialect == Postgres {
 		l = &pgLoader{}
 	} else {
-		l = &sqliteLoader{atomic: opt.Atomic, cacheMB: cmp.Or(opt.CacheMB, 256)}
+		l = &sqliteLoader{atomic: opt.Atomic, cacheMB: cmp.Or(opt.CacheMB, 256), sync: s.sync}
 	}
 	stats := &LoadStats{}
 	cpu := processCPU()
@@ -692,6 +692,7 @@ type sqliteLoader struct {
 	inTx    bool
 	atomic  bool // one transaction, through a journal (LoadOptions.Atomic)
 	cacheMB int
+	sync    string // the store's synchronous setting, restored after the load
 	noWAL   bool // journal_mode OFF (or DELETE, atomic) for the load of a fresh database
 }
 
@@ -706,7 +707,7 @@ func (l *sqliteLoader) open(ctx context.Context, dc any, fresh bool) error {
 	// cache lets the index sorts run in memory.
 	sync := "OFF"
 	if l.atomic {
-		sync = "NORMAL" // what the load commits must survive a power cut
+		sync = "FULL" // what the load commits must survive a power cut
 	}
 	for _, p := range []string{"PRAGMA foreign_keys = OFF", "PRAGMA synchronous = " + sync, "PRAGMA cache_size = -" + strconv.Itoa(l.cacheMB<<10),
 		"PRAGMA wal_autocheckpoint = 0"} {
@@ -1097,7 +1098,7 @@ func (l *sqliteLoader) close(ctx context.Context) {
 	if l.noWAL {
 		_, _ = l.queryStrings(ctx, "PRAGMA journal_mode = WAL")
 	}
-	for _, p := range []string{"PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -16384",
+	for _, p := range []string{"PRAGMA foreign_keys = ON", "PRAGMA synchronous = " + strings.ToUpper(cmp.Or(l.sync, sqlite.SyncNormal)), "PRAGMA cache_size = -16384",
 		"PRAGMA wal_autocheckpoint = 1000"} {
 		_ = l.exec(ctx, p)
 	}

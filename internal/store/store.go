@@ -44,10 +44,24 @@ type Store struct {
 	translate func(error) error
 	// Path is the SQLite file or the PostgreSQL DSN without password.
 	Path string
+	sync string // SQLite: sqlite.SyncNormal or SyncFull
+}
+
+// Options tune Open.
+type Options struct {
+	// Sync is how SQLite commits reach the disk: "normal" (default) or
+	// "full" (see sqlite.SyncNormal). PostgreSQL ignores it: it always
+	// commits with fsync.
+	Sync string
 }
 
 // Open opens dsn: a postgres:// or postgresql:// URL, or else a SQLite file path.
 func Open(ctx context.Context, dsn string) (*Store, error) {
+	return OpenWith(ctx, dsn, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, dsn string, o Options) (*Store, error) {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		db, err := postgres.Open(dsn)
 		if err != nil {
@@ -55,11 +69,15 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		}
 		return &Store{w: db, r: db, dialect: Postgres, translate: postgres.Translate, Path: redact(dsn)}, nil
 	}
-	w, r, err := sqlite.Open(dsn)
+	sync, err := sqlite.ParseSync(o.Sync)
+	if err != nil {
+		return nil, fmt.Errorf("store: sync: %w", err)
+	}
+	w, r, err := sqlite.Open(dsn, sync)
 	if err != nil {
 		return nil, err
 	}
-	return &Store{w: w, r: r, dialect: SQLite, translate: sqlite.Translate, Path: dsn}, nil
+	return &Store{w: w, r: r, dialect: SQLite, translate: sqlite.Translate, Path: dsn, sync: sync}, nil
 }
 
 func redact(dsn string) string {

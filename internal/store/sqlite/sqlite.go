@@ -15,15 +15,40 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/kehu/kehu/internal/model"
 	sqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
+// Sync values: how a commit reaches the disk (PRAGMA synchronous in WAL
+// mode). Normal: a commit survives a crash of the process but a power cut
+// or OS crash may lose the last commits (never corrupts). Full: the WAL is
+// fsynced at every commit, so a commit survives a power cut too.
+const (
+	SyncNormal = "normal"
+	SyncFull   = "full"
+)
+
+// ParseSync checks a Sync value ("" is normal).
+func ParseSync(s string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", SyncNormal:
+		return SyncNormal, nil
+	case SyncFull:
+		return SyncFull, nil
+	}
+	return "", fmt.Errorf("must be normal or full, not %q", s)
+}
+
 // Open opens (creating if needed) the database file at path and returns the
-// writer and reader pools.
-func Open(path string) (w, r *sql.DB, err error) {
+// writer and reader pools; sync is SyncNormal or SyncFull.
+func Open(path, sync string) (w, r *sql.DB, err error) {
+	sync, err = ParseSync(sync)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sqlite: sync: %w", err)
+	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, nil, fmt.Errorf("sqlite: create data directory: %w", err)
@@ -37,7 +62,7 @@ func Open(path string) (w, r *sql.DB, err error) {
 	// (plus its header) in an 8 KiB slot, so these cost twice as much RSS:
 	// 32 MiB and 16 MiB a connection (measured; BENCHMARKS.md).
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"
+		"&_pragma=synchronous(" + strings.ToUpper(sync) + ")&_pragma=temp_store(MEMORY)"
 	base := "file:" + (&url.URL{Path: path}).EscapedPath()
 	w, err = sql.Open("sqlite", base+"?"+pragmas+"&_pragma=cache_size(-16384)&_txlock=immediate")
 	if err != nil {
