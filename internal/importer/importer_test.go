@@ -511,3 +511,60 @@ func TestHeaders(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// peekReport asks a question of the database at the first report row,
+// which an import hands over in the middle of its run.
+type peekReport struct {
+	memReport
+	peek   func() int64
+	during int64
+	peeked bool
+}
+
+func (p *peekReport) Add(is importer.Issue) error {
+	if !p.peeked {
+		p.peeked, p.during = true, p.peek()
+	}
+	return p.memReport.Add(is)
+}
+
+// TestLoadBesideAServer: another process has the database open (here
+// another store on the same file, as `kehu serve` would) and reads during
+// the import. The load cannot leave the WAL then; it stays one transaction
+// all the same: the other side sees no customer of it halfway and all of
+// them after the commit.
+func TestLoadBesideAServer(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, store.SQLite)
+	other, err := store.Open(ctx, f.st.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	countOther := func() int64 {
+		var n int64
+		if err := other.QueryRow(ctx, `SELECT COUNT(*) FROM customers WHERE tenant_id = ?`, f.tenant.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	countOther()
+	n := 20_000
+	path := genCSV(t, t.TempDir(), n)
+	rep := &peekReport{peek: countOther}
+	sum := f.run(t, path, importer.Options{DedupeBy: []string{"phone"}, BulkLoad: true, Persist: true}, rep)
+	created, _, _ := expectCounts(n)
+	if !sum.BulkLoad || sum.Created != created {
+		t.Fatalf("summary %+v, want a load creating %d", sum, created)
+	}
+	if !rep.peeked || rep.during != 0 {
+		t.Fatalf("the other connection saw %d customers halfway (peeked: %v)", rep.during, rep.peeked)
+	}
+	if got := countOther(); got != created {
+		t.Fatalf("the other connection sees %d customers after the load, want %d", got, created)
+	}
+	var mode string
+	if err := other.QueryRow(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal_mode %q %v", mode, err)
+	}
+}

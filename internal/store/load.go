@@ -721,17 +721,15 @@ func (l *sqliteLoader) open(ctx context.Context, dc any, fresh bool) error {
 		// again by the checkpoint. An atomic load keeps a rollback journal,
 		// which holds only the pages that existed before the load (new
 		// pages need no undo), so it costs next to nothing and a killed
-		// load rolls back. (Either needs the other connections closed; if
-		// SQLite says no, the load simply keeps WAL.)
+		// load rolls back.
 		mode := "off"
 		if l.atomic {
 			mode = "delete"
 		}
+		// (SQLite answers SQLITE_BUSY while another connection, such as a
+		// running `kehu serve`, has the database open: the load keeps WAL.)
 		rows, err := l.queryStrings(ctx, "PRAGMA journal_mode = "+mode)
-		if err != nil {
-			return err
-		}
-		l.noWAL = len(rows) == 1 && strings.EqualFold(rows[0][0], mode)
+		l.noWAL = err == nil && len(rows) == 1 && strings.EqualFold(rows[0][0], mode)
 	}
 	return l.exec(ctx, "BEGIN IMMEDIATE")
 }
@@ -1084,7 +1082,13 @@ func (l *sqliteLoader) finish(ctx context.Context) error {
 		l.noWAL = false
 		return nil
 	}
-	return l.exec(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	err := l.exec(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	if l.atomic {
+		// Committed: a checkpoint held up by readers is left to the
+		// next writer's automatic one, not reported as a failed load.
+		return nil
+	}
+	return err
 }
 
 func (l *sqliteLoader) close(ctx context.Context) {
