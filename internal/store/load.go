@@ -693,7 +693,7 @@ type sqliteLoader struct {
 	atomic  bool // one transaction, through a journal (LoadOptions.Atomic)
 	cacheMB int
 	sync    string // the store's synchronous setting, restored after the load
-	noWAL   bool // journal_mode OFF (or DELETE, atomic) for the load of a fresh database
+	noWAL   bool   // journal_mode OFF (or DELETE, atomic) for the load of a fresh database
 }
 
 func (l *sqliteLoader) open(ctx context.Context, dc any, fresh bool) error {
