@@ -548,10 +548,19 @@ func TestLoadBesideAServer(t *testing.T) {
 		}
 		return n
 	}
+	jobOther := func() string {
+		var status string
+		var created int64
+		if err := other.QueryRow(ctx, `SELECT status, created FROM imports WHERE tenant_id = ?`, f.tenant.ID).Scan(&status, &created); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(status, " ", created)
+	}
+	var jobDuring string
 	countOther()
 	n := 20_000
 	path := genCSV(t, t.TempDir(), n)
-	rep := &peekReport{peek: countOther}
+	rep := &peekReport{peek: func() int64 { jobDuring = jobOther(); return countOther() }}
 	sum := f.run(t, path, importer.Options{DedupeBy: []string{"phone"}, BulkLoad: true, Persist: true}, rep)
 	created, _, _ := expectCounts(n)
 	if !sum.BulkLoad || sum.Created != created {
@@ -562,6 +571,9 @@ func TestLoadBesideAServer(t *testing.T) {
 	}
 	if got := countOther(); got != created {
 		t.Fatalf("the other connection sees %d customers after the load, want %d", got, created)
+	}
+	if want := fmt.Sprint("done ", created); jobDuring != "running 0" || jobOther() != want {
+		t.Fatalf("the job read %q during the load and %q after, want %q and %q", jobDuring, jobOther(), "running 0", want)
 	}
 	var mode string
 	if err := other.QueryRow(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {

@@ -85,7 +85,16 @@ func (r *run) load(ctx context.Context, src Source) error {
 		}
 		// (chunks is closed: the reader is done.) A file that breaks off
 		// imports nothing.
-		return cmp.Or(readErr, ctx.Err())
+		if err := cmp.Or(readErr, ctx.Err()); err != nil {
+			return err
+		}
+		if r.job != nil {
+			// The job is done when, and only when, the load commits.
+			r.job.Status, r.job.TotalRows = StatusDone, r.sum.Total
+			r.setJobCounts(&r.sum)
+			f.SaveImport(r.job)
+		}
+		return nil
 	}, opt)
 	cancel()
 	for range chunks {

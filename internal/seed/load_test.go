@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/kehu/kehu/internal/fakedata"
 	"github.com/kehu/kehu/internal/model"
@@ -145,6 +146,18 @@ func TestAtomicLoadRollsBack(t *testing.T) {
 		return fmt.Sprint(n, " indexes, ", mode)
 	}
 	before := schema()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	job := &store.ImportJob{TenantID: tn.ID, ID: 77, Status: "running", Options: "{}", TotalRows: -1, CreatedAt: now, UpdatedAt: now}
+	if err := st.CreateImport(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	jobStatus := func() string {
+		j, err := st.Import(ctx, tn.ID, job.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(j.Status, " ", j.Created)
+	}
 	boom := errors.New("the file broke off")
 	gen := seed.Generator(3)
 	var person fakedata.Person
@@ -157,6 +170,9 @@ func TestAtomicLoadRollsBack(t *testing.T) {
 				return err
 			}
 		}
+		done := *job
+		done.Status, done.Created = "done", 5000
+		f.SaveImport(&done)
 		return boom
 	}, store.LoadOptions{DeferIndexes: true, Atomic: true, FlushEvery: 2000})
 	if !errors.Is(err, boom) {
@@ -164,6 +180,9 @@ func TestAtomicLoadRollsBack(t *testing.T) {
 	}
 	if after := schema(); after != before {
 		t.Fatalf("after a failed load: %s, before: %s", after, before)
+	}
+	if s := jobStatus(); s != "running 0" {
+		t.Fatalf("job after a failed load: %s", s)
 	}
 	if has, err := st.HasCustomers(ctx); err != nil || has {
 		t.Fatalf("customers after a failed load: %v %v", has, err)
@@ -175,8 +194,25 @@ func TestAtomicLoadRollsBack(t *testing.T) {
 		}
 	}
 	// Now for real, then once more: refused, nothing consumed.
-	if _, err := seed.Load(ctx, st, s, 100, 3, store.LoadOptions{DeferIndexes: true, Atomic: true}); err != nil {
+	_, err = st.Load(ctx, tn.ID, cat, func(ctx context.Context, f *store.LoadFeed) error {
+		for i := 0; i < 100; i++ {
+			c := &model.Customer{}
+			gen.Next(&person)
+			s.Customer(&person, i, c)
+			if err := f.Add(c); err != nil {
+				return err
+			}
+		}
+		done := *job
+		done.Status, done.Created = "done", 100
+		f.SaveImport(&done)
+		return nil
+	}, store.LoadOptions{DeferIndexes: true, Atomic: true})
+	if err != nil {
 		t.Fatal(err)
+	}
+	if s := jobStatus(); s != "done 100" {
+		t.Fatalf("job after a load: %s", s)
 	}
 	if after := schema(); after != before {
 		t.Fatalf("after a load: %s, before: %s", after, before)

@@ -654,6 +654,15 @@ func (f *LoadFeed) AddImportIssues(importID int64, issues []ImportIssue) {
 	f.b.extra = append(f.b.extra, extraRows{"import_issues", importIssueCols, importIssueRows(f.tenantID, importID, issues)})
 }
 
+// SaveImport queues the final state of an import job (SQLite loads only),
+// so the job reads as done exactly when its rows are committed.
+func (f *LoadFeed) SaveImport(j *ImportJob) {
+	cols := append([]string{"tenant_id", "id"}, strings.Split(importColumns, ", ")...)
+	row := []any{j.TenantID, j.ID, j.Status, j.FileName, j.Options, j.TotalRows, j.Processed, j.Created, j.Updated, j.Skipped, j.Failed, j.Error,
+		model.Millis(j.CreatedAt), model.Millis(j.UpdatedAt)}
+	f.b.extra = append(f.b.extra, extraRows{"imports", cols, [][]any{row}})
+}
+
 // Customers is how many customers have been added.
 func (f *LoadFeed) Customers() int { return f.n }
 
@@ -866,6 +875,9 @@ func (l *sqliteLoader) insert(ctx context.Context, table string, cols []string, 
 var loadConflict = map[string]string{
 	"value_grams":     " ON CONFLICT DO NOTHING",
 	"customer_counts": " ON CONFLICT (tenant_id, project_id, status, slot) DO UPDATE SET n = customer_counts.n + excluded.n",
+	"imports": " ON CONFLICT (tenant_id, id) DO UPDATE SET status = excluded.status, options = excluded.options, total_rows = excluded.total_rows," +
+		" processed = excluded.processed, created = excluded.created, updated = excluded.updated, skipped = excluded.skipped," +
+		" failed = excluded.failed, error = excluded.error, updated_at = excluded.updated_at",
 }
 
 func multiInsert(table string, cols []string, rows int) string {
@@ -1227,6 +1239,9 @@ func (l *pgLoader) customers(ctx context.Context, batches <-chan *loadBatch, _ f
 		return err
 	}
 	for _, x := range extra {
+		if loadConflict[x.table] != "" {
+			return fmt.Errorf("loads into PostgreSQL cannot update %s", x.table)
+		}
 		if _, err := l.conn.CopyFrom(ctx, pgx.Identifier{x.table}, x.cols, pgx.CopyFromRows(x.rows)); err != nil {
 			return err
 		}
