@@ -116,6 +116,13 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 			progressbar.OptionThrottle(200*time.Millisecond),
 			progressbar.OptionSetRenderBlankState(true),
 		)
+		im.Step = func(step string) {
+			desc := "importing " + o.FileName
+			if step != "customers" {
+				desc += ": " + step
+			}
+			bar.Describe(desc)
+		}
 		im.Progress = func(done, total int64) {
 			if total > 0 && bar.GetMax64() != max(total, done) {
 				bar.ChangeMax64(max(total, done))

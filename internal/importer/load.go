@@ -22,7 +22,8 @@ import (
 // a process of its own; the API shares its writer with live requests), on
 // SQLite, for a real import (not a dry run) whose duplicates are skipped or
 // created: an update would patch a customer of this same load before it
-// is written. The database's other writers wait until it commits.
+// is written. The database's other writers wait for it (up to SQLite's busy
+// timeout), so it is for the first import, before the database goes live.
 
 // Measured on a million-row file (BENCHMARKS.md): the page cache barely
 // matters to a load that writes in key order, so it stays small; writing
@@ -33,6 +34,10 @@ var (
 	loadCacheMB    = 64
 	loadChunk      = 1000 // rows per chunk between the goroutines
 )
+
+// loadSteps name the load's phases for Importer.Step (the tables it writes
+// after the customers are "index rows").
+var loadSteps = map[string]string{"customers": "customers", "customer_grams": "index rows", "build indexes": "building indexes", "finish": "committing"}
 
 // canLoad reports whether the import may run as a load.
 func (r *run) canLoad(ctx context.Context) (bool, error) {
@@ -62,7 +67,12 @@ func (r *run) load(ctx context.Context, src Source) error {
 	}()
 	r.storeEmpty = true
 	sum := r.sum
-	opt := store.LoadOptions{DeferIndexes: true, Atomic: true, SizeHint: int(max(r.total, 0)), FlushEvery: loadFlushEvery, CacheMB: loadCacheMB}
+	opt := store.LoadOptions{DeferIndexes: true, Atomic: true, SizeHint: int(max(r.total, 0)), FlushEvery: loadFlushEvery, CacheMB: loadCacheMB,
+		Progress: func(phase string, _ int) {
+			if step := loadSteps[phase]; step != "" && r.im.Step != nil {
+				r.im.Step(step)
+			}
+		}}
 	_, err := r.im.Svc.Store.Load(ctx, r.o.TenantID, r.bulk.Catalog, func(ctx context.Context, f *store.LoadFeed) error {
 		for ch := range chunks {
 			b, err := r.decide(ctx, ch)

@@ -120,7 +120,11 @@ type Importer struct {
 	// Progress is called after each committed batch (rows done, rows in the
 	// file or -1).
 	Progress func(done, total int64)
-	Report   Report
+	// Step, if set, is told what a load is doing once it has passed the
+	// rows (writing index rows, building indexes, committing), which takes
+	// about as long again.
+	Step   func(string)
+	Report Report
 }
 
 // jobOptions is what the imports.options column holds: the options, the

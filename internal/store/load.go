@@ -607,6 +607,7 @@ type LoadFeed struct {
 	b        *loadBatch
 	out      chan<- *loadBatch
 	n        int
+	told     int // f.n when progress was last told
 	progress func(string, int)
 	// flushEvery: hand the postings to the writer after this many customers.
 	flushEvery int
@@ -639,7 +640,8 @@ func (f *LoadFeed) Add(c *model.Customer) error {
 		if err := f.flush(); err != nil {
 			return err
 		}
-		if f.n%(64*loadBatchRows) == 0 {
+		if f.n-f.told >= 64*loadBatchRows {
+			f.told = f.n
 			f.progress("customers", f.n)
 		}
 	}
