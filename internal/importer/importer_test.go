@@ -580,3 +580,34 @@ func TestLoadBesideAServer(t *testing.T) {
 		t.Fatalf("journal_mode %q %v", mode, err)
 	}
 }
+
+// TestExternalIDAlwaysDedupes: with --dedupe-by phone, two rows sharing an
+// external id (which the database keeps unique) still meet as duplicates,
+// whether the import loads or writes batches, and in create mode the
+// second fails instead of breaking the load.
+func TestExternalIDAlwaysDedupes(t *testing.T) {
+	file := csvBytes([]string{"姓名", "手机", "外部ID"},
+		[]string{"甲", "13900000001", "E-1"},
+		[]string{"乙", "13900000002", "E-1"},
+		[]string{"丙", "13900000003", "E-2"})
+	for _, tc := range []struct {
+		bulk    bool
+		mode    importer.Mode
+		outcome string
+	}{
+		{false, importer.Skip, "created 2 skipped 1 failed 0: duplicate of row 2 (externalId E-1)"},
+		{true, importer.Skip, "created 2 skipped 1 failed 0: duplicate of row 2 (externalId E-1)"},
+		{true, importer.Create, "created 2 skipped 0 failed 1: externalId E-1 is unique and row 2 already has it"},
+	} {
+		f := newFixture(t, store.SQLite)
+		rep := &memReport{}
+		sum := f.run(t, writeFile(t, "ext.csv", file), importer.Options{DedupeBy: []string{"phone"}, OnDuplicate: tc.mode, BulkLoad: tc.bulk}, rep)
+		got := fmt.Sprintf("created %d skipped %d failed %d", sum.Created, sum.Skipped, sum.Failed)
+		if len(rep.issues) == 1 {
+			got += ": " + rep.issues[0].Reason
+		}
+		if got != tc.outcome || sum.BulkLoad != tc.bulk {
+			t.Errorf("bulk %v, %s: %s (bulk load %v), want %s", tc.bulk, tc.mode, got, sum.BulkLoad, tc.outcome)
+		}
+	}
+}
