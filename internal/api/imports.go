@@ -163,6 +163,10 @@ func (h *Handler) createImport(w http.ResponseWriter, r *http.Request) error {
 			}
 		}()
 		sum, err := job.Finish(context.Background())
+		if pe := (*importer.PanicError)(nil); errors.As(err, &pe) {
+			log.Error("import panicked", slog.Int64("import", job.ID()), slog.Any("panic", pe.Value), slog.String("stack", string(pe.Stack)))
+			return
+		}
 		if err != nil {
 			log.Error("import failed", slog.Int64("import", job.ID()), slog.Any("error", err))
 			return

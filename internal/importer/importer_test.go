@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -608,6 +609,39 @@ func TestExternalIDAlwaysDedupes(t *testing.T) {
 		}
 		if got != tc.outcome || sum.BulkLoad != tc.bulk {
 			t.Errorf("bulk %v, %s: %s (bulk load %v), want %s", tc.bulk, tc.mode, got, sum.BulkLoad, tc.outcome)
+		}
+	}
+}
+
+// panicReport panics at its first row, standing in for a bug met halfway.
+type panicReport struct{ memReport }
+
+func (*panicReport) Add(importer.Issue) error { panic("kaboom") }
+
+// TestPanicFailsTheImport: a panic in the import's goroutines fails the
+// import with a PanicError (its job marked failed without the details)
+// instead of crashing the process — `kehu serve` runs API imports. A load
+// keeps nothing of it.
+func TestPanicFailsTheImport(t *testing.T) {
+	for _, bulk := range []bool{false, true} {
+		f := newFixture(t, store.SQLite)
+		src, err := importer.Open(genCSV(t, t.TempDir(), 100), "gen.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		im := &importer.Importer{Svc: f.svc, Report: &panicReport{}}
+		sum, err := im.Run(context.Background(), src, importer.Options{TenantID: f.tenant.ID, DedupeBy: []string{"phone"}, BulkLoad: bulk, Persist: true})
+		src.Close()
+		var pe *importer.PanicError
+		if !errors.As(err, &pe) || pe.Value != "kaboom" || len(pe.Stack) == 0 {
+			t.Fatalf("bulk %v: %v, want a PanicError", bulk, err)
+		}
+		job, err := f.st.Import(context.Background(), f.tenant.ID, sum.ImportID)
+		if err != nil || job.Status != importer.StatusFailed || strings.Contains(job.Error, "kaboom") {
+			t.Fatalf("bulk %v: job %+v %v", bulk, job, err)
+		}
+		if n := f.count(t); bulk && n != 0 {
+			t.Fatalf("a failed load kept %d customers", n)
 		}
 	}
 }

@@ -63,7 +63,7 @@ func (r *run) load(ctx context.Context, src Source) error {
 	var readErr error
 	go func() {
 		defer close(chunks)
-		readErr = r.read(ctx, src, chunks)
+		readErr = guard(func() error { return r.read(ctx, src, chunks) })
 	}()
 	r.storeEmpty = true
 	sum := r.sum
@@ -74,37 +74,7 @@ func (r *run) load(ctx context.Context, src Source) error {
 			}
 		}}
 	_, err := r.im.Svc.Store.Load(ctx, r.o.TenantID, r.bulk.Catalog, func(ctx context.Context, f *store.LoadFeed) error {
-		for ch := range chunks {
-			b, err := r.decide(ctx, ch)
-			if err != nil {
-				return err
-			}
-			for _, op := range b.creates {
-				if err := f.Add(op.create); err != nil {
-					return err
-				}
-			}
-			out := outcome{created: int64(len(b.creates))}
-			mergeIssues(b, &out)
-			if r.job != nil {
-				f.AddImportIssues(r.job.ID, issueRows(out.issues))
-			}
-			if err := r.committed(b, &out); err != nil {
-				return err
-			}
-		}
-		// (chunks is closed: the reader is done.) A file that breaks off
-		// imports nothing.
-		if err := cmp.Or(readErr, ctx.Err()); err != nil {
-			return err
-		}
-		if r.job != nil {
-			// The job is done when, and only when, the load commits.
-			r.job.Status, r.job.TotalRows = StatusDone, r.sum.Total
-			r.setJobCounts(&r.sum)
-			f.SaveImport(r.job)
-		}
-		return nil
+		return guard(func() error { return r.feed(ctx, f, chunks, &readErr) })
 	}, opt)
 	cancel()
 	for range chunks {
@@ -115,6 +85,42 @@ func (r *run) load(ctx context.Context, src Source) error {
 		return firstErr(readErr, err)
 	}
 	r.sum.BulkLoad = true
+	return nil
+}
+
+// feed matches the chunks and hands their customers and report rows to
+// the load; readErr is the reader's, set once chunks is closed.
+func (r *run) feed(ctx context.Context, f *store.LoadFeed, chunks <-chan []*item, readErr *error) error {
+	for ch := range chunks {
+		b, err := r.decide(ctx, ch)
+		if err != nil {
+			return err
+		}
+		for _, op := range b.creates {
+			if err := f.Add(op.create); err != nil {
+				return err
+			}
+		}
+		out := outcome{created: int64(len(b.creates))}
+		mergeIssues(b, &out)
+		if r.job != nil {
+			f.AddImportIssues(r.job.ID, issueRows(out.issues))
+		}
+		if err := r.committed(b, &out); err != nil {
+			return err
+		}
+	}
+	// (chunks is closed: the reader is done.) A file that breaks off
+	// imports nothing.
+	if err := cmp.Or(*readErr, ctx.Err()); err != nil {
+		return err
+	}
+	if r.job != nil {
+		// The job is done when, and only when, the load commits.
+		r.job.Status, r.job.TotalRows = StatusDone, r.sum.Total
+		r.setJobCounts(&r.sum)
+		f.SaveImport(r.job)
+	}
 	return nil
 }
 

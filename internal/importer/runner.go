@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -301,6 +302,9 @@ func (j *Job) Finish(ctx context.Context) (*Summary, error) {
 		if err != nil {
 			r.job.Status = StatusFailed
 			r.job.Error = err.Error()
+			if pe := (*PanicError)(nil); errors.As(err, &pe) {
+				r.job.Error = "internal error: the import stopped at a bug (logged)"
+			}
 		}
 		r.job.TotalRows = r.sum.Total
 		r.setJobCounts(&r.sum)
@@ -440,14 +444,14 @@ func (r *run) pipeline(ctx context.Context, src Source) error {
 	var readErr error
 	go func() {
 		defer close(chunks)
-		readErr = r.read(ctx, src, chunks)
+		readErr = guard(func() error { return r.read(ctx, src, chunks) })
 	}()
 	batches := make(chan *batch)
 	var writeErr error
 	written := make(chan struct{})
 	go func() {
 		defer close(written)
-		writeErr = r.write(ctx, batches)
+		writeErr = guard(func() error { return r.write(ctx, batches) })
 		if writeErr != nil {
 			cancel()
 			for range batches {
@@ -456,7 +460,8 @@ func (r *run) pipeline(ctx context.Context, src Source) error {
 	}()
 	var decideErr error
 	for ch := range chunks {
-		b, err := r.decide(ctx, ch)
+		var b *batch
+		err := guard(func() (err error) { b, err = r.decide(ctx, ch); return err })
 		if err != nil {
 			decideErr = err
 			cancel()
@@ -472,6 +477,27 @@ func (r *run) pipeline(ctx context.Context, src Source) error {
 	for range chunks {
 	}
 	return firstErr(writeErr, decideErr, readErr)
+}
+
+// PanicError is a bug met by an import, turned into an error: imports run
+// in goroutines that no HTTP handler protects, and one bad row must fail
+// its import, not the process. Its message is the panic's; Stack is for
+// the log.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("importer: internal error: %v", e.Value) }
+
+// guard runs fn, turning a panic into a *PanicError.
+func guard(fn func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &PanicError{Value: p, Stack: debug.Stack()}
+		}
+	}()
+	return fn()
 }
 
 // firstErr prefers a real failure over the cancellations it caused.

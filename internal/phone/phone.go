@@ -143,8 +143,8 @@ func fastCN(s, region string) (string, bool) {
 	var nsn []byte
 	switch {
 	case plus:
-		if len(d) < 3 || d[0] != '8' || d[1] != '6' {
-			return "", false
+		if len(d) < 5 || d[0] != '8' || d[1] != '6' {
+			return "", false // (too short for a number after +86: the library says why)
 		}
 		nsn = d[2:]
 		if nsn[0] == '0' || (nsn[0] == '1' && (nsn[1] == '1' || nsn[1] == '2')) {

@@ -184,3 +184,34 @@ func BenchmarkDigits(b *testing.B) {
 		sink = Digits("+86 138-1234-5678")
 	}
 }
+
+// FuzzNormalize: no input makes Normalize panic, an accepted number is
+// E.164 and normalises to itself, and whenever the fast path answers it
+// answers what the library does (the property TestFastPathAgrees samples).
+// It found "+86 1", which the fast path indexed past its end.
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{"138 1234 5678", "+86 1", "+861", "+86", "0755-88886666", "(010) 1234 5678",
+		"＋８６１３８１２３４５６７８", "0086 138 1234 5678", "17951 13812345678", "+1 415 555 0100", "12345", "+", ""} {
+		f.Add(s, "CN")
+		f.Add(s, "")
+	}
+	f.Fuzz(func(t *testing.T, in, region string) {
+		got, err := Normalize(in, region)
+		if err == nil {
+			if !strings.HasPrefix(got, "+") {
+				t.Fatalf("%q/%q: %q is not E.164", in, region, got)
+			}
+			if again, err := Normalize(got, ""); err != nil || again != got {
+				t.Fatalf("%q/%q: %q normalises to %q, %v", in, region, got, again, err)
+			}
+		}
+		if len(in) > maxInput {
+			return
+		}
+		if fast, ok := fastCN(strings.TrimSpace(in), upperRegion(region)); ok {
+			if want, err := slow(strings.TrimSpace(in), upperRegion(region)); err != nil || fast != want {
+				t.Fatalf("%q/%q: fast path %q, library %q, %v", in, region, fast, want, err)
+			}
+		}
+	})
+}
