@@ -665,9 +665,6 @@ func (f *LoadFeed) SaveImport(j *ImportJob) {
 	f.b.extra = append(f.b.extra, extraRows{"imports", cols, [][]any{row}})
 }
 
-// Customers is how many customers have been added.
-func (f *LoadFeed) Customers() int { return f.n }
-
 func (f *LoadFeed) flush() error {
 	if len(f.b.cust) == 0 && len(f.b.extra) == 0 && f.b.post == nil {
 		return nil
@@ -713,12 +710,14 @@ func (l *sqliteLoader) open(ctx context.Context, dc any, fresh bool) error {
 		return fmt.Errorf("unexpected driver connection %T", dc)
 	}
 	l.conn, l.stmts = c, map[string]driver.Stmt{}
-	// Durability is pointless halfway through a load: the load either
-	// finishes (and checkpoints) or the database is thrown away. A large
-	// cache lets the index sorts run in memory.
+	// Durability is pointless halfway through a bench load: it either
+	// finishes (and checkpoints) or the database is thrown away. An atomic
+	// load (an import) must survive a power cut: FULL, which a rollback
+	// journal needs for that. A large cache lets the index sorts run in
+	// memory.
 	sync := "OFF"
 	if l.atomic {
-		sync = "FULL" // what the load commits must survive a power cut
+		sync = "FULL"
 	}
 	for _, p := range []string{"PRAGMA foreign_keys = OFF", "PRAGMA synchronous = " + sync, "PRAGMA cache_size = -" + strconv.Itoa(l.cacheMB<<10),
 		"PRAGMA wal_autocheckpoint = 0"} {
