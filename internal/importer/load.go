@@ -59,12 +59,7 @@ func (r *run) load(ctx context.Context, src Source) error {
 	r.o.BatchSize = min(r.o.BatchSize, loadChunk)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	chunks := make(chan []*item, 1)
-	var readErr error
-	go func() {
-		defer close(chunks)
-		readErr = guard(func() error { return r.read(ctx, src, chunks) })
-	}()
+	chunks, readErr := r.startReading(ctx, src)
 	r.storeEmpty = true
 	sum := r.sum
 	opt := store.LoadOptions{DeferIndexes: true, Atomic: true, SizeHint: int(max(r.total, 0)), FlushEvery: loadFlushEvery, CacheMB: loadCacheMB,
@@ -74,7 +69,7 @@ func (r *run) load(ctx context.Context, src Source) error {
 			}
 		}}
 	_, err := r.im.Svc.Store.Load(ctx, r.o.TenantID, r.bulk.Catalog, func(ctx context.Context, f *store.LoadFeed) error {
-		return guard(func() error { return r.feed(ctx, f, chunks, &readErr) })
+		return guard(func() error { return r.feed(ctx, f, chunks, readErr) })
 	}, opt)
 	cancel()
 	for range chunks {
@@ -82,7 +77,7 @@ func (r *run) load(ctx context.Context, src Source) error {
 	if err != nil {
 		// Nothing of the load was kept.
 		r.sum = sum
-		return firstErr(readErr, err)
+		return firstErr(*readErr, err)
 	}
 	r.sum.BulkLoad = true
 	return nil

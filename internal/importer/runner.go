@@ -440,12 +440,7 @@ func (r *run) matchFields() error {
 func (r *run) pipeline(ctx context.Context, src Source) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	chunks := make(chan []*item, 1)
-	var readErr error
-	go func() {
-		defer close(chunks)
-		readErr = guard(func() error { return r.read(ctx, src, chunks) })
-	}()
+	chunks, readErr := r.startReading(ctx, src)
 	batches := make(chan *batch)
 	var writeErr error
 	written := make(chan struct{})
@@ -476,7 +471,19 @@ func (r *run) pipeline(ctx context.Context, src Source) error {
 	<-written
 	for range chunks {
 	}
-	return firstErr(writeErr, decideErr, readErr)
+	return firstErr(writeErr, decideErr, *readErr)
+}
+
+// startReading runs read on a goroutine of its own; *readErr is its
+// outcome once chunks is closed.
+func (r *run) startReading(ctx context.Context, src Source) (chunks <-chan []*item, readErr *error) {
+	ch := make(chan []*item, 1)
+	readErr = new(error)
+	go func() {
+		defer close(ch)
+		*readErr = guard(func() error { return r.read(ctx, src, ch) })
+	}()
+	return ch, readErr
 }
 
 // PanicError is a bug met by an import, turned into an error: imports run

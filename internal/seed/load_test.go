@@ -158,23 +158,27 @@ func TestAtomicLoadRollsBack(t *testing.T) {
 		}
 		return fmt.Sprint(j.Status, " ", j.Created)
 	}
-	boom := errors.New("the file broke off")
 	gen := seed.Generator(3)
 	var person fakedata.Person
-	_, err = st.Load(ctx, tn.ID, cat, func(ctx context.Context, f *store.LoadFeed) error {
-		for i := 0; i < 5000; i++ {
-			c := &model.Customer{}
-			gen.Next(&person)
-			s.Customer(&person, i, c)
-			if err := f.Add(c); err != nil {
-				return err
+	// feed adds n customers, marks the job done with them and ends with end.
+	feed := func(n int, end error) func(context.Context, *store.LoadFeed) error {
+		return func(ctx context.Context, f *store.LoadFeed) error {
+			for i := 0; i < n; i++ {
+				c := &model.Customer{}
+				gen.Next(&person)
+				s.Customer(&person, i, c)
+				if err := f.Add(c); err != nil {
+					return err
+				}
 			}
+			done := *job
+			done.Status, done.Created = "done", int64(n)
+			f.SaveImport(&done)
+			return end
 		}
-		done := *job
-		done.Status, done.Created = "done", 5000
-		f.SaveImport(&done)
-		return boom
-	}, store.LoadOptions{DeferIndexes: true, Atomic: true, FlushEvery: 2000})
+	}
+	boom := errors.New("the file broke off")
+	_, err = st.Load(ctx, tn.ID, cat, feed(5000, boom), store.LoadOptions{DeferIndexes: true, Atomic: true, FlushEvery: 2000})
 	if !errors.Is(err, boom) {
 		t.Fatalf("load: %v, want the feed's error", err)
 	}
@@ -194,21 +198,7 @@ func TestAtomicLoadRollsBack(t *testing.T) {
 		}
 	}
 	// Now for real, then once more: refused, nothing consumed.
-	_, err = st.Load(ctx, tn.ID, cat, func(ctx context.Context, f *store.LoadFeed) error {
-		for i := 0; i < 100; i++ {
-			c := &model.Customer{}
-			gen.Next(&person)
-			s.Customer(&person, i, c)
-			if err := f.Add(c); err != nil {
-				return err
-			}
-		}
-		done := *job
-		done.Status, done.Created = "done", 100
-		f.SaveImport(&done)
-		return nil
-	}, store.LoadOptions{DeferIndexes: true, Atomic: true})
-	if err != nil {
+	if _, err := st.Load(ctx, tn.ID, cat, feed(100, nil), store.LoadOptions{DeferIndexes: true, Atomic: true}); err != nil {
 		t.Fatal(err)
 	}
 	if s := jobStatus(); s != "done 100" {

@@ -1,7 +1,6 @@
 package dashi_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"testing"
 
@@ -40,14 +39,8 @@ func FuzzBodies(f *testing.F) {
 			}
 			return
 		}
-		var env struct {
-			Msg    string `json:"msg"`
-			Code   int    `json:"code"`
-			Status string `json:"status"`
-		}
-		d := json.NewDecoder(bytes.NewReader(out))
-		d.DisallowUnknownFields()
-		if err := d.Decode(&env); err != nil || status >= 500 || env.Code != status || env.Msg == "" || env.Status == "" {
+		env, err := decodeError(out)
+		if err != nil || status >= 500 || env.Code != status || env.Msg == "" || env.Status == "" {
 			t.Fatalf("body %q: HTTP %d %s (%v)", body, status, out, err)
 		}
 	})

@@ -171,16 +171,24 @@ func (p pageOut) names() []string {
 
 // wantError checks an error answer: HTTP status, envelope code and status
 // string, and (when not "") a fragment of the message.
-func wantError(t testing.TB, status int, body []byte, code int, st, msgPart string) {
-	t.Helper()
-	var env struct {
-		Msg    string `json:"msg"`
-		Code   int    `json:"code"`
-		Status string `json:"status"`
-	}
+// errorEnvelope is a 达实 error body, decoded strictly.
+type errorEnvelope struct {
+	Msg    string `json:"msg"`
+	Code   int    `json:"code"`
+	Status string `json:"status"`
+}
+
+func decodeError(body []byte) (errorEnvelope, error) {
+	var env errorEnvelope
 	d := json.NewDecoder(bytes.NewReader(body))
 	d.DisallowUnknownFields()
-	if err := d.Decode(&env); err != nil {
+	return env, d.Decode(&env)
+}
+
+func wantError(t testing.TB, status int, body []byte, code int, st, msgPart string) {
+	t.Helper()
+	env, err := decodeError(body)
+	if err != nil {
 		t.Fatalf("want a {msg, code, status} envelope, got %d %s (%v)", status, body, err)
 	}
 	if status != code || env.Code != code || env.Status != st {
