@@ -25,21 +25,7 @@ func TestLoadMatchesInsert(t *testing.T) {
 		t.Run(db, func(t *testing.T) {
 			ctx := context.Background()
 			st := storetest.Open(t, db)
-			setup := func(name string) *seed.Setup {
-				tn, err := st.CreateTenant(ctx, name)
-				if err != nil {
-					t.Fatal(err)
-				}
-				p, err := st.CreateProject(ctx, tn.ID, "p")
-				if err != nil {
-					t.Fatal(err)
-				}
-				s, err := seed.Catalog(ctx, st, tn.ID, p.ID)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return s
-			}
+			setup := func(name string) *seed.Setup { return newSetup(t, st, name) }
 			bulk, tx := setup("bulk"), setup("tx")
 			stats, err := seed.Load(ctx, st, bulk, n, 11, store.LoadOptions{DeferIndexes: true})
 			if err != nil {
@@ -111,14 +97,11 @@ func TestLoadMatchesInsert(t *testing.T) {
 	}
 }
 
-// TestAtomicLoadRollsBack: an atomic load whose feed fails halfway — after
-// the indexes were dropped and thousands of rows written — leaves the
-// database exactly as it was: no customers, every index, WAL again; and a
-// load into a database with customers is refused before anything happens.
-func TestAtomicLoadRollsBack(t *testing.T) {
+// newSetup makes a tenant with a project and the seed catalogue.
+func newSetup(t *testing.T, st *store.Store, name string) *seed.Setup {
+	t.Helper()
 	ctx := context.Background()
-	st := storetest.Open(t, store.SQLite)
-	tn, err := st.CreateTenant(ctx, "t")
+	tn, err := st.CreateTenant(ctx, name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,6 +113,18 @@ func TestAtomicLoadRollsBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+// TestAtomicLoadRollsBack: an atomic load whose feed fails halfway — after
+// the indexes were dropped and thousands of rows written — leaves the
+// database exactly as it was: no customers, every index, WAL again; and a
+// load into a database with customers is refused before anything happens.
+func TestAtomicLoadRollsBack(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t, store.SQLite)
+	s := newSetup(t, st, "t")
+	tn := &model.Tenant{ID: s.TenantID}
 	cat, err := st.LoadCatalog(ctx, tn.ID)
 	if err != nil {
 		t.Fatal(err)
