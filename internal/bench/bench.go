@@ -13,6 +13,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,6 +46,7 @@ const TenantName = "kehu bench"
 type Config struct {
 	N         int           // customers to load (ignored with SkipLoad)
 	DB        string        // SQLite path or postgres:// URL
+	Sync      string        // SQLite commits: normal or full (store.Options)
 	DataDir   string        // where the secret key file lives
 	Clients   int           // concurrent clients per workload
 	Duration  time.Duration // measured time per workload
@@ -61,7 +63,8 @@ type Config struct {
 // Report is the outcome of a run.
 type Report struct {
 	Machine   Machine     `json:"machine"`
-	Database  string      `json:"database"` // sqlite or postgres
+	Database  string      `json:"database"`       // sqlite or postgres
+	Sync      string      `json:"sync,omitempty"` // SQLite: normal or full
 	DB        string      `json:"db"`
 	Customers int64       `json:"customers"`
 	Load      *LoadReport `json:"load,omitempty"`
@@ -114,6 +117,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	defer st.Close()
 	rep.Database, rep.DB = st.Dialect(), st.Path
+	if st.Dialect() == store.SQLite {
+		rep.Sync = cmp.Or(strings.ToLower(strings.TrimSpace(cfg.Sync)), "normal")
+	}
 	rep.Machine.DatabaseVersion = databaseVersion(ctx, st)
 
 	var tenantID, projectID int64
@@ -241,7 +247,7 @@ func openDB(ctx context.Context, cfg Config, progress io.Writer) (_ *store.Store
 			}
 		}
 	}
-	st, err := store.Open(ctx, cfg.DB)
+	st, err := store.OpenWith(ctx, cfg.DB, store.Options{Sync: cfg.Sync})
 	if err != nil {
 		return nil, false, err
 	}

@@ -116,7 +116,11 @@ func (r *Report) WriteJSON(w io.Writer) error {
 
 // WriteTable prints the report for people.
 func (r *Report) WriteTable(w io.Writer) {
-	fmt.Fprintf(w, "kehu bench — %s, %d customers, %d clients, %s per workload\n", r.Database, r.Customers, r.Clients, r.Duration)
+	db := r.Database
+	if r.Sync != "" {
+		db += " (--sync " + r.Sync + ")"
+	}
+	fmt.Fprintf(w, "kehu bench — %s, %d customers, %d clients, %s per workload\n", db, r.Customers, r.Clients, r.Duration)
 	fmt.Fprintf(w, "machine: %s, %d cores, %.1f GiB, %s, %s, load average %s\n", r.Machine.CPU, r.Machine.Cores,
 		float64(r.Machine.MemoryBytes)/(1<<30), r.Machine.Go, r.Machine.DatabaseVersion, r.Machine.LoadAverage)
 	if l := r.Load; l != nil {

@@ -34,7 +34,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	if *n < 1 {
 		return fmt.Errorf("--n must be at least 1")
 	}
-	cfg := bench.Config{N: *n, DB: *f.db, DataDir: *f.dataDir, Clients: *clients, Duration: *duration, Addr: *addr,
+	cfg := bench.Config{N: *n, DB: *f.db, Sync: *f.sync, DataDir: *f.dataDir, Clients: *clients, Duration: *duration, Addr: *addr,
 		SkipLoad: *skipLoad, Seed: *seed, Progress: env.Stderr, CPUProfile: *profile}
 	if *only != "" {
 		cfg.Workloads = strings.Split(*only, ",")
