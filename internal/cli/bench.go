@@ -34,6 +34,9 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	if *n < 1 {
 		return fmt.Errorf("--n must be at least 1")
 	}
+	if err := f.checkSync(); err != nil {
+		return err
+	}
 	cfg := bench.Config{N: *n, DB: *f.db, Sync: *f.sync, DataDir: *f.dataDir, Clients: *clients, Duration: *duration, Addr: *addr,
 		SkipLoad: *skipLoad, Seed: *seed, Progress: env.Stderr, CPUProfile: *profile}
 	if *only != "" {

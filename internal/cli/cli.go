@@ -141,10 +141,19 @@ func (f *flags) keyDir() string {
 	return "./kehu-data"
 }
 
+// checkSync names --sync when its value is wrong (the store would only say
+// "sync").
+func (f *flags) checkSync() error {
+	if _, err := sqlite.ParseSync(*f.sync); err != nil {
+		return fmt.Errorf("--sync: %w", err)
+	}
+	return nil
+}
+
 // open opens and migrates (or checks) the database.
 func (f *flags) open(ctx context.Context, migrate bool) (*store.Store, error) {
-	if _, err := sqlite.ParseSync(*f.sync); err != nil {
-		return nil, fmt.Errorf("--sync: %w", err)
+	if err := f.checkSync(); err != nil {
+		return nil, err
 	}
 	st, err := store.OpenWith(ctx, *f.db, store.Options{Sync: *f.sync})
 	if err != nil {

@@ -24,6 +24,7 @@ func TestSyncFlag(t *testing.T) {
 		{args: []string{"migrate", "--db", db, "--sync", "normal"}},
 		{args: []string{"migrate", "--db", db, "--sync", "always"}, code: 1, err: `--sync: must be normal or full, not "always"`},
 		{args: []string{"migrate", "--db", db}, env: "sometimes", code: 1, err: `--sync: must be normal or full, not "sometimes"`},
+		{args: []string{"bench", "--db", db, "--n", "10", "--sync", "always"}, code: 1, err: `--sync: must be normal or full, not "always"`},
 	} {
 		if tc.env != "" {
 			t.Setenv("KEHU_SYNC", tc.env)
