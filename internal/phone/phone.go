@@ -227,24 +227,25 @@ func scanDigits(s string, buf *[20]byte) (digits []byte, plus, ok bool) {
 	return buf[:n], plus, true
 }
 
-// foldWidth maps full-width ASCII forms (０-９, ＋, （, －…) and the
-// ideographic space to their ASCII equivalents.
+// foldWidth maps full-width ASCII forms (０-９, ＋, （, －…) to ASCII, and
+// the ideographic space and tabs to spaces: the fast path reads digit
+// groups separated by those, and the library must read the same numbers.
 func foldWidth(s string) string {
-	ascii := true
+	plain := true
 	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			ascii = false
+		if s[i] >= utf8.RuneSelf || s[i] == '\t' {
+			plain = false
 			break
 		}
 	}
-	if ascii {
+	if plain {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
 		switch {
 		case r >= '！' && r <= '～':
 			return r - '！' + '!'
-		case r == '\u3000':
+		case r == '\u3000' || r == '\t':
 			return ' '
 		}
 		return r
