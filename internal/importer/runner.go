@@ -8,6 +8,7 @@ import (
 	"hash/maphash"
 	"io"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -880,7 +881,12 @@ func (r *run) write(ctx context.Context, batches <-chan *batch) error {
 			out, err = r.dryRun(ctx, b)
 			switch {
 			case err == nil && r.job != nil:
-				err = r.im.Svc.Store.InTx(ctx, func(tx *store.Tx) error { return r.record(ctx, tx, b, &out) })
+				checked := out
+				err = r.im.Svc.Store.InTx(ctx, func(tx *store.Tx) error {
+					out = checked // InTx may run this again
+					out.issues = slices.Clone(checked.issues)
+					return r.record(ctx, tx, b, &out)
+				})
 			case err == nil:
 				mergeIssues(b, &out)
 			}

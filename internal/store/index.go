@@ -351,14 +351,29 @@ const countSlots = 8
 
 // addCount moves the customer counter of c's (project, status) by delta.
 func (t *Tx) addCount(ctx context.Context, c *model.Customer, delta int64) error {
-	return t.addCountKey(ctx, c.TenantID, c.ProjectID, int64(c.Status), c.ID%countSlots, delta)
+	return t.addCounts(ctx, map[[4]int64]int64{countKeyOf(c): delta})
 }
 
-// addCounts applies several counter moves in key order, so two
-// transactions never take the same row locks in opposite orders.
-func (t *Tx) addCounts(ctx context.Context, deltas map[[4]int64]int64) error {
-	keys := make([][4]int64, 0, len(deltas))
+// addCounts records counter moves for the end of the transaction. Writing
+// each move when it happens made every record of a batch lock its counter
+// slot in the order of the records, so two batches locked the same slots in
+// opposite orders and PostgreSQL killed one as a deadlock. Summed per
+// transaction and written in key order just before commit (flushCounts),
+// the counter rows are locked once each, in one global order, and last.
+func (t *Tx) addCounts(_ context.Context, deltas map[[4]int64]int64) error {
+	if t.counts == nil {
+		t.counts = make(map[[4]int64]int64, len(deltas))
+	}
 	for k, n := range deltas {
+		t.counts[k] += n
+	}
+	return nil
+}
+
+// flushCounts writes the transaction's counter moves in key order.
+func (t *Tx) flushCounts(ctx context.Context) error {
+	keys := make([][4]int64, 0, len(t.counts))
+	for k, n := range t.counts {
 		if n != 0 {
 			keys = append(keys, k)
 		}
@@ -372,10 +387,11 @@ func (t *Tx) addCounts(ctx context.Context, deltas map[[4]int64]int64) error {
 		return 0
 	})
 	for _, k := range keys {
-		if err := t.addCountKey(ctx, k[0], k[1], k[2], k[3], deltas[k]); err != nil {
+		if err := t.addCountKey(ctx, k[0], k[1], k[2], k[3], t.counts[k]); err != nil {
 			return err
 		}
 	}
+	t.counts = nil
 	return nil
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"strconv"
 )
@@ -158,7 +159,9 @@ func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
 	if _, err := t.tx.ExecContext(ctx, "SAVEPOINT kehu_item"); err != nil {
 		return fmt.Errorf("store: savepoint: %w", t.s.translate(err))
 	}
+	counts := maps.Clone(t.counts) // the counter moves to keep if fn fails
 	if err := fn(); err != nil {
+		t.counts = counts
 		if _, rerr := t.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT kehu_item"); rerr != nil {
 			return fmt.Errorf("store: rollback to savepoint: %w (after %v)", rerr, err)
 		}

@@ -23,8 +23,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/store/postgres"
@@ -45,6 +48,8 @@ type Store struct {
 	// Path is the SQLite file or the PostgreSQL DSN without password.
 	Path string
 	sync string // SQLite: sqlite.SyncNormal or SyncFull
+
+	retries atomic.Int64 // transactions run again (InTx)
 }
 
 // Options tune Open.
@@ -155,11 +160,51 @@ type Tx struct {
 	tx    *sql.Tx
 	s     *Store
 	stmts map[string]*sql.Stmt // prepared bulk statements, closed with the transaction
+	// counts are the customer counter moves of this transaction, applied in
+	// key order just before commit (see flushCounts).
+	counts map[[4]int64]int64
 }
+
+// maxTxAttempts bounds how often InTx runs a transaction that PostgreSQL
+// aborted as a deadlock victim or a serialization failure.
+const maxTxAttempts = 5
 
 // InTx runs fn in a write transaction on the writer pool and commits when fn
 // returns nil. fn must not keep the Tx.
+//
+// A transaction PostgreSQL aborts with 40001 (serialization failure) or
+// 40P01 (deadlock detected) is rolled back and run again, up to
+// maxTxAttempts times with a short random backoff: those failures say
+// nothing about the request, only about its timing. fn must therefore be
+// safe to run again: it must build its results afresh on each call rather
+// than append to state outside the closure.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.inTxOnce(ctx, fn)
+		if err == nil || attempt == maxTxAttempts || !s.retryable(err) {
+			return err
+		}
+		s.retries.Add(1)
+		// 2, 4, 8, 16 ms (±50 %): enough for the winner to commit.
+		d := time.Duration(1<<attempt) * time.Millisecond
+		d = d/2 + rand.N(d)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(d):
+		}
+	}
+}
+
+// TxRetries is how many transactions were run again after a deadlock or
+// serialization failure (for metrics).
+func (s *Store) TxRetries() int64 { return s.retries.Load() }
+
+func (s *Store) retryable(err error) bool {
+	return s.dialect == Postgres && postgres.Retryable(err)
+}
+
+func (s *Store) inTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", s.translate(err))
@@ -171,6 +216,10 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 		}
 	}()
 	if err := fn(t); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := t.flushCounts(ctx); err != nil {
 		_ = tx.Rollback()
 		return err
 	}

@@ -50,6 +50,14 @@ func Translate(err error) error {
 	return err
 }
 
+// Retryable reports whether err is a serialization failure (40001) or a
+// deadlock (40P01): the transaction was aborted for its timing only, and
+// running it again may well succeed.
+func Retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
 // ConstraintName returns the violated constraint's name, if any.
 func ConstraintName(err error) string {
 	var pe *pgconn.PgError
