@@ -72,6 +72,7 @@ var routes = []route{
 	{"GET /v1/imports/{id}", model.ScopeRead, func(h *Handler) handlerFunc { return h.getImport }},
 	{"GET /v1/imports/{id}/report", model.ScopeRead, func(h *Handler) handlerFunc { return h.importReport }},
 	{"PUT /v1/fields/{id}/unique", model.ScopeWrite, func(h *Handler) handlerFunc { return h.setFieldUnique }},
+	{"GET /v1/admin/audit", model.ScopeAdmin, func(h *Handler) handlerFunc { return h.listAudit }},
 }
 
 // NewHandler builds the /v1 handler.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kehu/kehu/internal/audit"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/model"
@@ -183,6 +184,9 @@ func (h *Handler) deleteCustomer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := h.Svc.DeleteCustomers(r.Context(), cl.TenantID, []int64{id}); err != nil {
+		return err
+	}
+	if err := audit.Record(r.Context(), h.Store, modelCaller(r), audit.CustomerDelete, audit.Customer(id), nil); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/kehu/kehu/internal/audit"
 	"github.com/kehu/kehu/internal/exporter"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"
@@ -45,6 +46,11 @@ func (h *Handler) exportCustomers(w http.ResponseWriter, r *http.Request) error 
 	}
 	walk, err := (&exporter.Exporter{Svc: h.Svc}).Start(r.Context(), req)
 	if err != nil {
+		return err
+	}
+	// Recorded before the first byte: an export that starts is an export.
+	if err := audit.Record(r.Context(), h.Store, modelCaller(r), audit.CustomerExport, audit.None,
+		map[string]any{"format": req.Format, "filter": q.Get("filter"), "sort": q.Get("sort"), "projectId": req.ProjectID}); err != nil {
 		return err
 	}
 	setDownload(w, req.Format, "customers-"+time.Now().In(exportZone).Format("20060102-150405"))

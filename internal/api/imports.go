@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kehu/kehu/internal/audit"
 	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/importer"
 	"github.com/kehu/kehu/internal/model"
@@ -144,6 +145,11 @@ func (h *Handler) createImport(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		return model.Invalid("file", "%s", err.Error())
+	}
+	if err := audit.Record(r.Context(), h.Store, modelCaller(r), audit.CustomerImport, audit.Import(job.ID()),
+		map[string]any{"file": o.FileName, "onDuplicate": o.OnDuplicate, "dryRun": o.DryRun, "projectId": o.ProjectID}); err != nil {
+		src.Close()
+		return err
 	}
 	path := tmp.Name()
 	tmp.Close()

@@ -22,6 +22,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -126,29 +127,28 @@ func (s *Service) CreateClient(ctx context.Context, tenantID, projectID int64, n
 	}
 }
 
+// AllScopes are the scopes a client may be granted, in canonical order.
+var AllScopes = []string{model.ScopeRead, model.ScopeWrite, model.ScopeCatalogWrite, model.ScopeAdmin}
+
 // normalizeScopes checks scopes and returns them deduplicated in canonical
 // order; empty means all.
 func normalizeScopes(scopes []string) ([]string, error) {
 	if len(scopes) == 0 {
 		return []string{model.ScopeRead, model.ScopeWrite}, nil
 	}
-	var read, write bool
+	have := map[string]bool{}
 	for _, sc := range scopes {
-		switch strings.TrimSpace(sc) {
-		case model.ScopeRead:
-			read = true
-		case model.ScopeWrite:
-			write = true
-		default:
-			return nil, model.Invalid("scopes", "unknown scope %q (want %s or %s)", sc, model.ScopeRead, model.ScopeWrite)
+		sc = strings.TrimSpace(sc)
+		if !slices.Contains(AllScopes, sc) {
+			return nil, model.Invalid("scopes", "unknown scope %q (want %s)", sc, strings.Join(AllScopes, ", "))
 		}
+		have[sc] = true
 	}
 	var out []string
-	if read {
-		out = append(out, model.ScopeRead)
-	}
-	if write {
-		out = append(out, model.ScopeWrite)
+	for _, sc := range AllScopes {
+		if have[sc] {
+			out = append(out, sc)
+		}
 	}
 	return out, nil
 }

@@ -4,6 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/kehu/kehu/internal/audit"
+	"github.com/kehu/kehu/internal/auth"
+	"github.com/kehu/kehu/internal/model"
 )
 
 func runMigrate(ctx context.Context, env *Env, args []string) error {
@@ -112,6 +116,10 @@ func runClient(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
+		if err := audit.Record(ctx, st, operator(c.TenantID), audit.ClientCreated, audit.Client(c.ClientID),
+			map[string]any{"name": c.Name, "projectId": c.ProjectID, "scopes": c.Scopes}); err != nil {
+			return err
+		}
 		var pid any
 		if c.ProjectID != 0 {
 			pid = c.ProjectID
@@ -125,6 +133,9 @@ func runClient(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
+		if err := audit.Record(ctx, st, operator(c.TenantID), audit.ClientRotated, audit.Client(c.ClientID), nil); err != nil {
+			return err
+		}
 		return printJSON(env.Stdout, map[string]any{"clientId": c.ClientID, "clientSecret": c.Secret, "tenantId": c.TenantID})
 	default:
 		if *clientID == "" {
@@ -133,6 +144,15 @@ func runClient(ctx context.Context, env *Env, args []string) error {
 		if err := au.Revoke(ctx, *clientID); err != nil {
 			return err
 		}
+		tid, _ := auth.TenantOf(*clientID)
+		if err := audit.Record(ctx, st, operator(tid), audit.ClientRevoked, audit.Client(*clientID), nil); err != nil {
+			return err
+		}
 		return printJSON(env.Stdout, map[string]any{"clientId": *clientID, "revoked": true})
 	}
+}
+
+// operator is the caller of CLI commands run on the server, for the audit log.
+func operator(tenantID int64) *model.Caller {
+	return &model.Caller{TenantID: tenantID, Via: model.ViaCLI}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kehu/kehu/internal/audit"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/exporter"
 	"github.com/kehu/kehu/internal/query"
@@ -62,6 +63,10 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 	start := time.Now()
 	walk, err := (&exporter.Exporter{Svc: crm.New(st, *f.region, crm.China)}).Start(ctx, req)
 	if err != nil {
+		return err
+	}
+	if err := audit.Record(ctx, st, operator(*tenant), audit.CustomerExport, audit.None,
+		map[string]any{"format": req.Format, "filter": *filter, "projectId": req.ProjectID, "out": *out}); err != nil {
 		return err
 	}
 	var w io.Writer = env.Stdout

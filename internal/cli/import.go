@@ -11,6 +11,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/kehu/kehu/internal/audit"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/importer"
 	"github.com/kehu/kehu/internal/model"
@@ -79,6 +80,12 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer src.Close()
+	if !o.DryRun {
+		if err := audit.Record(ctx, st, operator(*tenant), audit.CustomerImport, audit.None,
+			map[string]any{"file": files[0], "onDuplicate": o.OnDuplicate, "projectId": o.ProjectID}); err != nil {
+			return err
+		}
+	}
 	im := &importer.Importer{Svc: crm.New(st, *f.region, crm.China)}
 	var rep *importer.ReportWriter
 	var repFile *os.File

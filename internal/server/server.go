@@ -18,6 +18,7 @@ import (
 
 	"github.com/kehu/kehu/internal/api"
 	"github.com/kehu/kehu/internal/apidocs"
+	"github.com/kehu/kehu/internal/audit"
 	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
@@ -86,7 +87,7 @@ func Handler(d *Deps) http.Handler {
 		httpx.SetRoute(r)
 		http.Redirect(w, r, "/docs", http.StatusFound)
 	})
-	return httpx.Observe(mux, d.Log, metrics)
+	return httpx.Observe(audit.Middleware(mux), d.Log, metrics)
 }
 
 // dbCollector exports the database pool statistics.
