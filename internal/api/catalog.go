@@ -351,6 +351,9 @@ func (h *Handler) createStaff(w http.ResponseWriter, r *http.Request) error {
 	if in.ID != 0 {
 		return model.Invalid("id", "ids are assigned by kehu")
 	}
+	if c := callerOf(r.Context()); in.RoleID != 0 && (c == nil || !c.client.HasScope(model.ScopeAdmin)) {
+		return problem(403, "insufficient_scope", "roleId", "giving a staff member a role needs the "+model.ScopeAdmin+" scope")
+	}
 	if err := h.Store.CreateStaff(r.Context(), tenantOf(r), in); err != nil {
 		return err
 	}

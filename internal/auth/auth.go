@@ -47,6 +47,11 @@ var (
 	ErrTokenRevoked = errors.New("token revoked")
 )
 
+// AllScopes are the scopes a client may hold, in canonical order:
+// customers:read, customers:write, catalog:write (change the tenant-wide
+// catalogue) and admin (users, roles, projects, clients).
+var AllScopes = []string{model.ScopeRead, model.ScopeWrite, model.ScopeCatalogWrite, model.ScopeAdmin}
+
 // Client id layout.
 const (
 	IDPrefix       = "kh"
@@ -79,6 +84,15 @@ func (s *Service) now() time.Time {
 // with scopes (default: read and write). The returned client carries the
 // plain Secret: show it once, it is only stored sealed.
 func (s *Service) CreateClient(ctx context.Context, tenantID, projectID int64, name string, scopes []string) (*model.Client, error) {
+	return s.Create(ctx, model.Client{TenantID: tenantID, ProjectID: projectID, Name: name, Scopes: scopes})
+}
+
+// Create creates a client from spec's TenantID, ProjectID (0: unbound),
+// StaffID (0: the client acts as the tenant; else as that staff member, with
+// their role and data scope), Name and Scopes (default: read and write).
+// The returned client carries the plain Secret: show it once.
+func (s *Service) Create(ctx context.Context, spec model.Client) (*model.Client, error) {
+	tenantID, projectID, name, scopes := spec.TenantID, spec.ProjectID, spec.Name, spec.Scopes
 	if tenantID <= 0 {
 		return nil, model.Invalid("tenantId", "must be a positive id")
 	}
@@ -109,6 +123,7 @@ func (s *Service) CreateClient(ctx context.Context, tenantID, projectID int64, n
 			ClientID:      newClientID(tenantID),
 			TenantID:      tenantID,
 			ProjectID:     projectID,
+			StaffID:       spec.StaffID,
 			Name:          name,
 			Scopes:        scopes,
 			SecretVersion: 1,
@@ -126,9 +141,6 @@ func (s *Service) CreateClient(ctx context.Context, tenantID, projectID int64, n
 		return c, nil
 	}
 }
-
-// AllScopes are the scopes a client may be granted, in canonical order.
-var AllScopes = []string{model.ScopeRead, model.ScopeWrite, model.ScopeCatalogWrite, model.ScopeAdmin}
 
 // normalizeScopes checks scopes and returns them deduplicated in canonical
 // order; empty means all.

@@ -86,14 +86,15 @@ func runProject(ctx context.Context, env *Env, args []string) error {
 
 func runClient(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 || (args[0] != "create" && args[0] != "rotate" && args[0] != "revoke") {
-		return fmt.Errorf("usage: kehu client create --tenant ID [--project ID] [--name NAME] | kehu client rotate --client ID | kehu client revoke --client ID")
+		return fmt.Errorf("usage: kehu client create --tenant ID [--project ID] [--staff ID] [--name NAME] [--scopes …] | kehu client rotate --client ID | kehu client revoke --client ID")
 	}
 	sub := args[0]
 	f := newFlags("client "+sub, env)
 	tenant := f.Int64("tenant", 0, "tenant id (create)")
 	project := f.Int64("project", 0, "bind the client to this project (create, optional)")
 	name := f.String("name", "", "client name (create)")
-	scopes := f.String("scopes", "customers:read customers:write", "space-separated scopes (create)")
+	staff := f.Int64("staff", 0, "the client acts as this staff member, with their role and data scope (create, optional)")
+	scopes := f.String("scopes", "customers:read customers:write", "space-separated scopes: customers:read customers:write catalog:write admin (create)")
 	clientID := f.String("client", "", "client id (rotate, revoke)")
 	if err := f.parse(args[1:]); err != nil {
 		return err
@@ -112,7 +113,7 @@ func runClient(ctx context.Context, env *Env, args []string) error {
 		if *tenant == 0 {
 			return fmt.Errorf("--tenant is required")
 		}
-		c, err := au.CreateClient(ctx, *tenant, *project, *name, strings.Fields(*scopes))
+		c, err := au.Create(ctx, model.Client{TenantID: *tenant, ProjectID: *project, StaffID: *staff, Name: *name, Scopes: strings.Fields(*scopes)})
 		if err != nil {
 			return err
 		}
@@ -124,7 +125,11 @@ func runClient(ctx context.Context, env *Env, args []string) error {
 		if c.ProjectID != 0 {
 			pid = c.ProjectID
 		}
-		return printJSON(env.Stdout, map[string]any{"clientId": c.ClientID, "clientSecret": c.Secret, "tenantId": c.TenantID, "projectId": pid})
+		out := map[string]any{"clientId": c.ClientID, "clientSecret": c.Secret, "tenantId": c.TenantID, "projectId": pid}
+		if c.StaffID != 0 {
+			out["staffId"] = c.StaffID
+		}
+		return printJSON(env.Stdout, out)
 	case "rotate":
 		if *clientID == "" {
 			return fmt.Errorf("--client is required")

@@ -1,8 +1,12 @@
 package model
 
 import (
+	"errors"
+	"fmt"
 	"slices"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 // This file is the shared contract of kehu's access model: who is asking
@@ -70,6 +74,34 @@ type Role struct {
 	BuiltIn  bool         `json:"builtIn"`
 }
 
+// BuiltInRoles returns the four roles every tenant starts with, in display
+// order. Tenants may edit them (name, scope, permissions) but not delete them.
+//
+//   - 管理员: the whole tenant, every permission.
+//   - 主管: their department and every department below it, plus the
+//     customers they collaborate on; create, edit, delete, assign/transfer,
+//     import, export and full phone numbers — everything but the catalogue
+//     and administration.
+//   - 销售: the customers they own or collaborate on; create and edit. Phone,
+//     email and id number are masked (脱敏): a rep works a customer through
+//     kehu, not through a copied list.
+//   - 只读: the whole tenant, read only and masked (auditors, analysts).
+func BuiltInRoles() []Role {
+	return []Role{
+		{Key: RoleAdmin, Name: "管理员", Scope: DataAll, Perms: slices.Clone(AllPermissions), BuiltIn: true},
+		{Key: RoleManager, Name: "主管", Scope: DataDeptTree, Collab: true, BuiltIn: true,
+			Perms: []Permission{PermCreate, PermEdit, PermDelete, PermExport, PermImport, PermAssign, PermUnmask}},
+		{Key: RoleSales, Name: "销售", Scope: DataSelf, Collab: true, BuiltIn: true, Perms: []Permission{PermCreate, PermEdit}},
+		{Key: RoleReadOnly, Name: "只读", Scope: DataAll, BuiltIn: true, Perms: []Permission{}},
+	}
+}
+
+// DefaultRole is the built-in role of a staff member who has none assigned.
+const DefaultRole = RoleSales
+
+// ValidPermission reports whether p is one of AllPermissions.
+func ValidPermission(p Permission) bool { return slices.Contains(AllPermissions, p) }
+
 // Has reports whether the role grants p.
 func (r *Role) Has(p Permission) bool { return r != nil && slices.Contains(r.Perms, p) }
 
@@ -95,16 +127,21 @@ const (
 // staff member: Role decides the data scope and the permissions, and the
 // project binding (if any) narrows further.
 type Caller struct {
-	TenantID  int64
-	ProjectID int64  // 0: not bound to a project
-	ClientID  string // the API client, when the request came with one
-	StaffID   int64  // the staff member acted as, 0 for none
-	StaffName string
-	DeptID    int64 // the staff member's department, 0 for none
-	Role      *Role // nil: acts as the tenant with every permission the scopes allow
-	Scopes    []string
-	Via       Via
-	Addr      string // remote address, for the audit log
+	TenantID   int64
+	ProjectID  int64  // 0: not bound to a project
+	ClientID   string // the API client, when the request came with one
+	ClientName string
+	StaffID    int64 // the staff member acted as, 0 for none
+	StaffName  string
+	DeptID     int64 // the staff member's department, 0 for none
+	Role       *Role // nil: acts as the tenant with every permission the scopes allow
+	// Depts is the staff member's visible department set for a dept or
+	// deptTree scope: their department (dept), or it and every department
+	// below it (deptTree). Filled by whoever builds the caller.
+	Depts  []int64
+	Scopes []string
+	Via    Via
+	Addr   string // remote address, for the audit log
 }
 
 // Actor is the name written into created/updated-by for this caller.
@@ -112,6 +149,8 @@ func (c *Caller) Actor() Actor {
 	switch {
 	case c.StaffID != 0:
 		return Actor{ID: strconv.FormatInt(c.StaffID, 10), Name: c.StaffName}
+	case c.ClientID != "" && c.ClientName != "":
+		return Actor{ID: c.ClientID, Name: c.ClientName}
 	case c.ClientID != "":
 		return Actor{ID: c.ClientID, Name: c.ClientID}
 	}
@@ -134,4 +173,58 @@ func (c *Caller) Can(p Permission) bool {
 		return c.ClientID == "" || slices.Contains(c.Scopes, ScopeAdmin)
 	}
 	return true
+}
+
+// ErrForbidden: the caller may see the record (or needs no record) but lacks
+// the permission or scope for the action. Each API maps it to its own
+// "forbidden" answer. A record the caller may not see is ErrNotFound, never
+// ErrForbidden, so its existence does not leak.
+var ErrForbidden = errors.New("forbidden")
+
+// PermissionError is ErrForbidden naming what was missing.
+type PermissionError struct {
+	Perm  Permission // the missing permission, or ""
+	Scope string     // the missing API client scope, or ""
+}
+
+func (e *PermissionError) Error() string {
+	switch {
+	case e.Scope != "":
+		return "this client lacks the " + e.Scope + " scope"
+	case e.Perm != "":
+		return "your role lacks the " + string(e.Perm) + " permission"
+	}
+	return "forbidden"
+}
+
+// Is makes errors.Is(err, ErrForbidden) true.
+func (e *PermissionError) Is(target error) bool { return target == ErrForbidden }
+
+// Validate checks a role as written by an administrator: a name of 1–50
+// characters, a valid data scope and known permissions (deduplicated and put
+// in canonical order here).
+func (r *Role) Validate() error {
+	r.Name = strings.TrimSpace(r.Name)
+	if r.Name == "" {
+		return &FieldError{Field: "name", Code: "required", Msg: "is required"}
+	}
+	if n := utf8.RuneCountInString(r.Name); n > 50 {
+		return &FieldError{Field: "name", Code: "too_long", Msg: fmt.Sprintf("is %d characters long; the limit is 50", n)}
+	}
+	if !r.Scope.Valid() {
+		return Invalid("dataScope", "%q is not a data scope (want self, dept, deptTree or all)", r.Scope)
+	}
+	out := []Permission{}
+	for _, p := range AllPermissions {
+		if slices.Contains(r.Perms, p) {
+			out = append(out, p)
+		}
+	}
+	for _, p := range r.Perms {
+		if !ValidPermission(p) {
+			return Invalid("permissions", "unknown permission %q", p)
+		}
+	}
+	r.Perms = out
+	return nil
 }

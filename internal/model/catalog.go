@@ -124,6 +124,7 @@ type Staff struct {
 	DepartmentID int64  `json:"departmentId,omitempty"`
 	Email        string `json:"email,omitempty"`
 	Phone        string `json:"phone,omitempty"`
+	RoleID       int64  `json:"roleId,omitempty"` // 0: the built-in 销售 (DefaultRole)
 }
 
 // Stage is a sales stage; Position orders a tenant's pipeline.

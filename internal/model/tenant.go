@@ -29,6 +29,7 @@ type Client struct {
 	ClientID      string    `json:"clientId"`
 	TenantID      int64     `json:"tenantId"`
 	ProjectID     int64     `json:"projectId,omitempty"` // 0: not bound to a project
+	StaffID       int64     `json:"staffId,omitempty"`   // 0: acts as the tenant; else as this staff member (their role and data scope)
 	Name          string    `json:"name"`
 	Scopes        []string  `json:"scopes"`
 	Secret        string    `json:"-"` // plain secret, filled only when unsealed

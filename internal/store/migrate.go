@@ -122,6 +122,7 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 // tokenizer).
 var migrationSteps = map[int]func(ctx context.Context, tx *Tx) error{
 	2: backfillTokens,
+	4: backfillRoles,
 }
 
 // backfillTokens adds the tokens migration 0002 introduces: company tokens

@@ -83,6 +83,9 @@ func TestMigration2BackfillsExistingCustomers(t *testing.T) {
 			if n := count(`SELECT COUNT(*) FROM customers WHERE tenant_id = 7`); n != 3 {
 				t.Errorf("%d customers after the rebuild", n)
 			}
+			if n := count(`SELECT COUNT(*) FROM roles WHERE tenant_id = 7 AND built_in = 1`); n != 4 {
+				t.Errorf("migration 4 gave the existing tenant %d built-in roles, want 4", n)
+			}
 			if n := count(`SELECT COUNT(*) FROM customer_grams WHERE gram >= 'c' AND gram < 'd'`); n != 0 {
 				t.Errorf("%d company tokens left in customer_grams", n)
 			}

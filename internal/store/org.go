@@ -194,15 +194,18 @@ func (s *Store) CreateStaff(ctx context.Context, tenantID int64, m *model.Staff)
 				return err
 			}
 		}
-		_, err := tx.exec(ctx, `INSERT INTO staff (tenant_id, id, name, department_id, email, phone) VALUES (?, ?, ?, ?, ?, ?)`,
-			tenantID, m.ID, m.Name, nullInt(m.DepartmentID), m.Email, m.Phone)
+		if err := checkRole(ctx, tx, tenantID, m.RoleID); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, `INSERT INTO staff (tenant_id, id, name, department_id, email, phone, role_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			tenantID, m.ID, m.Name, nullInt(m.DepartmentID), m.Email, m.Phone, nullInt(m.RoleID))
 		return err
 	})
 }
 
 // StaffList lists the tenant's staff by id.
 func (s *Store) StaffList(ctx context.Context, tenantID int64) ([]model.Staff, error) {
-	rows, err := s.query(ctx, `SELECT id, name, department_id, email, phone FROM staff WHERE tenant_id = ? ORDER BY id`, tenantID)
+	rows, err := s.query(ctx, `SELECT id, name, department_id, email, phone, role_id FROM staff WHERE tenant_id = ? ORDER BY id`, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("store: staff: %w", err)
 	}
@@ -210,11 +213,11 @@ func (s *Store) StaffList(ctx context.Context, tenantID int64) ([]model.Staff, e
 	var out []model.Staff
 	for rows.Next() {
 		var m model.Staff
-		var dept sql.NullInt64
-		if err := rows.Scan(&m.ID, &m.Name, &dept, &m.Email, &m.Phone); err != nil {
+		var dept, role sql.NullInt64
+		if err := rows.Scan(&m.ID, &m.Name, &dept, &m.Email, &m.Phone, &role); err != nil {
 			return nil, err
 		}
-		m.DepartmentID = dept.Int64
+		m.DepartmentID, m.RoleID = dept.Int64, role.Int64
 		out = append(out, m)
 	}
 	return out, rows.Err()

@@ -15,8 +15,10 @@ import (
 func (s *Store) CreateTenant(ctx context.Context, name string) (*model.Tenant, error) {
 	t := &model.Tenant{ID: idgen.Next(), Name: name, CreatedAt: time.Now().UTC().Truncate(time.Millisecond)}
 	err := s.InTx(ctx, func(tx *Tx) error {
-		_, err := tx.exec(ctx, `INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)`, t.ID, t.Name, model.Millis(t.CreatedAt))
-		return err
+		if _, err := tx.exec(ctx, `INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?)`, t.ID, t.Name, model.Millis(t.CreatedAt)); err != nil {
+			return err
+		}
+		return createBuiltInRoles(ctx, tx, t.ID, t.CreatedAt)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: create tenant: %w", err)
@@ -93,9 +95,12 @@ type SealedClient struct {
 // CreateClient stores a client whose secret is already sealed.
 func (s *Store) CreateClient(ctx context.Context, c *model.Client, sealed []byte) error {
 	err := s.InTx(ctx, func(tx *Tx) error {
-		_, err := tx.exec(ctx, `INSERT INTO api_clients (tenant_id, client_id, name, project_id, scopes, secret_sealed, secret_version, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.TenantID, c.ClientID, c.Name, nullInt(c.ProjectID), strings.Join(c.Scopes, " "), sealed, c.SecretVersion, model.Millis(c.CreatedAt))
+		if err := checkStaff(ctx, tx, c.TenantID, c.StaffID); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, `INSERT INTO api_clients (tenant_id, client_id, name, project_id, staff_id, scopes, secret_sealed, secret_version, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.TenantID, c.ClientID, c.Name, nullInt(c.ProjectID), nullInt(c.StaffID), strings.Join(c.Scopes, " "), sealed, c.SecretVersion, model.Millis(c.CreatedAt))
 		return err
 	})
 	if err != nil {
@@ -107,17 +112,17 @@ func (s *Store) CreateClient(ctx context.Context, c *model.Client, sealed []byte
 // Client loads a client by tenant and client id.
 func (s *Store) Client(ctx context.Context, tenantID int64, clientID string) (*SealedClient, error) {
 	var c SealedClient
-	var project sql.NullInt64
+	var project, staff sql.NullInt64
 	var scopes string
 	var created int64
 	var revoked sql.NullInt64
-	err := s.queryRow(ctx, `SELECT tenant_id, client_id, name, project_id, scopes, secret_sealed, secret_version, created_at, revoked_at
+	err := s.queryRow(ctx, `SELECT tenant_id, client_id, name, project_id, staff_id, scopes, secret_sealed, secret_version, created_at, revoked_at
 		FROM api_clients WHERE tenant_id = ? AND client_id = ?`, tenantID, clientID).
-		Scan(&c.TenantID, &c.ClientID, &c.Name, &project, &scopes, &c.Sealed, &c.SecretVersion, &created, &revoked)
+		Scan(&c.TenantID, &c.ClientID, &c.Name, &project, &staff, &scopes, &c.Sealed, &c.SecretVersion, &created, &revoked)
 	if err != nil {
 		return nil, notFound(err, "client")
 	}
-	c.ProjectID = project.Int64
+	c.ProjectID, c.StaffID = project.Int64, staff.Int64
 	c.Scopes = strings.Fields(scopes)
 	c.CreatedAt = model.FromMillis(created)
 	c.Revoked = revoked.Valid
