@@ -72,6 +72,8 @@ func toProblem(err error) (int, Problem) {
 		return 401, Problem{Code: "token_revoked", Detail: "the access token was revoked (client secret rotated or client revoked)"}
 	case errors.Is(err, auth.ErrTokenInvalid):
 		return 401, Problem{Code: "token_invalid", Detail: "the access token is not valid"}
+	case errors.Is(err, auth.ErrLocked):
+		return 429, Problem{Code: "too_many_attempts", Detail: err.Error()}
 	case errors.Is(err, context.Canceled):
 		return 499, Problem{Code: "canceled", Detail: "the request was canceled"}
 	}
@@ -92,6 +94,9 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	p.Type = "urn:kehu:problem:" + p.Code
 	if status == 401 {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="kehu", error="invalid_token"`)
+	}
+	if ra, ok := auth.RetryAfter(err); ok {
+		w.Header().Set("Retry-After", ra)
 	}
 	httpx.WriteJSONType(w, status, "application/problem+json", p)
 }

@@ -51,6 +51,10 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) error {
 		if errors.Is(err, auth.ErrBadCredentials) {
 			return fail(401, "invalid_client", "unknown client or wrong secret")
 		}
+		if ra, ok := auth.RetryAfter(err); ok {
+			w.Header().Set("Retry-After", ra)
+			return fail(429, "temporarily_unavailable", err.Error())
+		}
 		return err
 	}
 	scopes := c.Scopes

@@ -96,6 +96,9 @@ func Record(ctx context.Context, w store.AuditWriter, c *model.Caller, action st
 	if e.Addr == "" {
 		e.Addr = AddrOf(ctx)
 	}
+	if e.Via == "" {
+		e.Via = ViaOf(ctx)
+	}
 	if err := w.AppendAudit(ctx, e); err != nil {
 		return fmt.Errorf("audit: record %s: %w", action, err)
 	}
@@ -127,6 +130,27 @@ func Entry(c *model.Caller, action string, target Target) *model.AuditEntry {
 }
 
 type ctxKey struct{}
+
+type viaKey struct{}
+
+// WithVia returns ctx carrying the API a request came through; the server
+// sets it per mounted API.
+func WithVia(ctx context.Context, via model.Via) context.Context {
+	return context.WithValue(ctx, viaKey{}, via)
+}
+
+// ViaOf returns the API WithVia stored, or "".
+func ViaOf(ctx context.Context) model.Via {
+	v, _ := ctx.Value(viaKey{}).(model.Via)
+	return v
+}
+
+// ViaHandler marks every request of next as coming through via.
+func ViaHandler(via model.Via, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(WithVia(r.Context(), via)))
+	})
+}
 
 // WithAddr returns ctx carrying the remote address of the request it
 // serves; the server sets it once for every request.

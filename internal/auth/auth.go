@@ -28,6 +28,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/kehu/kehu/internal/audit"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/secret"
 	"github.com/kehu/kehu/internal/store"
@@ -38,6 +39,10 @@ import (
 var (
 	// ErrBadCredentials: unknown, revoked or malformed client id, or wrong secret.
 	ErrBadCredentials = errors.New("invalid client credentials")
+	// ErrUnknownClient and ErrWrongSecret tell the two apart for the
+	// protocols that do (达实); both match ErrBadCredentials.
+	ErrUnknownClient = fmt.Errorf("%w: unknown or revoked client", ErrBadCredentials)
+	ErrWrongSecret   = fmt.Errorf("%w: wrong secret or signature", ErrBadCredentials)
 	// ErrTokenExpired: a genuine token past its expiry.
 	ErrTokenExpired = errors.New("token expired")
 	// ErrTokenInvalid: malformed, forged, or for another audience or kind.
@@ -71,6 +76,8 @@ type Service struct {
 	Store *store.Store
 	Keys  *secret.Keyring
 	Now   func() time.Time
+	// Guard counts failed authentications and locks (nil: no lockout).
+	Guard *Guard
 }
 
 func (s *Service) now() time.Time {
@@ -235,22 +242,44 @@ func (s *Service) Client(ctx context.Context, clientID string) (*model.Client, e
 }
 
 // Authenticate checks a client id and secret. Unknown, malformed or revoked
-// ids and wrong secrets all return ErrBadCredentials; only infrastructure
-// failures (database down, data key mismatch) return other errors, so they
-// are not reported to a legitimate client as bad credentials.
+// ids and wrong secrets all return ErrBadCredentials (ErrUnknownClient or
+// ErrWrongSecret); a locked id or address returns a *LockedError; only
+// infrastructure failures (database down, data key mismatch) return other
+// errors, so they are not reported to a legitimate client as bad
+// credentials.
 func (s *Service) Authenticate(ctx context.Context, clientID, secret string) (*model.Client, error) {
+	return s.CheckSecret(ctx, clientID, func(plain string) bool {
+		// Compare digests so neither content nor length leaks through timing.
+		got, want := sha256.Sum256([]byte(secret)), sha256.Sum256([]byte(plain))
+		return secret != "" && subtle.ConstantTimeCompare(got[:], want[:]) == 1
+	})
+}
+
+// CheckSecret authenticates a client by a proof made with its secret (a
+// signature): matches gets the plain secret and says whether the proof
+// holds. Every failure counts towards the lockout of the client id and the
+// source address (Service.Guard) and is written to the audit log; a locked
+// id or address is refused with a *LockedError before anything is checked.
+func (s *Service) CheckSecret(ctx context.Context, clientID string, matches func(secret string) bool) (*model.Client, error) {
+	tenant, _ := TenantOf(clientID)
+	a := Attempt{TenantID: tenant, Kind: "client", ID: clientID}
+	seen, err := s.Guard.Check(ctx, a)
+	if err != nil {
+		return nil, err
+	}
 	c, err := s.Client(ctx, clientID)
 	if errors.Is(err, model.ErrNotFound) {
-		return nil, ErrBadCredentials
+		s.Guard.Fail(ctx, a, audit.ClientAuthFail, map[string]any{"reason": "unknown or revoked client"})
+		return nil, ErrUnknownClient
 	}
 	if err != nil {
 		return nil, err
 	}
-	// Compare digests so neither content nor length leaks through timing.
-	got, want := sha256.Sum256([]byte(secret)), sha256.Sum256([]byte(c.Secret))
-	if secret == "" || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
-		return nil, ErrBadCredentials
+	if !matches(c.Secret) {
+		s.Guard.Fail(ctx, a, audit.ClientAuthFail, map[string]any{"reason": "wrong secret or signature"})
+		return nil, ErrWrongSecret
 	}
+	s.Guard.Succeed(ctx, a, seen)
 	return c, nil
 }
 

@@ -177,7 +177,7 @@ func (f *flags) services(st *store.Store) (*crm.Service, *auth.Service, error) {
 		return nil, nil, err
 	}
 	svc := crm.New(st, *f.region, crm.China)
-	return svc, &auth.Service{Store: st, Keys: keys}, nil
+	return svc, &auth.Service{Store: st, Keys: keys, Guard: &auth.Guard{Store: st}}, nil
 }
 
 func printJSON(w io.Writer, v any) error {

@@ -22,6 +22,7 @@ import (
 	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
+	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/store"
 )
 
@@ -35,6 +36,7 @@ type Deps struct {
 
 // Mount is a dialect handler and the path patterns it answers.
 type Mount struct {
+	Via      model.Via // for the audit log
 	Patterns []string
 	Handler  http.Handler
 }
@@ -51,7 +53,7 @@ func Handler(d *Deps) http.Handler {
 
 	mux := http.NewServeMux()
 	native := api.NewHandler(d.Svc, d.Auth, d.Log)
-	mux.Handle("/v1/", native)
+	mux.Handle("/v1/", audit.ViaHandler(model.ViaNative, native))
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		httpx.SetRoute(r)
 		w.Header().Set("Content-Type", "application/json")
@@ -79,7 +81,7 @@ func Handler(d *Deps) http.Handler {
 	for _, mk := range dialects {
 		m := mk(d)
 		for _, p := range m.Patterns {
-			h := m.Handler
+			h := audit.ViaHandler(m.Via, m.Handler)
 			mux.Handle(p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { httpx.SetRoute(r); h.ServeHTTP(w, r) }))
 		}
 	}

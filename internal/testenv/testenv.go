@@ -45,7 +45,7 @@ func New(t testing.TB, dialect string) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &Env{Store: st, Svc: crm.New(st, "CN", crm.China), Auth: &auth.Service{Store: st, Keys: keys}}
+	e := &Env{Store: st, Svc: crm.New(st, "CN", crm.China), Auth: &auth.Service{Store: st, Keys: keys, Guard: &auth.Guard{Store: st}}}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(&tlog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))

@@ -31,6 +31,7 @@ const (
 	StatusPhoneDuplicate   = "PHONE_DUPLICATE"    // 409
 	StatusDataDuplicate    = "DATA_DUPLICATE"     // 409: another unique field
 	StatusBodyTooLarge     = "BODY_TOO_LARGE"     // 413
+	StatusTooManyRequests  = "TOO_MANY_REQUESTS"  // 429: too many failed signatures, the appid or address is locked
 	StatusCanceled         = "REQUEST_CANCELED"   // 499
 	StatusInternalError    = "INTERNAL_ERROR"     // 500
 )
@@ -128,6 +129,8 @@ func toEnvelope(err error) envelope {
 		return e(401, StatusTokenInvalid, "the token was revoked (client secret rotated or client revoked); request a new one")
 	case errors.Is(err, auth.ErrTokenInvalid):
 		return e(401, StatusTokenInvalid, "the token is not valid")
+	case errors.Is(err, auth.ErrLocked):
+		return e(429, StatusTooManyRequests, err.Error())
 	case errors.Is(err, context.Canceled):
 		return e(499, StatusCanceled, "the request was canceled")
 	}
@@ -142,6 +145,9 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	}
 	if env.Code == 401 {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="kehu"`)
+	}
+	if ra, ok := auth.RetryAfter(err); ok {
+		w.Header().Set("Retry-After", ra)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	httpx.WriteJSON(w, env.Code, env)

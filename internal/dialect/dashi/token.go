@@ -94,17 +94,18 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request, _ *model.Client)
 		return fail(403, StatusTimestampExpired, "timestamp %s is more than %d minutes from the server time (%d)",
 			ts, int(MaxSkew.Minutes()), h.now().UnixMilli())
 	}
-	c, err := h.auth.Client(r.Context(), appid)
-	if errors.Is(err, model.ErrNotFound) {
+	c, err := h.auth.CheckSecret(r.Context(), appid, func(secret string) bool {
+		want, _ := Sign(method, appid, ts, secret)
+		return equalHex(sign, want)
+	})
+	switch {
+	case errors.Is(err, auth.ErrUnknownClient):
 		return fail(401, StatusUserNotExist, "no active client with appid %q", appid)
-	}
-	if err != nil {
-		return err
-	}
-	want, _ := Sign(method, appid, ts, c.Secret)
-	if !equalHex(sign, want) {
+	case errors.Is(err, auth.ErrWrongSecret):
 		return fail(403, StatusSignError, "the signature does not match: sign %q with %s and the client secret",
 			StringToSign(appid, method, ts), method)
+	case err != nil:
+		return err // locked (429), or the database failed
 	}
 	tok, _, err := h.auth.Issue(c, auth.AudDashi, auth.KindAccess, TokenTTL)
 	if err != nil {

@@ -29,6 +29,7 @@ func TestSignWorkedExample(t *testing.T) {
 
 func TestAuth(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *testenv.Env) {
+		e.Auth.Guard = nil // one bad signature after another: the answers, not the lockout (internal/server/lockout_test.go)
 		c := e.Client
 		echo := func(s signedReq) resp {
 			if s.path == "" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"
@@ -31,6 +32,7 @@ const (
 	CodeRequired       = 40406 // required parameter missing or empty
 	CodeDuplicatePhone = 40417 // phone number already taken (phone is unique)
 	CodeDuplicate      = 40418 // another unique field's value already taken
+	CodeTooMany        = 429   // too many failed signatures: the appId or address is locked (HTTP 429, Retry-After)
 )
 
 // validationPrefix starts the message of every 404xx code.
@@ -89,10 +91,17 @@ func toEnvelope(err error) (code int, msg string, data any, internal bool) {
 		return CodeBadValue, validationPrefix + strings.TrimSpace(pos+" "+qe.Msg), nil, false
 	case errors.Is(err, model.ErrNotFound):
 		return CodeNotFound, validationPrefix + "客户不存在", nil, false
+	case errors.Is(err, auth.ErrLocked):
+		return CodeTooMany, "签名验证失败次数过多,请在 " + retryAfter(err) + " 秒后重试", nil, false
 	case errors.Is(err, context.Canceled):
 		return CodeFailure, "请求已取消", nil, false
 	}
 	return errInternal.Code, errInternal.Msg, nil, true
+}
+
+func retryAfter(err error) string {
+	s, _ := auth.RetryAfter(err)
+	return s
 }
 
 func existing(ce *model.ConflictError) any {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/model"
 )
 
@@ -68,18 +69,18 @@ func (h *Handler) verify(r *http.Request, body []byte) (*signed, error) {
 	if len(sign) != sha256.Size*2 || strings.Trim(sign, "0123456789abcdef") != "" {
 		return nil, &Error{Code: CodeBadSign, Msg: "签名验证失败:sign 应为64位十六进制 sha256 摘要"}
 	}
-	c, err := h.auth.Client(r.Context(), appID)
-	if errors.Is(err, model.ErrNotFound) {
+	c, err := h.auth.CheckSecret(r.Context(), appID, func(appKey string) bool {
+		return subtle.ConstantTimeCompare([]byte(sign), []byte(Sign(appID, tsText, body, appKey))) == 1
+	})
+	switch {
+	case errors.Is(err, auth.ErrUnknownClient):
 		h.log.Info("tanma: unknown or revoked appId", slog.String("path", r.URL.Path))
 		return nil, errBadSign
-	}
-	if err != nil {
-		return nil, fmt.Errorf("tanma: load client: %w", err)
-	}
-	want := Sign(appID, tsText, body, c.Secret)
-	if subtle.ConstantTimeCompare([]byte(sign), []byte(want)) != 1 {
+	case errors.Is(err, auth.ErrWrongSecret):
 		h.log.Info("tanma: signature mismatch", slog.String("path", r.URL.Path), slog.String("app_id", appID))
 		return nil, errBadSign
+	case err != nil:
+		return nil, err // locked (429), or the database failed
 	}
 	return &signed{client: c, ts: ts, sign: sign}, nil
 }

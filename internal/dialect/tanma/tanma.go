@@ -142,6 +142,13 @@ func (h *Handler) respond(w http.ResponseWriter, r *http.Request, data any, err 
 			h.log.Error("tanma: internal error", slog.String("path", r.URL.Path), slog.Any("error", err))
 		}
 		env = envelope{Code: code, Message: msg, Data: d}
+		if ra, ok := auth.RetryAfter(err); ok {
+			// The one answer that is not HTTP 200: clients and proxies that
+			// honour 429 + Retry-After back off.
+			w.Header().Set("Retry-After", ra)
+			httpx.WriteJSON(w, http.StatusTooManyRequests, env)
+			return
+		}
 	}
 	httpx.WriteJSON(w, http.StatusOK, env)
 }

@@ -23,6 +23,7 @@ const (
 	CodeParam        = 40002 // HTTP 400 (405, 413): parameter error; errmsg names the parameter
 	CodeDuplicate    = 40003 // HTTP 409: a value that must be unique is taken
 	CodeNotFound     = 60001 // HTTP 404: no such customer (in this tenant) or endpoint
+	CodeTooMany      = 10008 // HTTP 429 + Retry-After: too many failed token requests, the client id or address is locked
 )
 
 // failure is an error with its face in the Failed envelope.
@@ -104,6 +105,8 @@ func toFailure(err error) *failure {
 		return tokenFailure("TOKEN INVALID OR EXPIRED: the access token was revoked (client secret rotated or client revoked)")
 	case errors.Is(err, auth.ErrTokenInvalid):
 		return tokenFailure("TOKEN INVALID OR EXPIRED: the access token is not valid")
+	case errors.Is(err, auth.ErrLocked):
+		return &failure{status: http.StatusTooManyRequests, code: CodeTooMany, msg: "TOO MANY REQUESTS: " + err.Error()}
 	case errors.Is(err, context.Canceled):
 		return &failure{status: 499, code: CodeInternal, msg: "CANCELED: the request was canceled"}
 	}
@@ -128,6 +131,9 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	}
 	if f.status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="kehu", error="invalid_token"`)
+	}
+	if ra, ok := auth.RetryAfter(err); ok {
+		w.Header().Set("Retry-After", ra)
 	}
 	httpx.WriteJSON(w, f.status, failed{Status: "Failed", ErrCode: f.code, ErrMsg: f.msg, RequestID: rid, Time: time.Now().Unix()})
 }
