@@ -3,11 +3,18 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
 	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/kehu/kehu/internal/audit"
 	"github.com/kehu/kehu/internal/auth"
+	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/store"
 )
 
 func runMigrate(ctx context.Context, env *Env, args []string) error {
@@ -15,12 +22,12 @@ func runMigrate(ctx context.Context, env *Env, args []string) error {
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	st, err := f.open(ctx, false)
+	st, err := f.openOrCreate(ctx, false)
 	if err != nil && !strings.Contains(err.Error(), "kehu migrate") {
 		return err
 	}
 	if st == nil {
-		if st, err = f.open(ctx, true); err != nil {
+		if st, err = f.openOrCreate(ctx, true); err != nil {
 			return err
 		}
 		defer st.Close()
@@ -32,19 +39,92 @@ func runMigrate(ctx context.Context, env *Env, args []string) error {
 	return printJSON(env.Stdout, map[string]any{"schemaVersion": have, "migrated": false})
 }
 
-func runTenant(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] != "create" {
-		return fmt.Errorf("usage: kehu tenant create --name NAME [--db …]")
+// runVersion prints what this binary is: its module version, the commit and
+// time it was built from (from the Go toolchain's VCS stamping), the Go
+// version and the schema version it migrates to.
+func runVersion(_ context.Context, env *Env, args []string) error {
+	f := newFlags("version", env)
+	if err := f.parse(args); err != nil {
+		return err
 	}
-	f := newFlags("tenant create", env)
+	return printJSON(env.Stdout, versionInfo())
+}
+
+// buildVersion and buildCommit may be set at link time (go build -ldflags
+// "-X github.com/kehu/kehu/internal/cli.buildCommit=…") where the toolchain's
+// VCS stamping is off (GOFLAGS=-buildvcs=false, a source tarball).
+var buildVersion, buildCommit string
+
+func versionInfo() map[string]any {
+	v := map[string]any{"version": "(devel)", "commit": "unknown", "go": runtime.Version(),
+		"os": runtime.GOOS + "/" + runtime.GOARCH, "schemaVersion": store.SchemaVersionOfBinary()}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return v
+	}
+	if bi.Main.Version != "" {
+		v["version"] = bi.Main.Version
+	}
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			v["commit"] = s.Value
+		case "vcs.time":
+			v["commitTime"] = s.Value
+		case "vcs.modified":
+			v["modified"] = s.Value == "true"
+		}
+	}
+	if buildVersion != "" {
+		v["version"] = buildVersion
+	}
+	if buildCommit != "" {
+		v["commit"] = buildCommit
+	}
+	return v
+}
+
+var tenantSubs = [][2]string{
+	{"create", "--name NAME: create a tenant (creates the database if needed)"},
+	{"list", "[--table]: every tenant, one JSON object a line"},
+}
+
+func runTenant(ctx context.Context, env *Env, args []string) error {
+	sub, rest, err := subcommand(env, "tenant", args, tenantSubs)
+	if err != nil {
+		return err
+	}
+	f := newFlags("tenant "+sub, env)
+	if sub == "list" {
+		table := f.Bool("table", false, "print an aligned table instead of JSON lines")
+		if err := f.parse(rest); err != nil {
+			return err
+		}
+		st, err := f.open(ctx, true)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		ts, err := st.Tenants(ctx)
+		if err != nil {
+			return err
+		}
+		l := newLister(env.Stdout, *table, "ID", "NAME", "CREATED")
+		for _, t := range ts {
+			l.row(map[string]any{"id": t.ID, "name": t.Name, "createdAt": t.CreatedAt}, t.ID, t.Name, stamp(t.CreatedAt))
+		}
+		return l.flush()
+	}
 	name := f.String("name", "", "tenant name (required)")
-	if err := f.parse(args[1:]); err != nil {
+	if err := f.parse(rest); err != nil {
 		return err
 	}
 	if strings.TrimSpace(*name) == "" {
-		return fmt.Errorf("--name is required")
+		return usagef("tenant create", "--name is required")
 	}
-	st, err := f.open(ctx, true)
+	// A new installation starts with its first tenant, so this command
+	// creates the database (not only at the default path).
+	st, err := f.openOrCreate(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -56,18 +136,50 @@ func runTenant(ctx context.Context, env *Env, args []string) error {
 	return printJSON(env.Stdout, map[string]any{"id": t.ID, "name": t.Name})
 }
 
+var projectSubs = [][2]string{
+	{"create", "--tenant ID --name NAME: create a project"},
+	{"list", "[--tenant ID] [--table]: the projects of a tenant (or of every tenant)"},
+}
+
 func runProject(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] != "create" {
-		return fmt.Errorf("usage: kehu project create --tenant ID --name NAME [--db …]")
+	sub, rest, err := subcommand(env, "project", args, projectSubs)
+	if err != nil {
+		return err
 	}
-	f := newFlags("project create", env)
-	tenant := f.Int64("tenant", 0, "tenant id (required)")
+	f := newFlags("project "+sub, env)
+	tenant := f.Int64("tenant", 0, "tenant id (required for create)")
+	if sub == "list" {
+		table := f.Bool("table", false, "print an aligned table instead of JSON lines")
+		if err := f.parse(rest); err != nil {
+			return err
+		}
+		st, err := f.open(ctx, true)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		tenants, err := tenantsOf(ctx, st, *tenant)
+		if err != nil {
+			return err
+		}
+		l := newLister(env.Stdout, *table, "ID", "TENANT", "NAME", "CREATED")
+		for _, tid := range tenants {
+			ps, err := st.Projects(ctx, tid)
+			if err != nil {
+				return err
+			}
+			for _, p := range ps {
+				l.row(map[string]any{"id": p.ID, "tenantId": p.TenantID, "name": p.Name, "createdAt": p.CreatedAt}, p.ID, p.TenantID, p.Name, stamp(p.CreatedAt))
+			}
+		}
+		return l.flush()
+	}
 	name := f.String("name", "", "project name (required)")
-	if err := f.parse(args[1:]); err != nil {
+	if err := f.parse(rest); err != nil {
 		return err
 	}
 	if *tenant == 0 || strings.TrimSpace(*name) == "" {
-		return fmt.Errorf("--tenant and --name are required")
+		return usagef("project create", "--tenant and --name are required")
 	}
 	st, err := f.open(ctx, true)
 	if err != nil {
@@ -84,35 +196,96 @@ func runProject(ctx context.Context, env *Env, args []string) error {
 	return printJSON(env.Stdout, map[string]any{"id": p.ID, "tenantId": p.TenantID, "name": p.Name})
 }
 
-func runClient(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || (args[0] != "create" && args[0] != "rotate" && args[0] != "revoke") {
-		return fmt.Errorf("usage: kehu client create --tenant ID [--project ID] [--staff ID] [--name NAME] [--scopes …] | kehu client rotate --client ID | kehu client revoke --client ID")
+// tenantsOf is the one tenant asked for (checked to exist) or all of them.
+func tenantsOf(ctx context.Context, st *store.Store, tenant int64) ([]int64, error) {
+	if tenant != 0 {
+		if _, err := st.Tenant(ctx, tenant); err != nil {
+			return nil, fmt.Errorf("tenant %d: %w", tenant, err)
+		}
+		return []int64{tenant}, nil
 	}
-	sub := args[0]
-	f := newFlags("client "+sub, env)
-	tenant := f.Int64("tenant", 0, "tenant id (create)")
-	project := f.Int64("project", 0, "bind the client to this project (create, optional)")
-	name := f.String("name", "", "client name (create)")
-	staff := f.Int64("staff", 0, "the client acts as this staff member, with their role and data scope (create, optional)")
-	scopes := f.String("scopes", "customers:read customers:write", "space-separated scopes: customers:read customers:write catalog:write admin (create)")
-	clientID := f.String("client", "", "client id (rotate, revoke)")
-	if err := f.parse(args[1:]); err != nil {
+	ts, err := st.Tenants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(ts))
+	for i, t := range ts {
+		ids[i] = t.ID
+	}
+	return ids, nil
+}
+
+var clientSubs = [][2]string{
+	{"create", "--tenant ID [--project ID] [--staff ID] [--name NAME] [--scopes …]: a new API client; prints its secret once"},
+	{"list", "[--tenant ID] [--table]: API clients (never their secrets), revoked ones flagged"},
+	{"rotate", "--client ID: a new secret; every token of the client stops working"},
+	{"revoke", "--client ID: the client can no longer authenticate"},
+}
+
+func runClient(ctx context.Context, env *Env, args []string) error {
+	sub, rest, err := subcommand(env, "client", args, clientSubs)
+	if err != nil {
 		return err
+	}
+	f := newFlags("client "+sub, env)
+	var tenant, project, staff *int64
+	var name, scopes, clientID *string
+	var table *bool
+	switch sub {
+	case "create":
+		tenant = f.Int64("tenant", 0, "tenant id (required)")
+		project = f.Int64("project", 0, "bind the client to this project (optional)")
+		name = f.String("name", "", "client name")
+		staff = f.Int64("staff", 0, "the client acts as this staff member, with their role and data scope (optional)")
+		scopes = f.String("scopes", "customers:read customers:write", "space-separated scopes: customers:read customers:write catalog:write admin")
+	case "list":
+		tenant = f.Int64("tenant", 0, "only this tenant's clients")
+		table = f.Bool("table", false, "print an aligned table instead of JSON lines")
+	default:
+		clientID = f.String("client", "", "client id (required)")
+	}
+	if err := f.parse(rest); err != nil {
+		return err
+	}
+	switch {
+	case sub == "create" && *tenant == 0:
+		return usagef("client create", "--tenant is required")
+	case clientID != nil && *clientID == "":
+		return usagef("client "+sub, "--client is required")
 	}
 	st, err := f.open(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if sub == "list" {
+		if *tenant != 0 {
+			if _, err := st.Tenant(ctx, *tenant); err != nil {
+				return fmt.Errorf("tenant %d: %w", *tenant, err)
+			}
+		}
+		cs, err := st.Clients(ctx, *tenant)
+		if err != nil {
+			return err
+		}
+		l := newLister(env.Stdout, *table, "CLIENT ID", "TENANT", "PROJECT", "NAME", "SCOPES", "CREATED", "REVOKED")
+		for _, c := range cs {
+			var pid any
+			if c.ProjectID != 0 {
+				pid = c.ProjectID
+			}
+			l.row(map[string]any{"clientId": c.ClientID, "tenantId": c.TenantID, "projectId": pid, "name": c.Name,
+				"scopes": c.Scopes, "createdAt": c.CreatedAt, "revoked": c.Revoked},
+				c.ClientID, c.TenantID, dash(pid), dash(c.Name), strings.Join(c.Scopes, " "), stamp(c.CreatedAt), c.Revoked)
+		}
+		return l.flush()
+	}
 	_, au, err := f.services(st)
 	if err != nil {
 		return err
 	}
 	switch sub {
 	case "create":
-		if *tenant == 0 {
-			return fmt.Errorf("--tenant is required")
-		}
 		c, err := au.Create(ctx, model.Client{TenantID: *tenant, ProjectID: *project, StaffID: *staff, Name: *name, Scopes: strings.Fields(*scopes)})
 		if err != nil {
 			return err
@@ -131,9 +304,6 @@ func runClient(ctx context.Context, env *Env, args []string) error {
 		}
 		return printJSON(env.Stdout, out)
 	case "rotate":
-		if *clientID == "" {
-			return fmt.Errorf("--client is required")
-		}
 		c, err := au.Rotate(ctx, *clientID)
 		if err != nil {
 			return err
@@ -143,9 +313,6 @@ func runClient(ctx context.Context, env *Env, args []string) error {
 		}
 		return printJSON(env.Stdout, map[string]any{"clientId": c.ClientID, "clientSecret": c.Secret, "tenantId": c.TenantID})
 	default:
-		if *clientID == "" {
-			return fmt.Errorf("--client is required")
-		}
 		if err := au.Revoke(ctx, *clientID); err != nil {
 			return err
 		}
@@ -160,4 +327,52 @@ func runClient(ctx context.Context, env *Env, args []string) error {
 // operator is the caller of CLI commands run on the server, for the audit log.
 func operator(tenantID int64) *model.Caller {
 	return &model.Caller{TenantID: tenantID, Via: model.ViaCLI}
+}
+
+// lister prints the rows of a list command as JSON lines (the default, for
+// scripts: jq reads them) or as an aligned table for people.
+type lister struct {
+	w     io.Writer
+	table *tabwriter.Writer
+	err   error
+}
+
+func newLister(w io.Writer, table bool, header ...string) *lister {
+	l := &lister{w: w}
+	if table {
+		l.table = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(l.table, strings.Join(header, "\t"))
+	}
+	return l
+}
+
+func (l *lister) row(obj map[string]any, cells ...any) {
+	if l.err != nil {
+		return
+	}
+	if l.table == nil {
+		l.err = printJSON(l.w, obj)
+		return
+	}
+	s := make([]string, len(cells))
+	for i, c := range cells {
+		s[i] = fmt.Sprint(c)
+	}
+	_, l.err = fmt.Fprintln(l.table, strings.Join(s, "\t"))
+}
+
+func (l *lister) flush() error {
+	if l.err == nil && l.table != nil {
+		l.err = l.table.Flush()
+	}
+	return l.err
+}
+
+func stamp(t time.Time) string { return t.In(crm.China).Format("2006-01-02 15:04 -07:00") }
+
+func dash(v any) any {
+	if v == nil || v == "" {
+		return "-"
+	}
+	return v
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -38,6 +40,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	f := newFlags("demo", env)
 	addr := f.String("addr", "127.0.0.1:8080", "listen address")
 	n := f.Int("customers", 10000, "customers to generate on first start")
+	printEnv := f.Bool("print-env", false, "print the demo's credentials as shell variables (eval \"$(kehu demo --print-env)\") and exit; creates the demo data if needed, serves nothing")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -45,7 +48,7 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if strings.Contains(*f.db, "://") {
 		return fmt.Errorf("demo runs on an embedded SQLite database; use --db PATH (or kehu serve for PostgreSQL)")
 	}
-	st, err := f.open(ctx, true)
+	st, err := f.openOrCreate(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -54,20 +57,43 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	client, projectID, err := demoData(ctx, st, au, *n, env.Stderr)
+	client, projectID, err := demoData(ctx, st, au, *n, env.Stderr, log)
 	if err != nil {
+		return err
+	}
+	creds := demoCreds{Base: "http://" + *addr, ClientID: client.ClientID, Secret: client.Secret,
+		TenantID: client.TenantID, ProjectID: projectID}
+	if *printEnv {
+		_, err := io.WriteString(env.Stdout, demoEnv(creds))
 		return err
 	}
 	h := server.Handler(&server.Deps{Store: st, Svc: svc, Auth: au, Log: log})
 	return server.Run(ctx, *addr, h, log, func(a net.Addr) {
-		creds := demoCreds{Base: "http://" + a.String(), ClientID: client.ClientID, Secret: client.Secret,
-			TenantID: client.TenantID, ProjectID: projectID, Now: time.Now()}
-		printDemo(env.Stdout, creds)
+		creds.Base, creds.Now = "http://"+a.String(), time.Now()
+		envFile := filepath.Join(f.keyDir(), "demo.env")
+		if !filepath.IsAbs(envFile) && !strings.HasPrefix(envFile, ".") {
+			envFile = "./" + envFile // `. kehu-data/demo.env` would search $PATH first
+		}
+		if err := os.WriteFile(envFile, []byte(demoEnv(creds)), 0o600); err != nil {
+			log.Warn("cannot write the demo's env file", slog.String("file", envFile), slog.Any("err", err))
+			envFile = ""
+		}
+		printDemo(env.Stdout, creds, envFile)
 	})
 }
 
+// demoEnv is the demo's credentials as shell assignments: the README's
+// snippets use these names, so they run as pasted after
+// eval "$(kehu demo --print-env)" or . ./kehu-data/demo.env.
+func demoEnv(c demoCreds) string {
+	return fmt.Sprintf("export KEHU_URL=%s\nexport CLIENT_ID=%s\nexport CLIENT_SECRET=%s\nexport TENANT_ID=%d\nexport PROJECT_ID=%d\n",
+		shellQuote(c.Base), shellQuote(c.ClientID), shellQuote(c.Secret), c.TenantID, c.ProjectID)
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
 // demoData finds the demo tenant or creates it with n customers.
-func demoData(ctx context.Context, st *store.Store, au *auth.Service, n int, progress io.Writer) (*model.Client, int64, error) {
+func demoData(ctx context.Context, st *store.Store, au *auth.Service, n int, progress io.Writer, log *slog.Logger) (*model.Client, int64, error) {
 	t, err := st.TenantByName(ctx, demoTenant)
 	if err == nil {
 		ids, err := st.ClientIDs(ctx, t.ID)
@@ -101,14 +127,21 @@ func demoData(ctx context.Context, st *store.Store, au *auth.Service, n int, pro
 		return nil, 0, err
 	}
 	start := time.Now()
+	tty := isTerminal(progress)
 	err = seed.Customers(ctx, st, setup, n, 1, func(done int) {
-		fmt.Fprintf(progress, "\rkehu demo: generating customers %d/%d", done, n)
+		if tty { // redraw one line
+			fmt.Fprintf(progress, "\rkehu demo: generating customers %d/%d", done, n)
+		} else {
+			fmt.Fprintf(progress, "kehu demo: generating customers %d/%d\n", done, n)
+		}
 	})
-	fmt.Fprintln(progress)
+	if tty {
+		fmt.Fprintln(progress)
+	}
 	if err != nil {
 		return nil, 0, err
 	}
-	slog.Info("demo data ready", slog.Int("customers", n), slog.Duration("took", time.Since(start)))
+	log.Info("demo data ready", slog.Int("customers", n), slog.Float64("tookMs", ms(time.Since(start))))
 	c, err := au.CreateClient(ctx, t.ID, 0, "demo client", nil)
 	if err != nil {
 		return nil, 0, err
@@ -116,7 +149,11 @@ func demoData(ctx context.Context, st *store.Store, au *auth.Service, n int, pro
 	return c, p.ID, nil
 }
 
-func printDemo(w io.Writer, c demoCreds) {
+// ms is a duration in milliseconds with microsecond precision, as every
+// duration in kehu's logs is written.
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func printDemo(w io.Writer, c demoCreds, envFile string) {
 	fmt.Fprintf(w, `
 kehu demo is running at %s   (API docs: %s/docs)
 
@@ -124,9 +161,11 @@ kehu demo is running at %s   (API docs: %s/docs)
   project:       %d
   client id:     %s
   client secret: %s
-
-The same client id and secret work for all four APIs. Paste these:
 `, c.Base, c.Base, c.TenantID, c.ProjectID, c.ClientID, c.Secret)
+	if envFile != "" {
+		fmt.Fprintf(w, "\nFor the README's examples, in another shell: . %s   (or eval \"$(kehu demo --print-env)\")\n", envFile)
+	}
+	fmt.Fprintf(w, "\nThe same client id and secret work for all four APIs. Paste these:\n")
 	for _, mk := range demoHints {
 		for _, h := range mk(c) {
 			fmt.Fprintf(w, "\n# %s\n%s\n", h.Title, h.Command)

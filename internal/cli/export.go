@@ -31,7 +31,7 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if *tenant == 0 {
-		return fmt.Errorf("--tenant is required")
+		return usagef("export", "--tenant is required")
 	}
 	if *format == "" {
 		*format = "csv"

@@ -39,10 +39,10 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if len(files) != 1 {
-		return fmt.Errorf("usage: kehu import FILE --tenant ID [flags]: one file, got %d", len(files))
+		return usagef("import", "kehu import FILE --tenant ID [flags] takes one file, got %d", len(files))
 	}
 	if *tenant == 0 {
-		return fmt.Errorf("--tenant is required")
+		return usagef("import", "--tenant is required")
 	}
 	mode, err := importer.ParseMode(*onDup)
 	if err != nil {
@@ -104,7 +104,9 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		im.Report = rep
 	}
 	var bar *progressbar.ProgressBar
-	if *showProgress {
+	var lines *lineProgress
+	switch {
+	case *showProgress && isTerminal(env.Stderr):
 		total := src.Total() // rows of the file; the job narrows it to rows after the header
 		if total > 0 {
 			total--
@@ -136,6 +138,15 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 			}
 			_ = bar.Set64(done)
 		}
+	case *showProgress: // a file or a pipe: whole lines, a few a second at most
+		lines = newLineProgress(env.Stderr, "kehu import: "+o.FileName, 2*time.Second)
+		im.Step = func(step string) {
+			if step == "customers" {
+				step = ""
+			}
+			lines.setStep(step)
+		}
+		im.Progress = func(done, total int64) { lines.update(done, total, false) }
 	}
 	sum, runErr := im.Run(ctx, src, o)
 	if bar != nil {
@@ -147,6 +158,9 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 			_ = bar.Exit()
 		}
 		fmt.Fprintln(env.Stderr)
+	}
+	if lines != nil && sum != nil && runErr == nil {
+		lines.update(sum.Total, sum.Total, true)
 	}
 	if rep != nil {
 		if err := rep.Close(); err != nil && runErr == nil {

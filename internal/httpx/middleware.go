@@ -98,7 +98,7 @@ func Observe(next http.Handler, log *slog.Logger, m *Metrics) http.Handler {
 			}
 			log.LogAttrs(r.Context(), level, "request",
 				slog.Group("request", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", pattern)),
-				slog.Int("status", rec.status), slog.Int("bytes", rec.bytes), slog.Duration("duration", d),
+				slog.Int("status", rec.status), slog.Int("bytes", rec.bytes), slog.Float64("durationMs", float64(d.Microseconds())/1000),
 				slog.String("remote", r.RemoteAddr))
 		}()
 		next.ServeHTTP(rec, r)

@@ -25,7 +25,7 @@ func DemoHints(base, clientID, secret string, projectID int64, now time.Time) []
 DASHI_SIGN=$(printf '%%s' "appid=%s&sign_method=md5&timestamp=${DASHI_TS}%s" | { md5sum 2>/dev/null || md5 -r; } | cut -c1-32)
 DASHI_TOKEN=$(curl -s "%s?appid=%s&sign_method=md5&sign=${DASHI_SIGN}&timestamp=${DASHI_TS}" | sed -E 's/.*"token":"([^"]+)".*/\1/')`,
 				clientID, secret, tokenURL, clientID)},
-		{fmt.Sprintf("达实AIoT: the same token call signed at start-up (timestamp %s, works until %s)", ts, now.Add(MaxSkew).Format("15:04")),
+		{fmt.Sprintf("达实AIoT: the same token call signed at start-up (timestamp %s, works until %s)", ts, now.Add(MaxSkew).Format("15:04 -07:00")),
 			fmt.Sprintf(`curl -s '%s?appid=%s&sign_method=md5&sign=%s&timestamp=%s'`, tokenURL, clientID, sign, ts)},
 		{"达实AIoT: customer page — name contains 张, status 1 (normal), 2 per page, newest first",
 			fmt.Sprintf(`curl -s -X POST "%s%s?project=%s" -H "Authorization: Bearer $DASHI_TOKEN" -H 'Content-Type: application/json' -d '{"pageSize":2,"pageIndex":1,"name":"张","customerStatus":[1]}'`,
