@@ -16,6 +16,7 @@ package phone
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -287,4 +288,14 @@ func Digits(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// CountryCode is the calling code of a region ("CN" → "86"), "" for a region
+// the library does not know. Searches use it to read a prefix typed in the
+// national form (138…, 0755…) against numbers stored in E.164.
+func CountryCode(region string) string {
+	if cc := phonenumbers.GetCountryCodeForRegion(upperRegion(region)); cc != 0 {
+		return strconv.Itoa(cc)
+	}
+	return ""
 }

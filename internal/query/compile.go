@@ -336,7 +336,7 @@ func (b *builder) gramField(l *RLeaf) {
 		b.column(l, sysCol{expr: col})
 		return
 	}
-	q := textindex.Normalize(l.Values[0].(string))
+	q := textindex.NormalizeFragment(l.Values[0].(string)) // " " for a blank fragment: names with inner whitespace
 	grams, recheck := textindex.FragmentGrams(prefix, q)
 	if l.Op != OpContains {
 		recheck = true

@@ -193,7 +193,7 @@ func evalSystem(l *RLeaf, c *model.Customer, w *World) bool {
 		}
 		switch l.Op {
 		case OpContains, OpStartsWith, OpEndsWith:
-			return fragmentMatch(l.Op, textindex.Normalize(s), textindex.Normalize(l.Values[0].(string)))
+			return fragmentMatch(l.Op, textindex.Normalize(s), textindex.NormalizeFragment(l.Values[0].(string)))
 		}
 		return match(l, textVal(s, false))
 	case model.FieldPinyin:

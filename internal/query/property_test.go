@@ -697,6 +697,9 @@ func (p *propWorld) genValue(r *rand.Rand, f *gfield, op query.Op) any {
 		}
 		switch op {
 		case query.OpContains, query.OpNotContains, query.OpStartsWith, query.OpEndsWith:
+			if chance(r, 0.05) { // a blank fragment: whitespace, literally
+				return pick(r, []string{" ", "\t", "\u3000", " \u200b", "  "})
+			}
 			return fragment(r, str, op, f.kind == gName)
 		}
 		if chance(r, 0.1) {
@@ -732,6 +735,13 @@ func (p *propWorld) genValue(r *rand.Rand, f *gfield, op query.Op) any {
 			i := r.IntN(len(digits) - 1)
 			return digits[i : i+1+r.IntN(min(6, len(digits)-i))]
 		case query.OpStartsWith:
+			if national, ok := strings.CutPrefix(digits, "86"); ok && chance(r, 0.4) { // typed without +86
+				q := national[:1+r.IntN(6)]
+				if chance(r, 0.3) {
+					q = "0" + q // the trunk prefix of landlines
+				}
+				return q
+			}
 			q := digits[:1+r.IntN(6)]
 			if chance(r, 0.5) {
 				q = "+" + q

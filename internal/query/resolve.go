@@ -185,6 +185,9 @@ func Resolve(n *Node, env *Env) (*RNode, error) {
 		if err != nil {
 			return nil, err
 		}
+		if national := nationalPhonePrefix(l, env); national != nil {
+			return &RNode{Or: []*RNode{{Leaf: l}, {Leaf: national}}}, nil
+		}
 		return &RNode{Leaf: l}, nil
 	case n.Not != nil:
 		c, err := Resolve(n.Not, env)
@@ -378,7 +381,13 @@ func coerce(f *model.Field, k kind, op Op, v any, env *Env) (any, error) {
 		}
 		switch f.Type {
 		case model.TypeEmail:
-			s = strings.ToLower(strings.TrimSpace(s))
+			// Trimmed like every fragment — but a fragment of only
+			// whitespace stays itself (and finds no email) instead of
+			// becoming "" and matching every email.
+			if t := strings.TrimSpace(s); t != "" || !isFragmentOp(op) {
+				s = t
+			}
+			s = strings.ToLower(s)
 		case model.TypePhone:
 			if op == OpEq || op == OpNeq || op == OpIn || op == OpNotIn {
 				if n, err := phone.Normalize(s, env.region()); err == nil {
@@ -664,4 +673,30 @@ func resolveRelative(l *RLeaf, c *Cond, env *Env, k kind, fail func(string, ...a
 }
 
 // NormalizeFragment is the folding applied to name/company fragments.
-func NormalizeFragment(s string) string { return textindex.Normalize(s) }
+func NormalizeFragment(s string) string { return textindex.NormalizeFragment(s) }
+
+func isFragmentOp(op Op) bool {
+	return op == OpContains || op == OpNotContains || op == OpStartsWith || op == OpEndsWith
+}
+
+// nationalPhonePrefix is the second reading of a startsWith on a phone
+// field: numbers are stored in E.164, and a prefix typed as people type
+// numbers — 138…, or 0755… with the trunk 0 — means the national number, so
+// it is also matched after the default region's country code (+86 138…,
+// +86 755…). A prefix typed with the country code (86138…) still matches
+// through the first reading. nil when there is no second reading.
+func nationalPhonePrefix(l *RLeaf, env *Env) *RLeaf {
+	if l.Field.Type != model.TypePhone || l.Op != OpStartsWith || len(l.Values) != 1 {
+		return nil
+	}
+	digits, _ := l.Values[0].(string)
+	cc := phone.CountryCode(env.region())
+	if cc == "" || digits == "" {
+		return nil
+	}
+	national := cc + strings.TrimPrefix(digits, "0")
+	if national == digits {
+		return nil
+	}
+	return &RLeaf{Field: l.Field, Op: l.Op, Values: []any{national}, Pos: l.Pos}
+}

@@ -192,8 +192,11 @@ func TestPhoneAndIntegerEdges(t *testing.T) {
 		}{
 			{leaf("phone", query.OpStartsWith, "+86 138"), []int64{a}},
 			{leaf("phone", query.OpStartsWith, "86"), []int64{a}},
-			{leaf("phone", query.OpStartsWith, "1"), []int64{b}},
-			{leaf("phone", query.OpStartsWith, "138"), nil}, // national digits do not prefix E.164
+			{leaf("phone", query.OpStartsWith, "1"), []int64{a, b}},  // +1…, and the national +86 1…
+			{leaf("phone", query.OpStartsWith, "138"), []int64{a}},   // typed without +86: the national number
+			{leaf("phone", query.OpStartsWith, "8613"), []int64{a}},  // with the country code
+			{leaf("phone", query.OpStartsWith, "+138"), []int64{a}},  // digits count, the + is not a country code
+			{leaf("phone", query.OpContains, "1381234"), []int64{a}}, // a contains of the national digits
 			{leaf("phone", query.OpEndsWith, "56-78"), []int64{a}},
 			{not(leaf("phone", query.OpEndsWith, "5678")), []int64{b, c}},
 			{leaf("phone", query.OpContains, "555"), []int64{b}},
@@ -214,6 +217,59 @@ func TestPhoneAndIntegerEdges(t *testing.T) {
 			{leaf("age", query.OpGt, num("-1e300")), []int64{a, b}},
 			{leaf("createdAt", query.OpGt, num("9223372036854775807")), nil},
 			{leaf("createdAt", query.OpLt, num("9223372036854775807")), []int64{a, b, c}},
+		} {
+			got, total, err := searchAll(fx.ctx, fx.eng, env, fx.tenant, tc.cond)
+			if err != nil {
+				t.Errorf("%s: %v", render(tc.cond), err)
+				continue
+			}
+			if !slices.Equal(sortedIDs(got), sortedIDs(tc.want)) || total != int64(len(tc.want)) {
+				t.Errorf("%s: got %v (total %d), want %v", render(tc.cond), got, total, tc.want)
+			}
+		}
+	})
+}
+
+// TestBlankFragments: a fragment of only whitespace (space, tab, U+3000,
+// with or without invisible characters) finds the values with whitespace
+// inside them on every text field — as the remark always did — and never
+// every value; its negation is the exact complement. National phone
+// prefixes with the trunk 0 find landlines.
+func TestBlankFragments(t *testing.T) {
+	forEachDB(t, func(t *testing.T, st *store.Store) {
+		fx := newTenant(t, st, "blank")
+		mk := func(name, company, email, remark, phone string) int64 {
+			in := &crm.CustomerInput{Name: crm.Ptr(name), Company: crm.Ptr(company), Email: crm.Ptr(email), Remark: crm.Ptr(remark)}
+			if phone != "" {
+				in.Phone = crm.Ptr(phone)
+			}
+			return fx.create(in).ID
+		}
+		a := mk("émile Brown", "深圳 示例", "e@example.com", "两个 词", "0755 8888 1234")
+		b := mk("张三", "示例", "", "一词", "")
+		c := mk("Li　Lei", "", "l@example.com", "", "")
+		env := fx.env()
+		for _, tc := range []struct {
+			cond *query.Node
+			want []int64
+		}{
+			{leaf("name", query.OpContains, " "), []int64{a, c}},
+			{leaf("name", query.OpContains, "\t"), []int64{a, c}},
+			{leaf("name", query.OpContains, "\u3000"), []int64{a, c}},
+			{leaf("name", query.OpContains, " \u200b"), []int64{a, c}},
+			{leaf("name", query.OpNotContains, " "), []int64{b}},
+			{leaf("name", query.OpStartsWith, " "), nil}, // names are trimmed
+			{leaf("name", query.OpEndsWith, " "), nil},
+			{leaf("name", query.OpContains, "e  B"), []int64{a}}, // inner whitespace collapses
+			{leaf("name", query.OpContains, "Brown "), []int64{a}},
+			{leaf("company", query.OpContains, " "), []int64{a}},
+			{leaf("company", query.OpNotContains, " "), []int64{b, c}},
+			{leaf("email", query.OpContains, " "), nil},
+			{leaf("email", query.OpNotContains, " "), []int64{a, b, c}},
+			{leaf("remark", query.OpContains, " "), []int64{a}},
+			{leaf("phone", query.OpStartsWith, "0755"), []int64{a}},
+			{leaf("phone", query.OpStartsWith, "755"), []int64{a}},
+			{leaf("phone", query.OpStartsWith, "86755"), []int64{a}},
 		} {
 			got, total, err := searchAll(fx.ctx, fx.eng, env, fx.tenant, tc.cond)
 			if err != nil {

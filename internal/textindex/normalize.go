@@ -133,3 +133,16 @@ func fold(s string) string {
 	}
 	return b.String()
 }
+
+// NormalizeFragment is Normalize for a search fragment (contains,
+// startsWith, endsWith), with one difference: a fragment made only of
+// whitespace (space, tab, U+3000 …, with or without invisible characters)
+// stays one space instead of becoming "" — it then finds the values with
+// whitespace inside them, as it does in the remark, rather than every value.
+func NormalizeFragment(q string) string {
+	n := Normalize(q)
+	if n == "" && strings.IndexFunc(q, unicode.IsSpace) >= 0 {
+		return " "
+	}
+	return n
+}
