@@ -233,7 +233,7 @@ func TestBadInput(t *testing.T) {
 			{"pageSize 0", "GET", "/v1/customers?pageSize=0", "", 400, "out_of_range", "pageSize"},
 			{"pageSize 4001", "GET", "/v1/customers?pageSize=4001", "", 400, "out_of_range", "pageSize"},
 			{"page 0", "GET", "/v1/customers?page=0", "", 400, "out_of_range", "page"},
-			{"unknown sort", "GET", "/v1/customers?sort=shoeSize", "", 400, "invalid_query", "shoeSize"},
+			{"unknown sort", "GET", "/v1/customers?sort=shoeSize", "", 400, "invalid_query", "sort"},
 			{"unknown param", "GET", "/v1/customers?colour=red", "", 400, "unknown_parameter", "colour"},
 			{"bad filter", "GET", "/v1/customers?filter=" + url.QueryEscape(`name ~ `), "", 400, "invalid_filter", "filter"},
 			{"unknown filter field", "GET", "/v1/customers?filter=" + url.QueryEscape(`shoe = 1`), "", 400, "invalid_query", "shoe"},

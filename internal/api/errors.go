@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/httpx"
@@ -59,7 +60,11 @@ func toProblem(err error) (int, Problem) {
 	case errors.As(err, &ce):
 		return 409, Problem{Code: "conflict", Field: ce.Field, Detail: ce.Error(), ExistingID: ce.ExistingID}
 	case errors.As(err, &qe):
-		return 400, Problem{Code: "invalid_query", Field: qe.Field, Detail: qe.Error()}
+		field := qe.Field
+		if strings.HasPrefix(qe.Pos, "sort") { // the sort parameter is at fault, not the field it names
+			field = "sort"
+		}
+		return 400, Problem{Code: "invalid_query", Field: field, Detail: qe.Error()}
 	case errors.As(err, &se):
 		return 400, Problem{Code: "invalid_filter", Field: "filter", Detail: se.Error()}
 	case errors.Is(err, model.ErrNotFound):
@@ -92,8 +97,15 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		p.Title = "Error"
 	}
 	p.Type = "urn:kehu:problem:" + p.Code
-	if status == 401 {
+	switch {
+	case status == 401 && p.Code == "missing_token":
+		// RFC 6750 §3.1: a request without credentials gets the challenge
+		// without an error code.
+		w.Header().Set("WWW-Authenticate", `Bearer realm="kehu"`)
+	case status == 401:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="kehu", error="invalid_token"`)
+	case status == 403 && p.Code == "insufficient_scope":
+		w.Header().Set("WWW-Authenticate", `Bearer realm="kehu", error="insufficient_scope"`)
 	}
 	if ra, ok := auth.RetryAfter(err); ok {
 		w.Header().Set("Retry-After", ra)

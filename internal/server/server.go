@@ -89,6 +89,13 @@ func Handler(d *Deps) http.Handler {
 		httpx.SetRoute(r)
 		http.Redirect(w, r, "/docs", http.StatusFound)
 	})
+	// Everything else: a problem document like the native API's, never Go's
+	// plain-text "404 page not found".
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteJSONType(w, http.StatusNotFound, "application/problem+json", map[string]any{
+			"type": "urn:kehu:problem:not_found", "title": "Not Found", "status": 404, "code": "not_found",
+			"detail": "no endpoint " + r.Method + " " + r.URL.Path + "; the native API is under /v1 (see /docs and /openapi.json)"})
+	})
 	return httpx.Observe(audit.Middleware(mux), d.Log, metrics)
 }
 

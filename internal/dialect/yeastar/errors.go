@@ -130,7 +130,11 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		h.Log.Error("yeastar api error", slog.String("path", r.URL.Path), slog.String("requestId", rid), slog.Any("error", err))
 	}
 	if f.status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="kehu", error="invalid_token"`)
+		if r.Header.Get("Authorization") == "" { // RFC 6750 §3.1: no credentials, no error code
+			w.Header().Set("WWW-Authenticate", `Bearer realm="kehu"`)
+		} else {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="kehu", error="invalid_token"`)
+		}
 	}
 	if ra, ok := auth.RetryAfter(err); ok {
 		w.Header().Set("Retry-After", ra)
