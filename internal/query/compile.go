@@ -61,6 +61,11 @@ type builder struct {
 	// of materialised sets: the planner (plan.go) uses it for every
 	// condition except the one that drives the query.
 	probe bool
+	// scope are the scope conditions (scope.go) pushed into the token-table
+	// selects idSet writes; scoped compiles conditions on a customer_grams
+	// row instead of on c.
+	scope  []*RNode
+	scoped bool
 }
 
 // correlate restricts a set subquery to the current customer in probe mode.
@@ -143,6 +148,10 @@ func (b *builder) leaf(l *RLeaf) {
 		b.w("NOT (")
 		b.leaf(&RLeaf{Field: l.Field, Op: pos, Values: l.Values, Pos: l.Pos})
 		b.w(")")
+		return
+	}
+	if b.scoped {
+		b.scopeLeaf(l)
 		return
 	}
 	l = phonePrefix(l)
@@ -434,6 +443,7 @@ func (b *builder) pinyinRanges(prefixes []string) {
 		b.arg(p)
 		b.w(" AND gram < ")
 		b.arg(textindex.PrefixUpperBound(p))
+		b.scopeGrams()
 	}
 }
 

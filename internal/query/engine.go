@@ -433,6 +433,11 @@ func (e *Engine) build(req *Request, rn *RNode, keys []sortKey, ch *choice) (*Pl
 		filter(ib, false)
 		orderBy(ib, false)
 		p.IDsSQL, p.IDsArgs = store.Rebind(dialect, ib.sb.String()), ib.args
+		if q, args, ok := gramIDs(dialect, req.TenantID, ch.conj, ch.driver, keys); ok {
+			// One name token and scope conditions, by time or id: every
+			// match and its sort keys from the token rows alone.
+			p.IDsSQL, p.IDsArgs = q, args
+		}
 	}
 	if ch != nil {
 		p.Choice = ch.describe()

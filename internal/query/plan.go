@@ -71,6 +71,9 @@ type choice struct {
 	hint     string   // SQLite INDEXED BY index, "" for none
 	estimate int      // capped size of the driving set
 	reason   string   // for EXPLAIN tests and logs
+	// colDriver: the driving set is an owner, department or project
+	// condition, answered through its index (hint) rather than as ids.
+	colDriver bool
 }
 
 // conjuncts flattens nested ANDs.
@@ -129,6 +132,22 @@ func isOneProject(l *RLeaf) bool {
 	return l != nil && l.Field.ID == model.FieldProject && (l.Op == OpEq || l.Op == OpIn) && len(l.Values) == 1
 }
 
+// isOneOwner: owner equals one staff member.
+func isOneOwner(l *RLeaf) bool {
+	return l != nil && l.Field.ID == model.FieldOwner && (l.Op == OpEq || l.Op == OpIn) && len(l.Values) == 1
+}
+
+// columnIndex is the index serving an owner, department or project set.
+func columnIndex(n *RNode) string {
+	switch {
+	case ownerLeaf(n):
+		return "customers_owner"
+	case isOneProject(n.Leaf) && wholeNumbers(n.Leaf) != nil:
+		return "customers_project"
+	}
+	return ""
+}
+
 // sortIndex is the index that yields customers in the order of keys, or "".
 func sortIndex(keys []sortKey, conj []*RNode) string {
 	if len(keys) == 0 {
@@ -148,8 +167,13 @@ func sortIndex(keys []sortKey, conj []*RNode) string {
 	switch keys[0].expr {
 	case "c.created_at":
 		for _, n := range conj {
+			if l := n.Leaf; isOneOwner(l) {
+				return "customers_owner" // (tenant, owner, created_at, id, project, status)
+			}
+		}
+		for _, n := range conj {
 			if l := n.Leaf; isOneProject(l) {
-				return "customers_project" // (tenant, project, created_at, id)
+				return "customers_project" // (tenant, project, created_at, id, status, owner)
 			}
 		}
 		return "customers_created"
@@ -189,6 +213,8 @@ func (b *builder) idSet(n *RNode) bool {
 		return false
 	case n.Leaf == nil:
 		return false
+	case b.columnSet(n):
+		return true
 	}
 	l := phonePrefix(n.Leaf) // as builder.leaf compiles it
 	f := l.Field
@@ -218,6 +244,9 @@ func (b *builder) idSet(n *RNode) bool {
 			b.arg(b.tenant)
 			b.w(" AND gram = ")
 			b.arg(g)
+			if i == 0 && f.ID == model.FieldName {
+				b.scopeGrams()
+			}
 		}
 		if f.ID == model.FieldCompany {
 			b.w(b.inEnd())
@@ -236,6 +265,9 @@ func (b *builder) idSet(n *RNode) bool {
 			b.arg(b.tenant)
 			b.w(" AND gram = ")
 			b.arg(g)
+			if i == 0 {
+				b.scopeGrams()
+			}
 		}
 		return true
 	case f.ID == model.FieldPinyin:
@@ -379,7 +411,7 @@ func (e *Engine) plan(ctx context.Context, tenantID int64, rn *RNode, keys []sor
 	}
 	best := PlanCap + 1
 	for i, n := range ch.conj {
-		b := &builder{dialect: dialect, tenant: tenantID}
+		b := &builder{dialect: dialect, tenant: tenantID, scope: scopeFor(ch.conj, i)}
 		b.w("SELECT COUNT(*) FROM (")
 		if !b.idSet(n) {
 			continue
@@ -398,6 +430,11 @@ func (e *Engine) plan(ctx context.Context, tenantID int64, rn *RNode, keys []sor
 	ch.estimate = best
 	if ch.driver >= 0 && best <= PlanCap {
 		ch.hint, ch.reason = pkIndex, "small set"
+		if ix := columnIndex(ch.conj[ch.driver]); ix != "" {
+			// An owner, department or project set: walk its index, which
+			// carries the scope columns, instead of looking ids up.
+			ch.hint, ch.colDriver = ix, true
+		}
 		return ch, nil
 	}
 	if ix := sortIndex(keys, ch.conj); ix != "" {
@@ -416,9 +453,15 @@ func (ch *choice) where(b *builder, count bool) {
 	drive := ch.driver >= 0 && (count || ch.reason != "sort order")
 	for i, n := range ch.conj {
 		b.w(" AND ")
+		if drive && i == ch.driver && ch.colDriver {
+			b.node(n) // a column condition, served by the hinted index
+			continue
+		}
 		if drive && i == ch.driver {
 			b.w("c.id" + b.inList())
+			b.scope = scopeFor(ch.conj, i)
 			b.idSet(n)
+			b.scope = nil
 			b.w(b.inEnd())
 			if exactSet(n) {
 				continue
@@ -450,7 +493,15 @@ func (ch *choice) from(dialect string, count bool) string {
 // allows: counters for project/status-only filters, the token index for a
 // single name token with an optional status.
 func fastCount(dialect string, tenantID int64, conj []*RNode) (string, []any, bool) {
-	var status, gram *RLeaf
+	// Not for counters: one name token with scope conditions (from the
+	// token rows alone), or scope conditions alone (an index-only count).
+	scoped := func() (string, []any, bool) {
+		if q, args, ok := gramCount(dialect, tenantID, conj); ok {
+			return q, args, true
+		}
+		return scopedCount(dialect, tenantID, conj)
+	}
+	var status *RLeaf
 	var projects []int64 // nil: any project; 0 stands for "no project"
 	for _, n := range conj {
 		if ps, ok := projectValues(n); ok && projects == nil {
@@ -459,19 +510,13 @@ func fastCount(dialect string, tenantID int64, conj []*RNode) (string, []any, bo
 		}
 		l := n.Leaf
 		if l == nil {
-			return "", nil, false
+			return scoped()
 		}
 		switch {
 		case l.Field.ID == model.FieldStatus && (l.Op == OpEq || l.Op == OpIn) && status == nil:
 			status = l
-		case l.Field.ID == model.FieldName && l.Op == OpContains && gram == nil:
-			grams, recheck := textindex.FragmentGrams("", textindex.Normalize(l.Values[0].(string)))
-			if len(grams) != 1 || recheck {
-				return "", nil, false
-			}
-			gram = &RLeaf{Field: l.Field, Op: OpEq, Values: []any{grams[0]}}
 		default:
-			return "", nil, false
+			return scoped()
 		}
 	}
 	b := &builder{dialect: dialect, tenant: tenantID}
@@ -487,14 +532,7 @@ func fastCount(dialect string, tenantID int64, conj []*RNode) (string, []any, bo
 		b.w(" AND status IN ")
 		b.argList(w.Values, toInt)
 	}
-	switch {
-	case gram != nil && projects == nil:
-		b.w("SELECT COUNT(*) FROM customer_grams WHERE tenant_id = ")
-		b.arg(tenantID)
-		b.w(" AND gram = ")
-		b.arg(gram.Values[0])
-		statuses()
-	case gram == nil:
+	{
 		b.w("SELECT COALESCE(SUM(n), 0) FROM customer_counts WHERE tenant_id = ")
 		b.arg(tenantID)
 		if projects != nil && len(projects) == 0 {
@@ -508,8 +546,6 @@ func fastCount(dialect string, tenantID int64, conj []*RNode) (string, []any, bo
 			b.argList(vals, func(v any) any { return v })
 		}
 		statuses()
-	default:
-		return "", nil, false
 	}
 	return store.Rebind(dialect, b.sb.String()), b.args, true
 }

@@ -45,8 +45,16 @@ func TestPropertySearchMatchesEval(t *testing.T) {
 		r := rand.New(rand.NewPCG(*propSeed, 1))
 		var hits, empty, full, leaves int
 		failures := 0
+		// The planner decides by the sizes of candidate sets (PlanCap): the
+		// cases alternate caps so that, on a few hundred customers, every
+		// path runs — small driving sets, sort-order walks, large sets.
+		defer func(c int) { query.PlanCap = c }(query.PlanCap)
 		for i := 0; i < *propCases && failures < 5; i++ {
+			query.PlanCap = []int{4000, 25, 3}[i%3]
 			n := p.genNode(r, 0)
+			if i%4 == 3 {
+				n = p.genScoped(r)
+			}
 			p.noteLeaves(n)
 			leaves += countLeaves(n)
 			got := p.check(t, fmt.Sprintf("case %d", i), n)
@@ -73,6 +81,7 @@ func TestPropertySearchMatchesEval(t *testing.T) {
 		start = time.Now()
 		r = rand.New(rand.NewPCG(*propSeed, 2))
 		for i := 0; i < *propSorts && !t.Failed(); i++ {
+			query.PlanCap = []int{4000, 25, 3}[i%3]
 			p.checkSort(t, r, i)
 		}
 		t.Logf("%d sorts walked in %v", *propSorts, time.Since(start).Round(time.Millisecond))
@@ -647,6 +656,57 @@ func (p *propWorld) genNode(r *rand.Rand, depth int) *query.Node {
 		return &query.Node{Or: kids}
 	}
 	return &query.Node{Not: p.genNode(r, depth+1)}
+}
+
+// genScoped is a search as scoped callers make it: a name fragment (or
+// none) and conditions on project, owner, department, collaborators,
+// status and creation time — what crm's data scopes and the project
+// binding add to a filter, pushed into the token index by the planner.
+func (p *propWorld) genScoped(r *rand.Rand) *query.Node {
+	var and []*query.Node
+	if chance(r, 0.8) {
+		f := p.gfield("name")
+		if v, ok := p.sample(r, f).(string); ok && v != "" {
+			rs := []rune(v)
+			k := 1 + r.IntN(min(2, len(rs)))
+			at := r.IntN(len(rs) - k + 1)
+			and = append(and, leaf("name", query.OpContains, string(rs[at:at+k])))
+		} else {
+			and = append(and, leaf("name", query.OpContains, "张"))
+		}
+	}
+	scopes := []string{"projectId", "owner", "department", "collaborators", "status", "createdAt"}
+	for range 1 + r.IntN(3) {
+		key := pick(r, scopes)
+		f := p.gfield(key)
+		op := pick(r, kindOps[f.kind])
+		if chance(r, 0.6) {
+			op = pick(r, []query.Op{query.OpEq, query.OpIn})
+			if f.kind == gDateTime {
+				op = pick(r, []query.Op{query.OpGte, query.OpBetween, query.OpLastYear})
+			}
+			if f.kind == gSet {
+				op = query.OpHasAny
+			}
+		}
+		and = append(and, leaf(key, op, p.genValues(r, f, op)...))
+	}
+	if chance(r, 0.3) { // 销售 with collaborations: own OR collaborating
+		o, c := p.gfield("owner"), p.gfield("collaborators")
+		and = append(and, &query.Node{Or: []*query.Node{leaf("owner", query.OpEq, p.genValues(r, o, query.OpEq)...),
+			leaf("collaborators", query.OpHasAny, p.genValues(r, c, query.OpHasAny)...)}})
+	}
+	return &query.Node{And: and}
+}
+
+// gfield is the generator field of a key.
+func (p *propWorld) gfield(key string) *gfield {
+	for _, f := range p.gfields {
+		if f.key == key {
+			return f
+		}
+	}
+	panic("no generator field " + key)
 }
 
 func (p *propWorld) genLeaf(r *rand.Rand) *query.Node {

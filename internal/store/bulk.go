@@ -45,7 +45,7 @@ func (t *Tx) InsertCustomers(ctx context.Context, cs []*model.Customer, cat *Cat
 		custArgs = append(custArgs, customerArgs(c))
 		tid := c.TenantID
 		for _, g := range ix.grams {
-			grams = append(grams, []any{tid, g, c.ID, c.Status})
+			grams = append(grams, gramRow(c, g))
 		}
 		if len(ix.company) > 0 {
 			norm := textindex.Normalize(c.Company)
@@ -81,7 +81,7 @@ func (t *Tx) InsertCustomers(ctx context.Context, cs []*model.Customer, cat *Cat
 		rows                [][]any
 	}{
 		{"customers", insertColumns, "", custArgs},
-		{"customer_grams", "tenant_id, gram, customer_id, status", "", grams},
+		{"customer_grams", GramColumns, "", grams},
 		{"value_grams", "tenant_id, gram, value", " ON CONFLICT DO NOTHING", company},
 		{"customer_values_num", "tenant_id, field_id, value, customer_id", " ON CONFLICT DO NOTHING", nums},
 		{"customer_values_text", "tenant_id, field_id, value, customer_id", " ON CONFLICT DO NOTHING", texts},

@@ -71,9 +71,9 @@ func (t *Tx) UpdateCustomer(ctx context.Context, old, c *model.Customer, cat *Ca
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("store: update customer %d: %w", c.ID, model.ErrNotFound)
 	}
-	// Name and remark tokens carry the status: rewrite them only when one
-	// of the three changed.
-	sameGrams := old.Name == c.Name && old.Remark == c.Remark && old.Status == c.Status
+	// Name and remark tokens carry status, project, owner and creation
+	// time: rewrite them only when one of those or the text changed.
+	sameGrams := sameGramPayload(old, c)
 	if sameGrams {
 		ix.grams = nil
 	}

@@ -259,16 +259,35 @@ func (t *Tx) writeIndex(ctx context.Context, c *model.Customer, ix indexRows) er
 	return nil
 }
 
-// insertGrams writes a customer's name tokens with its status.
+// GramColumns are the columns of a customer_grams row: the token, and the
+// customer columns every scoped search filters on — status, project (0 for
+// none), owner (0 for none) and creation time — so a name fragment within a
+// project, an owner's customers or a department, a status and a time range
+// is counted and paged from the token index alone, without reading one
+// customer (migration 0003).
+const GramColumns = "tenant_id, gram, customer_id, status, project_id, owner_id, created_at"
+
+// gramRow is a customer_grams row of c for token g.
+func gramRow(c *model.Customer, g string) []any {
+	return []any{c.TenantID, g, c.ID, int64(c.Status), c.ProjectID, c.OwnerID, model.Millis(c.CreatedAt)}
+}
+
+// sameGramPayload reports whether old and c have the same token rows.
+func sameGramPayload(old, c *model.Customer) bool {
+	return old.Name == c.Name && old.Remark == c.Remark && old.Status == c.Status && old.ProjectID == c.ProjectID &&
+		old.OwnerID == c.OwnerID && model.Millis(old.CreatedAt) == model.Millis(c.CreatedAt)
+}
+
+// insertGrams writes a customer's name tokens with the columns they carry.
 func (t *Tx) insertGrams(ctx context.Context, c *model.Customer, grams []string) error {
 	if len(grams) == 0 {
 		return nil
 	}
-	args := make([]any, 0, 4*len(grams))
+	args := make([]any, 0, 7*len(grams))
 	for _, g := range grams {
-		args = append(args, c.TenantID, g, c.ID, c.Status)
+		args = append(args, gramRow(c, g)...)
 	}
-	q := `INSERT INTO customer_grams (tenant_id, gram, customer_id, status) VALUES ` + rowPlaceholders(4, len(grams))
+	q := `INSERT INTO customer_grams (` + GramColumns + `) VALUES ` + rowPlaceholders(7, len(grams))
 	if _, err := t.exec(ctx, q, args...); err != nil {
 		return fmt.Errorf("store: index grams: %w", err)
 	}

@@ -106,6 +106,9 @@ var loadTables = []string{"customers", "customer_grams", "value_grams", "custome
 type postings struct {
 	ids     []int64
 	status  []int8
+	project []int64 // project, owner and creation time: the token rows carry them (GramColumns)
+	owner   []int64
+	created []int64
 	grams   map[string][]uint32
 	company map[string][]string // value_grams: gram → normalised company names
 	seen    map[string]bool     // companies already tokenised
@@ -125,7 +128,8 @@ type numPosting struct {
 }
 
 func newPostings(n int) *postings {
-	return &postings{ids: make([]int64, 0, n), status: make([]int8, 0, n), grams: map[string][]uint32{},
+	return &postings{ids: make([]int64, 0, n), status: make([]int8, 0, n), project: make([]int64, 0, n),
+		owner: make([]int64, 0, n), created: make([]int64, 0, n), grams: map[string][]uint32{},
 		company: map[string][]string{}, seen: map[string]bool{}, nums: map[int64][]numPosting{},
 		texts: map[int64]map[string][]uint32{}, uniques: map[int64]map[string][]uint32{},
 		tags: map[int64][]uint32{}, collabs: map[int64][]uint32{}, counts: map[[3]int64]int64{}, sorted: true}
@@ -138,6 +142,9 @@ func (p *postings) add(c *model.Customer, ix *indexRows) {
 	i := uint32(len(p.ids))
 	p.ids = append(p.ids, c.ID)
 	p.status = append(p.status, int8(c.Status))
+	p.project = append(p.project, c.ProjectID)
+	p.owner = append(p.owner, c.OwnerID)
+	p.created = append(p.created, model.Millis(c.CreatedAt))
 	for _, g := range ix.grams {
 		l, ok := p.grams[g]
 		if !ok {
@@ -208,13 +215,13 @@ func (p *postings) sources(tenantID int64) []rowSource {
 	for _, l := range p.grams {
 		ng += int64(len(l))
 	}
-	out = append(out, rowSource{"customer_grams", []string{"tenant_id", "gram", "customer_id", "status"}, ng, func(yield func([]any) bool) {
-		row := make([]any, 4)
+	out = append(out, rowSource{"customer_grams", strings.Split(GramColumns, ", "), ng, func(yield func([]any) bool) {
+		row := make([]any, 7)
 		row[0] = tenantID
 		for _, g := range gramKeys {
 			row[1] = g
 			for _, i := range p.order(p.grams[g]) {
-				row[2], row[3] = p.ids[i], int64(p.status[i])
+				row[2], row[3], row[4], row[5], row[6] = p.ids[i], int64(p.status[i]), p.project[i], p.owner[i], p.created[i]
 				if !yield(row) {
 					return
 				}

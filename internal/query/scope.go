@@ -1,0 +1,286 @@
+package query
+
+import (
+	"strconv"
+
+	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/store"
+	"github.com/kehu/kehu/internal/textindex"
+)
+
+// Scoped searches.
+//
+// Most searches users make are scoped: every 达实 page to a project, every
+// call of a project-bound client to its project, and a staff member's calls
+// to their own customers or their department's (数据权限, which crm adds to
+// the filter as ordinary conditions on projectId, owner, collaborators and
+// department). Such a scope is a large set (a project may hold most
+// customers), and intersecting it with a name fragment by looking up every
+// customer with the fragment to test its project took 1.5 s for 张 at a
+// million customers.
+//
+// So the token rows carry the customer columns scopes are made of —
+// status, project, owner and creation time (store.GramColumns) — and every
+// top-level condition on those columns alone ("scope conditions", scopable)
+// is pushed into the token-table range scan of the set it drives or sizes:
+// "name ~ 张 && projectId = P && owner in (…) && createdAt between …" reads
+// the 张 range of customer_grams and nothing else. Its count is a count of
+// that range (fastCount), and when it is small the page's ids and sort keys
+// come from it too (gramIDs), so not one customer row is read before the
+// page's own rows. Without a name, the creation-time, project and owner
+// indexes carry the same columns, so scoped walks test the scope inside the
+// index and scoped counts are index-only range scans (scopedCount).
+
+// gramCols are the customer columns a customer_grams row carries, as
+// conditions on the token row compile them (no project, no owner: 0).
+var gramCols = map[int64]sysCol{
+	model.FieldStatus:    {expr: "status", intCol: true},
+	model.FieldProject:   {expr: "project_id", zeroEmpty: true, intCol: true},
+	model.FieldOwner:     {expr: "owner_id", zeroEmpty: true, intCol: true},
+	model.FieldCreatedAt: {expr: "created_at", intCol: true},
+}
+
+// scopable reports whether n only tests columns a token row carries (plus
+// collaborators, a small uncorrelated set), so it can be evaluated on
+// customer_grams rows.
+func scopable(n *RNode) bool {
+	switch {
+	case n == nil:
+		return false
+	case n.Not != nil:
+		return scopable(n.Not)
+	case len(n.And) > 0 || len(n.Or) > 0:
+		for _, c := range append(append([]*RNode{}, n.And...), n.Or...) {
+			if !scopable(c) {
+				return false
+			}
+		}
+		return true
+	case n.Leaf == nil:
+		return false
+	}
+	l := n.Leaf
+	switch l.Field.ID {
+	case model.FieldStatus, model.FieldProject, model.FieldOwner, model.FieldCreatedAt:
+		switch l.Op {
+		case OpEq, OpIn, OpNeq, OpNotIn, OpGt, OpGte, OpLt, OpLte, OpBetween, opNotBetween, OpIsEmpty, OpIsNotEmpty:
+			return true
+		}
+	case model.FieldDepartment:
+		return true
+	case model.FieldCollaborators:
+		return l.Op == OpHasAny || l.Op == OpHasNone
+	}
+	return false
+}
+
+// scopeFor lists the scope conditions among conj other than conj[skip].
+func scopeFor(conj []*RNode, skip int) []*RNode {
+	var out []*RNode
+	for i, n := range conj {
+		if i != skip && scopable(n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// scopeLeaf compiles a scope condition on a customer_grams row.
+func (b *builder) scopeLeaf(l *RLeaf) {
+	switch l.Field.ID {
+	case model.FieldDepartment:
+		b.w("(")
+		b.ownerInDepartments(l.Values, "owner_id")
+		b.w(")")
+	case model.FieldCollaborators: // hasAny (hasNone arrives negated)
+		b.w("customer_id IN (SELECT cc.customer_id FROM customer_collaborators cc WHERE cc.tenant_id = ")
+		b.arg(b.tenant)
+		b.w(" AND cc.staff_id IN ")
+		b.argList(l.Values, func(v any) any { return v })
+		b.w(")")
+	default:
+		b.column(l, gramCols[l.Field.ID])
+	}
+}
+
+// scopeGrams restricts a customer_grams select to the builder's scope.
+func (b *builder) scopeGrams() {
+	for _, n := range b.scope {
+		b.w(" AND ")
+		was := b.scoped
+		b.scoped = true
+		b.node(n)
+		b.scoped = was
+	}
+}
+
+// singleGram is the one token a condition is exactly answered by (a 1–2
+// character name fragment), if it is.
+func singleGram(n *RNode) (string, bool) {
+	l := n.Leaf
+	if l == nil || l.Field.ID != model.FieldName || l.Op != OpContains {
+		return "", false
+	}
+	grams, recheck := textindex.FragmentGrams("", textindex.Normalize(l.Values[0].(string)))
+	if len(grams) != 1 || recheck {
+		return "", false
+	}
+	return grams[0], true
+}
+
+// gramCount counts "one name token + scope conditions" from customer_grams
+// alone: one range scan, no customer read.
+func gramCount(dialect string, tenantID int64, conj []*RNode) (string, []any, bool) {
+	gi := -1
+	var gram string
+	for i, n := range conj {
+		if g, ok := singleGram(n); ok {
+			gi, gram = i, g
+			break
+		}
+	}
+	if gi < 0 || len(scopeFor(conj, gi)) != len(conj)-1 {
+		return "", nil, false
+	}
+	b := &builder{dialect: dialect, tenant: tenantID, scope: scopeFor(conj, gi)}
+	b.w("SELECT COUNT(*) FROM customer_grams WHERE tenant_id = ")
+	b.arg(tenantID)
+	b.w(" AND gram = ")
+	b.arg(gram)
+	b.scopeGrams()
+	return store.Rebind(dialect, b.sb.String()), b.args, true
+}
+
+// gramIDs is the one-pass ids query of a small driving token set when
+// every other condition is a scope condition and the order is by creation
+// time or id: ids and sort keys straight from customer_grams.
+func gramIDs(dialect string, tenantID int64, conj []*RNode, driver int, keys []sortKey) (string, []any, bool) {
+	if driver < 0 {
+		return "", nil, false
+	}
+	gram, ok := singleGram(conj[driver])
+	if !ok || len(scopeFor(conj, driver)) != len(conj)-1 {
+		return "", nil, false
+	}
+	cols := map[string]string{"c.created_at": "created_at", "c.id": "customer_id"}
+	for _, k := range keys {
+		if cols[k.expr] == "" {
+			return "", nil, false
+		}
+	}
+	b := &builder{dialect: dialect, tenant: tenantID, scope: scopeFor(conj, driver)}
+	b.w("SELECT customer_id")
+	for i, k := range keys {
+		b.w(", " + cols[k.expr] + " AS k" + strconv.Itoa(i))
+	}
+	b.w(" FROM customer_grams WHERE tenant_id = ")
+	b.arg(tenantID)
+	b.w(" AND gram = ")
+	b.arg(gram)
+	b.scopeGrams()
+	b.w(" ORDER BY ")
+	for i, k := range keys {
+		if i > 0 {
+			b.w(", ")
+		}
+		b.w("k" + strconv.Itoa(i))
+		if k.desc {
+			b.w(" DESC")
+		}
+	}
+	return store.Rebind(dialect, b.sb.String()), b.args, true
+}
+
+// ownerLeaf reports whether n is "owner in (…)" or a department condition:
+// a set of customers the owner index serves.
+func ownerLeaf(n *RNode) bool {
+	l := n.Leaf
+	if l == nil {
+		return false
+	}
+	switch l.Field.ID {
+	case model.FieldOwner:
+		return l.Op == OpEq || l.Op == OpIn
+	case model.FieldDepartment:
+		return l.Op == OpEq || l.Op == OpIn
+	}
+	return false
+}
+
+// createdRange reports whether n bounds the creation time.
+func createdRange(n *RNode) bool {
+	l := n.Leaf
+	if l == nil || l.Field.ID != model.FieldCreatedAt {
+		return false
+	}
+	switch l.Op {
+	case OpGt, OpGte, OpLt, OpLte, OpBetween, OpEq, OpIn:
+		return true
+	}
+	return false
+}
+
+// scopedCount counts a filter made only of scope conditions through the
+// customers index that holds every column they test (index-only): the
+// owner index when one names owners or a department, else the project
+// index for one project, else the creation-time index for a time range.
+// Counters answer project/status-only filters before this (fastCount).
+func scopedCount(dialect string, tenantID int64, conj []*RNode) (string, []any, bool) {
+	if len(conj) == 0 || len(scopeFor(conj, -1)) != len(conj) {
+		return "", nil, false
+	}
+	ix := ""
+	for _, n := range conj {
+		switch {
+		case ownerLeaf(n):
+			ix = "customers_owner"
+		case isOneProject(n.Leaf) && ix != "customers_owner":
+			ix = "customers_project"
+		case createdRange(n) && ix == "":
+			ix = "customers_created"
+		}
+	}
+	if ix == "" {
+		return "", nil, false
+	}
+	b := &builder{dialect: dialect, tenant: tenantID}
+	b.w("SELECT COUNT(*) FROM customers c" + b.indexedBy(ix) + " WHERE c.tenant_id = ")
+	b.arg(tenantID)
+	for _, n := range conj {
+		b.w(" AND ")
+		b.node(n)
+	}
+	return store.Rebind(dialect, b.sb.String()), b.args, true
+}
+
+// columnSet writes the candidate ids of an owner, department or project
+// condition through its index, and reports whether n is one.
+func (b *builder) columnSet(n *RNode) bool {
+	l := n.Leaf
+	switch {
+	case l == nil:
+		return false
+	case ownerLeaf(n):
+		b.w("SELECT c2.id FROM customers c2" + b.indexedBy("customers_owner") + " WHERE c2.tenant_id = ")
+		b.arg(b.tenant)
+		b.w(" AND c2.owner_id IS NOT NULL AND ")
+		if l.Field.ID == model.FieldDepartment {
+			b.ownerInDepartments(l.Values, "c2.owner_id")
+		} else {
+			b.w("c2.owner_id IN ")
+			b.argList(l.Values, toInt)
+		}
+		return true
+	case isOneProject(l):
+		w := wholeNumbers(l)
+		if w == nil {
+			return false
+		}
+		b.w("SELECT c2.id FROM customers c2" + b.indexedBy("customers_project") + " WHERE c2.tenant_id = ")
+		b.arg(b.tenant)
+		b.w(" AND c2.project_id = ")
+		b.arg(toInt(w.Values[0]))
+		return true
+	}
+	return false
+}
