@@ -184,6 +184,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench: sign in: %w", err)
 	}
+	// A second client bound to the project, as a site's integration is.
+	bound, err := au.CreateClient(ctx, tenantID, projectID, "kehu bench (project)", []string{model.ScopeRead, model.ScopeWrite})
+	if err != nil {
+		return nil, err
+	}
+	if cl.bound, err = newClients(ctx, base, bound, cfg.Clients); err != nil {
+		return nil, fmt.Errorf("bench: sign in (project client): %w", err)
+	}
 	setup.rep = rep
 	for _, w := range workloads(setup, cfg) {
 		if len(cfg.Workloads) > 0 && !contains(cfg.Workloads, w.Name) {
@@ -314,6 +322,17 @@ func load(ctx context.Context, st *store.Store, cfg Config, fresh bool, rep *Rep
 	if err != nil {
 		return 0, 0, err
 	}
+	// Customers spread over four projects (40/25/20/10 %, 5 % in none), as
+	// a tenant with several sites has them: the 达实 workloads run on the
+	// largest project, so a scoped search is not the whole tenant.
+	s.Projects = []int64{p.ID}
+	for _, name := range []string{"bench 二期", "bench 三期", "bench 四期"} {
+		q, err := st.CreateProject(ctx, t.ID, name)
+		if err != nil {
+			return 0, 0, err
+		}
+		s.Projects = append(s.Projects, q.ID)
+	}
 	last := time.Now()
 	stats, err := seed.Load(ctx, st, s, cfg.N, cfg.Seed, store.LoadOptions{DeferIndexes: fresh, Progress: func(phase string, done int) {
 		if time.Since(last) < time.Second && phase == "customers" && done < cfg.N {
@@ -336,7 +355,7 @@ func load(ctx context.Context, st *store.Store, cfg Config, fresh bool, rep *Rep
 func findBenchTenant(ctx context.Context, st *store.Store) (int64, int64, error) {
 	var tenantID, projectID int64
 	err := st.QueryRow(ctx, st.Rebind(`SELECT t.id, p.id FROM tenants t JOIN projects p ON p.tenant_id = t.id
-		WHERE t.name = ? ORDER BY t.id DESC LIMIT 1`), TenantName).Scan(&tenantID, &projectID)
+		WHERE t.name = ? ORDER BY t.id DESC, p.created_at, p.id LIMIT 1`), TenantName).Scan(&tenantID, &projectID)
 	if err != nil {
 		return 0, 0, fmt.Errorf("bench: --skip-load: no bench tenant in %s (run kehu bench without --skip-load first): %w", st.Path, err)
 	}

@@ -30,6 +30,9 @@ type clients struct {
 	yeastarToken string
 	nativeToken  string
 	userAgent    string
+	// bound is a second API client bound to the bench project (nil in
+	// runs that have none).
+	bound *clients
 }
 
 func newClients(ctx context.Context, base string, c *model.Client, conns int) (*clients, error) {

@@ -28,6 +28,8 @@ type setup struct {
 	phones              []string
 	names2              []string // 2-character Chinese names that exist
 	customers           int64
+	staff               []int64 // in creation order (seed.Owners of them)
+	salesDept           int64   // 销售部: three regions below it
 	seed                int64
 	rep                 *Report
 }
@@ -66,6 +68,27 @@ func benchSetup(ctx context.Context, st *store.Store, tenantID, projectID int64)
 	}
 	if err := st.QueryRow(ctx, st.Rebind(`SELECT COUNT(*) FROM customers WHERE tenant_id = ?`), tenantID).Scan(&s.customers); err != nil {
 		return nil, err
+	}
+	rows, err := st.Query(ctx, st.Rebind(`SELECT id FROM staff WHERE tenant_id = ? ORDER BY id`), tenantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		s.staff = append(s.staff, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(s.staff) < 4 {
+		return nil, fmt.Errorf("bench: tenant %d has %d staff, want the seeded %d", tenantID, len(s.staff), seed.Owners)
+	}
+	if err := st.QueryRow(ctx, st.Rebind(`SELECT id FROM departments WHERE tenant_id = ? AND name = ?`), tenantID, "销售部").Scan(&s.salesDept); err != nil {
+		return nil, fmt.Errorf("bench: tenant %d has no department 销售部: %w", tenantID, err)
 	}
 	return s, nil
 }
@@ -131,6 +154,65 @@ func workloads(s *setup, cfg Config) []*workload {
 				return c.dashi("POST", "/api/open/customer/customer-manage/v1/customer/page?project="+project, []byte(body))
 			},
 			check: checkDashi},
+		{Name: "dashi-name1", API: "达实",
+			Description: "name 张 (1 character, 7 % of customers), no status or time range, pageSize 10, totalCount",
+			request:     dashiPage(`{"pageSize":10,"pageIndex":1,"name":"张"}`),
+			check:       checkDashi},
+		{Name: "dashi-name1-range", API: "达实",
+			Description: "name 张 + customerStatus [1] + one-year creation range",
+			request:     dashiPage(fmt.Sprintf(`{"pageSize":10,"pageIndex":1,"name":"张","customerStatus":[1],"creationTimeStart":%d,"creationTimeEnd":%d}`, from, to)),
+			check:       checkDashi},
+		{Name: "dashi-name1-miss", API: "达实",
+			Description: "name 龘 (1 character no customer has)",
+			request:     dashiPage(`{"pageSize":10,"pageIndex":1,"name":"龘"}`),
+			check:       checkDashi},
+		{Name: "dashi-name2-plain", API: "达实",
+			Description: "an existing 2-character name, no status or time range",
+			request: func(c *clients, r *rand.Rand, i int) (*http.Request, error) {
+				body := fmt.Sprintf(`{"pageSize":10,"pageIndex":1,"name":%q}`, s.names2[r.IntN(len(s.names2))])
+				return c.dashi("POST", "/api/open/customer/customer-manage/v1/customer/page?project="+project, []byte(body))
+			},
+			check: checkDashi},
+		{Name: "dashi-name2-miss", API: "达实",
+			Description: "name 张三 (no customer has it), no status or time range",
+			request:     dashiPage(`{"pageSize":10,"pageIndex":1,"name":"张三"}`),
+			check:       checkDashi},
+		{Name: "dashi-list", API: "达实",
+			Description: "the project's newest customers, pageSize 10, totalCount",
+			request:     dashiPage(`{"pageSize":10,"pageIndex":1}`),
+			check:       checkDashi},
+		{Name: "native-bound", API: "native",
+			Description: "a client bound to the project: name=张 + status=1, exact total",
+			request: func(c *clients, r *rand.Rand, i int) (*http.Request, error) {
+				return c.bound.native("GET", "/v1/customers?name="+url.QueryEscape("张")+"&status=1", nil)
+			},
+			check: checkNative},
+		{Name: "native-bound-name2", API: "native",
+			Description: "a client bound to the project: an existing 2-character name, exact total",
+			request: func(c *clients, r *rand.Rand, i int) (*http.Request, error) {
+				return c.bound.native("GET", "/v1/customers?name="+url.QueryEscape(s.names2[r.IntN(len(s.names2))]), nil)
+			},
+			check: checkNative},
+		{Name: "sales-list", API: "native",
+			Description: "owner = one staff member (the condition a 销售 data scope adds): newest first, pageSize 20, exact total",
+			request: func(c *clients, r *rand.Rand, i int) (*http.Request, error) {
+				return c.native("GET", "/v1/customers?pageSize=20&filter="+url.QueryEscape(fmt.Sprintf("owner = %d", s.staff[3])), nil)
+			},
+			check: checkNative},
+		{Name: "sales-name", API: "native",
+			Description: "owner = one staff member + name 张 + projectId, exact total",
+			request: func(c *clients, r *rand.Rand, i int) (*http.Request, error) {
+				f := fmt.Sprintf(`owner = %d && name ~ "张" && projectId = %d`, s.staff[3], s.projectID)
+				return c.native("GET", "/v1/customers?filter="+url.QueryEscape(f), nil)
+			},
+			check: checkNative},
+		{Name: "manager-name", API: "native",
+			Description: "department = 销售部 (a subtree: the condition a 主管 data scope adds) + name 张 + status 1, exact total",
+			request: func(c *clients, r *rand.Rand, i int) (*http.Request, error) {
+				f := fmt.Sprintf(`department = %d && name ~ "张" && status = 1`, s.salesDept)
+				return c.native("GET", "/v1/customers?filter="+url.QueryEscape(f), nil)
+			},
+			check: checkNative},
 		{Name: "tanma-search", API: "探马",
 			Description: "2-char searchKey (an existing name) + select field = 金卡 + tags hasAny VIP + score > 50",
 			request: func(c *clients, r *rand.Rand, i int) (*http.Request, error) {

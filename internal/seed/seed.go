@@ -24,6 +24,10 @@ import (
 type Setup struct {
 	TenantID  int64
 	ProjectID int64
+	// Projects, when set, spread the customers over several projects:
+	// 40 % in Projects[0], then 25, 20 and 10 % in the next three, and 5 %
+	// in none (see ProjectOf). Otherwise every customer is in ProjectID.
+	Projects []int64
 	Level     *model.Field // select
 	Interests *model.Field // multiselect
 	Score     *model.Field // number
@@ -100,10 +104,27 @@ func Catalog(ctx context.Context, st *store.Store, tenantID, projectID int64) (*
 	return s, nil
 }
 
+// projectShares are the cumulative shares (in %) of Projects[0..3].
+var projectShares = []int{40, 65, 85, 95}
+
+// ProjectOf is the project of the i-th generated customer (0: none).
+func (s *Setup) ProjectOf(i int) int64 {
+	if len(s.Projects) == 0 {
+		return s.ProjectID
+	}
+	k := int(uint64(i) * 2654435761 % 100) // spread, not in runs
+	for j, share := range projectShares {
+		if k < share && j < len(s.Projects) {
+			return s.Projects[j]
+		}
+	}
+	return 0
+}
+
 // Customer turns a generated person into a customer of the setup.
 func (s *Setup) Customer(p *fakedata.Person, i int, c *model.Customer) {
 	*c = model.Customer{
-		TenantID: s.TenantID, ProjectID: s.ProjectID,
+		TenantID: s.TenantID, ProjectID: s.ProjectOf(i),
 		Name: p.Name, FirstName: p.FirstName, LastName: p.LastName,
 		Phone: "+86" + p.Phone, Email: p.Email, Company: p.Company,
 		Address: p.Address, Street: p.Street, City: p.City, State: p.State, Country: p.Country, PostalCode: p.ZipCode,
