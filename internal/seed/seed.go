@@ -27,7 +27,7 @@ type Setup struct {
 	// Projects, when set, spread the customers over several projects:
 	// 40 % in Projects[0], then 25, 20 and 10 % in the next three, and 5 %
 	// in none (see ProjectOf). Otherwise every customer is in ProjectID.
-	Projects []int64
+	Projects  []int64
 	Level     *model.Field // select
 	Interests *model.Field // multiselect
 	Score     *model.Field // number
