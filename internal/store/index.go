@@ -264,7 +264,7 @@ func (t *Tx) writeIndex(ctx context.Context, c *model.Customer, ix indexRows) er
 // none), owner (0 for none) and creation time — so a name fragment within a
 // project, an owner's customers or a department, a status and a time range
 // is counted and paged from the token index alone, without reading one
-// customer (migration 0003).
+// customer (migration 0005).
 const GramColumns = "tenant_id, gram, customer_id, status, project_id, owner_id, created_at"
 
 // gramRow is a customer_grams row of c for token g.
