@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/kehu/kehu/internal/idgen"
 	"github.com/kehu/kehu/internal/store"
 )
 
@@ -66,3 +67,30 @@ func ViewOf(j *store.ImportJob, now time.Time) View {
 	}
 	return v
 }
+
+// ExternalJob makes the job row of work that brings customers in from
+// somewhere other than a file — `kehu sync` from another platform — so that
+// GET /v1/imports/{id} and its report show it exactly like an import. The
+// caller creates the row (store.CreateImport) and keeps its counts with
+// SetExternalCounts in the transactions of its writes.
+func ExternalJob(tenantID int64, name, format string, projectID int64, dedupeBy, headers []string) *store.ImportJob {
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	opts, _ := json.Marshal(jobOptions{OnDuplicate: Update, ProjectID: projectID, DedupeBy: dedupeBy, Format: format, Headers: headers})
+	return &store.ImportJob{TenantID: tenantID, ID: idgen.Next(), Status: StatusRunning, FileName: name,
+		Options: string(opts), TotalRows: -1, CreatedAt: now, UpdatedAt: now}
+}
+
+// SetExternalCounts writes an external job's counts into its row (total -1:
+// not known yet).
+func SetExternalCounts(j *store.ImportJob, total, processed, created, updated, unchanged, failed int64) {
+	var jo jobOptions
+	_ = json.Unmarshal([]byte(j.Options), &jo)
+	jo.Unchanged = unchanged
+	b, _ := json.Marshal(jo)
+	j.Options = string(b)
+	j.TotalRows, j.Processed, j.Created, j.Updated, j.Failed = total, processed, created, updated+unchanged, failed
+	j.UpdatedAt = time.Now().UTC()
+}
+
+// IssueRows turns report rows into import_issues rows.
+func IssueRows(issues []Issue) []store.ImportIssue { return issueRows(issues) }

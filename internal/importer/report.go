@@ -19,7 +19,7 @@ import (
 // as it is (these five headers are not recognised as fields).
 var ReportColumns = []string{"行号", "结果", "原因", "列", "已有客户ID"}
 
-var kindLabels = map[string]string{KindFailed: "失败", KindDuplicate: "重复"}
+var kindLabels = map[string]string{KindFailed: "失败", KindDuplicate: "重复", KindUnmapped: "未映射"}
 
 // TableWriter streams rows into a CSV (UTF-8 with a BOM, so Excel reads
 // Chinese) or an XLSX (excelize's StreamWriter: rows go to a temporary file,

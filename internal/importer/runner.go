@@ -107,6 +107,9 @@ type Issue struct {
 const (
 	KindFailed    = "failed"
 	KindDuplicate = "duplicate"
+	// KindUnmapped: a value `kehu sync` could not carry over; the rest of
+	// the record was written.
+	KindUnmapped = "unmapped"
 )
 
 // Report receives the issues of an import as they are committed, in row

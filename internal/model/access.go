@@ -116,7 +116,8 @@ const (
 	ViaConsole Via = "console"
 	ViaImport  Via = "import"
 	ViaCLI     Via = "cli"
-	ViaSystem  Via = "system" // background work: recycling, sync
+	ViaSystem  Via = "system" // background work: recycling
+	ViaSync    Via = "sync"   // kehu sync: customers pulled from 达实, 探马 or Yeastar
 )
 
 // Caller is who is asking, carried into every crm call.
