@@ -43,9 +43,9 @@ type Config struct {
 	LeaseTTL  time.Duration // how long a silent run keeps the source to itself (a killed run's lease expires)
 	HTTP      *http.Client
 
-	Progress func(done, total int64)                                  // after each committed page
+	Progress func(done, total int64)                                     // after each committed page
 	OnRetry  func(op string, attempt int, wait time.Duration, err error) // before each wait
-	OnWait   func(until time.Time)                                     // another run holds the source
+	OnWait   func(until time.Time)                                       // another run holds the source
 }
 
 // Summary is the outcome of a run.
