@@ -48,6 +48,7 @@ var commands = []command{
 	{"bench", "load N customers and measure all four APIs (see BENCHMARKS.md)", runBench},
 	{"import", "import FILE --tenant ID: load a CSV or XLSX of customers (查重, report)", runImport},
 	{"export", "export --tenant ID [--format csv|xlsx] [--out FILE]: write customers as CSV or XLSX", runExport},
+	{"sync", "sync --from dashi|tanma|yeastar --base-url URL --tenant ID: pull customers from 达实, 探马 or Yeastar", runSync},
 	{"version", "print the version, commit, Go version and schema version", runVersion},
 }
 

@@ -44,7 +44,7 @@ func (e *Error) Error() string {
 	case kindNetwork:
 		b.WriteString("cannot reach the platform")
 	}
-	if e.Status != 0 {
+	if e.Status != 0 && e.Status != 200 {
 		fmt.Fprintf(&b, " (HTTP %d", e.Status)
 		if e.Code != "" {
 			fmt.Fprintf(&b, ", %s", e.Code)
