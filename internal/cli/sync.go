@@ -11,7 +11,9 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/kehu/kehu/internal/audit"
 	"github.com/kehu/kehu/internal/crm"
+	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/platsync"
 )
 
@@ -82,6 +84,12 @@ func runSync(ctx context.Context, env *Env, args []string) error {
 	}
 	svc := crm.New(st, *f.region, crm.China)
 	for {
+		// One audit entry per run: who pulled customers in from where (never
+		// the credentials).
+		if err := audit.Record(ctx, st, &model.Caller{TenantID: cfg.TenantID, Via: model.ViaSync}, audit.CustomerImport, audit.None,
+			map[string]any{"sync": cfg.Platform, "baseUrl": cfg.BaseURL, "appId": cfg.AppID, "projectId": cfg.ProjectID}); err != nil {
+			return err
+		}
 		var bar *progressbar.ProgressBar
 		if *showProgress {
 			bar = progressbar.NewOptions64(-1,
