@@ -12,7 +12,7 @@ import (
 )
 
 // Sync is one row of the syncs table: a source a tenant pulls customers
-// from (kehu sync), its checkpoint and its watermark (migration 0005).
+// from (kehu sync), its checkpoint and its watermark (migration 0006).
 type Sync struct {
 	TenantID   int64
 	ID         int64
