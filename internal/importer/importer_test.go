@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -90,7 +92,7 @@ func TestEncodings(t *testing.T) {
 				t.Fatalf("summary %+v", sum)
 			}
 			if rep.headers[0] != "客户姓名" || len(rep.issues) != 1 || rep.issues[0].Row != 4 || rep.issues[0].Column != "手机号码" ||
-				!strings.Contains(rep.issues[0].Reason, `"12345" is not a valid phone number`) || rep.issues[0].Cells[0] != "王五" {
+				!strings.Contains(rep.issues[0].Reason, `手机号码："12345" 不是有效的电话号码`) || rep.issues[0].Cells[0] != "王五" {
 				t.Fatalf("report %+v", rep.issues)
 			}
 			cs := f.search(t, `phone = "13812345678"`)
@@ -248,7 +250,7 @@ func testGenerated(t *testing.T, dialect string, n int, bulk bool) string {
 				t.Fatalf("row %d: %+v", is.Row, is)
 			}
 		case "duplicate":
-			want := fmt.Sprintf("duplicate of row %d (phone +86%s)", is.Row-3, genPhone(i0-3))
+			want := fmt.Sprintf("与第 %d 行重复（手机号 +86%s）", is.Row-3, genPhone(i0-3))
 			if is.Kind != importer.KindDuplicate || is.Reason != want || is.ExistingID == 0 || is.Cells[1] != genPhone(i0-3) {
 				t.Fatalf("row %d: %+v, want reason %q", is.Row, is, want)
 			}
@@ -408,7 +410,7 @@ func TestModes(t *testing.T) {
 				if sum.Created != 1 || sum.Updated != 3 || sum.Unchanged != 1 || sum.Failed != 1 || sum.Skipped != 0 {
 					t.Fatalf("%+v %+v", sum, rep.issues)
 				}
-				if is := rep.issues[0]; is.Row != 6 || !strings.Contains(is.Reason, "matches several customers") {
+				if is := rep.issues[0]; is.Row != 6 || !strings.Contains(is.Reason, "与多位客户重复（手机号 +8613800000001）") {
 					t.Fatalf("%+v", is)
 				}
 				c1, _ := f.st.Customer(ctx, f.tenant.ID, ids[0])
@@ -429,7 +431,7 @@ func TestModes(t *testing.T) {
 				rep := &memReport{}
 				sum := f.run(t, file, importer.Options{OnDuplicate: importer.Create}, rep)
 				// Row 4 has no name: it can only update, so in create mode it fails.
-				if sum.Created != 5 || sum.Failed != 1 || rep.issues[0].Row != 4 || rep.issues[0].Reason != "name: is required" {
+				if sum.Created != 5 || sum.Failed != 1 || rep.issues[0].Row != 4 || rep.issues[0].Reason != "name：必填" {
 					t.Fatalf("%+v %+v", sum, rep.issues)
 				}
 				if f.count(t) != 8 {
@@ -447,10 +449,10 @@ func TestModes(t *testing.T) {
 				if sum.Created != 1 || sum.Failed != 5 {
 					t.Fatalf("%+v %+v", sum, rep.issues)
 				}
-				if is := rep.issues[0]; is.Row != 2 || is.ExistingID != ids[0] || !strings.Contains(is.Reason, "is unique and already belongs to customer") {
+				if is := rep.issues[0]; is.Row != 2 || is.ExistingID != ids[0] || !strings.Contains(is.Reason, "是唯一值，已属于客户") {
 					t.Fatalf("%+v", is)
 				}
-				if is := rep.issues[2]; is.Row != 5 || !strings.Contains(is.Reason, "row 3 already has it") {
+				if is := rep.issues[2]; is.Row != 5 || !strings.Contains(is.Reason, "第 3 行已使用") {
 					t.Fatalf("%+v", is)
 				}
 			})
@@ -596,9 +598,9 @@ func TestExternalIDAlwaysDedupes(t *testing.T) {
 		mode    importer.Mode
 		outcome string
 	}{
-		{false, importer.Skip, "created 2 skipped 1 failed 0: duplicate of row 2 (externalId E-1)"},
-		{true, importer.Skip, "created 2 skipped 1 failed 0: duplicate of row 2 (externalId E-1)"},
-		{true, importer.Create, "created 2 skipped 0 failed 1: externalId E-1 is unique and row 2 already has it"},
+		{false, importer.Skip, "created 2 skipped 1 failed 0: 与第 2 行重复（外部ID E-1）"},
+		{true, importer.Skip, "created 2 skipped 1 failed 0: 与第 2 行重复（外部ID E-1）"},
+		{true, importer.Create, "created 2 skipped 0 failed 1: 外部ID E-1 是唯一值，第 2 行已使用"},
 	} {
 		f := newFixture(t, store.SQLite)
 		rep := &memReport{}
@@ -642,6 +644,51 @@ func TestPanicFailsTheImport(t *testing.T) {
 		}
 		if n := f.count(t); bulk && n != 0 {
 			t.Fatalf("a failed load kept %d customers", n)
+		}
+	}
+}
+
+// TestReasonsAreChinese: every reason of the report is in the language of
+// its headers (see zh.go) — no English clause left, whatever went wrong —
+// the summary carries the first failures, and a dry run names no customer
+// id it never wrote.
+func TestReasonsAreChinese(t *testing.T) {
+	file := csvBytes([]string{"姓名", "手机", "邮箱", "生日", "年龄", "负责人", "标签", "客户状态", "外部ID"},
+		[]string{"甲", "12345", "", "", "", "", "", "", ""},
+		[]string{"乙", "", "not-an-email", "", "", "", "", "", ""},
+		[]string{"丙", "", "", "yesterday", "", "", "", "", ""},
+		[]string{"丁", "", "", "", "many", "", "", "", ""},
+		[]string{"戊", "", "", "", "", "nobody", "", "", ""},
+		[]string{"己", "", "", "", "", "", "no such tag", "", ""},
+		[]string{"庚", "", "", "", "", "", "", "sleeping", ""},
+		[]string{"", "13900000009", "", "", "", "", "", "", ""},
+		[]string{strings.Repeat("长", 300), "", "", "", "", "", "", "", ""},
+		[]string{"辛", "13900000001", "", "", "", "", "", "", "E-1"},
+		[]string{"壬", "13900000001", "", "", "", "", "", "", "E-2"},
+		[]string{"癸", "", "", "", "-3", "", "", "", ""})
+	path := writeFile(t, "bad.csv", file)
+	english := regexp.MustCompile(`[A-Za-z]{3,}`)
+	quoted := regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+	for _, dry := range []bool{false, true} {
+		f := newFixture(t, store.SQLite)
+		rep := &memReport{}
+		sum := f.run(t, path, importer.Options{DryRun: dry, OnDuplicate: importer.Skip}, rep)
+		if len(rep.issues) < 10 {
+			t.Fatalf("dry %v: %d issues: %+v", dry, len(rep.issues), rep.issues)
+		}
+		for _, is := range rep.issues {
+			if w := english.FindString(quoted.ReplaceAllString(is.Reason, "")); w != "" {
+				t.Errorf("dry %v, row %d: English %q left in %q", dry, is.Row, w, is.Reason)
+			}
+			if dry && is.ExistingID != 0 {
+				t.Errorf("dry run, row %d: names customer %d, which it never wrote (%q)", is.Row, is.ExistingID, is.Reason)
+			}
+		}
+		if len(sum.FirstFailures) != 5 || sum.FirstFailures[0].Row != 2 || sum.FirstFailures[0].Reason != rep.issues[0].Reason {
+			t.Errorf("dry %v: firstFailures %+v", dry, sum.FirstFailures)
+		}
+		if s := strconv.FormatFloat(sum.Seconds, 'f', -1, 64); len(s) > 8 {
+			t.Errorf("seconds %s is not rounded", s)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"math"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -90,6 +91,19 @@ type Summary struct {
 	BulkLoad  bool              `json:"bulkLoad,omitempty"` // ran as one load (load.go)
 	Columns   map[string]string `json:"columns"`
 	Ignored   []string          `json:"ignoredColumns,omitempty"`
+	// FirstFailures are the first failed rows with their reasons, so a run
+	// without --report still says what went wrong (the report has them all).
+	FirstFailures []FailedRow `json:"firstFailures,omitempty"`
+}
+
+// maxFirstFailures is how many failed rows the summary shows.
+const maxFirstFailures = 5
+
+// FailedRow is a failed row in the summary.
+type FailedRow struct {
+	Row    int64  `json:"row"`
+	Column string `json:"column,omitempty"`
+	Reason string `json:"reason"`
 }
 
 // Issue is a row of the error report: a failed row, or a duplicate that was
@@ -300,7 +314,7 @@ func (j *Job) Finish(ctx context.Context) (*Summary, error) {
 			restore()
 		}
 	}
-	r.sum.Seconds = time.Since(j.start).Seconds()
+	r.sum.Seconds = math.Round(time.Since(j.start).Seconds()*1000) / 1000 // ms: 1.998, not 1.9976360180000001
 	if r.job != nil {
 		r.job.Status = StatusDone
 		if err != nil {
@@ -669,7 +683,10 @@ func (r *run) reason(it *item) string {
 }
 
 func (r *run) issue(it *item, kind, reason, column string, existing int64) Issue {
-	return Issue{Row: it.row, Kind: kind, Reason: reason, Column: column, ExistingID: existing, Cells: it.cells}
+	if existing < 0 { // an id a dry run drew for a row it would create: never written
+		existing = 0
+	}
+	return Issue{Row: it.row, Kind: kind, Reason: zhReason(reason), Column: column, ExistingID: existing, Cells: it.cells}
 }
 
 // decide matches a chunk against the rows before it and the store and
@@ -725,16 +742,16 @@ func (r *run) decide(ctx context.Context, chunk []*item) (*batch, error) {
 			r.remember(it, m.row(it), m.ids[0])
 			continue
 		case len(m.ids) > 1 && mode == Update:
-			b.issues = append(b.issues, r.issue(it, KindFailed, m.describe()+"; cannot choose which to update", r.colOf[m.key.By], m.ids[0]))
+			b.issues = append(b.issues, r.issue(it, KindFailed, m.describe()+"，无法确定更新哪一位", r.colOf[m.key.By], m.ids[0]))
 			continue
 		case len(m.ids) == 1 && mode == Update:
 			b.updates = append(b.updates, &op{it: it, updateID: m.ids[0]})
 			r.remember(it, m.row(it), m.ids[0])
 			continue
 		case len(m.ids) > 0: // create: a unique value already taken
-			reason := fmt.Sprintf("%s is unique and already belongs to customer %d", m.key, m.ids[0])
+			reason := fmt.Sprintf("%s 是唯一值，已属于客户 %d", keyZh(m.key.By, m.key.Value), m.ids[0])
 			if m.fileRow != 0 {
-				reason = fmt.Sprintf("%s is unique and row %d already has it", m.key, m.fileRow)
+				reason = fmt.Sprintf("%s 是唯一值，第 %d 行已使用", keyZh(m.key.By, m.key.Value), m.fileRow)
 			}
 			b.issues = append(b.issues, r.issue(it, KindFailed, reason, r.colOf[m.key.By], m.ids[0]))
 			continue
@@ -743,7 +760,11 @@ func (r *run) decide(ctx context.Context, chunk []*item) (*batch, error) {
 			b.issues = append(b.issues, r.issue(it, KindFailed, r.nameRequired(), r.colOf["name"], 0))
 			continue
 		}
-		it.c.ID = idgen.Next()
+		if r.o.DryRun {
+			it.c.ID = -it.row // nothing is written: an id that names the row, and is never reported
+		} else {
+			it.c.ID = idgen.Next()
+		}
 		b.creates = append(b.creates, &op{it: it, create: it.c})
 		r.remember(it, it.row, it.c.ID)
 	}
@@ -766,13 +787,21 @@ func (m *matched) row(it *item) int64 {
 }
 
 func (m *matched) describe() string {
+	key := keyZh(m.key.By, m.key.Value)
 	switch {
 	case len(m.ids) > 1:
-		return fmt.Sprintf("matches several customers (%s): %s", m.key, crm.DescribeIDs(m.ids))
+		names := make([]string, len(m.ids))
+		for i, id := range m.ids {
+			names[i] = fmt.Sprintf("客户 %d", id)
+			if id < 0 { // a row a dry run would create
+				names[i] = fmt.Sprintf("第 %d 行", -id)
+			}
+		}
+		return fmt.Sprintf("与多位客户重复（%s）：%s", key, strings.Join(names, "、"))
 	case m.fileRow != 0:
-		return fmt.Sprintf("duplicate of row %d (%s)", m.fileRow, m.key)
+		return fmt.Sprintf("与第 %d 行重复（%s）", m.fileRow, key)
 	}
-	return fmt.Sprintf("matches customer %d (%s)", m.ids[0], m.key)
+	return fmt.Sprintf("与客户 %d 重复（%s）", m.ids[0], key)
 }
 
 // match looks a row's keys up in the earlier rows of the file and in the
@@ -851,9 +880,9 @@ func (r *run) keepProject(ctx context.Context, found map[int64]map[string][]int6
 
 func (r *run) nameRequired() string {
 	if h := r.colOf["name"]; h != "" {
-		return h + ": is required"
+		return h + "：必填"
 	}
-	return "name: is required (no 姓名 column was recognised)"
+	return "姓名：必填（没有识别出姓名列）"
 }
 
 // remember records a row's keys for the rows after it; the first row with a
@@ -926,6 +955,11 @@ func (r *run) write(ctx context.Context, batches <-chan *batch) error {
 // committed counts a written batch and tells the report and the progress.
 func (r *run) committed(b *batch, out *outcome) error {
 	tally(&r.sum, b, out)
+	for _, is := range out.issues { // in row order within the batch, batches in order
+		if is.Kind == KindFailed && len(r.sum.FirstFailures) < maxFirstFailures {
+			r.sum.FirstFailures = append(r.sum.FirstFailures, FailedRow{Row: is.Row, Column: is.Column, Reason: is.Reason})
+		}
+	}
 	if r.im.Report != nil {
 		for _, is := range out.issues {
 			if err := r.im.Report.Add(is); err != nil {
@@ -1081,7 +1115,7 @@ func (r *run) writeIssue(op *op, err error) (Issue, bool) {
 		it.err, it.column = err, r.columnOf(fe.Field)
 		return r.issue(op.it, KindFailed, r.reason(&it), it.column, op.updateID), true
 	case errors.Is(err, model.ErrNotFound):
-		return r.issue(op.it, KindFailed, fmt.Sprintf("customer %d does not exist (any more)", op.updateID), "", op.updateID), true
+		return r.issue(op.it, KindFailed, fmt.Sprintf("客户 %d 已不存在", op.updateID), "", op.updateID), true
 	}
 	return Issue{}, false
 }
