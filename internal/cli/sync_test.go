@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,10 +16,12 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/kehu/kehu/internal/cli"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/store"
@@ -144,5 +147,84 @@ func TestSyncKill9(t *testing.T) {
 	}
 	if got := count(t, st, `SELECT COUNT(DISTINCT external_id) FROM customers WHERE tenant_id = ?`, tenant["id"].(float64)); got != n {
 		t.Fatalf("%d distinct external ids", got)
+	}
+}
+
+// lineCounter calls fn with each line written to it.
+type lineCounter struct {
+	mu  sync.Mutex
+	buf strings.Builder
+	fn  func(line string)
+}
+
+func (l *lineCounter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, b := range p {
+		if b == '\n' {
+			l.fn(l.buf.String())
+			l.buf.Reset()
+			continue
+		}
+		l.buf.WriteByte(b)
+	}
+	return len(p), nil
+}
+
+// TestSyncWatch: --watch runs again at each interval, the later runs
+// incremental; Ctrl-C ends it with exit code 0. The credentials come from a
+// file.
+func TestSyncWatch(t *testing.T) {
+	plat := testenv.New(t, store.SQLite)
+	ctx := context.Background()
+	create := func(i int) {
+		name := fmt.Sprintf("监视%d", i)
+		if _, err := plat.Svc.CreateCustomer(ctx, plat.Tenant.ID, model.Actor{ID: "t"}, &crm.CustomerInput{Name: &name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 3 {
+		create(i)
+	}
+	dir := t.TempDir()
+	db := filepath.Join(dir, "kehu.db")
+	st, err := store.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tn, _ := st.CreateTenant(ctx, "watch")
+	st.Close()
+	cred := filepath.Join(dir, "cred.json")
+	_ = os.WriteFile(cred, []byte(`{"appId":"`+plat.Client.ClientID+`","appSecret":"`+plat.Client.Secret+`"}`), 0o600)
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var sums []map[string]any
+	out := &lineCounter{fn: func(line string) {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil {
+			sums = append(sums, m)
+			if len(sums) == 1 {
+				create(99) // a new customer for the next run
+			}
+			if len(sums) == 2 {
+				cancel()
+			}
+		}
+	}}
+	var stderr strings.Builder
+	code := cli.Run(runCtx, []string{"sync", "--from", "yeastar", "--base-url", plat.URL, "--credentials", cred, "--tenant", fmt.Sprint(tn.ID),
+		"--db", db, "--watch", "1s", "--progress=false", "--log-level", "warn"}, out, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if len(sums) != 2 || sums[0]["created"] != float64(3) || sums[1]["created"] != float64(1) || sums[1]["unchanged"] != float64(3) || sums[1]["since"] == nil {
+		t.Fatalf("summaries %v", sums)
+	}
+	if strings.Contains(stderr.String(), plat.Client.Secret) {
+		t.Fatal("the secret was printed")
 	}
 }
