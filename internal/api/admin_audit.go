@@ -95,6 +95,9 @@ func auditTime(v, field string, end bool) (time.Time, error) {
 // modelCaller is the request's caller in the shared access contract, for
 // the audit log.
 func modelCaller(r *http.Request) *model.Caller {
+	if cl := callerOf(r.Context()); cl != nil && cl.session != nil {
+		return cl.session.Caller
+	}
 	c := &model.Caller{Via: model.ViaNative, Addr: audit.AddrOf(r.Context())}
 	if cl := callerOf(r.Context()); cl != nil && cl.client != nil {
 		c.TenantID, c.ProjectID, c.ClientID, c.Scopes = cl.client.TenantID, cl.client.ProjectID, cl.client.ClientID, cl.client.Scopes

@@ -16,6 +16,7 @@ import (
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/people"
 	"github.com/kehu/kehu/internal/store"
 )
 
@@ -28,7 +29,10 @@ type Handler struct {
 	Auth  *auth.Service
 	Store *store.Store
 	Log   *slog.Logger
-	mux   *http.ServeMux
+	// People signs staff in (sessions as /v1 auth, /v1/auth, users in
+	// /v1/admin); nil: API clients only.
+	People *people.Service
+	mux    *http.ServeMux
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
@@ -73,6 +77,14 @@ var routes = []route{
 	{"GET /v1/imports/{id}/report", model.ScopeRead, func(h *Handler) handlerFunc { return h.importReport }},
 	{"PUT /v1/fields/{id}/unique", model.ScopeWrite, func(h *Handler) handlerFunc { return h.setFieldUnique }},
 	{"GET /v1/admin/audit", model.ScopeAdmin, func(h *Handler) handlerFunc { return h.listAudit }},
+	{"POST /v1/auth/login", "", func(h *Handler) handlerFunc { return h.login }},
+	{"POST /v1/auth/logout", scopeSession, func(h *Handler) handlerFunc { return h.logout }},
+	{"GET /v1/auth/session", scopeSession, func(h *Handler) handlerFunc { return h.currentSession }},
+	{"GET /v1/auth/sessions", scopeSession, func(h *Handler) handlerFunc { return h.listSessions }},
+	{"DELETE /v1/auth/sessions/{id}", scopeSession, func(h *Handler) handlerFunc { return h.revokeSession }},
+	{"POST /v1/auth/totp/enroll", scopeSession, func(h *Handler) handlerFunc { return h.enrollTOTP }},
+	{"POST /v1/auth/totp/verify", scopeSession, func(h *Handler) handlerFunc { return h.verifyTOTP }},
+	{"POST /v1/auth/totp/disable", scopeSession, func(h *Handler) handlerFunc { return h.disableTOTP }},
 }
 
 // NewHandler builds the /v1 handler.
@@ -109,9 +121,12 @@ type ctxKey int
 
 const clientKey ctxKey = 0
 
-// caller is the authenticated client of a request.
+// caller is the authenticated client of a request. A request signed in
+// with a staff session (cookie) carries the session, and client is a
+// stand-in with the tenant and the scopes the staff member's role allows.
 type caller struct {
-	client *model.Client
+	client  *model.Client
+	session *people.Authenticated // nil for API clients
 }
 
 func callerOf(ctx context.Context) *caller {
@@ -124,16 +139,12 @@ func (h *Handler) wrap(scope string, fn handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpx.SetRoute(r)
 		if scope != "" {
-			c, err := h.authenticate(r)
+			cl, err := h.authenticateAny(r, scope)
 			if err != nil {
 				h.writeError(w, r, err)
 				return
 			}
-			if !c.HasScope(scope) {
-				h.writeError(w, r, problem(403, "insufficient_scope", "", "this client lacks the "+scope+" scope"))
-				return
-			}
-			r = r.WithContext(context.WithValue(r.Context(), clientKey, &caller{client: c}))
+			r = r.WithContext(context.WithValue(r.Context(), clientKey, cl))
 		}
 		if err := fn(w, r); err != nil {
 			h.writeError(w, r, err)
@@ -167,6 +178,9 @@ func (h *Handler) authenticate(r *http.Request) (*model.Client, error) {
 }
 
 func actorOf(r *http.Request) model.Actor {
+	if c := callerOf(r.Context()); c != nil && c.session != nil {
+		return c.session.Caller.Actor()
+	}
 	if c := callerOf(r.Context()); c != nil {
 		return model.Actor{ID: c.client.ClientID, Name: c.client.Name}
 	}

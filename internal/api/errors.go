@@ -10,6 +10,7 @@ import (
 	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/people"
 	"github.com/kehu/kehu/internal/query"
 )
 
@@ -77,6 +78,12 @@ func toProblem(err error) (int, Problem) {
 		return 401, Problem{Code: "token_revoked", Detail: "the access token was revoked (client secret rotated or client revoked)"}
 	case errors.Is(err, auth.ErrTokenInvalid):
 		return 401, Problem{Code: "token_invalid", Detail: "the access token is not valid"}
+	case errors.Is(err, people.ErrBadLogin):
+		return 401, Problem{Code: "invalid_login", Detail: "wrong login name or password"}
+	case errors.Is(err, people.ErrTOTPRequired):
+		return 401, Problem{Code: "totp_required", Field: "totp", Detail: "this login has a second factor: send the current code from the authenticator app as totp"}
+	case errors.Is(err, people.ErrTenantRequired):
+		return 400, Problem{Code: "tenant_required", Field: "tenantId", Detail: "this server holds several tenants: send tenantId"}
 	case errors.Is(err, auth.ErrLocked):
 		return 429, Problem{Code: "too_many_attempts", Detail: err.Error()}
 	case errors.Is(err, context.Canceled):

@@ -165,6 +165,12 @@ func TestOpenAPIRoutes(t *testing.T) {
 				}
 				return
 			}
+			if rt.scope == scopeSession {
+				if len(sec) != 1 || len(sec[0].(obj)) != 1 || sec[0].(obj)["session"] == nil || len(sec[0].(obj)["session"].([]any)) != 0 {
+					t.Errorf("%s needs a staff session but declares security %v, want [{session: []}]", rt.pattern, sec)
+				}
+				return
+			}
 			if _, ok := oauthScopes[rt.scope]; !ok {
 				t.Errorf("scope %s is not a scope of the oauth2 scheme", rt.scope)
 			}
@@ -178,6 +184,12 @@ func TestOpenAPIRoutes(t *testing.T) {
 						t.Errorf("security names unknown scheme %q", name)
 					}
 					usesOAuth = usesOAuth || name == "oauth2"
+					if name == "session" { // a staff session: the role decides, no scopes
+						if len(v.([]any)) != 0 {
+							t.Errorf("security session = %v, want []", v)
+						}
+						continue
+					}
 					var got []string
 					for _, s := range v.([]any) {
 						got = append(got, s.(string))

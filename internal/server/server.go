@@ -23,6 +23,7 @@ import (
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/people"
 	"github.com/kehu/kehu/internal/store"
 )
 
@@ -32,6 +33,8 @@ type Deps struct {
 	Svc   *crm.Service
 	Auth  *auth.Service
 	Log   *slog.Logger
+	// People runs staff logins; nil: built from the others.
+	People *people.Service
 }
 
 // Mount is a dialect handler and the path patterns it answers.
@@ -53,6 +56,10 @@ func Handler(d *Deps) http.Handler {
 
 	mux := http.NewServeMux()
 	native := api.NewHandler(d.Svc, d.Auth, d.Log)
+	if d.People == nil {
+		d.People = &people.Service{Store: d.Store, Keys: d.Auth.Keys, CRM: d.Svc, Guard: d.Auth.Guard}
+	}
+	native.People = d.People
 	mux.Handle("/v1/", audit.ViaHandler(model.ViaNative, native))
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		httpx.SetRoute(r)
