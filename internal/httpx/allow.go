@@ -1,6 +1,9 @@
 package httpx
 
-import "strings"
+import (
+	"net/http"
+	"strings"
+)
 
 // Allowed returns the methods (comma-separated, for an Allow header) of the
 // ServeMux patterns ("GET /v1/customers/{id}") whose path matches path; ""
@@ -34,4 +37,21 @@ func matchPath(pattern, path string) bool {
 		}
 	}
 	return true
+}
+
+// TrimSlash serves "/a/b/" as "/a/b" when a pattern matches the path
+// without its trailing slashes (Spring MVC's default trailing-slash match,
+// which the platforms' clients rely on); other paths are left alone.
+func TrimSlash(patterns []string, r *http.Request) *http.Request {
+	p := r.URL.Path
+	if len(p) < 2 || !strings.HasSuffix(p, "/") {
+		return r
+	}
+	t := strings.TrimRight(p, "/")
+	if t == "" || Allowed(patterns, t) == "" {
+		return r
+	}
+	r2 := r.Clone(r.Context())
+	r2.URL.Path, r2.URL.RawPath = t, ""
+	return r2
 }

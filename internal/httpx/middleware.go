@@ -24,7 +24,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "kehu_http_request_duration_seconds", Help: "HTTP request latency by route.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}}, []string{"route"}),
 	}
-	reg.MustRegister(m.Requests, m.Latency)
+	reg.MustRegister(m.Requests, m.Latency, UnknownProperties)
 	return m
 }
 
@@ -63,6 +63,18 @@ type ctxKey int
 
 const routeKey ctxKey = 0
 
+// reqInfo is what Observe learns about a request while it is served: the
+// route pattern (for logs and metrics) and the API that answered it.
+type reqInfo struct {
+	route, api string
+	log        *slog.Logger
+}
+
+func infoOf(ctx context.Context) *reqInfo {
+	i, _ := ctx.Value(routeKey).(*reqInfo)
+	return i
+}
+
 // Observe wraps the root handler: it recovers panics (answering a bare 500,
 // logging the stack), logs each request once with slog, and records metrics
 // by route pattern (r.Pattern as set by ServeMux, never the raw path, so ids
@@ -71,8 +83,8 @@ func Observe(next http.Handler, log *slog.Logger, m *Metrics) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &recorder{ResponseWriter: w}
-		route := new(string)
-		r = r.WithContext(context.WithValue(r.Context(), routeKey, route))
+		info := &reqInfo{log: log}
+		r = r.WithContext(context.WithValue(r.Context(), routeKey, info))
 		defer func() {
 			if p := recover(); p != nil {
 				log.Error("panic", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
@@ -84,7 +96,7 @@ func Observe(next http.Handler, log *slog.Logger, m *Metrics) http.Handler {
 				rec.status = http.StatusOK
 			}
 			d := time.Since(start)
-			pattern := *route
+			pattern := info.route
 			if pattern == "" {
 				pattern = "unmatched"
 			}
@@ -108,7 +120,14 @@ func Observe(next http.Handler, log *slog.Logger, m *Metrics) http.Handler {
 // SetRoute records the matched route pattern for logs and metrics; muxes
 // call it (ServeMux sets r.Pattern on the inner request only).
 func SetRoute(r *http.Request) {
-	if p, ok := r.Context().Value(routeKey).(*string); ok && r.Pattern != "" {
-		*p = r.Pattern
+	if i := infoOf(r.Context()); i != nil && r.Pattern != "" {
+		i.route = r.Pattern
+	}
+}
+
+// SetAPI records which API answers the request ("native", "dashi", …).
+func SetAPI(r *http.Request, api string) {
+	if i := infoOf(r.Context()); i != nil {
+		i.api = api
 	}
 }

@@ -1,11 +1,13 @@
 package dashi
 
 import (
+	"context"
 	"math"
 	"net/http"
 	"strconv"
 
 	"github.com/kehu/kehu/internal/crm"
+	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/model"
 )
 
@@ -77,17 +79,22 @@ var listFields = map[string]func(in *crm.CustomerInput) **[]string{
 	"paths":      func(in *crm.CustomerInput) **[]string { return &in.Paths },
 }
 
-// parseAdd reads the add body into a crm input for project projectID. null
-// means "not given"; customerStatus 0 (the schema's placeholder) too.
-func parseAdd(body []byte, projectID int64) (*crm.CustomerInput, error) {
+// parseAdd reads the add body into a crm input for project projectID, as
+// Jackson reads the platform's customer DTO: null means "not given";
+// customerStatus 0 (the schema's placeholder) too; unknown members are
+// ignored (and noted); the server's fields of the same DTO are ignored when
+// null, 0 or "" and refused with a real value.
+func parseAdd(ctx context.Context, body []byte, projectID int64) (*crm.CustomerInput, error) {
 	members, err := readObject(body)
 	if err != nil {
 		return nil, err
 	}
+	var unknown []string
+	defer func() { noteUnknown(ctx, unknown) }()
 	in := &crm.CustomerInput{ProjectID: &projectID}
 	for _, m := range members {
-		if get, ok := textFields[m.key]; ok {
-			s, ok, err := stringValue(m.key, m.raw)
+		if get, ok := textFields[m.Key]; ok {
+			s, ok, err := stringValue(m.Key, m.Raw)
 			if err != nil {
 				return nil, err
 			}
@@ -96,22 +103,22 @@ func parseAdd(body []byte, projectID int64) (*crm.CustomerInput, error) {
 			}
 			continue
 		}
-		if get, ok := enumFields[m.key]; ok {
-			n, ok, err := intValue(m.key, m.raw, math.MinInt32, math.MaxInt32)
+		if get, ok := enumFields[m.Key]; ok {
+			n, ok, err := intValue(m.Key, m.Raw, math.MinInt32, math.MaxInt32)
 			if err != nil {
 				return nil, err
 			}
-			if ok && !(m.key == "customerStatus" && n == 0) {
+			if ok && !(m.Key == "customerStatus" && n == 0) {
 				*get(in) = crm.Ptr(int(n))
 			}
 			continue
 		}
-		if get, ok := idFields[m.key]; ok {
+		if get, ok := idFields[m.Key]; ok {
 			lo := int64(0)
-			if m.key == "bornDate" {
+			if m.Key == "bornDate" {
 				lo = math.MinInt64
 			}
-			n, ok, err := intValue(m.key, m.raw, lo, math.MaxInt64)
+			n, ok, err := intValue(m.Key, m.Raw, lo, math.MaxInt64)
 			if err != nil {
 				return nil, err
 			}
@@ -120,8 +127,8 @@ func parseAdd(body []byte, projectID int64) (*crm.CustomerInput, error) {
 			}
 			continue
 		}
-		if get, ok := listFields[m.key]; ok {
-			v, ok, err := idListValue(m.key, m.raw)
+		if get, ok := listFields[m.Key]; ok {
+			v, ok, err := idListValue(m.Key, m.Raw)
 			if err != nil {
 				return nil, err
 			}
@@ -130,20 +137,26 @@ func parseAdd(body []byte, projectID int64) (*crm.CustomerInput, error) {
 			}
 			continue
 		}
-		if why, ok := serverFields[m.key]; ok {
-			return nil, paramError("%s: %s and cannot be written", m.key, why)
+		if why, ok := serverFields[m.Key]; ok {
+			if httpx.IsBlank(m.Raw) {
+				continue
+			}
+			return nil, paramError("%s: %s and cannot be written", m.Key, why)
 		}
-		if m.key == "projectId" {
-			n, ok, err := intValue(m.key, m.raw, 0, math.MaxInt64)
+		if m.Key == "projectId" {
+			if httpx.IsBlank(m.Raw) {
+				continue
+			}
+			n, ok, err := intValue(m.Key, m.Raw, 0, math.MaxInt64)
 			if err != nil {
 				return nil, err
 			}
 			if ok && n != projectID {
-				return nil, paramError("projectId: must match the project query parameter (%d), got %d", projectID, n)
+				return nil, paramError("%s: must match the project query parameter (%d), got %d", m.Key, projectID, n)
 			}
 			continue
 		}
-		return nil, paramError("%s: unknown field", m.key)
+		unknown = append(unknown, m.Key)
 	}
 	return in, nil
 }
@@ -159,7 +172,7 @@ func (h *Handler) add(w http.ResponseWriter, r *http.Request, cl *model.Client) 
 	if err != nil {
 		return err
 	}
-	in, err := parseAdd(body, proj.ID)
+	in, err := parseAdd(r.Context(), body, proj.ID)
 	if err != nil {
 		return err
 	}

@@ -76,7 +76,6 @@ func TestAddErrors(t *testing.T) {
 		}{
 			{"name missing", tok, p, `{"phone":"13912345678"}`, 400, dashi.StatusParamError, "name"},
 			{"name blank", tok, p, `{"name":"  "}`, 400, dashi.StatusParamError, "name"},
-			{"name a number", tok, p, `{"name":1}`, 400, dashi.StatusParamError, "name"},
 			{"phone invalid", tok, p, `{"name":"张三","phone":"12345"}`, 400, dashi.StatusParamError, "phone"},
 			{"email invalid", tok, p, `{"name":"张三","email":"not-an-email"}`, 400, dashi.StatusParamError, "email"},
 			{"sex out of range", tok, p, `{"name":"张三","sex":5}`, 400, dashi.StatusParamError, "sex"},
@@ -90,7 +89,6 @@ func TestAddErrors(t *testing.T) {
 			{"server field creationTime", tok, p, `{"name":"张三","creationTime":1}`, 400, dashi.StatusParamError, "creationTime"},
 			{"lookup field customerGradeName", tok, p, `{"name":"张三","customerGradeName":"VIP"}`, 400, dashi.StatusParamError, "customerGradeName"},
 			{"projectId differs", tok, p, `{"name":"张三","projectId":1}`, 400, dashi.StatusParamError, "projectId"},
-			{"unknown field", tok, p, `{"name":"张三","mobile":"13912345678"}`, 400, dashi.StatusParamError, "mobile"},
 			{"malformed JSON", tok, p, `{"name":"张三"`, 400, dashi.StatusParamError, "JSON"},
 			{"missing project", tok, "", `{"name":"张三"}`, 400, dashi.StatusParamError, "project"},
 			{"nonexistent project", tok, "project=42", `{"name":"张三"}`, 404, dashi.StatusProjectNotExist, "42"},

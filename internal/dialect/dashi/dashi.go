@@ -78,7 +78,17 @@ func NewHandler(svc *crm.Service, au *auth.Service, log *slog.Logger) http.Handl
 	return h
 }
 
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mux.ServeHTTP(w, httpx.TrimSlash(patterns(), r))
+}
+
+func patterns() []string {
+	out := make([]string, len(routes))
+	for i, rt := range routes {
+		out[i] = rt.method + " " + rt.path
+	}
+	return out
+}
 
 // allowed lists the methods routed for path ("" if none).
 func allowed(path string) string {

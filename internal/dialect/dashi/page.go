@@ -1,6 +1,7 @@
 package dashi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"math"
@@ -20,11 +21,6 @@ const MaxPageSize = query.MaxPageSize
 // maxBody bounds the JSON body of the customer endpoints.
 const maxBody = 1 << 20
 
-// customerParams are the query parameters of the customer endpoints:
-// project is required; instance and timestamp are the platform's common
-// parameters, accepted and ignored.
-var customerParams = []string{"project", "instance", "timestamp"}
-
 // pageRequest is the body of the customer page call.
 type pageRequest struct {
 	PageSize, PageIndex int
@@ -33,65 +29,68 @@ type pageRequest struct {
 	Statuses            []int
 }
 
-// parsePage reads the page body strictly: unknown fields, wrong types and
-// out-of-range values are PARAM_ERRORs naming the field.
-func parsePage(body []byte) (*pageRequest, error) {
+// parsePage reads the page body as Jackson would: unknown members are
+// ignored (and noted), null is "not given"; wrong types and out-of-range
+// values are PARAM_ERRORs naming the field.
+func parsePage(ctx context.Context, body []byte) (*pageRequest, error) {
 	members, err := readObject(body)
 	if err != nil {
 		return nil, err
 	}
 	p := &pageRequest{}
 	var haveSize, haveIndex bool
+	var unknown []string
+	defer func() { noteUnknown(ctx, unknown) }()
 	for _, m := range members {
-		switch m.key {
+		switch m.Key {
 		case "pageSize":
-			n, ok, err := intValue(m.key, m.raw, 1, MaxPageSize)
+			n, ok, err := intValue(m.Key, m.Raw, 1, MaxPageSize)
 			if err != nil {
 				return nil, err
 			}
 			p.PageSize, haveSize = int(n), ok
 		case "pageIndex":
-			n, ok, err := intValue(m.key, m.raw, 1, math.MaxInt32)
+			n, ok, err := intValue(m.Key, m.Raw, 1, math.MaxInt32)
 			if err != nil {
 				return nil, err
 			}
 			p.PageIndex, haveIndex = int(n), ok
 		case "name", "phone":
-			s, _, err := stringValue(m.key, m.raw)
+			s, _, err := stringValue(m.Key, m.Raw)
 			if err != nil {
 				return nil, err
 			}
-			if m.key == "name" {
+			if m.Key == "name" {
 				p.Name = strings.TrimSpace(s)
 			} else {
 				p.Phone = strings.TrimSpace(s)
 			}
 		case "creationTimeStart", "creationTimeEnd":
-			n, _, err := intValue(m.key, m.raw, 0, math.MaxInt64)
+			n, _, err := intValue(m.Key, m.Raw, 0, math.MaxInt64)
 			if err != nil {
 				return nil, err
 			}
-			if m.key == "creationTimeStart" {
+			if m.Key == "creationTimeStart" {
 				p.Start = n
 			} else {
 				p.End = n
 			}
 		case "customerStatus":
-			elems, _, err := arrayValue(m.key, m.raw)
+			elems, _, err := arrayValue(m.Key, m.Raw)
 			if err != nil {
 				return nil, err
 			}
 			for i, e := range elems {
-				n, _, err := intValue(m.key+"["+strconv.Itoa(i)+"]", e, model.StatusNormal, model.StatusDisabled)
+				n, ok, err := intValue(m.Key+"["+strconv.Itoa(i)+"]", e, model.StatusNormal, model.StatusDisabled)
 				if err != nil {
 					return nil, err
 				}
-				if !slices.Contains(p.Statuses, int(n)) {
+				if ok && !slices.Contains(p.Statuses, int(n)) {
 					p.Statuses = append(p.Statuses, int(n))
 				}
 			}
 		default:
-			return nil, paramError("%s: unknown field (accepted: pageSize, pageIndex, name, phone, creationTimeStart, creationTimeEnd, customerStatus)", m.key)
+			unknown = append(unknown, m.Key)
 		}
 	}
 	switch {
@@ -153,7 +152,7 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, cl *model.Client)
 	if err != nil {
 		return err
 	}
-	p, err := parsePage(body)
+	p, err := parsePage(r.Context(), body)
 	if err != nil {
 		return err
 	}
@@ -178,12 +177,10 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, cl *model.Client)
 
 // project resolves the project query parameter of a customer call: the
 // first non-empty value, a project of the token's tenant, and the client's
-// own project if it is bound to one.
+// own project if it is bound to one. Other query parameters (instance, a
+// cache buster such as _t=…) are ignored, as Spring ignores them.
 func (h *Handler) project(r *http.Request, cl *model.Client) (*model.Project, error) {
 	q := r.URL.Query()
-	if err := checkParams(q, customerParams); err != nil {
-		return nil, err
-	}
 	raw := param(q, "project")
 	if raw == "" {
 		return nil, paramError("the query parameter project is required")

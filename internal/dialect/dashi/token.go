@@ -9,7 +9,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -64,16 +63,9 @@ func Sign(method, appid, timestamp, secret string) (string, error) {
 	return "", errors.New("dashi: unknown sign_method " + strconv.Quote(method))
 }
 
-// tokenParams are the query parameters the token call accepts; project and
-// instance are the platform's common parameters, accepted and ignored.
-var tokenParams = []string{"appid", "sign_method", "sign", "timestamp", "project", "instance"}
-
 // token implements GET /api/justauth/generate/v1/visitor/token.
 func (h *Handler) token(w http.ResponseWriter, r *http.Request, _ *model.Client) error {
 	q := r.URL.Query()
-	if err := checkParams(q, tokenParams); err != nil {
-		return err
-	}
 	vals := map[string]string{}
 	for _, name := range []string{"appid", "sign_method", "sign", "timestamp"} {
 		v := param(q, name)
@@ -144,24 +136,4 @@ func param(q url.Values, name string) string {
 		}
 	}
 	return ""
-}
-
-// checkParams rejects query parameters outside allowed, naming the first
-// (in sorted order, so the message is stable).
-func checkParams(q url.Values, allowed []string) error {
-	var unknown []string
-	for k := range q {
-		ok := false
-		for _, a := range allowed {
-			ok = ok || a == k
-		}
-		if !ok {
-			unknown = append(unknown, k)
-		}
-	}
-	if len(unknown) == 0 {
-		return nil
-	}
-	sort.Strings(unknown)
-	return paramError("unknown query parameter %q (accepted: %s)", unknown[0], strings.Join(allowed, ", "))
 }

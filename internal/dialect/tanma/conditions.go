@@ -120,7 +120,7 @@ func matchNothing(pos string) *query.Node {
 // translateItem turns one condition item into a query node; nil means the
 // item constrains nothing (a range with two open bounds).
 // opPath and vpath name the op and the values in messages.
-func translateItem(f *model.Field, op int, vals []any, opPath, vpath string) (*query.Node, error) {
+func translateItem(env *query.Env, f *model.Field, op int, vals []any, opPath, vpath string) (*query.Node, error) {
 	cls := classOf(f)
 	if !classOps[cls][op] {
 		return nil, invalid(CodeBadOp, opPath, "%s 不适用于%s字段 %s(%d)", opName(op), typeName(f), f.Label, f.ID)
@@ -214,6 +214,23 @@ func translateItem(f *model.Field, op int, vals []any, opPath, vpath string) (*q
 			if _, ok := v.(bool); ok {
 				return nil, invalid(CodeBadValue, index(vpath, i), "应为id或名称,收到 %s", kindOf(v))
 			}
+		}
+		if f.Type == model.TypeTags {
+			// 探马's tag ids are strings ("d430ec91…:2l"): one that names no tag
+			// here names a platform tag no customer carries in kehu.
+			known := vals[:0:0]
+			for _, v := range vals {
+				if s, ok := v.(string); !ok || len(env.TagIDs[strings.TrimSpace(s)]) > 0 || isDigits(s) {
+					known = append(known, v)
+				}
+			}
+			if len(known) == 0 {
+				if positive {
+					return matchNothing(vpath), nil
+				}
+				return nil, nil
+			}
+			vals = known
 		}
 		if positive {
 			return leaf(f, query.OpHasAny, vpath, vals...), nil
@@ -545,3 +562,5 @@ func compareNode(f *model.Field, cls class, op int, v any, path string) (*query.
 	}
 	return nil, invalid(CodeBadOp, path, "比较条件不适用于字段 %d", f.ID)
 }
+
+func isDigits(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }

@@ -2,6 +2,7 @@ package tanma
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/kehu/kehu/internal/httpx"
 )
 
 // Decoding: the body is first checked as a whole (a syntax error names its
@@ -17,15 +20,17 @@ import (
 // struct of json.RawMessage members with unknown members refused, and each
 // member is parsed by the helpers below, which name the parameter at fault.
 
-// decodeBody decodes a request body (an empty body is {}) into v.
-func decodeBody(body []byte, v any) error {
+// decodeBody decodes a request body (an empty body is {}; a BOM is
+// skipped) into v.
+func decodeBody(ctx context.Context, body []byte, v any) error {
+	body = httpx.StripBOM(body)
 	if len(bytes.TrimSpace(body)) == 0 {
 		body = []byte("{}")
 	}
 	if err := checkSyntax(body); err != nil {
 		return err
 	}
-	return decodeObject(body, "", v)
+	return decodeObject(ctx, body, "", v)
 }
 
 // checkSyntax reports the first JSON syntax error of data.
@@ -86,29 +91,49 @@ func lastKey(data []byte) string {
 	return string(m[len(m)-1][1])
 }
 
-// decodeObject decodes one JSON object into v (a struct of RawMessages),
-// refusing unknown members. path names the object in messages ("" for
-// the body, "conditions", "conditionItems[2]").
-func decodeObject(raw []byte, path string, v any) error {
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.DisallowUnknownFields()
-	d.UseNumber()
-	err := d.Decode(v)
-	if err == nil {
-		return nil
+// decodeObject decodes one JSON object into v (a struct of RawMessages)
+// as Jackson would (httpx.DecodeLenientValue): unknown members are ignored
+// and noted, null members left unset. path names the object in messages
+// ("" for the body, "conditions", "conditionItems[2]").
+func decodeObject(ctx context.Context, raw []byte, path string, v any) error {
+	if path == "" && !bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")) {
+		return &Error{Code: CodeBadJSON, Msg: validationPrefix + "请求体应为JSON对象,收到 " + jsonKind(raw)}
 	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		if path == "" {
-			return &Error{Code: CodeBadJSON, Msg: validationPrefix + "请求体应为JSON对象,收到 " + jsonKind(raw)}
+	var unknown []string
+	err := httpx.DecodeLenientValue(raw, path, v, &unknown)
+	httpx.NoteUnknown(ctx, unknown)
+	return lenientError(err)
+}
+
+// lenientError gives the shared decoder's errors 探马's codes and words.
+func lenientError(err error) error {
+	var fe *httpx.FieldError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	code := CodeBadValue
+	switch fe.Kind {
+	case httpx.KindMalformed:
+		return &Error{Code: CodeBadJSON, Msg: validationPrefix + "请求体不是合法的JSON"}
+	case httpx.KindRange:
+		code = CodeOutOfRange
+	}
+	want := map[string]string{"an integer": "整数", "a string": "字符串", "an array": "数组", "an object": "对象",
+		"a number": "数字", "true or false": "布尔值"}[fe.Want]
+	if want == "" {
+		return invalid(code, fe.Field, "无法解析:%s", fe.Msg)
+	}
+	return invalid(code, fe.Field, "应为%s,收到 %s", want, jsonKindZH(fe.Got))
+}
+
+// jsonKindZH translates httpx.JSONKind's words.
+func jsonKindZH(got string) string {
+	for en, zh := range map[string]string{"an object": "对象", "an array": "数组", "a string ": "字符串 ", "a boolean ": "布尔值 ", "a number ": "数字 "} {
+		if rest, ok := strings.CutPrefix(got, en); ok {
+			return zh + rest
 		}
-		return invalid(CodeBadValue, path, "应为对象,收到 %s", jsonKind(raw))
 	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		name = strings.Trim(name, `"`)
-		return invalid(CodeUnknownField, join(path, name), "是未知参数")
-	}
-	return invalid(CodeBadValue, path, "无法解析:%v", err)
+	return got
 }
 
 func join(path, name string) string {
@@ -164,14 +189,11 @@ func decodeAny(raw json.RawMessage) any {
 	return v
 }
 
-// parseInt reads an integer given as a JSON number or a numeric string.
-// ok is false for null, absent or "".
+// parseInt reads an integer given as a JSON number (10.0 and 1e1 too) or
+// a numeric string, as Jackson does. ok is false for null, absent or "".
 func parseInt(raw json.RawMessage, path string) (n int64, ok bool, err error) {
-	if isNull(raw) {
-		return 0, false, nil
-	}
-	n, ok, err = intValue(decodeAny(raw), path)
-	return n, ok, err
+	n, ok, err = httpx.Int(raw, path, math.MinInt64, math.MaxInt64)
+	return n, ok, lenientError(err)
 }
 
 // intValue is parseInt for a decoded value.
@@ -200,16 +222,11 @@ func intValue(v any, path string) (int64, bool, error) {
 	return n, true, nil
 }
 
-// parseString reads a JSON string; ok is false for null or absent.
+// parseString reads a JSON string, or a number or boolean as its text (as
+// Jackson does); ok is false for null or absent.
 func parseString(raw json.RawMessage, path string) (string, bool, error) {
-	if isNull(raw) {
-		return "", false, nil
-	}
-	s, ok := decodeAny(raw).(string)
-	if !ok {
-		return "", false, invalid(CodeBadValue, path, "应为字符串,收到 %s", jsonKind(raw))
-	}
-	return s, true, nil
+	s, ok, err := httpx.String(raw, path)
+	return s, ok, lenientError(err)
 }
 
 // parseArray reads a JSON array of values (numbers as json.Number); null

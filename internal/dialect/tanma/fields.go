@@ -2,6 +2,7 @@ package tanma
 
 import (
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -61,11 +62,19 @@ func lookupField(cat *store.Catalog, name, path string) (*model.Field, error) {
 	if f := cat.ByKey[aliases[name]]; f != nil {
 		return f, nil
 	}
-	if name == "point_credit" {
-		return nil, invalid(CodeUnknownField, path, "字段 point_credit 不存在:请先创建 key 为 point_credit 的数值型自定义字段")
+	if platformOnly[name] {
+		return nil, &Error{Code: CodeUnknownField, Msg: validationPrefix + path + " 字段 " + name + " 不存在:请先创建 key 为 " + name + " 的数值型自定义字段", cause: errPlatformOnly}
 	}
 	return nil, invalid(CodeUnknownField, path, "字段 %s 不存在", clip(strconv.Quote(name), 40))
 }
+
+// platformOnly are built-in fields of 探马 that kehu keeps no data for
+// unless the tenant creates a custom field with the key: a search
+// condition on one matches nothing (as on the platform for a customer
+// without the value); a write names the field as unknown.
+var platformOnly = map[string]bool{"point_credit": true}
+
+var errPlatformOnly = errors.New("a 探马 built-in field without data here")
 
 // class groups fields by the ops they take and how values translate.
 type class int

@@ -31,7 +31,7 @@ type infoOut struct {
 // customers whose field equals the value (op 0 of the search), oldest first.
 func (h *Handler) customerInfo(rq *request) (any, error) {
 	var b infoBody
-	if err := decodeBody(rq.body, &b); err != nil {
+	if err := decodeBody(rq.ctx, rq.body, &b); err != nil {
 		return nil, err
 	}
 	env, err := h.svc.Engine.Env(rq.ctx, rq.client.TenantID)
@@ -60,7 +60,7 @@ func (h *Handler) customerInfo(rq *request) (any, error) {
 	if !isList {
 		vals = []any{v}
 	}
-	n, err := translateItem(f, opEqAny, vals, path, "value")
+	n, err := translateItem(env, f, opEqAny, vals, path, "value")
 	if err != nil {
 		if !isList {
 			err = scalarPath(err)

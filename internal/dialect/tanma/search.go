@@ -1,7 +1,9 @@
 package tanma
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -68,14 +70,14 @@ type pageOut struct {
 // search answers POST /api/v3/customer/search.
 func (h *Handler) search(rq *request) (any, error) {
 	var b searchBody
-	if err := decodeBody(rq.body, &b); err != nil {
+	if err := decodeBody(rq.ctx, rq.body, &b); err != nil {
 		return nil, err
 	}
 	env, err := h.svc.Engine.Env(rq.ctx, rq.client.TenantID)
 	if err != nil {
 		return nil, err
 	}
-	t := &translator{env: env}
+	t := &translator{ctx: rq.ctx, env: env}
 	filter, role, err := t.searchFilter(&b, rq.client)
 	if err != nil {
 		return nil, err
@@ -125,6 +127,7 @@ func paging(b *searchBody) (pageNo, pageSize int, err error) {
 
 // translator turns a search body into kehu's condition tree.
 type translator struct {
+	ctx context.Context
 	env *query.Env
 }
 
@@ -168,7 +171,7 @@ func (t *translator) searchFilter(b *searchBody, cl *model.Client) (*query.Node,
 		return nil, "", err
 	}
 	add(ownershipNode(role, staff, depts))
-	if n, err := createTimeNode(b.CreateTime); err != nil {
+	if n, err := createTimeNode(t.ctx, b.CreateTime); err != nil {
 		return nil, "", err
 	} else {
 		add(n)
@@ -177,7 +180,7 @@ func (t *translator) searchFilter(b *searchBody, cl *model.Client) (*query.Node,
 		name string
 		raw  json.RawMessage
 	}{{"qwCustomerTime", b.QwCustomerTime}, {"qwLastFollowTypes", b.QwLastFollowTypes}} {
-		lo, hi, err := parseTimeRange(q.raw, q.name)
+		lo, hi, err := parseTimeRange(t.ctx, q.raw, q.name)
 		if err != nil {
 			return nil, "", err
 		}
@@ -277,12 +280,12 @@ func idValues(ids []int64) []any {
 // parseTimeRange reads {start, end} as "yyyy-MM-dd HH:mm:ss" (or
 // "yyyy-MM-dd": a start is the day's first instant, an end its last); an
 // end in seconds includes that whole second. Null bounds are open.
-func parseTimeRange(raw json.RawMessage, path string) (lo, hi *int64, err error) {
+func parseTimeRange(ctx context.Context, raw json.RawMessage, path string) (lo, hi *int64, err error) {
 	if isNull(raw) {
 		return nil, nil, nil
 	}
 	var tr timeRangeBody
-	if err := decodeObject(raw, path, &tr); err != nil {
+	if err := decodeObject(ctx, raw, path, &tr); err != nil {
 		return nil, nil, err
 	}
 	for i, p := range []struct {
@@ -313,8 +316,8 @@ func parseTimeRange(raw json.RawMessage, path string) (lo, hi *int64, err error)
 	return lo, hi, nil
 }
 
-func createTimeNode(raw json.RawMessage) (*query.Node, error) {
-	lo, hi, err := parseTimeRange(raw, "createTime")
+func createTimeNode(ctx context.Context, raw json.RawMessage) (*query.Node, error) {
+	lo, hi, err := parseTimeRange(ctx, raw, "createTime")
 	if err != nil {
 		return nil, err
 	}
@@ -337,7 +340,7 @@ func (t *translator) conditions(raw json.RawMessage) (*query.Node, error) {
 		return nil, nil
 	}
 	var cb conditionsBody
-	if err := decodeObject(raw, "conditions", &cb); err != nil {
+	if err := decodeObject(t.ctx, raw, "conditions", &cb); err != nil {
 		return nil, err
 	}
 	or := false
@@ -368,10 +371,14 @@ func (t *translator) conditions(raw json.RawMessage) (*query.Node, error) {
 	for i, raw := range items {
 		path := index(itemsPath, i)
 		var ib itemBody
-		if err := decodeObject(raw, path, &ib); err != nil {
+		if err := decodeObject(t.ctx, raw, path, &ib); err != nil {
 			return nil, err
 		}
 		f, err := resolveField(t.env.Catalog, ib.Name, path+".name")
+		if errors.Is(err, errPlatformOnly) {
+			nodes = append(nodes, matchNothing(path+".name"))
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -383,7 +390,7 @@ func (t *translator) conditions(raw json.RawMessage) (*query.Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		n, err := translateItem(f, op, vals, path+".op", path+".values")
+		n, err := translateItem(t.env, f, op, vals, path+".op", path+".values")
 		if err != nil {
 			return nil, err
 		}

@@ -76,7 +76,17 @@ func NewHandler(svc *crm.Service, au *auth.Service, log *slog.Logger) http.Handl
 	return h
 }
 
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mux.ServeHTTP(w, httpx.TrimSlash(patterns(), r))
+}
+
+func patterns() []string {
+	out := make([]string, len(routes))
+	for i, rt := range routes {
+		out[i] = rt.pattern
+	}
+	return out
+}
 
 // noRoute answers unknown paths (404) and wrong methods (405) in the envelope.
 func (h *Handler) noRoute(w http.ResponseWriter, r *http.Request) {

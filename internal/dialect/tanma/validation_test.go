@@ -25,11 +25,12 @@ func TestSearchValidation(t *testing.T) {
 			{"truncated", `{"pageNo":1`, 40400, []string{"不完整"}},
 			{"array body", `[1]`, 40400, []string{"JSON对象"}},
 			{"trailing data", `{} {}`, 40400, []string{"多余"}},
-			{"unknown parameter", `{"pageNo":1,"sortBy":"x"}`, 40401, []string{"sortBy"}},
+			{"unknown parameter ignored", `{"pageNo":1,"sortBy":"x"}`, 0, nil},
 			{"customerId wrong type", `{"customerId":true}`, 40402, []string{"customerId", "整数"}},
 			{"customerId not numeric", `{"customerId":"abc"}`, 40402, []string{"customerId"}},
 			{"customerId fractional", `{"customerId":1.5}`, 40402, []string{"customerId"}},
-			{"searchKey wrong type", `{"searchKey":123}`, 40402, []string{"searchKey", "字符串"}},
+			{"searchKey object", `{"searchKey":{}}`, 40402, []string{"searchKey", "字符串"}},
+			{"searchKey number read as text", `{"searchKey":13025141200}`, 0, nil},
 			{"searchKey too long", `{"searchKey":"` + strings.Repeat("长", 101) + `"}`, 40403, []string{"searchKey", "100"}},
 			{"role wrong type", `{"role":true}`, 40402, []string{"role"}},
 			{"role out of range", `{"role":"3"}`, 40403, []string{"role", "负责人"}},
@@ -37,12 +38,13 @@ func TestSearchValidation(t *testing.T) {
 			{"salesIdList element", `{"salesIdList":[1,"ZhangLei"]}`, 40402, []string{"salesIdList[1]"}},
 			{"departmentIdList wrong type", `{"departmentIdList":{}}`, 40402, []string{"departmentIdList"}},
 			{"createTime not an object", `{"createTime":"2022-12-13"}`, 40402, []string{"createTime", "对象"}},
-			{"createTime.start wrong type", `{"createTime":{"start":20221213}}`, 40402, []string{"createTime.start", "字符串"}},
+			{"createTime.start wrong type", `{"createTime":{"start":[20221213]}}`, 40402, []string{"createTime.start", "字符串"}},
+			{"createTime.start number read as text", `{"createTime":{"start":20221213}}`, 40402, []string{"createTime.start", "yyyy-MM-dd HH:mm:ss"}},
 			{"createTime.end format", `{"createTime":{"end":"2022/12/19 23:59"}}`, 40402, []string{"createTime.end", "yyyy-MM-dd HH:mm:ss"}},
-			{"createTime unknown member", `{"createTime":{"from":"2022-12-13"}}`, 40401, []string{"createTime.from"}},
+			{"createTime unknown member ignored", `{"createTime":{"from":"2022-12-13"}}`, 0, nil},
 			{"createTime reversed", `{"createTime":{"start":"2022-12-19 00:00:00","end":"2022-12-13 00:00:00"}}`, 40403, []string{"createTime"}},
 			{"qwCustomerTime format", `{"qwCustomerTime":{"start":"yesterday","end":null}}`, 40402, []string{"qwCustomerTime.start"}},
-			{"creditCode wrong type", `{"creditCode":91350100}`, 40402, []string{"creditCode"}},
+			{"creditCode wrong type", `{"creditCode":{"a":1}}`, 40402, []string{"creditCode"}},
 			{"pageNo wrong type", `{"pageNo":"first"}`, 40402, []string{"pageNo"}},
 			{"pageNo zero", `{"pageNo":0}`, 40403, []string{"pageNo"}},
 			{"pageSize zero", `{"pageSize":0}`, 40403, []string{"pageSize", "1000"}},
@@ -52,7 +54,7 @@ func TestSearchValidation(t *testing.T) {
 			{"conditionOp out of range", `{"conditions":{"conditionOp":3,"conditionItems":[]}}`, 40403, []string{"conditions.conditionOp"}},
 			{"conditionOp wrong type", `{"conditions":{"conditionOp":"and"}}`, 40402, []string{"conditions.conditionOp"}},
 			{"conditionItems not an array", `{"conditions":{"conditionItems":{}}}`, 40402, []string{"conditions.conditionItems", "数组"}},
-			{"item unknown member", `{"conditions":{"conditionItems":[{"name":"tagIds","op":6,"values":[1],"x":1}]}}`, 40401, []string{p + ".x"}},
+			{"item unknown member ignored", `{"conditions":{"conditionItems":[{"name":"tagIds","op":6,"values":[1],"x":1,"type":null}]}}`, 0, nil},
 			{"item name wrong type", item(`true`, `0`, `[1]`), 40402, []string{p + ".name"}},
 			{"item name missing", `{"conditions":{"conditionItems":[{"op":0,"values":[1]}]}}`, 40406, []string{p + ".name"}},
 			{"unknown field id", item(`987654321`, `0`, `["x"]`), 40401, []string{p + ".name", "987654321"}},
@@ -77,7 +79,7 @@ func TestSearchValidation(t *testing.T) {
 			{"datetime format", item(f("visitAt"), `9`, `["noon"]`), 40402, []string{p + ".values[0]"}},
 			{"MM-dd in a range", item(f("anniversary"), `null`, `["09-01","09-04"]`), 40402, []string{p + ".values[0]"}},
 			{"unknown option", item(f("grade"), `2`, `["Z"]`), 40402, []string{p + ".values", "Z"}},
-			{"unknown tag name", item(`"tagIds"`, `6`, `["d430ec9166e511edb71d00163e06cc86:2l"]`), 40402, []string{p + ".values"}},
+			{"platform tag id matches nothing", item(`"contentTagIds"`, `6`, `["d430ec9166e511edb71d00163e06cc86:2l"]`), 0, nil},
 			{"bool value", item(f("vip"), `0`, `["maybe"]`), 40402, []string{p + ".values[0]"}},
 			{"phone contains needs digits", item(`"phone"`, `2`, `["abc"]`), 40402, []string{p + ".values[0]"}},
 			{"point_credit missing", item(`"point_credit"`, `7`, `["11"]`), 0, nil},
@@ -96,11 +98,16 @@ func TestSearchValidation(t *testing.T) {
 
 func TestPointCreditRequiresField(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *testenv.Env) {
-		// A tenant without a point_credit field: the condition names it.
-		call(t, e, "/api/v3/customer/search", `{"conditions":{"conditionItems":[{"name":"point_credit","op":7,"values":["11"]}]}}`).
-			fails(t, 40401, "point_credit")
+		call(t, e, "/api/v3/add-clue", `{"customerName":"甲"}`).ok(t, nil)
+		// A tenant without a point_credit field: 探马's built-in field has no
+		// data here, so the condition matches nothing; a write names it.
+		names, total := searchNames(t, e, `{"conditions":{"conditionItems":[{"name":"point_credit","op":7,"values":["11"]}]}}`)
+		if total != 0 || len(names) != 0 {
+			t.Errorf("point_credit without field: %v", names)
+		}
+		call(t, e, "/api/v3/add-clue", `{"customerName":"x","fields":[{"alias":"point_credit","fieldValue":1}]}`).fails(t, 40401, "point_credit")
 		// creditCode without a creditCode field matches nothing, no error.
-		names, total := searchNames(t, e, `{"creditCode":"91350100M000100Y43"}`)
+		names, total = searchNames(t, e, `{"creditCode":"91350100M000100Y43"}`)
 		if total != 0 || len(names) != 0 {
 			t.Errorf("creditCode without field: %v", names)
 		}
@@ -120,10 +127,9 @@ func TestWriteValidation(t *testing.T) {
 		}{
 			{"add-clue not JSON", "/api/v3/add-clue", `{"customerName":"x"`, 40400, nil},
 			{"add-clue no name", "/api/v3/add-clue", `{"mobiles":["13812345678"]}`, 40406, []string{"customerName"}},
-			{"add-clue name wrong type", "/api/v3/add-clue", `{"customerName":1}`, 40402, []string{"customerName"}},
+			{"add-clue name wrong type", "/api/v3/add-clue", `{"customerName":{"a":1}}`, 40402, []string{"customerName"}},
 			{"add-clue bad phone", "/api/v3/add-clue", `{"customerName":"x","mobiles":["13812345678","12"]}`, 40402, []string{"mobiles[1]"}},
 			{"add-clue bad first phone", "/api/v3/add-clue", `{"customerName":"x","mobiles":["","abc"]}`, 40402, []string{"mobiles[1]"}},
-			{"add-clue unknown parameter", "/api/v3/add-clue", `{"customerName":"x","salesId":1}`, 40401, []string{"salesId"}},
 			{"add-clue unknown alias", "/api/v3/add-clue", `{"customerName":"x","fields":[{"alias":"shoeSize","fieldValue":1}]}`, 40401, []string{"fields[0].alias", "shoeSize"}},
 			{"add-clue bad option", "/api/v3/add-clue", `{"customerName":"x","fields":[{"alias":"grade","fieldValue":"Z"}]}`, 40402, []string{"fields[0].fieldValue"}},
 			{"add-clue bad date", "/api/v3/add-clue", `{"customerName":"x","fields":[{"alias":"signDate","fieldValue":"yesterday"}]}`, 40402, []string{"fields[0].fieldValue"}},

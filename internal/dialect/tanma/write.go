@@ -38,7 +38,7 @@ type fieldItemBody struct {
 // addClue answers POST /api/v3/add-clue: creates a customer, returns its id.
 func (h *Handler) addClue(rq *request) (any, error) {
 	var b clueBody
-	if err := decodeBody(rq.body, &b); err != nil {
+	if err := decodeBody(rq.ctx, rq.body, &b); err != nil {
 		return nil, err
 	}
 	w, err := h.newWriter(rq)
@@ -90,7 +90,7 @@ func (h *Handler) addClue(rq *request) (any, error) {
 // fields, leaves the others, returns the customer id.
 func (h *Handler) updateByID(rq *request) (any, error) {
 	var b updateBody
-	if err := decodeBody(rq.body, &b); err != nil {
+	if err := decodeBody(rq.ctx, rq.body, &b); err != nil {
 		return nil, err
 	}
 	id, ok, err := parseInt(b.CustomerID, "customerId")
@@ -218,7 +218,7 @@ func (w *writer) items(raw json.RawMessage, path string) error {
 	for i, item := range items {
 		ipath := index(path, i)
 		var fb fieldItemBody
-		if err := decodeObject(item, ipath, &fb); err != nil {
+		if err := decodeObject(w.ctx, item, ipath, &fb); err != nil {
 			return err
 		}
 		f, err := resolveField(w.env.Catalog, fb.Alias, ipath+".alias")
@@ -229,7 +229,10 @@ func (w *writer) items(raw json.RawMessage, path string) error {
 			return invalid(CodeBadValue, ipath+".alias", "字段 %s 已由 %s 设置,不能重复", f.Key, prev)
 		}
 		w.seen[f.ID] = ipath
-		hasOne, hasList := len(fb.FieldValue) > 0, len(fb.Values) > 0
+		// null is "not given" (Jackson), so a shared DTO's "fieldValue":null
+		// beside values uses values; a fieldValue of null alone clears.
+		hasList := !isNull(fb.Values)
+		hasOne := !isNull(fb.FieldValue) || len(fb.FieldValue) > 0 && !hasList
 		var vals []any
 		var paths []string
 		vpath := ipath + ".fieldValue"

@@ -205,10 +205,11 @@ func (h *Handler) getCustomer(w http.ResponseWriter, r *http.Request) error {
 }
 
 // customerIn is the body of POST and PUT /customers: the 14 writable
-// Yeastar fields (customerId is the server's; accepted on PUT when it
-// repeats the path's id).
+// Yeastar fields, read as YCM's Jackson reads them (httpx.DecodeLenient).
+// customerId is the server's: ignored when null, 0 or "", refused on POST
+// with a real value and on PUT when it differs from the path's id.
 type customerIn struct {
-	CustomerID     *int64  `json:"customerId"`
+	CustomerID     *int64  `json:"customerId" kehu:"server"`
 	FirstName      *string `json:"firstName"`
 	LastName       *string `json:"lastName"`
 	Company        *string `json:"company"`
@@ -231,7 +232,7 @@ func decodeCustomer(r *http.Request) (*customerIn, error) {
 		return nil, err
 	}
 	var in customerIn
-	if err := httpx.DecodeJSON(body, &in); err != nil {
+	if err := httpx.DecodeLenient(r.Context(), body, &in); err != nil {
 		return nil, err
 	}
 	// firstName, company and email are required on create and on replace.
@@ -330,7 +331,7 @@ func (h *Handler) deleteCustomers(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	var in deleteIn
-	if err := httpx.DecodeJSON(body, &in); err != nil {
+	if err := httpx.DecodeLenient(r.Context(), body, &in); err != nil {
 		return err
 	}
 	if in.CustomerIDs == nil {

@@ -72,6 +72,7 @@ func fieldName(kehu string) string {
 func toFailure(err error) *failure {
 	var f *failure
 	var br *httpx.BadRequest
+	var lfe *httpx.FieldError
 	var fe *model.FieldError
 	var ce *model.ConflictError
 	var qe *query.Error
@@ -80,6 +81,11 @@ func toFailure(err error) *failure {
 		return f
 	case errors.Is(err, httpx.ErrBodyTooLarge):
 		return &failure{status: http.StatusRequestEntityTooLarge, code: CodeParam, msg: fmt.Sprintf("PARAMETER ERROR: body: the request body is larger than %d bytes", httpx.MaxBody)}
+	case errors.As(err, &lfe):
+		if lfe.Field == "" {
+			return paramError("body", "%s", lfe.Msg)
+		}
+		return paramError(lfe.Field, "%s", lfe.Msg)
 	case errors.As(err, &br):
 		if br.Field == "" {
 			return paramError("body", "%s", br.Msg)

@@ -1,9 +1,12 @@
 package yeastar
 
 import (
+	"bytes"
 	"errors"
+	"io"
 	"mime"
 	"net/http"
+	"net/url"
 
 	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/httpx"
@@ -25,8 +28,12 @@ type tokenOut struct {
 // token implements POST /dm/open_api/oauth/token with
 // grant_type=client_credentials (client_id, client_secret) and
 // grant_type=refresh_token (refresh_token). Both answer a new access token
-// and a new refresh token. Parameters are read from the form body only,
-// never from the URL, so secrets stay out of access logs.
+// and a new refresh token. As the Spring OAuth2 server YCM's tokens come
+// from, parameters are read from the form body and from the query string of
+// the POST (the body wins), and the client may authenticate with HTTP Basic
+// (RFC 6749 §2.3.1: form-encoded id and secret, base64) instead of
+// client_id/client_secret parameters. The access log records the path
+// only, never the query, so secrets in a query string stay out of it.
 func (h *Handler) token(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "no-store")
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -41,9 +48,22 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) error {
 			return paramError("body", "the multipart form body could not be parsed")
 		}
 	default:
-		return paramError("Content-Type", "send the token request as application/x-www-form-urlencoded")
+		// No form body: parameters may still come in the query string.
+		if b, _ := io.ReadAll(r.Body); len(bytes.TrimSpace(b)) > 0 {
+			return paramError("Content-Type", "send the token request as application/x-www-form-urlencoded")
+		}
+		if err := r.ParseForm(); err != nil {
+			return paramError("query", "the query string could not be parsed")
+		}
 	}
-	form := r.PostForm
+	form := r.Form // body values first, then the query string's
+	if id, secret, ok := basicCredentials(r); ok {
+		if fid := form.Get("client_id"); fid != "" && fid != id {
+			return paramError("client_id", "differs from the client in the Authorization header")
+		}
+		form.Set("client_id", id)
+		form.Set("client_secret", secret)
+	}
 	var c *model.Client
 	switch gt := form.Get("grant_type"); gt {
 	case "client_credentials":
@@ -95,4 +115,21 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) error {
 	httpx.WriteJSON(w, http.StatusOK, tokenOut{AccessToken: access, RefreshToken: refresh, TokenType: "bearer",
 		ExpiresIn: int(AccessTTL.Seconds()), JTI: claims.ID})
 	return nil
+}
+
+// basicCredentials reads "Authorization: Basic base64(id:secret)", where id
+// and secret are form-encoded first (RFC 6749 §2.3.1; a plain id and
+// secret, as most clients send them, decode to themselves).
+func basicCredentials(r *http.Request) (id, secret string, ok bool) {
+	id, secret, ok = r.BasicAuth()
+	if !ok {
+		return "", "", false
+	}
+	if u, err := url.QueryUnescape(id); err == nil {
+		id = u
+	}
+	if u, err := url.QueryUnescape(secret); err == nil {
+		secret = u
+	}
+	return id, secret, id != ""
 }

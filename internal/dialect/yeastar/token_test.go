@@ -150,7 +150,7 @@ func TestTokenErrors(t *testing.T) {
 			{"wrong secret", url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {secret + "x"}}, nil, 401, 10004, "client"},
 			{"unknown client", url.Values{"grant_type": {"client_credentials"}, "client_id": {"kh1_aaaaaaaaaaaaaaaaaaaa"}, "client_secret": {secret}}, nil, 401, 10004, "client"},
 			{"garbage refresh token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"abc.def.ghi"}}, nil, 401, 10004, "refresh token"},
-			{"JSON body", nil, []string{"Content-Type", "application/json"}, 400, 40002, "Content-Type"},
+			{"JSON content type, no form", nil, []string{"Content-Type", "application/json"}, 400, 40002, "grant_type"},
 			{"no User-Agent", url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {secret}}, []string{"User-Agent", ""}, 400, 40002, "User-Agent"},
 		}
 		for _, c := range cases {

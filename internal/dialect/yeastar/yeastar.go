@@ -110,16 +110,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, paramError("User-Agent", "the User-Agent header is required on every request"))
 		return
 	}
-	h.mux.ServeHTTP(w, r)
+	h.mux.ServeHTTP(w, httpx.TrimSlash(patterns(), r))
 }
 
-func allowed(path string) string {
-	pats := make([]string, len(routes))
+func patterns() []string {
+	out := make([]string, len(routes))
 	for i, rt := range routes {
-		pats[i] = rt.pattern
+		out[i] = rt.pattern
 	}
-	return httpx.Allowed(pats, path)
+	return out
 }
+
+func allowed(path string) string { return httpx.Allowed(patterns(), path) }
 
 // wrap adds authentication (for scoped routes) and error rendering.
 func (h *Handler) wrap(scope string, fn handlerFunc) http.Handler {
