@@ -18,7 +18,7 @@ import (
 // USER_NOT_EXIST; the rest are kehu's (README.md, "Errors").
 const (
 	StatusParamError       = "PARAM_ERROR"        // 400
-	StatusUserNotExist     = "USER_NOT_EXIST"     // 401: unknown or revoked appid
+	StatusUserNotExist     = "USER_NOT_EXIST"     // published by the platform; kehu answers an unknown appid with SIGN_ERROR, as a bad signature
 	StatusTokenInvalid     = "TOKEN_INVALID"      // 401: missing, malformed, forged or revoked token
 	StatusTokenExpired     = "TOKEN_EXPIRED"      // 401
 	StatusSignError        = "SIGN_ERROR"         // 403

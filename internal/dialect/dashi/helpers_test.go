@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -51,6 +52,24 @@ func newEnv(t testing.TB, db string) *env {
 
 func (e *env) project() string { return strconv.FormatInt(e.Project.ID, 10) }
 
+var (
+	tsMu   sync.Mutex
+	lastTS int64
+)
+
+// uniqueNow is now, at least a millisecond after the last call: each signed
+// token URL works once, so two token calls must not share a timestamp.
+func uniqueNow() time.Time {
+	tsMu.Lock()
+	defer tsMu.Unlock()
+	ms := time.Now().UnixMilli()
+	if ms <= lastTS {
+		ms = lastTS + 1
+	}
+	lastTS = ms
+	return time.UnixMilli(ms)
+}
+
 // tokenQuery builds the token call's query string, signed with secret.
 func tokenQuery(t testing.TB, appid, secret, method string, ts time.Time) string {
 	t.Helper()
@@ -65,7 +84,7 @@ func tokenQuery(t testing.TB, appid, secret, method string, ts time.Time) string
 // token gets a visitor token for c through the HTTP API.
 func (e *env) token(t testing.TB, c *model.Client) string {
 	t.Helper()
-	status, body := e.call(t, "GET", dashi.TokenPath+"?"+tokenQuery(t, c.ClientID, c.Secret, "md5", time.Now()), "", "")
+	status, body := e.call(t, "GET", dashi.TokenPath+"?"+tokenQuery(t, c.ClientID, c.Secret, "md5", uniqueNow()), "", "")
 	if status != 200 {
 		t.Fatalf("token: %d %s", status, body)
 	}

@@ -91,13 +91,24 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request, _ *model.Client)
 		return equalHex(sign, want)
 	})
 	switch {
-	case errors.Is(err, auth.ErrUnknownClient):
-		return fail(401, StatusUserNotExist, "no active client with appid %q", appid)
-	case errors.Is(err, auth.ErrWrongSecret):
-		return fail(403, StatusSignError, "the signature does not match: sign %q with %s and the client secret",
+	case errors.Is(err, auth.ErrUnknownClient), errors.Is(err, auth.ErrWrongSecret):
+		// One answer for both, so the call does not tell which appids exist.
+		return fail(403, StatusSignError, "the signature does not match: sign %q with %s and the client secret of an active client",
 			StringToSign(appid, method, ts), method)
 	case err != nil:
 		return err // locked (429), or the database failed
+	}
+	// A signed token URL is usable once: without this, the same URL gives
+	// a fresh 7-hour token for as long as its timestamp is in the window
+	// (up to 40 minutes with a future one). Recorded in the database, so
+	// it holds across nodes, until the timestamp leaves the window.
+	expires := time.UnixMilli(ms).Add(MaxSkew + time.Second).UnixMilli()
+	err = h.st.UseSignature(r.Context(), c.TenantID, "dashi-token:"+strings.ToLower(sign), TokenPath, true, expires, h.now().UnixMilli())
+	if errors.Is(err, model.ErrConflict) {
+		return fail(403, StatusSignError, "this signed token URL was already used; sign again with a new timestamp")
+	}
+	if err != nil {
+		return err
 	}
 	tok, _, err := h.auth.Issue(c, auth.AudDashi, auth.KindAccess, TokenTTL)
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 
 func TestTokenGolden(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *env) {
-		status, body := e.call(t, "GET", dashi.TokenPath+"?"+tokenQuery(t, e.Client.ClientID, e.Client.Secret, "md5", time.Now()), "", "")
+		status, body := e.call(t, "GET", dashi.TokenPath+"?"+tokenQuery(t, e.Client.ClientID, e.Client.Secret, "md5", uniqueNow()), "", "")
 		if status != 200 {
 			t.Fatalf("%d %s", status, body)
 		}
@@ -46,7 +46,7 @@ func TestTokenSignMethods(t *testing.T) {
 			{"19 minutes ahead", "hmac_sha256", false, 19 * time.Minute},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				ts := strconv.FormatInt(time.Now().Add(tc.skew).UnixMilli(), 10)
+				ts := strconv.FormatInt(uniqueNow().Add(tc.skew).UnixMilli(), 10)
 				sign, err := dashi.Sign(tc.method, c.ClientID, ts, c.Secret)
 				if err != nil {
 					t.Fatal(err)
@@ -104,8 +104,8 @@ func TestTokenErrors(t *testing.T) {
 			{"non-numeric timestamp", q("timestamp", "17000000000xx"), 400, dashi.StatusParamError, "timestamp"},
 			{"stale timestamp", tokenQuery(t, c.ClientID, c.Secret, "md5", now.Add(-21*time.Minute)), 403, dashi.StatusTimestampExpired, "timestamp"},
 			{"future timestamp", tokenQuery(t, c.ClientID, c.Secret, "md5", now.Add(21*time.Minute)), 403, dashi.StatusTimestampExpired, "timestamp"},
-			{"unknown appid", q("appid", unknownID, "sign", unknownSign), 401, dashi.StatusUserNotExist, "appid"},
-			{"malformed appid", q("appid", "371344636432453"), 401, dashi.StatusUserNotExist, "appid"},
+			{"unknown appid", q("appid", unknownID, "sign", unknownSign), 403, dashi.StatusSignError, "signature"},
+			{"malformed appid", q("appid", "371344636432453"), 403, dashi.StatusSignError, "signature"},
 			{"bad signature", q("sign", strings.Repeat("0", 32)), 403, dashi.StatusSignError, "signature"},
 			{"signed with another secret", q("sign", wrongSecret), 403, dashi.StatusSignError, "signature"},
 			{"hmac signature sent as md5", q("sign", hmacSign), 403, dashi.StatusSignError, "signature"},
@@ -198,16 +198,48 @@ func TestBearerErrors(t *testing.T) {
 		}
 
 		t.Run("revoked client cannot get a token", func(t *testing.T) {
-			status, body := e.call(t, "GET", dashi.TokenPath+"?"+tokenQuery(t, revokedClient.ClientID, revokedClient.Secret, "md5", time.Now()), "", "")
-			wantError(t, status, body, 401, dashi.StatusUserNotExist, "appid")
+			status, body := e.call(t, "GET", dashi.TokenPath+"?"+tokenQuery(t, revokedClient.ClientID, revokedClient.Secret, "md5", uniqueNow()), "", "")
+			wantError(t, status, body, 403, dashi.StatusSignError, "signature")
 		})
 		t.Run("rotated secret: old one fails, new one works", func(t *testing.T) {
-			status, body := e.call(t, "GET", dashi.TokenPath+"?"+tokenQuery(t, rotatedClient.ClientID, rotatedClient.Secret, "md5", time.Now()), "", "")
+			status, body := e.call(t, "GET", dashi.TokenPath+"?"+tokenQuery(t, rotatedClient.ClientID, rotatedClient.Secret, "md5", uniqueNow()), "", "")
 			wantError(t, status, body, 403, dashi.StatusSignError, "signature")
 			tok := e.token(t, fresh)
 			if status, body := e.page(t, tok, "project="+e.project(), `{"pageSize":1,"pageIndex":1}`); status != 200 {
 				t.Fatalf("%d %s", status, body)
 			}
 		})
+	})
+}
+
+// TestTokenURLWorksOnce: a signed token URL gives one token; replaying it
+// (also with a future timestamp, valid for up to 40 minutes) is refused,
+// and an unknown appid is answered exactly like a bad signature.
+func TestTokenURLWorksOnce(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *env) {
+		c := e.Client
+		for _, skew := range []time.Duration{0, 19 * time.Minute} {
+			q := tokenQuery(t, c.ClientID, c.Secret, "md5", uniqueNow().Add(skew))
+			if status, body := e.call(t, "GET", dashi.TokenPath+"?"+q, "", ""); status != 200 {
+				t.Fatalf("first use: %d %s", status, body)
+			}
+			for range 3 {
+				status, body := e.call(t, "GET", dashi.TokenPath+"?"+q, "", "")
+				wantError(t, status, body, 403, dashi.StatusSignError, "already used")
+			}
+			// Extra parameters do not make it a new URL.
+			status, body := e.call(t, "GET", dashi.TokenPath+"?"+q+"&_t=1&project=1", "", "")
+			wantError(t, status, body, 403, dashi.StatusSignError, "already used")
+		}
+		// The retry a client should make: a new timestamp, a new signature.
+		e.token(t, c)
+
+		ts := uniqueNow()
+		unknownID := auth.IDPrefix + strconv.FormatInt(e.Tenant.ID, 36) + "_aaaaaaaaaaaaaaaaaaaa"
+		s1, b1 := e.call(t, "GET", dashi.TokenPath+"?"+tokenQuery(t, unknownID, c.Secret, "md5", ts), "", "")
+		s2, b2 := e.call(t, "GET", dashi.TokenPath+"?"+tokenQuery(t, c.ClientID, "wrong secret", "md5", ts), "", "")
+		if s1 != s2 || strings.ReplaceAll(string(b1), unknownID, "X") != strings.ReplaceAll(string(b2), c.ClientID, "X") {
+			t.Fatalf("unknown appid %d %s vs bad signature %d %s", s1, b1, s2, b2)
+		}
 	})
 }

@@ -93,6 +93,27 @@ func TestAuth(t *testing.T) {
 				t.Errorf("replayed add-clue created %d customers", len(names))
 			}
 		})
+		t.Run("signature moved to another path", func(t *testing.T) {
+			// The scheme does not sign the path: a signature is bound to the
+			// first path it was used on, reads included.
+			ts := nowTS()
+			body := `{"customerName":"移动攻击","pageSize":1}`
+			echo(signedReq{path: "/api/v3/echo", body: body, ts: ts}).ok(t, nil)
+			echo(signedReq{path: "/api/v3/echo?x=1", body: body, ts: ts}).ok(t, nil) // an unsigned extra parameter changes nothing
+			echo(signedReq{path: "/api/v3/add-clue", body: body, ts: ts}).fails(t, 1002, "已使用")
+			echo(signedReq{path: "/api/v3/customer/search", body: body, ts: ts}).fails(t, 1002)
+			if names, _ := searchNames(t, e, `{"searchKey":"移动攻击"}`); len(names) != 0 {
+				t.Errorf("moved signature created %v", names)
+			}
+			// A write's signature first: it cannot be read elsewhere either.
+			ts = nowTS()
+			body = `{"customerName":"先写后移"}`
+			echo(signedReq{path: "/api/v3/add-clue/", body: body, ts: ts}).ok(t, nil)
+			echo(signedReq{path: "/api/v3/add-clue", body: body, ts: ts}).fails(t, 1002)
+			echo(signedReq{path: "/api/v3/echo", body: body, ts: ts}).fails(t, 1002)
+			// A retry the client never saw answered: a new timestamp, a new signature.
+			echo(signedReq{path: "/api/v3/add-clue", body: body, ts: nowTS()}).ok(t, nil)
+		})
 		t.Run("unknown appId", func(t *testing.T) {
 			bogus := "kh" + strconv.FormatInt(e.Tenant.ID, 36) + "_" + strings.Repeat("a", 20)
 			echo(signedReq{body: `{}`, appID: bogus}).fails(t, 1002)

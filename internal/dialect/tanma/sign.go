@@ -103,14 +103,21 @@ func parseTimestamp(s string) (int64, error) {
 	return ts, nil
 }
 
-// useOnce rejects a signature already used by the tenant within its
-// window. A replay after the window is already refused by the timestamp
-// check, so a nonce is kept only until its timestamp leaves the window.
-func (h *Handler) useOnce(ctx context.Context, s *signed) error {
+// bind records the signature's use on path (the route's own path, so a
+// trailing slash is the same path) and refuses it when it was first used on
+// another path, or when it is a write's and was used before: 探马's scheme
+// signs appId + timestamp + body + appKey but not the path, so without this
+// a request signed for /api/v3/echo, replayed with the same headers and body
+// to /api/v3/add-clue, would create a customer. The record lives in the
+// database (request_nonces), so the rule holds across nodes; it is kept
+// only until the timestamp leaves the window, after which the timestamp
+// check refuses the signature anyway. Query parameters are not part of the
+// signature and nothing reads them, so unsigned extras change nothing.
+func (h *Handler) bind(ctx context.Context, s *signed, path string, once bool) error {
 	expires := s.ts + Window.Milliseconds() + 1000
-	err := h.svc.Store.UseRequestNonce(ctx, s.client.TenantID, s.sign, expires, h.now().UnixMilli())
+	err := h.svc.Store.UseSignature(ctx, s.client.TenantID, s.sign, path, once, expires, h.now().UnixMilli())
 	if errors.Is(err, model.ErrConflict) {
-		return &Error{Code: CodeBadSign, Msg: "签名验证失败:该签名已使用过(重复请求),请用新的 timestamp 重新签名"}
+		return &Error{Code: CodeBadSign, Msg: "签名验证失败:该签名已使用过(重复请求,或用于另一个接口),请用新的 timestamp 重新签名"}
 	}
 	return err
 }

@@ -125,14 +125,14 @@ func (h *Handler) serve(r *http.Request, rt route) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	_, path, _ := strings.Cut(rt.pattern, " ")
+	if err := h.bind(r.Context(), s, path, rt.once); err != nil {
+		return nil, err
+	}
 	if rt.scope != "" && !s.client.HasScope(rt.scope) {
 		return nil, &Error{Code: CodeForbidden, Msg: "无权限:该应用没有 " + rt.scope + " 权限"}
 	}
-	if rt.once {
-		if err := h.useOnce(r.Context(), s); err != nil {
-			return nil, err
-		}
-	}
+
 	return rt.fn(h, &request{ctx: r.Context(), client: s.client, body: body})
 }
 
