@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
-	"sync"
 
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/store"
@@ -24,10 +23,8 @@ type Bulk struct {
 	Catalog  *store.Catalog
 	Actor    model.Actor
 
-	staff, stages, tags map[int64]bool
-
-	mu       sync.Mutex
-	projects map[int64]bool
+	// What exists when the bulk was made; read-only afterwards.
+	staff, stages, tags, projects map[int64]bool
 }
 
 // NewBulk loads what validating writes to a tenant needs.
@@ -51,6 +48,13 @@ func (s *Service) NewBulk(ctx context.Context, tenantID int64, actor model.Actor
 	}
 	for _, st := range stages {
 		b.stages[st.ID] = true
+	}
+	projects, err := s.Store.Projects(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range projects {
+		b.projects[p.ID] = true
 	}
 	groups, err := s.Store.TagGroups(ctx, tenantID)
 	if err != nil {
@@ -165,21 +169,12 @@ func (b *Bulk) apply(ctx context.Context, c *model.Customer, in *CustomerInput, 
 	return nil
 }
 
-func (b *Bulk) projectExists(ctx context.Context, id int64) (bool, error) {
-	b.mu.Lock()
-	ok, seen := b.projects[id]
-	b.mu.Unlock()
-	if seen {
-		return ok, nil
-	}
-	_, err := b.s.Store.Project(ctx, b.TenantID, id)
-	if err != nil && !errors.Is(err, model.ErrNotFound) {
-		return false, err
-	}
-	b.mu.Lock()
-	b.projects[id] = err == nil
-	b.mu.Unlock()
-	return err == nil, nil
+// projectExists answers from the projects loaded with the bulk: a write
+// path must not read on another connection while it may hold the writer
+// (a SQLite load locks the database for its whole transaction, and such a
+// read waited for the busy timeout and failed every row).
+func (b *Bulk) projectExists(_ context.Context, id int64) (bool, error) {
+	return b.projects[id], nil
 }
 
 // SameContent reports whether two versions of a customer hold the same

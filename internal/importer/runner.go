@@ -615,6 +615,12 @@ func (r *run) prepare(ctx context.Context, cells []string, row int64) *item {
 			continue
 		}
 		if err := setSystem(t.col, cell, in, cat, r.refs, r.bulk.Service().Region); err != nil {
+			// setSystem only reads the cell and the loaded references: its
+			// errors are the cell's.
+			var fe *model.FieldError
+			if !errors.As(err, &fe) {
+				err = model.Invalid(t.col.Key, "%s", err)
+			}
 			it.err, it.column = err, t.header
 			return it
 		}
@@ -635,6 +641,9 @@ func (r *run) prepare(ctx context.Context, cells []string, row int64) *item {
 	}
 	if err != nil {
 		it.err = err
+		if !rowFault(err) {
+			return it
+		}
 		var fe *model.FieldError
 		if errors.As(err, &fe) {
 			it.column = r.columnOf(fe.Field)
@@ -731,6 +740,11 @@ func (r *run) decide(ctx context.Context, chunk []*item) (*batch, error) {
 	}
 	b := &batch{rows: int64(len(chunk))}
 	for _, it := range chunk {
+		if it.err != nil && !rowFault(it.err) {
+			// The database or the disk failed, not the row: reporting every
+			// row as bad and exiting 0 would hide it.
+			return nil, fmt.Errorf("row %d: %w", it.row, it.err)
+		}
 		if it.err != nil {
 			b.issues = append(b.issues, r.issue(it, KindFailed, r.reason(it), it.column, 0))
 			continue
@@ -1100,6 +1114,15 @@ func (r *run) apply(ctx context.Context, tx *store.Tx, b *batch, out *outcome, b
 		}
 	}
 	return nil
+}
+
+// rowFault reports whether err from validating a row is the row's own
+// fault (a value refused, a unique value taken, a reference to nothing) —
+// a report row — rather than a failure of the database or the disk, which
+// fails the whole import.
+func rowFault(err error) bool {
+	var fe *model.FieldError
+	return errors.As(err, &fe) || errors.Is(err, model.ErrConflict) || errors.Is(err, model.ErrNotFound)
 }
 
 // writeIssue turns a per-row write error into a report row; other errors
