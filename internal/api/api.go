@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kehu/kehu/internal/admission"
 	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
@@ -32,7 +33,11 @@ type Handler struct {
 	// People signs staff in (sessions as /v1 auth, /v1/auth, users in
 	// /v1/admin); nil: API clients only.
 	People *people.Service
-	mux    *http.ServeMux
+	// Limits bound exports and imports (nil: unbounded).
+	Limits *admission.Limits
+	// StreamIdle cuts off an export whose client stops reading.
+	StreamIdle time.Duration
+	mux        *http.ServeMux
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
@@ -89,7 +94,7 @@ var routes = []route{
 
 // NewHandler builds the /v1 handler.
 func NewHandler(svc *crm.Service, au *auth.Service, log *slog.Logger) *Handler {
-	h := &Handler{Svc: svc, Auth: au, Store: svc.Store, Log: log, mux: http.NewServeMux()}
+	h := &Handler{Svc: svc, Auth: au, Store: svc.Store, Log: log, Limits: &admission.Limits{}, StreamIdle: httpx.StreamIdle, mux: http.NewServeMux()}
 	for _, rt := range routes {
 		h.mux.Handle(rt.pattern, h.wrap(rt.scope, rt.fn(h)))
 	}

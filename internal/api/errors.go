@@ -49,9 +49,19 @@ func toProblem(err error) (int, Problem) {
 	var ce *model.ConflictError
 	var qe *query.Error
 	var se *query.SyntaxError
+	var ov *httpx.Overloaded
 	switch {
 	case errors.As(err, &ae):
 		return ae.status, ae.p
+	case errors.As(err, &ov):
+		code := "overloaded"
+		switch {
+		case ov.Limit > 0:
+			code = "rate_limited"
+		case ov.Status == 429:
+			code = "too_busy"
+		}
+		return ov.Status, Problem{Code: code, Detail: ov.Msg}
 	case errors.Is(err, httpx.ErrBodyTooLarge):
 		return 413, Problem{Code: "body_too_large", Detail: "the request body is larger than the limit"}
 	case errors.As(err, &br):
@@ -95,7 +105,8 @@ func toProblem(err error) (int, Problem) {
 // writeError renders err as problem+json and logs server faults.
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, p := toProblem(err)
-	if status >= 500 {
+	_, overloaded := httpx.OverloadHeaders(w, err)
+	if status >= 500 && !overloaded {
 		h.Log.Error("native api error", slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
 	p.Status = status

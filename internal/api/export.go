@@ -6,8 +6,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/kehu/kehu/internal/admission"
 	"github.com/kehu/kehu/internal/audit"
 	"github.com/kehu/kehu/internal/exporter"
+	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"
 )
@@ -44,7 +46,15 @@ func (h *Handler) exportCustomers(w http.ResponseWriter, r *http.Request) error 
 	if req.Sort, err = parseSort(q.Get("sort")); err != nil {
 		return err
 	}
-	walk, err := (&exporter.Exporter{Svc: h.Svc}).Start(r.Context(), req)
+	// Exports take turns (2 per tenant, 4 per node by default): each holds
+	// a page of customers and a database cursor while it streams.
+	release, err := h.Limits.Exports.Acquire(r.Context(), cl.TenantID)
+	if err != nil {
+		return err
+	}
+	defer release()
+	ctx := admission.Admitted(r.Context())
+	walk, err := (&exporter.Exporter{Svc: h.Svc}).Start(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -54,10 +64,13 @@ func (h *Handler) exportCustomers(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	setDownload(w, req.Format, "customers-"+time.Now().In(exportZone).Format("20060102-150405"))
-	n, err := walk.WriteTo(r.Context(), w)
+	// A client that stops reading is cut off after StreamIdle instead of
+	// holding the export's slot and memory for as long as it likes.
+	n, err := walk.WriteTo(ctx, httpx.Stream(w, h.StreamIdle))
 	if err != nil {
-		// Headers are gone: the client sees a truncated file.
-		h.Log.Error("export aborted", slog.Int64("rows", n), slog.Any("error", err))
+		// Headers are gone: the client sees a truncated file. Mostly a
+		// client that stopped reading (cut off after StreamIdle) or left.
+		h.Log.Warn("export aborted", slog.Int64("rows", n), slog.Any("error", err))
 	}
 	return nil
 }

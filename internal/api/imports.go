@@ -30,12 +30,27 @@ const MaxImportUpload = 512 << 20
 // in memory), its header is checked, and the import runs in the background:
 // 202 with the job, whose progress GET /v1/imports/{id} reads from the
 // database (any node can answer).
+// uploadTimeout is how long an import's upload (512 MiB at most) may take.
+const uploadTimeout = 15 * time.Minute
+
 func (h *Handler) createImport(w http.ResponseWriter, r *http.Request) error {
 	cl := callerOf(r.Context()).client
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct != "multipart/form-data" {
 		return problem(415, "unsupported_media_type", "", "send multipart/form-data with a \"file\" part (CSV or XLSX)")
 	}
+	// An import takes a heavy-work slot from before its upload until its
+	// job ends; beyond the tenant's share it is a 429, beyond the node's 503.
+	release, err := h.Limits.Imports.Acquire(r.Context(), cl.TenantID)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if release != nil {
+			release()
+		}
+	}()
+	httpx.ExtendRead(w, uploadTimeout)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return problem(400, "bad_body", "", "malformed multipart body: "+err.Error())
@@ -157,7 +172,10 @@ func (h *Handler) createImport(w http.ResponseWriter, r *http.Request) error {
 	log := h.Log
 	st := h.Store
 	tenant := cl.TenantID
+	done := release
+	release = nil // the job holds the slot now
 	go func() {
+		defer done()
 		defer os.Remove(path)
 		defer src.Close()
 		defer func() {

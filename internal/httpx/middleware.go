@@ -82,6 +82,7 @@ func infoOf(ctx context.Context) *reqInfo {
 func Observe(next http.Handler, log *slog.Logger, m *Metrics) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		Deadlines(w)
 		rec := &recorder{ResponseWriter: w}
 		info := &reqInfo{log: log}
 		r = r.WithContext(context.WithValue(r.Context(), routeKey, info))

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kehu/kehu/internal/admission"
 	"strconv"
 	"strings"
 	"time"
@@ -60,6 +61,9 @@ type Engine struct {
 	Region string
 	// Trace, if set, sees every plan Search runs (tests EXPLAIN them).
 	Trace func(*Plan)
+	// Heavy, if set, admits pages of admission.LargePage rows or more
+	// (nil admits all).
+	Heavy *admission.Limiter
 }
 
 // Env loads what resolution needs for a tenant.
@@ -482,6 +486,15 @@ func (e *Engine) Search(ctx context.Context, req *Request) (*Result, error) {
 
 // SearchWith runs a request with a preloaded Env.
 func (e *Engine) SearchWith(ctx context.Context, req *Request, env *Env) (*Result, error) {
+	if req.PageSize >= admission.LargePage {
+		// Large pages take turns (per tenant and per node), so that they
+		// cannot starve the cheap requests of everyone else.
+		release, err := e.Heavy.Acquire(ctx, req.TenantID)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+	}
 	p, err := e.Prepare(ctx, req, env)
 	if err != nil {
 		return nil, err

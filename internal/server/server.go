@@ -10,12 +10,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/kehu/kehu/internal/admission"
 	"github.com/kehu/kehu/internal/api"
 	"github.com/kehu/kehu/internal/apidocs"
 	"github.com/kehu/kehu/internal/audit"
@@ -35,6 +37,12 @@ type Deps struct {
 	Log   *slog.Logger
 	// People runs staff logins; nil: built from the others.
 	People *people.Service
+	// Limits bound the heavy work (exports, imports, large pages) of this
+	// node; nil: admission.Default.
+	Limits *admission.Limits
+	// StreamIdle is how long a streamed download may go without progress
+	// before it is cut off; 0: httpx.StreamIdle.
+	StreamIdle time.Duration
 }
 
 // Mount is a dialect handler and the path patterns it answers.
@@ -54,12 +62,21 @@ func Handler(d *Deps) http.Handler {
 	reg.MustRegister(dbCollector{d.Store})
 	metrics := httpx.NewMetrics(reg)
 
+	if d.Limits == nil {
+		d.Limits = admission.Default(runtime.GOMAXPROCS(0))
+	}
+	d.Svc.Engine.Heavy = d.Limits.Pages
+
 	mux := http.NewServeMux()
 	native := api.NewHandler(d.Svc, d.Auth, d.Log)
 	if d.People == nil {
 		d.People = &people.Service{Store: d.Store, Keys: d.Auth.Keys, CRM: d.Svc, Guard: d.Auth.Guard}
 	}
 	native.People = d.People
+	native.Limits = d.Limits
+	if d.StreamIdle > 0 {
+		native.StreamIdle = d.StreamIdle
+	}
 	mux.Handle("/v1/", audit.ViaHandler(model.ViaNative, native))
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		httpx.SetRoute(r)
@@ -137,8 +154,11 @@ func Run(ctx context.Context, addr string, h http.Handler, log *slog.Logger, rea
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute,
-		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	// Reading a body and writing an answer are bounded per request
+	// (httpx.Deadlines, set by Observe; streams and uploads extend theirs),
+	// not here: a server-wide WriteTimeout would cut every export.
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: httpx.ReadHeaderTimeout, IdleTimeout: httpx.IdleTimeout,
+		MaxHeaderBytes: httpx.MaxHeaderBytes, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("kehu listening", slog.String("addr", ln.Addr().String()))

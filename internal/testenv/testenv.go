@@ -38,7 +38,11 @@ type Env struct {
 }
 
 // New starts kehu on a fresh database with one tenant and one client.
-func New(t testing.TB, dialect string) *Env {
+func New(t testing.TB, dialect string) *Env { return NewWith(t, dialect, nil) }
+
+// NewWith is New with a chance to change the server's dependencies (limits,
+// timeouts) before it starts.
+func NewWith(t testing.TB, dialect string, tune func(*server.Deps)) *Env {
 	t.Helper()
 	st := OpenStore(t, dialect)
 	keys, err := secret.New(make([]byte, 32))
@@ -50,7 +54,11 @@ func New(t testing.TB, dialect string) *Env {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(&tlog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	e.Server = httptest.NewServer(server.Handler(&server.Deps{Store: st, Svc: e.Svc, Auth: e.Auth, Log: log}))
+	deps := &server.Deps{Store: st, Svc: e.Svc, Auth: e.Auth, Log: log}
+	if tune != nil {
+		tune(deps)
+	}
+	e.Server = httptest.NewServer(server.Handler(deps))
 	t.Cleanup(e.Server.Close)
 	e.URL = e.Server.URL
 	e.Tenant, e.Client = e.NewTenant(t, "test tenant", 0)

@@ -32,6 +32,7 @@ const (
 	StatusDataDuplicate    = "DATA_DUPLICATE"     // 409: another unique field
 	StatusBodyTooLarge     = "BODY_TOO_LARGE"     // 413
 	StatusTooManyRequests  = "TOO_MANY_REQUESTS"  // 429: too many failed signatures, the appid or address is locked
+	StatusBusy             = "SERVER_BUSY"        // 429/503: too much heavy work at once (tenant / server)
 	StatusCanceled         = "REQUEST_CANCELED"   // 499
 	StatusInternalError    = "INTERNAL_ERROR"     // 500
 )
@@ -91,8 +92,14 @@ func toEnvelope(err error) envelope {
 	var ce *model.ConflictError
 	var qe *query.Error
 	var se *query.SyntaxError
+	var ov *httpx.Overloaded
 	e := func(code int, status, msg string) envelope { return envelope{Msg: msg, Code: code, Status: status} }
 	switch {
+	case errors.As(err, &ov):
+		if ov.Limit > 0 {
+			return e(ov.Status, StatusTooManyRequests, ov.Msg)
+		}
+		return e(ov.Status, StatusBusy, ov.Msg)
 	case errors.As(err, &ae):
 		return e(ae.code, ae.status, ae.msg)
 	case errors.Is(err, httpx.ErrBodyTooLarge):
@@ -140,7 +147,8 @@ func toEnvelope(err error) envelope {
 // writeError renders err in the platform's envelope and logs server faults.
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	env := toEnvelope(err)
-	if env.Code >= 500 {
+	_, overloaded := httpx.OverloadHeaders(w, err)
+	if env.Code >= 500 && !overloaded {
 		h.log.Error("dashi api error", slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
 	if env.Code == 401 {

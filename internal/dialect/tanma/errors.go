@@ -21,6 +21,7 @@ const (
 	CodeBadSign        = 1002  // missing/unknown appId, bad or reused signature
 	CodeTimestamp      = 1003  // timestamp missing, malformed or outside ±5 min
 	CodeForbidden      = 1004  // the client lacks the scope the endpoint needs
+	CodeBusy           = 1006  // HTTP 429/503: too much heavy work at once, for this tenant or the server (Retry-After)
 	CodeNoRoute        = 404   // no such endpoint
 	CodeMethod         = 405   // endpoint exists, use POST
 	CodeBadJSON        = 40400 // body is not JSON, or not an object
@@ -69,7 +70,13 @@ func toEnvelope(err error) (code int, msg string, data any, internal bool) {
 	var ce *model.ConflictError
 	var qe *query.Error
 	var br *httpx.BadRequest
+	var ov *httpx.Overloaded
 	switch {
+	case errors.As(err, &ov):
+		if ov.Limit > 0 {
+			return CodeTooMany, "请求过于频繁,请稍后重试: " + ov.Msg, nil, false
+		}
+		return CodeBusy, "系统繁忙,请稍后重试: " + ov.Msg, nil, false
 	case errors.As(err, &te):
 		return te.Code, te.Msg, te.Data, te.Code == CodeFailure
 	case errors.Is(err, httpx.ErrBodyTooLarge):

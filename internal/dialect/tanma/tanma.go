@@ -159,6 +159,12 @@ func (h *Handler) respond(w http.ResponseWriter, r *http.Request, data any, err 
 			httpx.WriteJSON(w, http.StatusTooManyRequests, env)
 			return
 		}
+		// Refused for load: sent with its HTTP status too, so that HTTP
+		// clients and proxies back off (Retry-After).
+		if ov, ok := httpx.OverloadHeaders(w, err); ok {
+			httpx.WriteJSON(w, ov.Status, env)
+			return
+		}
 	}
 	httpx.WriteJSON(w, http.StatusOK, env)
 }

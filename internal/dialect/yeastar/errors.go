@@ -23,7 +23,7 @@ const (
 	CodeParam        = 40002 // HTTP 400 (405, 413): parameter error; errmsg names the parameter
 	CodeDuplicate    = 40003 // HTTP 409: a value that must be unique is taken
 	CodeNotFound     = 60001 // HTTP 404: no such customer (in this tenant) or endpoint
-	CodeTooMany      = 10008 // HTTP 429 + Retry-After: too many failed token requests, the client id or address is locked
+	CodeTooMany      = 10008 // HTTP 429 + Retry-After: the client id or address is locked (failed token requests), its request budget is spent, or too much heavy work at once (503: for the server)
 )
 
 // failure is an error with its face in the Failed envelope.
@@ -76,9 +76,12 @@ func toFailure(err error) *failure {
 	var fe *model.FieldError
 	var ce *model.ConflictError
 	var qe *query.Error
+	var ov *httpx.Overloaded
 	switch {
 	case errors.As(err, &f):
 		return f
+	case errors.As(err, &ov):
+		return &failure{status: ov.Status, code: CodeTooMany, msg: "TOO MANY REQUESTS: " + ov.Msg}
 	case errors.Is(err, httpx.ErrBodyTooLarge):
 		return &failure{status: http.StatusRequestEntityTooLarge, code: CodeParam, msg: fmt.Sprintf("PARAMETER ERROR: body: the request body is larger than %d bytes", httpx.MaxBody)}
 	case errors.As(err, &lfe):
@@ -132,7 +135,8 @@ type failed struct {
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	f := toFailure(err)
 	rid := requestIDOf(r)
-	if f.status >= 500 {
+	_, overloaded := httpx.OverloadHeaders(w, err)
+	if f.status >= 500 && !overloaded {
 		h.Log.Error("yeastar api error", slog.String("path", r.URL.Path), slog.String("requestId", rid), slog.Any("error", err))
 	}
 	if f.status == http.StatusUnauthorized {
