@@ -2,7 +2,7 @@
 // imports — a node runs at once, per tenant and overall, so cheap requests
 // (a point lookup, a small page) keep their latency while heavy ones wait
 // their turn. A request beyond the limits queues briefly; if no slot frees
-// in time it is refused with an httpx.Overloaded: 429 when its tenant holds
+// in time it is refused with an model.Overloaded: 429 when its tenant holds
 // its whole share (the others are served), 503 when the node is full.
 //
 // The limits are per node on purpose: they protect this process's CPU,
@@ -16,7 +16,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kehu/kehu/internal/httpx"
+	"github.com/kehu/kehu/internal/model"
 )
 
 // Limiter is one class of heavy work (exports, say) with its own slots.
@@ -69,7 +69,7 @@ func (l *Limiter) Acquire(ctx context.Context, tenant int64) (release func(), er
 	select {
 	case tc <- struct{}{}:
 	case <-t.C:
-		return nil, &httpx.Overloaded{Status: 429, RetryAfter: l.retryAfter(),
+		return nil, &model.Overloaded{Status: 429, RetryAfter: l.retryAfter(),
 			Msg: fmt.Sprintf("this tenant already runs %d %s at once; retry later", l.perTenant, l.name)}
 	case <-ctx.Done():
 		return nil, ctx.Err()
@@ -78,7 +78,7 @@ func (l *Limiter) Acquire(ctx context.Context, tenant int64) (release func(), er
 	case l.total <- struct{}{}:
 	case <-t.C:
 		<-tc
-		return nil, &httpx.Overloaded{Status: 503, RetryAfter: l.retryAfter(),
+		return nil, &model.Overloaded{Status: 503, RetryAfter: l.retryAfter(),
 			Msg: fmt.Sprintf("the server runs as many %s as it can (%d); retry later", l.name, cap(l.total))}
 	case <-ctx.Done():
 		<-tc

@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kehu/kehu/internal/httpx"
+	"github.com/kehu/kehu/internal/model"
 )
 
 func status(err error) int {
-	var o *httpx.Overloaded
+	var o *model.Overloaded
 	if errors.As(err, &o) {
 		if o.RetryAfterSeconds() < 1 {
 			return -1

@@ -91,11 +91,18 @@ func Classify(err error) *Problem {
 	var ce *model.ConflictError
 	var qe *query.Error
 	var se *query.SyntaxError
+	var ov *model.Overloaded
 	switch {
 	case err == nil:
 		return nil
 	case errors.As(err, &p):
 		return p
+	case errors.As(err, &ov):
+		// The API sets Retry-After (and RateLimit-*) with OverloadHeaders.
+		if ov.Status == 503 {
+			return &Problem{Kind: KindUnavailable, Msg: ov.Msg, Cause: err}
+		}
+		return &Problem{Kind: KindRateLimited, Msg: ov.Msg, Cause: err}
 	case errors.As(err, &fe):
 		return &Problem{Kind: fe.Kind, Field: fe.Field, Msg: fe.Msg, Cause: err}
 	case errors.Is(err, ErrBodyTooLarge):
