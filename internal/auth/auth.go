@@ -149,6 +149,10 @@ func (s *Service) Create(ctx context.Context, spec model.Client) (*model.Client,
 	}
 }
 
+// NormalizeScopes checks scopes and returns them deduplicated in
+// canonical order (empty means customers:read and customers:write).
+func NormalizeScopes(scopes []string) ([]string, error) { return normalizeScopes(scopes) }
+
 // normalizeScopes checks scopes and returns them deduplicated in canonical
 // order; empty means all.
 func normalizeScopes(scopes []string) ([]string, error) {

@@ -92,21 +92,18 @@ func createUser(ctx context.Context, env *Env, name string, args []string, fixed
 		}
 	}
 	by := operator(*tenant)
+	nl := people.NewLogin{StaffID: *staffID, Username: *username, Phone: *phoneNum, Password: *password, SuperAdmin: *super}
 	if *staffName != "" {
-		m := &model.Staff{Name: strings.TrimSpace(*staffName), DepartmentID: *dept, Phone: *phoneNum, RoleID: r.ID}
-		if err := st.CreateStaff(ctx, *tenant, m); err != nil {
-			return err
-		}
-		*staffID = m.ID
+		nl.NewStaff = &model.Staff{Name: strings.TrimSpace(*staffName), DepartmentID: *dept, Phone: *phoneNum, RoleID: r.ID}
 	} else if err := st.SetStaffRole(ctx, *tenant, *staffID, r.ID); err != nil {
 		return fmt.Errorf("staff %d: %w", *staffID, err)
 	}
 	ps := &people.Service{Store: st, Keys: au.Keys, CRM: svc}
-	l, err := ps.CreateLogin(ctx, by, *tenant, people.NewLogin{StaffID: *staffID, Username: *username, Phone: *phoneNum,
-		Password: *password, SuperAdmin: *super})
+	l, err := ps.CreateLogin(ctx, by, *tenant, nl)
 	if err != nil {
 		return err
 	}
+	*staffID = l.StaffID
 	out := map[string]any{"tenantId": *tenant, "staffId": *staffID, "role": r.Key, "roleId": r.ID}
 	if l.Username != "" {
 		out["username"] = l.Username

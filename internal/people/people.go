@@ -83,6 +83,7 @@ func (s *Service) now() time.Time {
 // member.
 type NewLogin struct {
 	StaffID    int64
+	NewStaff   *model.Staff // instead of StaffID: create this staff member with the login
 	Username   string
 	Phone      string
 	Password   string
@@ -127,10 +128,10 @@ func (s *Service) CreateLogin(ctx context.Context, by *model.Caller, tenantID in
 	now := s.now().UTC().Truncate(time.Millisecond)
 	l := &model.Login{TenantID: tenantID, StaffID: in.StaffID, Username: user, Phone: ph, PasswordHash: HashPassword(in.Password),
 		SuperAdmin: in.SuperAdmin, CreatedAt: now, PasswordAt: now}
-	if err := s.Store.CreateLogin(ctx, l); err != nil {
+	if err := s.Store.CreateLogin(ctx, l, in.NewStaff); err != nil {
 		return nil, err
 	}
-	if err := audit.Record(ctx, s.Store, by, audit.UserCreated, audit.Staff(in.StaffID),
+	if err := audit.Record(ctx, s.Store, by, audit.UserCreated, audit.Staff(l.StaffID),
 		map[string]any{"username": user, "phone": ph, "superAdmin": in.SuperAdmin}); err != nil {
 		return nil, err
 	}

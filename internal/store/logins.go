@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kehu/kehu/internal/model"
@@ -33,11 +34,19 @@ func boolInt(b bool) int64 {
 	return 0
 }
 
-// CreateLogin gives a staff member a login. A taken username or phone, or
-// a staff member who already has a login, is model.ErrConflict (a
+// CreateLogin gives a staff member a login; with newStaff, the staff member
+// is created first in the same transaction (l.StaffID is set), so a login
+// that cannot be made leaves no staff member behind. A taken username or
+// phone, or a staff member who already has a login, is model.ErrConflict (a
 // *model.ConflictError naming the field).
-func (s *Store) CreateLogin(ctx context.Context, l *model.Login) error {
+func (s *Store) CreateLogin(ctx context.Context, l *model.Login, newStaff *model.Staff) error {
 	return s.InTx(ctx, func(tx *Tx) error {
+		if newStaff != nil {
+			if err := tx.createStaff(ctx, l.TenantID, newStaff); err != nil {
+				return err
+			}
+			l.StaffID = newStaff.ID
+		}
 		if err := checkStaff(ctx, tx, l.TenantID, l.StaffID); err != nil {
 			return err
 		}
@@ -228,6 +237,23 @@ func (s *Store) RevokeSession(ctx context.Context, tenantID, staffID, id int64, 
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("store: revoke session: %w", model.ErrNotFound)
+		}
+		return nil
+	})
+}
+
+// SetClientScopes replaces an API client's scopes (already checked). Its
+// tokens follow at once: every request authorises with the client's
+// current scopes.
+func (s *Store) SetClientScopes(ctx context.Context, tenantID int64, clientID string, scopes []string) error {
+	return s.InTx(ctx, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `UPDATE api_clients SET scopes = ? WHERE tenant_id = ? AND client_id = ? AND revoked_at IS NULL`,
+			strings.Join(scopes, " "), tenantID, clientID)
+		if err != nil {
+			return fmt.Errorf("store: set client scopes: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("store: set client scopes: %w", model.ErrNotFound)
 		}
 		return nil
 	})

@@ -183,24 +183,26 @@ func (s *Store) Departments(ctx context.Context, tenantID int64) ([]model.Depart
 
 // CreateStaff adds a staff member.
 func (s *Store) CreateStaff(ctx context.Context, tenantID int64, m *model.Staff) error {
+	return s.InTx(ctx, func(tx *Tx) error { return tx.createStaff(ctx, tenantID, m) })
+}
+
+func (tx *Tx) createStaff(ctx context.Context, tenantID int64, m *model.Staff) error {
 	m.ID = idgen.Next()
-	return s.InTx(ctx, func(tx *Tx) error {
-		if m.DepartmentID != 0 {
-			var one int
-			if err := tx.queryRow(ctx, `SELECT 1 FROM departments WHERE tenant_id = ? AND id = ?`, tenantID, m.DepartmentID).Scan(&one); err != nil {
-				if err == sql.ErrNoRows {
-					return model.Invalid("departmentId", "department %d does not exist", m.DepartmentID)
-				}
-				return err
+	if m.DepartmentID != 0 {
+		var one int
+		if err := tx.queryRow(ctx, `SELECT 1 FROM departments WHERE tenant_id = ? AND id = ?`, tenantID, m.DepartmentID).Scan(&one); err != nil {
+			if err == sql.ErrNoRows {
+				return model.Invalid("departmentId", "department %d does not exist", m.DepartmentID)
 			}
-		}
-		if err := checkRole(ctx, tx, tenantID, m.RoleID); err != nil {
 			return err
 		}
-		_, err := tx.exec(ctx, `INSERT INTO staff (tenant_id, id, name, department_id, email, phone, role_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			tenantID, m.ID, m.Name, nullInt(m.DepartmentID), m.Email, m.Phone, nullInt(m.RoleID))
+	}
+	if err := checkRole(ctx, tx, tenantID, m.RoleID); err != nil {
 		return err
-	})
+	}
+	_, err := tx.exec(ctx, `INSERT INTO staff (tenant_id, id, name, department_id, email, phone, role_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		tenantID, m.ID, m.Name, nullInt(m.DepartmentID), m.Email, m.Phone, nullInt(m.RoleID))
+	return err
 }
 
 // StaffList lists the tenant's staff by id.
