@@ -170,4 +170,3 @@ func decodeEmpty(r *http.Request) (struct{}, error) {
 	var v struct{}
 	return v, httpx.DecodeJSON(body, &v)
 }
-
