@@ -173,6 +173,7 @@ func (h *Handler) wrap(scope string, fn handlerFunc) http.Handler {
 				h.writeError(w, r, err)
 				return
 			}
+			httpx.SetCaller(r, cl.client.TenantID, cl.client.ClientID)
 			r = r.WithContext(context.WithValue(r.Context(), clientKey, cl))
 		}
 		if err := fn(w, r); err != nil {

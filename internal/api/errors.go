@@ -107,7 +107,7 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	status, p := toProblem(err)
 	_, overloaded := httpx.OverloadHeaders(w, err)
 	if status >= 500 && !overloaded {
-		h.Log.Error("native api error", slog.String("path", r.URL.Path), slog.Any("error", err))
+		h.Log.ErrorContext(r.Context(), "native api error", slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
 	p.Status = status
 	p.Title = http.StatusText(status)

@@ -70,7 +70,7 @@ func (h *Handler) exportCustomers(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		// Headers are gone: the client sees a truncated file. Mostly a
 		// client that stopped reading (cut off after StreamIdle) or left.
-		h.Log.Warn("export aborted", slog.Int64("rows", n), slog.Any("error", err))
+		h.Log.WarnContext(r.Context(), "export aborted", slog.Int64("rows", n), slog.Any("error", err))
 	}
 	return nil
 }

@@ -255,7 +255,7 @@ func (h *Handler) importReport(w http.ResponseWriter, r *http.Request) error {
 	}
 	setDownload(w, format, "import-"+strconv.FormatInt(j.ID, 10)+"-report")
 	if err := importer.WriteStoredReport(r.Context(), h.Store, j, w, format); err != nil {
-		h.Log.Error("import report", slog.Int64("import", j.ID), slog.Any("error", err))
+		h.Log.ErrorContext(r.Context(), "import report", slog.Int64("import", j.ID), slog.Any("error", err))
 	}
 	return nil
 }

@@ -68,6 +68,8 @@ const routeKey ctxKey = 0
 type reqInfo struct {
 	route, api string
 	log        *slog.Logger
+	tenant     int64  // SetCaller
+	client     string // SetCaller
 }
 
 func infoOf(ctx context.Context) *reqInfo {
@@ -80,15 +82,17 @@ func infoOf(ctx context.Context) *reqInfo {
 // by route pattern (r.Pattern as set by ServeMux, never the raw path, so ids
 // do not explode the label space).
 func Observe(next http.Handler, log *slog.Logger, m *Metrics) http.Handler {
+	log = WithRequestContext(log)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		Deadlines(w)
+		r, _ = withRequestID(w, r)
 		rec := &recorder{ResponseWriter: w}
 		info := &reqInfo{log: log}
 		r = r.WithContext(context.WithValue(r.Context(), routeKey, info))
 		defer func() {
 			if p := recover(); p != nil {
-				log.Error("panic", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+				log.ErrorContext(r.Context(), "panic", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
 				if rec.status == 0 {
 					http.Error(rec, `{"error":"internal error"}`, http.StatusInternalServerError)
 				}
@@ -109,10 +113,16 @@ func Observe(next http.Handler, log *slog.Logger, m *Metrics) http.Handler {
 			if rec.status >= 500 {
 				level = slog.LevelError
 			}
-			log.LogAttrs(r.Context(), level, "request",
+			attrs := []slog.Attr{
 				slog.Group("request", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", pattern)),
 				slog.Int("status", rec.status), slog.Int("bytes", rec.bytes), slog.Float64("durationMs", float64(d.Microseconds())/1000),
-				slog.String("remote", r.RemoteAddr))
+				slog.String("remote", r.RemoteAddr)}
+			if info.api != "" {
+				attrs = append(attrs, slog.String("api", info.api))
+			}
+			// The request id, tenant and client come from the context
+			// (LogHandler), as on every other line of the request.
+			log.LogAttrs(r.Context(), level, "request", attrs...)
 		}()
 		next.ServeHTTP(rec, r)
 	})

@@ -67,6 +67,9 @@ func Handler(d *Deps) http.Handler {
 	}
 	d.Svc.Engine.Heavy = d.Limits.Pages
 
+	// Every line logged with a request's context carries its id, tenant
+	// and client.
+	d.Log = httpx.WithRequestContext(d.Log)
 	mux := http.NewServeMux()
 	native := api.NewHandler(d.Svc, d.Auth, d.Log)
 	if d.People == nil {

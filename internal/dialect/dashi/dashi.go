@@ -112,6 +112,7 @@ func (h *Handler) wrap(scope string, fn handlerFunc) http.Handler {
 				h.writeError(w, r, err)
 				return
 			}
+			httpx.SetCaller(r, c.TenantID, c.ClientID)
 			if !c.HasScope(scope) {
 				h.writeError(w, r, fail(403, StatusNoPermission, "this client lacks the %s scope", scope))
 				return

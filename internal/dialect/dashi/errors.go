@@ -149,7 +149,7 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	env := toEnvelope(err)
 	_, overloaded := httpx.OverloadHeaders(w, err)
 	if env.Code >= 500 && !overloaded {
-		h.log.Error("dashi api error", slog.String("path", r.URL.Path), slog.Any("error", err))
+		h.log.ErrorContext(r.Context(), "dashi api error", slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
 	if env.Code == 401 {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="kehu"`)

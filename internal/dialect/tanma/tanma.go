@@ -107,7 +107,7 @@ func (h *Handler) wrap(rt route) http.Handler {
 		httpx.SetRoute(r)
 		defer func() {
 			if p := recover(); p != nil {
-				h.log.Error("tanma: panic", slog.String("path", r.URL.Path), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+				h.log.ErrorContext(r.Context(), "tanma: panic", slog.String("path", r.URL.Path), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
 				h.respond(w, r, nil, errInternal)
 			}
 		}()
@@ -125,6 +125,7 @@ func (h *Handler) serve(r *http.Request, rt route) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	httpx.SetCaller(r, s.client.TenantID, s.client.ClientID)
 	_, path, _ := strings.Cut(rt.pattern, " ")
 	if err := h.bind(r.Context(), s, path, rt.once); err != nil {
 		return nil, err
@@ -149,7 +150,7 @@ func (h *Handler) respond(w http.ResponseWriter, r *http.Request, data any, err 
 	if err != nil {
 		code, msg, d, internal := toEnvelope(err)
 		if internal {
-			h.log.Error("tanma: internal error", slog.String("path", r.URL.Path), slog.Any("error", err))
+			h.log.ErrorContext(r.Context(), "tanma: internal error", slog.String("path", r.URL.Path), slog.Any("error", err))
 		}
 		env = envelope{Code: code, Message: msg, Data: d}
 		if ra, ok := auth.RetryAfter(err); ok {

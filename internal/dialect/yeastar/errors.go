@@ -137,7 +137,7 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	rid := requestIDOf(r)
 	_, overloaded := httpx.OverloadHeaders(w, err)
 	if f.status >= 500 && !overloaded {
-		h.Log.Error("yeastar api error", slog.String("path", r.URL.Path), slog.String("requestId", rid), slog.Any("error", err))
+		h.Log.ErrorContext(r.Context(), "yeastar api error", slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
 	if f.status == http.StatusUnauthorized {
 		if r.Header.Get("Authorization") == "" { // RFC 6750 §3.1: no credentials, no error code

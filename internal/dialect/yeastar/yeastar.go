@@ -103,8 +103,11 @@ const (
 // User-Agent header (Yeastar requires one on every call, the token call
 // included) before routing.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rid := newRequestID()
-	w.Header().Set("X-Request-Id", rid)
+	rid := httpx.RequestID(r.Context()) // Observe's, also in X-Request-Id
+	if rid == "" {
+		rid = newRequestID()
+		w.Header().Set(httpx.RequestIDHeader, rid)
+	}
 	r = r.WithContext(context.WithValue(r.Context(), requestIDKey, rid))
 	if strings.TrimSpace(r.Header.Get("User-Agent")) == "" {
 		h.writeError(w, r, paramError("User-Agent", "the User-Agent header is required on every request"))
@@ -133,6 +136,7 @@ func (h *Handler) wrap(scope string, fn handlerFunc) http.Handler {
 				h.writeError(w, r, err)
 				return
 			}
+			httpx.SetCaller(r, c.TenantID, c.ClientID)
 			r = r.WithContext(context.WithValue(r.Context(), clientKey, c))
 		}
 		if err := fn(w, r); err != nil {
