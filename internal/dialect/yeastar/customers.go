@@ -9,6 +9,7 @@ import (
 
 	"github.com/nyaruka/phonenumbers"
 
+	"github.com/kehu/kehu/internal/audit"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/model"
@@ -374,6 +375,12 @@ func (h *Handler) deleteCustomers(w http.ResponseWriter, r *http.Request) error 
 	}
 	if err != nil {
 		return err
+	}
+	by := &model.Caller{TenantID: cl.TenantID, ProjectID: cl.ProjectID, ClientID: cl.ClientID, ClientName: cl.Name, Via: model.ViaYeastar}
+	for _, id := range ids {
+		if err := audit.Record(r.Context(), h.Svc.Store, by, audit.CustomerDelete, audit.Customer(id), nil); err != nil {
+			return err
+		}
 	}
 	h.writeOK(w, r, nil)
 	return nil
