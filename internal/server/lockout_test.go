@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"sync"
@@ -13,9 +15,11 @@ import (
 	"time"
 
 	"github.com/kehu/kehu/internal/audit"
+	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/dialect/dashi"
 	"github.com/kehu/kehu/internal/dialect/tanma"
 	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/server"
 	"github.com/kehu/kehu/internal/testenv"
 )
 
@@ -121,6 +125,11 @@ func TestLockoutEveryAPI(t *testing.T) {
 			e := testenv.New(t, db)
 			clk := newClock(time.Now())
 			e.Auth.Guard.Now = clk.now
+			node2 := &testenv.Env{Store: e.Store}
+			srv2 := httptest.NewServer(server.Handler(&server.Deps{Store: e.Store, Svc: e.Svc, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+				Auth: &auth.Service{Store: e.Store, Keys: e.Auth.Keys, Guard: &auth.Guard{Store: e.Store, Now: clk.now}}}))
+			defer srv2.Close()
+			node2.URL = srv2.URL
 			for _, api := range lockAPIs {
 				t.Run(api.name, func(t *testing.T) {
 					victim := e.NewClient(t, e.Tenant.ID, 0)
@@ -153,6 +162,10 @@ func TestLockoutEveryAPI(t *testing.T) {
 					}
 					if st, _, out := api.try(e, other.ClientID, other.Secret); !api.ok(st, out) {
 						t.Fatalf("another client during the lock: %d %v", st, out)
+					}
+					// A second kehu node on the same database sees the lock: nothing is kept in memory.
+					if st, hdr, out := api.try(node2, victim.ClientID, victim.Secret); !api.locked(st, out) || hdr.Get("Retry-After") == "" {
+						t.Fatalf("right secret on a second node while locked: %d %v", st, out)
 					}
 					entries, err := audit.Query(context.Background(), e.Store, e.Tenant.ID, model.AuditFilter{Target: victim.ClientID, Limit: 100})
 					if err != nil {
