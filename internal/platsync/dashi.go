@@ -319,6 +319,7 @@ func (d *dashi) projectByName(ctx context.Context, r *run, name string) (int64, 
 		return 0, err
 	}
 	d.projects[name] = p.ID
+	r.org.changed() // crm's bulk validates projects against the list it loaded
 	r.noteCatalog("project " + name)
 	return p.ID, nil
 }

@@ -183,7 +183,7 @@ func TestDashiNulls(t *testing.T) {
 	cfg := w.config(platsync.PlatformDashi)
 	sum := w.sync(t, cfg)
 	if sum.Created != 30 || sum.Failed != 0 {
-		t.Fatalf("%+v", sum)
+		t.Fatalf("%+v\n%q", sum, w.issues(t, sum.ImportID))
 	}
 	w.sameCustomers(t, plat)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/kehu/kehu/internal/pgtest"
 	"github.com/kehu/kehu/internal/platsync"
 	"github.com/kehu/kehu/internal/query"
+	"github.com/kehu/kehu/internal/store"
 	"github.com/kehu/kehu/internal/testenv"
 )
 
@@ -348,4 +349,18 @@ func forward(r *http.Request, target string, body []byte) (string, error) {
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	return string(b), err
+}
+
+// issues lists a run's report rows ("kind reason").
+func (w *world) issues(t *testing.T, importID int64) []string {
+	t.Helper()
+	var out []string
+	err := w.dst.Store.ImportIssues(context.Background(), w.dst.Tenant.ID, importID, func(is store.ImportIssue) error {
+		out = append(out, is.Kind+" "+is.Reason)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -98,6 +98,13 @@ func (o *org) take() bool {
 	return d
 }
 
+// changed says something was created outside org (a project).
+func (o *org) changed() {
+	o.mu.Lock()
+	o.dirty = true
+	o.mu.Unlock()
+}
+
 // staff finds a staff member by name, creating them (in their department
 // path, created as needed) when missing.
 func (o *org) staff(ctx context.Context, name, deptPath string) (int64, error) {
