@@ -431,7 +431,7 @@ func TestModes(t *testing.T) {
 				rep := &memReport{}
 				sum := f.run(t, file, importer.Options{OnDuplicate: importer.Create}, rep)
 				// Row 4 has no name: it can only update, so in create mode it fails.
-				if sum.Created != 5 || sum.Failed != 1 || rep.issues[0].Row != 4 || rep.issues[0].Reason != "name：必填" {
+				if sum.Created != 5 || sum.Failed != 1 || rep.issues[0].Row != 4 || rep.issues[0].Reason != "姓名：必填" {
 					t.Fatalf("%+v %+v", sum, rep.issues)
 				}
 				if f.count(t) != 8 {

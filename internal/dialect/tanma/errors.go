@@ -8,6 +8,7 @@ import (
 
 	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/httpx"
+	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"
 )
@@ -95,7 +96,7 @@ func toEnvelope(err error) (code int, msg string, data any, internal bool) {
 		if pos == "" {
 			pos = qe.Field
 		}
-		return CodeBadValue, validationPrefix + strings.TrimSpace(pos+" "+qe.Msg), nil, false
+		return CodeBadValue, validationPrefix + strings.TrimSpace(pos+" "+crm.ZhMessage(qe.Msg)), nil, false
 	case errors.Is(err, model.ErrNotFound):
 		return CodeNotFound, validationPrefix + "客户不存在", nil, false
 	case errors.Is(err, auth.ErrLocked):
@@ -134,7 +135,7 @@ func fieldErrorText(fe *model.FieldError) string {
 	if fe.Code == "required" {
 		return fe.Field + " 不能为空"
 	}
-	return fe.Field + " " + fe.Msg
+	return fe.Field + " " + crm.ZhMessage(fe.Msg) // crm's messages are English; 探马's envelope is Chinese
 }
 
 // renamed returns err with a crm field name (phone, fields.score, …)
