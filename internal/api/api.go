@@ -81,6 +81,7 @@ var routes = []route{
 	{"GET /v1/imports/{id}", model.ScopeRead, func(h *Handler) handlerFunc { return h.getImport }},
 	{"GET /v1/imports/{id}/report", model.ScopeRead, func(h *Handler) handlerFunc { return h.importReport }},
 	{"PUT /v1/fields/{id}/unique", model.ScopeWrite, func(h *Handler) handlerFunc { return h.setFieldUnique }},
+	{"POST /v1/customers/{id}/unmask", model.ScopeRead, func(h *Handler) handlerFunc { return h.unmaskCustomer }},
 	{"GET /v1/admin/audit", model.ScopeAdmin, func(h *Handler) handlerFunc { return h.listAudit }},
 	{"GET /v1/admin/tenants", model.ScopeAdmin, func(h *Handler) handlerFunc { return h.adminListTenants }},
 	{"POST /v1/admin/tenants", model.ScopeAdmin, func(h *Handler) handlerFunc { return h.adminCreateTenant }},

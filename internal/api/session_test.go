@@ -235,3 +235,33 @@ func TestStaffSessions(t *testing.T) {
 		}
 	})
 }
+
+// TestUnmask: the "show" action answers full contact data to a role with
+// customer.unmask and audits it; a 销售 gets 403 and no entry is written.
+func TestUnmask(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *testenv.Env) {
+		ps := &people.Service{Store: e.Store, Keys: e.Auth.Keys, CRM: e.Svc}
+		mgrID := staffLogin(t, e, ps, "王主管", "wang", model.RoleManager)
+		staffLogin(t, e, ps, "李销售", "li", model.RoleSales)
+		rw := newClient(t, e, e.Client)
+		id := rw.mustDo("POST", "/v1/customers", map[string]any{"name": "张三", "phone": "13812345678", "email": "zs@example.com",
+			"ownerId": mgrID}, 201)["id"].(json.Number).String()
+		mgr, sales := &browser{t: t, e: e}, &browser{t: t, e: e}
+		mgr.login("wang", "correct horse battery", "")
+		sales.login("li", "correct horse battery", "")
+		if st, out := sales.write("POST", "/v1/customers/"+id+"/unmask", nil); st != 403 && st != 404 {
+			t.Fatalf("sales unmask: %d %v", st, out)
+		}
+		st, out := mgr.write("POST", "/v1/customers/"+id+"/unmask", nil)
+		if st != 200 || out["phone"] != "+8613812345678" || out["email"] != "zs@example.com" {
+			t.Fatalf("manager unmask: %d %v", st, out)
+		}
+		if st, _ := mgr.write("POST", "/v1/customers/999/unmask", nil); st != 404 {
+			t.Errorf("unmask of no customer: %d", st)
+		}
+		entries, _ := audit.Query(context.Background(), e.Store, e.Tenant.ID, model.AuditFilter{Action: audit.CustomerUnmask})
+		if len(entries) != 1 || entries[0].TargetID != id || entries[0].ActorName != "王主管" {
+			t.Errorf("unmask audit %+v", entries)
+		}
+	})
+}
