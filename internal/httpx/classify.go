@@ -68,6 +68,15 @@ func (p *Problem) Error() string {
 
 func (p *Problem) Unwrap() error { return p.Cause }
 
+// Kinded is an error that carries its API's own face for a case the kinds
+// do not spell out (达实's TIMESTAMP_EXPIRED, 探马's 1003) and says which
+// kind it is, so Mount logs and counts it right; the API's error writer
+// finds it as the Problem's Cause and renders it as it is.
+type Kinded interface {
+	error
+	Kind() Kind
+}
+
 // Fail is a Problem with a formatted message.
 func Fail(kind Kind, field, format string, args ...any) *Problem {
 	return &Problem{Kind: kind, Field: field, Msg: fmt.Sprintf(format, args...)}
@@ -92,6 +101,7 @@ func Classify(err error) *Problem {
 	var qe *query.Error
 	var se *query.SyntaxError
 	var ov *model.Overloaded
+	var kd Kinded
 	switch {
 	case err == nil:
 		return nil
@@ -103,6 +113,8 @@ func Classify(err error) *Problem {
 			return &Problem{Kind: KindUnavailable, Msg: ov.Msg, Cause: err}
 		}
 		return &Problem{Kind: KindRateLimited, Msg: ov.Msg, Cause: err}
+	case errors.As(err, &kd):
+		return &Problem{Kind: kd.Kind(), Msg: kd.Error(), Cause: err}
 	case errors.As(err, &fe):
 		return &Problem{Kind: fe.Kind, Field: fe.Field, Msg: fe.Msg, Cause: err}
 	case errors.Is(err, ErrBodyTooLarge):
@@ -148,6 +160,8 @@ func Classify(err error) *Problem {
 		return &Problem{Kind: KindUnauthenticated, Msg: "the token was revoked (client secret rotated or client revoked); request a new one", Cause: err}
 	case errors.Is(err, auth.ErrTokenInvalid):
 		return &Problem{Kind: KindUnauthenticated, Msg: "the token is not valid", Cause: err}
+	case errors.Is(err, auth.ErrLocked):
+		return &Problem{Kind: KindRateLimited, Msg: err.Error(), Cause: err}
 	case errors.Is(err, auth.ErrBadCredentials):
 		return &Problem{Kind: KindUnauthenticated, Msg: "unknown or revoked client, or wrong secret", Cause: err}
 	case errors.Is(err, context.Canceled):

@@ -7,7 +7,6 @@ package dashi
 import (
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/kehu/kehu/internal/auth"
@@ -36,112 +35,57 @@ type Handler struct {
 	auth *auth.Service
 	st   *store.Store
 	log  *slog.Logger
-	mux  *http.ServeMux
 }
 
-// handlerFunc is one endpoint. cl is the authenticated client, nil on
-// public routes.
-type handlerFunc func(h *Handler, w http.ResponseWriter, r *http.Request, cl *model.Client) error
-
-// route is one row of the route table.
-type route struct {
-	method, path string
-	scope        string // required scope; "" for the public token call
-	fn           handlerFunc
+// routes is the dialect's one route table, mounted by httpx.Mount (which
+// does routing, 404/405, authentication, the scope rule and panics).
+func routes(h *Handler) []httpx.Route {
+	return []httpx.Route{
+		{Method: "GET", Path: TokenPath, Public: true, Handle: adapt(h.token),
+			Summary: "获取访客令牌 Get a visitor token (signed appid + sign_method + timestamp; each signed URL works once)"},
+		{Method: "POST", Path: PagePath, Scope: model.ScopeRead, Handle: adapt(h.page),
+			Summary: "客户分页 Page through the project's customers"},
+		{Method: "POST", Path: AddPath, Scope: model.ScopeWrite, Handle: adapt(h.add),
+			Summary: "客户新增 Add a customer to the project"},
+	}
 }
 
-// routes is the dialect's one route table.
-var routes = []route{
-	{"GET", TokenPath, "", (*Handler).token},
-	{"POST", PagePath, model.ScopeRead, (*Handler).page},
-	{"POST", AddPath, model.ScopeWrite, (*Handler).add},
+// adapt gives an endpoint the authenticated client (its scopes narrowed to
+// the token's), nil on the public token call.
+func adapt(fn func(w http.ResponseWriter, r *http.Request, cl *model.Client) error) func(http.ResponseWriter, *http.Request, *httpx.Principal) error {
+	return func(w http.ResponseWriter, r *http.Request, p *httpx.Principal) error {
+		var cl *model.Client
+		if p != nil {
+			cl = p.Effective()
+		}
+		return fn(w, r, cl)
+	}
 }
+
+// Routes is the route table, for /docs.
+func Routes() []httpx.Route { return routes(&Handler{}) }
 
 // NewHandler returns the dialect's handler.
 func NewHandler(svc *crm.Service, au *auth.Service, log *slog.Logger) http.Handler {
-	h := &Handler{svc: svc, auth: au, st: svc.Store, log: log, mux: http.NewServeMux()}
-	for _, rt := range routes {
-		h.mux.Handle(rt.method+" "+rt.path, h.wrap(rt.scope, rt.fn))
-	}
-	// Anything else under the dialect's prefixes answers in its envelope.
-	for _, p := range Patterns {
-		h.mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
-			httpx.SetRoute(r)
-			if allow := allowed(r.URL.Path); allow != "" {
-				w.Header().Set("Allow", allow)
-				h.writeError(w, r, fail(405, StatusMethodNotAllowed, "%s is not allowed on %s; use %s", r.Method, r.URL.Path, allow))
-				return
-			}
-			h.writeError(w, r, fail(404, StatusNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
-		})
-	}
-	return h
+	h := &Handler{svc: svc, auth: au, st: svc.Store, log: log}
+	return httpx.Mount(&httpx.API{Name: string(model.ViaDashi), Prefixes: Patterns, Routes: routes(h),
+		Authenticate: h.authenticate, WriteError: h.writeProblem, Log: log})
 }
 
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h.mux.ServeHTTP(w, httpx.TrimSlash(patterns(), r))
-}
-
-func patterns() []string {
-	out := make([]string, len(routes))
-	for i, rt := range routes {
-		out[i] = rt.method + " " + rt.path
-	}
-	return out
-}
-
-// allowed lists the methods routed for path ("" if none).
-func allowed(path string) string {
-	var m []string
-	for _, rt := range routes {
-		if rt.path == path {
-			m = append(m, rt.method)
-		}
-	}
-	return strings.Join(m, ", ")
-}
-
-// wrap adds authentication (for scoped routes) and error rendering.
-func (h *Handler) wrap(scope string, fn handlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		httpx.SetRoute(r)
-		var cl *model.Client
-		if scope != "" {
-			c, err := h.authenticate(r)
-			if err != nil {
-				h.writeError(w, r, err)
-				return
-			}
-			httpx.SetCaller(r, c.TenantID, c.ClientID)
-			if !c.HasScope(scope) {
-				h.writeError(w, r, fail(403, StatusNoPermission, "this client lacks the %s scope", scope))
-				return
-			}
-			cl = c
-		}
-		if err := fn(h, w, r, cl); err != nil {
-			h.writeError(w, r, err)
-		}
-	})
-}
-
-// authenticate checks the Bearer visitor token and returns its client with
-// the client's current grant.
-func (h *Handler) authenticate(r *http.Request) (*model.Client, error) {
-	hdr := strings.TrimSpace(r.Header.Get("Authorization"))
-	if hdr == "" {
+// authenticate checks the Bearer visitor token.
+func (h *Handler) authenticate(r *http.Request, _ *httpx.Route) (*httpx.Principal, error) {
+	tok, present, ok := httpx.BearerToken(r)
+	if !present {
 		return nil, fail(401, StatusTokenInvalid, "send Authorization: Bearer <token> (get one from GET %s)", TokenPath)
 	}
-	scheme, tok, ok := strings.Cut(hdr, " ")
-	tok = strings.TrimSpace(tok)
-	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+	if !ok {
 		return nil, fail(401, StatusTokenInvalid, `the Authorization header must be "Bearer <token>"`)
 	}
-	_, c, err := h.auth.Verify(r.Context(), tok, auth.AudDashi, auth.KindAccess)
+	claims, c, err := h.auth.Verify(r.Context(), tok, auth.AudDashi, auth.KindAccess)
 	if err != nil {
 		return nil, err
 	}
-	return c, nil
+	return &httpx.Principal{Client: c, TokenScopes: claims.Scopes, Via: model.ViaDashi}, nil
 }
 
 // now is the server time the signed token call is checked against; it

@@ -1,7 +1,6 @@
 package dashi
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,8 +9,6 @@ import (
 
 	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/httpx"
-	"github.com/kehu/kehu/internal/model"
-	"github.com/kehu/kehu/internal/query"
 )
 
 // The status strings of the error envelope. The platform publishes only
@@ -83,78 +80,98 @@ func dashiField(kehu string) string {
 	return kehu
 }
 
-// toEnvelope maps any error to its client face. Unknown errors are 500
-// with a generic message; the cause goes to the log only.
-func toEnvelope(err error) envelope {
-	var ae *apiError
-	var br *httpx.BadRequest
-	var fe *model.FieldError
-	var ce *model.ConflictError
-	var qe *query.Error
-	var se *query.SyntaxError
-	var ov *httpx.Overloaded
-	e := func(code int, status, msg string) envelope { return envelope{Msg: msg, Code: code, Status: status} }
-	switch {
-	case errors.As(err, &ov):
-		if ov.Limit > 0 {
-			return e(ov.Status, StatusTooManyRequests, ov.Msg)
-		}
-		return e(ov.Status, StatusBusy, ov.Msg)
-	case errors.As(err, &ae):
-		return e(ae.code, ae.status, ae.msg)
-	case errors.Is(err, httpx.ErrBodyTooLarge):
-		return e(413, StatusBodyTooLarge, "the request body is larger than the limit")
-	case errors.As(err, &br):
-		return e(400, StatusParamError, br.Error())
-	case errors.As(err, &fe):
-		return e(400, StatusParamError, dashiField(fe.Field)+": "+fe.Msg)
-	case errors.As(err, &ce):
-		status, value := StatusDataDuplicate, ce.Value
-		if ce.Field == "phone" {
-			status, value = StatusPhoneDuplicate, DisplayPhone(ce.Value)
-		}
-		msg := fmt.Sprintf("%s %q is already taken", dashiField(ce.Field), value)
-		if ce.ExistingID != 0 {
-			msg = fmt.Sprintf("%s %q already belongs to customer %s", dashiField(ce.Field), value, strconv.FormatInt(ce.ExistingID, 10))
-		}
-		return e(409, status, msg)
-	case errors.As(err, &qe):
-		field := qe.Pos
-		if field == "" {
-			field = dashiField(qe.Field)
-		}
-		return e(400, StatusParamError, field+": "+qe.Msg)
-	case errors.As(err, &se):
-		return e(400, StatusParamError, se.Error())
-	case errors.Is(err, model.ErrNotFound):
-		return e(404, StatusCustomerNotExist, "no such customer")
-	case errors.Is(err, model.ErrConflict):
-		return e(409, StatusDataDuplicate, "the write conflicts with existing data")
-	case errors.Is(err, auth.ErrTokenExpired):
-		return e(401, StatusTokenExpired, "the token has expired; request a new one")
-	case errors.Is(err, auth.ErrTokenRevoked):
-		return e(401, StatusTokenInvalid, "the token was revoked (client secret rotated or client revoked); request a new one")
-	case errors.Is(err, auth.ErrTokenInvalid):
-		return e(401, StatusTokenInvalid, "the token is not valid")
-	case errors.Is(err, auth.ErrLocked):
-		return e(429, StatusTooManyRequests, err.Error())
-	case errors.Is(err, context.Canceled):
-		return e(499, StatusCanceled, "the request was canceled")
+// Kind says which kind of error an apiError is (httpx.Kinded).
+func (e *apiError) Kind() httpx.Kind {
+	if e.code >= 500 {
+		return httpx.KindInternal
 	}
-	return e(500, StatusInternalError, "internal error")
+	return httpx.KindInvalid
+}
+
+// faces maps every kind of error to its HTTP status and status string.
+var faces = map[httpx.Kind]struct {
+	code   int
+	status string
+}{
+	httpx.KindMalformed:       {400, StatusParamError},
+	httpx.KindInvalid:         {400, StatusParamError},
+	httpx.KindRange:           {400, StatusParamError},
+	httpx.KindRequired:        {400, StatusParamError},
+	httpx.KindUnknownField:    {400, StatusParamError},
+	httpx.KindTooLarge:        {413, StatusBodyTooLarge},
+	httpx.KindNotFound:        {404, StatusCustomerNotExist},
+	httpx.KindNoRoute:         {404, StatusNotFound},
+	httpx.KindMethod:          {405, StatusMethodNotAllowed},
+	httpx.KindConflict:        {409, StatusDataDuplicate},
+	httpx.KindUnauthenticated: {401, StatusTokenInvalid},
+	httpx.KindTokenExpired:    {401, StatusTokenExpired},
+	httpx.KindForbidden:       {403, StatusNoPermission},
+	httpx.KindCanceled:        {499, StatusCanceled},
+	httpx.KindRateLimited:     {429, StatusTooManyRequests},
+	httpx.KindUnavailable:     {503, StatusInternalError},
+	httpx.KindInternal:        {500, StatusInternalError},
+}
+
+// toEnvelope maps any error to its client face: an apiError as it is,
+// anything else through the one classification and the faces table.
+// Unknown errors are 500 with a generic message; the cause goes to the log
+// only.
+func toEnvelope(err error) envelope { return problemEnvelope(httpx.Classify(err)) }
+
+func problemEnvelope(p *httpx.Problem) envelope {
+	var ae *apiError
+	if errors.As(p.Cause, &ae) {
+		return envelope{Msg: ae.msg, Code: ae.code, Status: ae.status}
+	}
+	var ov *httpx.Overloaded
+	if errors.As(p.Cause, &ov) {
+		if ov.Limit > 0 {
+			return envelope{Msg: ov.Msg, Code: ov.Status, Status: StatusTooManyRequests}
+		}
+		return envelope{Msg: ov.Msg, Code: ov.Status, Status: StatusBusy}
+	}
+	face, ok := faces[p.Kind]
+	if !ok {
+		face = faces[httpx.KindInternal]
+	}
+	msg := p.Msg
+	switch {
+	case p.Kind == httpx.KindInternal:
+		msg = "internal error"
+	case p.Kind == httpx.KindTooLarge:
+		msg = "the request body is larger than the limit"
+	case p.Kind == httpx.KindConflict && p.Field != "":
+		value := p.Value
+		if p.Field == "phone" {
+			face.status, value = StatusPhoneDuplicate, DisplayPhone(p.Value)
+		}
+		msg = fmt.Sprintf("%s %q is already taken", dashiField(p.Field), value)
+		if p.ExistingID != 0 {
+			msg = fmt.Sprintf("%s %q already belongs to customer %s", dashiField(p.Field), value, strconv.FormatInt(p.ExistingID, 10))
+		}
+	case face.code == 400 && p.Field != "":
+		msg = dashiField(p.Field) + ": " + p.Msg
+	}
+	return envelope{Msg: msg, Code: face.code, Status: face.status}
 }
 
 // writeError renders err in the platform's envelope and logs server faults.
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	env := toEnvelope(err)
-	_, overloaded := httpx.OverloadHeaders(w, err)
-	if env.Code >= 500 && !overloaded {
+	p := httpx.Classify(err)
+	if p.Kind == httpx.KindInternal {
 		h.log.ErrorContext(r.Context(), "dashi api error", slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
+	h.writeProblem(w, r, p)
+}
+
+// writeProblem is the skeleton's error writer (it has logged faults).
+func (h *Handler) writeProblem(w http.ResponseWriter, r *http.Request, p *httpx.Problem) {
+	env := problemEnvelope(p)
+	httpx.OverloadHeaders(w, p.Cause)
 	if env.Code == 401 {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="kehu"`)
 	}
-	if ra, ok := auth.RetryAfter(err); ok {
+	if ra, ok := auth.RetryAfter(p.Cause); ok {
 		w.Header().Set("Retry-After", ra)
 	}
 	w.Header().Set("Cache-Control", "no-store")

@@ -1,16 +1,14 @@
 package tanma
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/kehu/kehu/internal/auth"
-	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/crm"
+	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/model"
-	"github.com/kehu/kehu/internal/query"
 )
 
 // Business codes of the {code, message, data} envelope. The HTTP status is
@@ -63,79 +61,98 @@ func invalid(code int, field, format string, args ...any) *Error {
 
 var errInternal = &Error{Code: CodeFailure, Msg: "系统异常,请稍后重试"}
 
-// toEnvelope maps any error to its code, message and data; internal says
-// the error is a server fault to be logged.
+// Kind says which kind of error an Error is (httpx.Kinded).
+func (e *Error) Kind() httpx.Kind {
+	if e.Code == CodeFailure {
+		return httpx.KindInternal
+	}
+	return httpx.KindInvalid
+}
+
+// codes maps every kind of error to its business code.
+var codes = map[httpx.Kind]int{
+	httpx.KindMalformed:       CodeBadJSON,
+	httpx.KindInvalid:         CodeBadValue,
+	httpx.KindRange:           CodeOutOfRange,
+	httpx.KindRequired:        CodeRequired,
+	httpx.KindUnknownField:    CodeUnknownField,
+	httpx.KindTooLarge:        CodeOutOfRange,
+	httpx.KindNotFound:        CodeNotFound,
+	httpx.KindNoRoute:         CodeNoRoute,
+	httpx.KindMethod:          CodeMethod,
+	httpx.KindConflict:        CodeDuplicate,
+	httpx.KindUnauthenticated: CodeBadSign,
+	httpx.KindTokenExpired:    CodeBadSign,
+	httpx.KindForbidden:       CodeForbidden,
+	httpx.KindCanceled:        CodeFailure,
+	httpx.KindRateLimited:     CodeTooMany,
+	httpx.KindUnavailable:     CodeFailure,
+	httpx.KindInternal:        CodeFailure,
+}
+
+// toEnvelope maps any error to its code, message and data: an Error as it
+// is, anything else through the one classification and the codes table;
+// internal says the error is a server fault to be logged.
 func toEnvelope(err error) (code int, msg string, data any, internal bool) {
+	return problemEnvelope(httpx.Classify(err), "", "")
+}
+
+// problemEnvelope renders a classified error; method and path name the
+// request in 404 and 405 answers.
+func problemEnvelope(p *httpx.Problem, method, path string) (code int, msg string, data any, internal bool) {
 	var te *Error
-	var fe *model.FieldError
-	var ce *model.ConflictError
-	var qe *query.Error
-	var br *httpx.BadRequest
+	if errors.As(p.Cause, &te) {
+		return te.Code, te.Msg, te.Data, te.Code == CodeFailure
+	}
 	var ov *httpx.Overloaded
-	switch {
-	case errors.As(err, &ov):
+	if errors.As(p.Cause, &ov) {
 		if ov.Limit > 0 {
 			return CodeTooMany, "请求过于频繁,请稍后重试: " + ov.Msg, nil, false
 		}
 		return CodeBusy, "系统繁忙,请稍后重试: " + ov.Msg, nil, false
-	case errors.As(err, &te):
-		return te.Code, te.Msg, te.Data, te.Code == CodeFailure
-	case errors.Is(err, httpx.ErrBodyTooLarge):
-		return CodeOutOfRange, validationPrefix + fmt.Sprintf("请求体超过 %d MB", maxBody>>20), nil, false
-	case errors.As(err, &br):
-		return CodeBadJSON, validationPrefix + br.Error(), nil, false
-	case errors.As(err, &fe):
-		return fieldErrorCode(fe.Code), validationPrefix + fieldErrorText(fe), nil, false
-	case errors.As(err, &ce):
-		if ce.Field == "phone" { // writes explain conflicts themselves (writer.explain); this is the fallback
-			return CodeDuplicatePhone, validationPrefix + "手机号 " + displayPhone(ce.Value) + " 已存在", existing(ce), false
+	}
+	code, ok := codes[p.Kind]
+	if !ok {
+		code = CodeFailure
+	}
+	field := p.Field
+	switch p.Kind {
+	case httpx.KindInternal:
+		return errInternal.Code, errInternal.Msg, nil, true
+	case httpx.KindCanceled:
+		return code, "请求已取消", nil, false
+	case httpx.KindUnavailable:
+		return code, "服务暂不可用,请稍后重试", nil, false
+	case httpx.KindNoRoute:
+		return code, "接口不存在:" + method + " " + path, nil, false
+	case httpx.KindMethod:
+		return code, "请求方法不支持:" + path + " 只接受 " + p.Allow, nil, false
+	case httpx.KindForbidden:
+		return code, "无权限:" + p.Msg, nil, false
+	case httpx.KindRateLimited:
+		return code, "签名验证失败次数过多,请在 " + retryAfter(p.Cause) + " 秒后重试", nil, false
+	case httpx.KindUnauthenticated, httpx.KindTokenExpired:
+		return errBadSign.Code, errBadSign.Msg, nil, false
+	case httpx.KindTooLarge:
+		return code, validationPrefix + fmt.Sprintf("请求体超过 %d MB", maxBody>>20), nil, false
+	case httpx.KindNotFound:
+		return code, validationPrefix + "客户不存在", nil, false
+	case httpx.KindConflict:
+		var d any
+		if p.ExistingID != 0 {
+			d = map[string]int64{"customerId": p.ExistingID}
 		}
-		return CodeDuplicate, validationPrefix + ce.Field + " 的值 " + ce.Value + " 已存在", existing(ce), false
-	case errors.As(err, &qe):
-		pos := qe.Pos
-		if pos == "" {
-			pos = qe.Field
+		if field == "phone" { // writes explain conflicts themselves (writer.explain); this is the fallback
+			return CodeDuplicatePhone, validationPrefix + "手机号 " + displayPhone(p.Value) + " 已存在", d, false
 		}
-		return CodeBadValue, validationPrefix + strings.TrimSpace(pos+" "+crm.ZhMessage(qe.Msg)), nil, false
-	case errors.Is(err, model.ErrNotFound):
-		return CodeNotFound, validationPrefix + "客户不存在", nil, false
-	case errors.Is(err, auth.ErrLocked):
-		return CodeTooMany, "签名验证失败次数过多,请在 " + retryAfter(err) + " 秒后重试", nil, false
-	case errors.Is(err, context.Canceled):
-		return CodeFailure, "请求已取消", nil, false
+		return code, validationPrefix + field + " 的值 " + p.Value + " 已存在", d, false
+	case httpx.KindRequired:
+		return code, validationPrefix + field + " 不能为空", nil, false
+	case httpx.KindMalformed:
+		return code, validationPrefix + "请求体不是合法的JSON:" + p.Msg, nil, false
 	}
-	return errInternal.Code, errInternal.Msg, nil, true
-}
-
-func retryAfter(err error) string {
-	s, _ := auth.RetryAfter(err)
-	return s
-}
-
-func existing(ce *model.ConflictError) any {
-	if ce.ExistingID == 0 {
-		return nil
-	}
-	return map[string]int64{"customerId": ce.ExistingID}
-}
-
-func fieldErrorCode(code string) int {
-	switch code {
-	case "unknown_field":
-		return CodeUnknownField
-	case "required":
-		return CodeRequired
-	case "too_long", "out_of_range":
-		return CodeOutOfRange
-	}
-	return CodeBadValue
-}
-
-func fieldErrorText(fe *model.FieldError) string {
-	if fe.Code == "required" {
-		return fe.Field + " 不能为空"
-	}
-	return fe.Field + " " + crm.ZhMessage(fe.Msg) // crm's messages are English; 探马's envelope is Chinese
+	// crm's and the query engine's messages are English; 探马's envelope is Chinese.
+	return code, validationPrefix + strings.TrimSpace(field+" "+crm.ZhMessage(p.Msg)), nil, false
 }
 
 // renamed returns err with a crm field name (phone, fields.score, …)
@@ -150,4 +167,9 @@ func renamed(err error, names map[string]string) error {
 		}
 	}
 	return err
+}
+
+func retryAfter(err error) string {
+	s, _ := auth.RetryAfter(err)
+	return s
 }

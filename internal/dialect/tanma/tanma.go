@@ -8,8 +8,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
-	"strings"
 	"time"
 
 	"github.com/kehu/kehu/internal/auth"
@@ -29,10 +27,10 @@ type Handler struct {
 	svc  *crm.Service
 	auth *auth.Service
 	log  *slog.Logger
-	mux  *http.ServeMux
 }
 
-// request is one authenticated call: the client and the exact body bytes.
+// request is one authenticated call: the client (its current row) and the
+// exact body bytes.
 type request struct {
 	ctx    context.Context
 	client *model.Client
@@ -43,80 +41,52 @@ func (rq *request) actor() model.Actor {
 	return model.Actor{ID: rq.client.ClientID, Name: rq.client.Name}
 }
 
-// handlerFunc returns the envelope's data, or an error for toEnvelope.
-type handlerFunc func(h *Handler, rq *request) (any, error)
-
-// route is one row of the route table.
-type route struct {
-	pattern string // "POST /path"
-	scope   string // required client scope; "" for any valid client
-	once    bool   // writes: a signature is accepted only once (replay protection)
-	fn      handlerFunc
+// routes is this dialect's one route table, mounted by httpx.Mount (which
+// does routing, 404/405, authentication — every route is signed —, the
+// scope rule and panics). A write's signature works once.
+func routes(h *Handler) []httpx.Route {
+	return []httpx.Route{
+		{Method: "POST", Path: "/api/v3/customer/search", Scope: model.ScopeRead, Handle: h.adapt((*Handler).search),
+			Summary: "客户高级搜索 Search customers (searchKey, owners, departments, time ranges, conditions)"},
+		{Method: "POST", Path: "/api/v2/customer/list-fields", Scope: model.ScopeRead, Handle: h.adapt((*Handler).listFields),
+			Summary: "客户字段列表 List the customer fields with their 探马 types and options"},
+		{Method: "POST", Path: "/api/v3/add-clue", Scope: model.ScopeWrite, Handle: h.adapt((*Handler).addClue),
+			Summary: "新增线索 Create a customer (customerName, mobiles, fields)"},
+		{Method: "POST", Path: "/api/v3/customer/update-by-id", Scope: model.ScopeWrite, Handle: h.adapt((*Handler).updateByID),
+			Summary: "按ID更新客户 Update the given fields of a customer"},
+		{Method: "POST", Path: "/api/v3/common/customer/info", Scope: model.ScopeRead, Handle: h.adapt((*Handler).customerInfo),
+			Summary: "按字段值查客户 Customer ids whose field equals a value"},
+		{Method: "POST", Path: "/api/v3/echo", Handle: h.adapt((*Handler).echo),
+			Summary: "回显 Echo the signed body (check your signature)"},
+	}
 }
 
-// routes is this dialect's one route table.
-var routes = []route{
-	{"POST /api/v3/customer/search", model.ScopeRead, false, (*Handler).search},
-	{"POST /api/v2/customer/list-fields", model.ScopeRead, false, (*Handler).listFields},
-	{"POST /api/v3/add-clue", model.ScopeWrite, true, (*Handler).addClue},
-	{"POST /api/v3/customer/update-by-id", model.ScopeWrite, true, (*Handler).updateByID},
-	{"POST /api/v3/common/customer/info", model.ScopeRead, false, (*Handler).customerInfo},
-	{"POST /api/v3/echo", "", false, (*Handler).echo},
+// adapt runs an endpoint on the authenticated request and writes its data
+// in the envelope.
+func (h *Handler) adapt(fn func(h *Handler, rq *request) (any, error)) func(http.ResponseWriter, *http.Request, *httpx.Principal) error {
+	return func(w http.ResponseWriter, r *http.Request, p *httpx.Principal) error {
+		data, err := fn(h, &request{ctx: r.Context(), client: p.Effective(), body: p.Body})
+		if err != nil {
+			return err
+		}
+		h.respond(w, r, data, nil)
+		return nil
+	}
 }
+
+// Routes is the route table, for /docs.
+func Routes() []httpx.Route { return routes(&Handler{}) }
 
 // NewHandler returns the dialect's handler.
 func NewHandler(svc *crm.Service, au *auth.Service, log *slog.Logger) http.Handler {
-	h := &Handler{svc: svc, auth: au, log: log, mux: http.NewServeMux()}
-	for _, rt := range routes {
-		h.mux.Handle(rt.pattern, h.wrap(rt))
-	}
-	for _, p := range Patterns {
-		h.mux.HandleFunc(p, h.noRoute)
-	}
-	return h
+	h := &Handler{svc: svc, auth: au, log: log}
+	return httpx.Mount(&httpx.API{Name: string(model.ViaTanma), Prefixes: Patterns, Routes: routes(h),
+		Authenticate: h.authenticate, WriteError: h.writeProblem, Log: log})
 }
 
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h.mux.ServeHTTP(w, httpx.TrimSlash(patterns(), r))
-}
-
-func patterns() []string {
-	out := make([]string, len(routes))
-	for i, rt := range routes {
-		out[i] = rt.pattern
-	}
-	return out
-}
-
-// noRoute answers unknown paths (404) and wrong methods (405) in the envelope.
-func (h *Handler) noRoute(w http.ResponseWriter, r *http.Request) {
-	httpx.SetRoute(r)
-	for _, rt := range routes {
-		if _, path, _ := strings.Cut(rt.pattern, " "); path == r.URL.Path {
-			h.respond(w, r, nil, &Error{Code: CodeMethod, Msg: "请求方法不支持:" + r.URL.Path + " 只接受 POST"})
-			return
-		}
-	}
-	h.respond(w, r, nil, &Error{Code: CodeNoRoute, Msg: "接口不存在:" + r.Method + " " + r.URL.Path})
-}
-
-// wrap reads the body, verifies the signature and scope, runs fn and
-// renders its result; panics become code -1, never an HTTP 500.
-func (h *Handler) wrap(rt route) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		httpx.SetRoute(r)
-		defer func() {
-			if p := recover(); p != nil {
-				h.log.ErrorContext(r.Context(), "tanma: panic", slog.String("path", r.URL.Path), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
-				h.respond(w, r, nil, errInternal)
-			}
-		}()
-		data, err := h.serve(r, rt)
-		h.respond(w, r, data, err)
-	})
-}
-
-func (h *Handler) serve(r *http.Request, rt route) (any, error) {
+// authenticate reads the body, verifies its signature and binds the
+// signature to the route's path (once for writes).
+func (h *Handler) authenticate(r *http.Request, rt *httpx.Route) (*httpx.Principal, error) {
 	body, err := httpx.ReadBody(r, maxBody)
 	if err != nil {
 		return nil, err
@@ -125,16 +95,10 @@ func (h *Handler) serve(r *http.Request, rt route) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	httpx.SetCaller(r, s.client.TenantID, s.client.ClientID)
-	_, path, _ := strings.Cut(rt.pattern, " ")
-	if err := h.bind(r.Context(), s, path, rt.once); err != nil {
+	if err := h.bind(r.Context(), s, rt.Path, rt.Scope == model.ScopeWrite); err != nil {
 		return nil, err
 	}
-	if rt.scope != "" && !s.client.HasScope(rt.scope) {
-		return nil, &Error{Code: CodeForbidden, Msg: "无权限:该应用没有 " + rt.scope + " 权限"}
-	}
-
-	return rt.fn(h, &request{ctx: r.Context(), client: s.client, body: body})
+	return &httpx.Principal{Client: s.client, Via: model.ViaTanma, Body: body}, nil
 }
 
 // envelope is every response body.
@@ -146,26 +110,33 @@ type envelope struct {
 
 // respond writes the envelope, always with HTTP 200.
 func (h *Handler) respond(w http.ResponseWriter, r *http.Request, data any, err error) {
-	env := envelope{Code: CodeOK, Message: "success", Data: data}
 	if err != nil {
-		code, msg, d, internal := toEnvelope(err)
-		if internal {
+		p := httpx.Classify(err)
+		if p.Kind == httpx.KindInternal {
 			h.log.ErrorContext(r.Context(), "tanma: internal error", slog.String("path", r.URL.Path), slog.Any("error", err))
 		}
-		env = envelope{Code: code, Message: msg, Data: d}
-		if ra, ok := auth.RetryAfter(err); ok {
-			// The one answer that is not HTTP 200: clients and proxies that
-			// honour 429 + Retry-After back off.
-			w.Header().Set("Retry-After", ra)
-			httpx.WriteJSON(w, http.StatusTooManyRequests, env)
-			return
-		}
-		// Refused for load: sent with its HTTP status too, so that HTTP
-		// clients and proxies back off (Retry-After).
-		if ov, ok := httpx.OverloadHeaders(w, err); ok {
-			httpx.WriteJSON(w, ov.Status, env)
-			return
-		}
+		h.writeProblem(w, r, p)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, envelope{Code: CodeOK, Message: "success", Data: data})
+}
+
+// writeProblem is the skeleton's error writer (it has logged faults).
+func (h *Handler) writeProblem(w http.ResponseWriter, r *http.Request, p *httpx.Problem) {
+	code, msg, d, _ := problemEnvelope(p, r.Method, r.URL.Path)
+	env := envelope{Code: code, Message: msg, Data: d}
+	if ra, ok := auth.RetryAfter(p.Cause); ok {
+		// The one answer that is not HTTP 200: clients and proxies that
+		// honour 429 + Retry-After back off.
+		w.Header().Set("Retry-After", ra)
+		httpx.WriteJSON(w, http.StatusTooManyRequests, env)
+		return
+	}
+	// Refused for load: sent with its HTTP status too, so that HTTP
+	// clients and proxies back off (Retry-After).
+	if ov, ok := httpx.OverloadHeaders(w, p.Cause); ok {
+		httpx.WriteJSON(w, ov.Status, env)
+		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, env)
 }

@@ -1,7 +1,6 @@
 package yeastar
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,8 +9,6 @@ import (
 
 	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/httpx"
-	"github.com/kehu/kehu/internal/model"
-	"github.com/kehu/kehu/internal/query"
 )
 
 // Error codes (errcode) of the Failed envelope. Yeastar does not publish
@@ -67,59 +64,80 @@ func fieldName(kehu string) string {
 	return kehu
 }
 
-// toFailure maps any error to its face. Unknown errors are 500 with a
-// generic message; their cause goes to the log only.
+// Kind says which kind of error a failure is (httpx.Kinded), so the
+// skeleton logs only kehu's own faults.
+func (f *failure) Kind() httpx.Kind {
+	if f.status >= 500 {
+		return httpx.KindInternal
+	}
+	return httpx.KindInvalid
+}
+
+// faces maps every kind to its face: HTTP status, errcode, errmsg prefix.
+var faces = map[httpx.Kind]struct {
+	status, code int
+	prefix       string
+}{
+	httpx.KindMalformed:       {400, CodeParam, "PARAMETER ERROR: "},
+	httpx.KindInvalid:         {400, CodeParam, "PARAMETER ERROR: "},
+	httpx.KindRange:           {400, CodeParam, "PARAMETER ERROR: "},
+	httpx.KindRequired:        {400, CodeParam, "PARAMETER ERROR: "},
+	httpx.KindUnknownField:    {400, CodeParam, "PARAMETER ERROR: "},
+	httpx.KindTooLarge:        {413, CodeParam, "PARAMETER ERROR: body: "},
+	httpx.KindNotFound:        {404, CodeNotFound, "NOT FOUND: "},
+	httpx.KindNoRoute:         {404, CodeNotFound, "NOT FOUND: "},
+	httpx.KindMethod:          {405, CodeParam, "METHOD NOT ALLOWED: "},
+	httpx.KindConflict:        {409, CodeDuplicate, "DUPLICATE: "},
+	httpx.KindUnauthenticated: {401, CodeTokenInvalid, "TOKEN INVALID OR EXPIRED: "},
+	httpx.KindTokenExpired:    {401, CodeTokenInvalid, "TOKEN INVALID OR EXPIRED: "},
+	httpx.KindForbidden:       {403, CodePermission, "PERMISSION DENIED: "},
+	httpx.KindCanceled:        {499, CodeInternal, "CANCELED: "},
+	httpx.KindRateLimited:     {429, CodeTooMany, "TOO MANY REQUESTS: "},
+	httpx.KindUnavailable:     {503, CodeInternal, "SERVICE UNAVAILABLE: "},
+	httpx.KindInternal:        {500, CodeInternal, "INTERNAL ERROR: "},
+}
+
+// toFailure maps any error to its face: a failure as it is, anything else
+// through the one classification and the faces table. Unknown errors are
+// 500 with a generic message; their cause goes to the log only.
 func toFailure(err error) *failure {
 	var f *failure
-	var br *httpx.BadRequest
-	var lfe *httpx.FieldError
-	var fe *model.FieldError
-	var ce *model.ConflictError
-	var qe *query.Error
-	var ov *httpx.Overloaded
-	switch {
-	case errors.As(err, &f):
+	if errors.As(err, &f) {
 		return f
-	case errors.As(err, &ov):
-		return &failure{status: ov.Status, code: CodeTooMany, msg: "TOO MANY REQUESTS: " + ov.Msg}
-	case errors.Is(err, httpx.ErrBodyTooLarge):
-		return &failure{status: http.StatusRequestEntityTooLarge, code: CodeParam, msg: fmt.Sprintf("PARAMETER ERROR: body: the request body is larger than %d bytes", httpx.MaxBody)}
-	case errors.As(err, &lfe):
-		if lfe.Field == "" {
-			return paramError("body", "%s", lfe.Msg)
-		}
-		return paramError(lfe.Field, "%s", lfe.Msg)
-	case errors.As(err, &br):
-		if br.Field == "" {
-			return paramError("body", "%s", br.Msg)
-		}
-		return paramError(br.Field, "%s", br.Msg)
-	case errors.As(err, &fe):
-		return paramError(fieldName(fe.Field), "%s", fe.Msg)
-	case errors.As(err, &ce):
-		msg := fmt.Sprintf("DUPLICATE: %s %q is already taken", fieldName(ce.Field), ce.Value)
-		if ce.ExistingID != 0 {
-			msg = fmt.Sprintf("DUPLICATE: %s %q already belongs to customer %d", fieldName(ce.Field), ce.Value, ce.ExistingID)
-		}
-		return &failure{status: http.StatusConflict, code: CodeDuplicate, msg: msg}
-	case errors.As(err, &qe):
-		return &failure{status: http.StatusBadRequest, code: CodeParam, msg: "PARAMETER ERROR: " + qe.Error()}
-	case errors.Is(err, model.ErrNotFound):
-		return &failure{status: http.StatusNotFound, code: CodeNotFound, msg: "NOT FOUND: no such customer"}
-	case errors.Is(err, model.ErrConflict):
-		return &failure{status: http.StatusConflict, code: CodeDuplicate, msg: "DUPLICATE: the write conflicts with existing data"}
-	case errors.Is(err, auth.ErrTokenExpired):
-		return tokenFailure("TOKEN INVALID OR EXPIRED: the access token has expired; request a new one")
-	case errors.Is(err, auth.ErrTokenRevoked):
-		return tokenFailure("TOKEN INVALID OR EXPIRED: the access token was revoked (client secret rotated or client revoked)")
-	case errors.Is(err, auth.ErrTokenInvalid):
-		return tokenFailure("TOKEN INVALID OR EXPIRED: the access token is not valid")
-	case errors.Is(err, auth.ErrLocked):
-		return &failure{status: http.StatusTooManyRequests, code: CodeTooMany, msg: "TOO MANY REQUESTS: " + err.Error()}
-	case errors.Is(err, context.Canceled):
-		return &failure{status: 499, code: CodeInternal, msg: "CANCELED: the request was canceled"}
 	}
-	return &failure{status: http.StatusInternalServerError, code: CodeInternal, msg: "INTERNAL ERROR: it has been logged under this requestId", cause: err}
+	return problemFailure(httpx.Classify(err))
+}
+
+func problemFailure(p *httpx.Problem) *failure {
+	var f *failure
+	if errors.As(p.Cause, &f) {
+		return f
+	}
+	var ov *httpx.Overloaded
+	if errors.As(p.Cause, &ov) {
+		return &failure{status: ov.Status, code: CodeTooMany, msg: "TOO MANY REQUESTS: " + ov.Msg, cause: p.Cause}
+	}
+	if p.Kind == httpx.KindTooLarge {
+		return &failure{status: http.StatusRequestEntityTooLarge, code: CodeParam, msg: fmt.Sprintf("PARAMETER ERROR: body: the request body is larger than %d bytes", httpx.MaxBody)}
+	}
+	face, ok := faces[p.Kind]
+	if !ok {
+		face = faces[httpx.KindInternal]
+	}
+	msg := p.Msg
+	switch {
+	case p.Kind == httpx.KindInternal:
+		msg = "it has been logged under this requestId"
+	case p.Kind == httpx.KindConflict && p.Field != "":
+		msg = fieldName(p.Field) + " " + p.Msg
+	case face.code == CodeParam && p.Kind != httpx.KindMethod:
+		field := fieldName(p.Field)
+		if field == "" {
+			field = "body"
+		}
+		msg = field + ": " + p.Msg
+	}
+	return &failure{status: face.status, code: face.code, msg: face.prefix + msg, cause: p.Cause}
 }
 
 // failed is the Failed envelope.
@@ -134,11 +152,20 @@ type failed struct {
 // writeError renders err in the Failed envelope and logs server faults.
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	f := toFailure(err)
-	rid := requestIDOf(r)
-	_, overloaded := httpx.OverloadHeaders(w, err)
-	if f.status >= 500 && !overloaded {
+	if f.status >= 500 {
 		h.Log.ErrorContext(r.Context(), "yeastar api error", slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
+	h.writeFailure(w, r, f)
+}
+
+// writeProblem is the skeleton's error writer (it has logged faults).
+func (h *Handler) writeProblem(w http.ResponseWriter, r *http.Request, p *httpx.Problem) {
+	h.writeFailure(w, r, problemFailure(p))
+}
+
+func (h *Handler) writeFailure(w http.ResponseWriter, r *http.Request, f *failure) {
+	rid := requestIDOf(r)
+	httpx.OverloadHeaders(w, f.cause)
 	if f.status == http.StatusUnauthorized {
 		if r.Header.Get("Authorization") == "" { // RFC 6750 §3.1: no credentials, no error code
 			w.Header().Set("WWW-Authenticate", `Bearer realm="kehu"`)
@@ -146,7 +173,7 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 			w.Header().Set("WWW-Authenticate", `Bearer realm="kehu", error="invalid_token"`)
 		}
 	}
-	if ra, ok := auth.RetryAfter(err); ok {
+	if ra, ok := auth.RetryAfter(f.cause); ok {
 		w.Header().Set("Retry-After", ra)
 	}
 	httpx.WriteJSON(w, f.status, failed{Status: "Failed", ErrCode: f.code, ErrMsg: f.msg, RequestID: rid, Time: time.Now().Unix()})

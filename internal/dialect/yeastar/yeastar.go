@@ -48,61 +48,51 @@ type Handler struct {
 	Svc  *crm.Service
 	Auth *auth.Service
 	Log  *slog.Logger
-	mux  *http.ServeMux
 }
 
-type handlerFunc func(w http.ResponseWriter, r *http.Request) error
-
-// route is one row of the route table.
-type route struct {
-	pattern string // "METHOD /path"
-	scope   string // required scope; "" for the public token call
-	fn      func(h *Handler) handlerFunc
+// routes is the dialect's one route table, mounted by httpx.Mount (which
+// does routing, 404/405, authentication, the scope rule and panics).
+func routes(h *Handler) []httpx.Route {
+	return []httpx.Route{
+		{Method: "POST", Path: "/dm/open_api/oauth/token", Public: true, Handle: adapt(h.token),
+			Summary: "Get an access token (client credentials or refresh token)"},
+		{Method: "GET", Path: "/dm/open_api/v1/customers", Scope: model.ScopeRead, Handle: adapt(h.listCustomers),
+			Summary: "List customers (pageSize ≤ 50, pageNumber, sort)"},
+		{Method: "POST", Path: "/dm/open_api/v1/customers", Scope: model.ScopeWrite, Handle: adapt(h.createCustomer),
+			Summary: "Create a customer"},
+		{Method: "DELETE", Path: "/dm/open_api/v1/customers", Scope: model.ScopeWrite, Handle: adapt(h.deleteCustomers),
+			Summary: "Delete customers (all or nothing)"},
+		{Method: "GET", Path: "/dm/open_api/v1/customers/{customerId}", Scope: model.ScopeRead, Handle: adapt(h.getCustomer),
+			Summary: "Get one customer"},
+		{Method: "PUT", Path: "/dm/open_api/v1/customers/{customerId}", Scope: model.ScopeWrite, Handle: adapt(h.updateCustomer),
+			Summary: "Replace a customer's 14 Yeastar fields"},
+	}
 }
 
-// routes is the dialect's one route table.
-var routes = []route{
-	{"POST /dm/open_api/oauth/token", "", func(h *Handler) handlerFunc { return h.token }},
-	{"GET /dm/open_api/v1/customers", model.ScopeRead, func(h *Handler) handlerFunc { return h.listCustomers }},
-	{"POST /dm/open_api/v1/customers", model.ScopeWrite, func(h *Handler) handlerFunc { return h.createCustomer }},
-	{"DELETE /dm/open_api/v1/customers", model.ScopeWrite, func(h *Handler) handlerFunc { return h.deleteCustomers }},
-	{"GET /dm/open_api/v1/customers/{customerId}", model.ScopeRead, func(h *Handler) handlerFunc { return h.getCustomer }},
-	{"PUT /dm/open_api/v1/customers/{customerId}", model.ScopeWrite, func(h *Handler) handlerFunc { return h.updateCustomer }},
+func adapt(fn func(w http.ResponseWriter, r *http.Request) error) func(http.ResponseWriter, *http.Request, *httpx.Principal) error {
+	return func(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) error { return fn(w, r) }
 }
+
+// Routes is the route table, for /docs.
+func Routes() []httpx.Route { return routes(&Handler{}) }
 
 // NewHandler returns the dialect's handler.
 func NewHandler(svc *crm.Service, au *auth.Service, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Handler{Svc: svc, Auth: au, Log: log, mux: http.NewServeMux()}
-	for _, rt := range routes {
-		h.mux.Handle(rt.pattern, h.wrap(rt.scope, rt.fn(h)))
-	}
-	// Anything else under /dm/open_api/ answers in the Failed envelope.
-	h.mux.HandleFunc("/dm/open_api/", func(w http.ResponseWriter, r *http.Request) {
-		httpx.SetRoute(r)
-		if allow := allowed(r.URL.Path); allow != "" {
-			w.Header().Set("Allow", allow)
-			h.writeError(w, r, &failure{status: 405, code: CodeParam, msg: "METHOD NOT ALLOWED: " + r.Method + " is not allowed on " + r.URL.Path + "; allowed: " + allow})
-			return
-		}
-		h.writeError(w, r, &failure{status: 404, code: CodeNotFound, msg: "NOT FOUND: no such endpoint: " + r.Method + " " + r.URL.Path})
-	})
-	return h
+	h := &Handler{Svc: svc, Auth: au, Log: log}
+	return httpx.Mount(&httpx.API{Name: string(model.ViaYeastar), Prefixes: Patterns, Routes: routes(h),
+		Authenticate: h.authenticate, WriteError: h.writeProblem, Before: h.before, Log: log})
 }
 
 type ctxKey int
 
-const (
-	requestIDKey ctxKey = iota
-	clientKey
-)
+const requestIDKey ctxKey = iota
 
-// ServeHTTP gives every request its requestId, then insists on a
-// User-Agent header (Yeastar requires one on every call, the token call
-// included) before routing.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// before gives every request its requestId, then insists on a User-Agent
+// header (Yeastar requires one on every call, the token call included).
+func (h *Handler) before(w http.ResponseWriter, r *http.Request) (*http.Request, error) {
 	rid := httpx.RequestID(r.Context()) // Observe's, also in X-Request-Id
 	if rid == "" {
 		rid = newRequestID()
@@ -110,67 +100,33 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r = r.WithContext(context.WithValue(r.Context(), requestIDKey, rid))
 	if strings.TrimSpace(r.Header.Get("User-Agent")) == "" {
-		h.writeError(w, r, paramError("User-Agent", "the User-Agent header is required on every request"))
-		return
+		return r, paramError("User-Agent", "the User-Agent header is required on every request")
 	}
-	h.mux.ServeHTTP(w, httpx.TrimSlash(patterns(), r))
-}
-
-func patterns() []string {
-	out := make([]string, len(routes))
-	for i, rt := range routes {
-		out[i] = rt.pattern
-	}
-	return out
-}
-
-func allowed(path string) string { return httpx.Allowed(patterns(), path) }
-
-// wrap adds authentication (for scoped routes) and error rendering.
-func (h *Handler) wrap(scope string, fn handlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		httpx.SetRoute(r)
-		if scope != "" {
-			c, err := h.authenticate(r, scope)
-			if err != nil {
-				h.writeError(w, r, err)
-				return
-			}
-			httpx.SetCaller(r, c.TenantID, c.ClientID)
-			r = r.WithContext(context.WithValue(r.Context(), clientKey, c))
-		}
-		if err := fn(w, r); err != nil {
-			h.writeError(w, r, err)
-		}
-	})
+	return r, nil
 }
 
 // authenticate checks "Authorization: Bearer <access_token>" for a Yeastar
-// access token (a refresh token, or another API's token, is invalid) and
-// that the client still holds scope.
-func (h *Handler) authenticate(r *http.Request, scope string) (*model.Client, error) {
-	hdr := strings.TrimSpace(r.Header.Get("Authorization"))
-	if hdr == "" {
+// access token (a refresh token, or another API's token, is invalid).
+func (h *Handler) authenticate(r *http.Request, _ *httpx.Route) (*httpx.Principal, error) {
+	tok, present, ok := httpx.BearerToken(r)
+	if !present {
 		return nil, tokenFailure("TOKEN INVALID OR EXPIRED: send the header Authorization: Bearer {access_token} (get one from POST /dm/open_api/oauth/token)")
 	}
-	scheme, tok, ok := strings.Cut(hdr, " ")
-	tok = strings.TrimSpace(tok)
-	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+	if !ok {
 		return nil, tokenFailure("TOKEN INVALID OR EXPIRED: the Authorization header must be \"Bearer {access_token}\"")
 	}
 	claims, c, err := h.Auth.Verify(r.Context(), tok, auth.AudYeastar, auth.KindAccess)
 	if err != nil {
 		return nil, err
 	}
-	if !c.HasScope(scope) || !claims.HasScope(scope) {
-		return nil, &failure{status: 403, code: CodePermission, msg: "PERMISSION DENIED: this client lacks the " + scope + " scope"}
-	}
-	return c, nil
+	return &httpx.Principal{Client: c, TokenScopes: claims.Scopes, Via: model.ViaYeastar}, nil
 }
 
 func clientOf(r *http.Request) *model.Client {
-	c, _ := r.Context().Value(clientKey).(*model.Client)
-	return c
+	if p := httpx.PrincipalOf(r.Context()); p != nil {
+		return p.Effective()
+	}
+	return nil
 }
 
 func actorOf(r *http.Request) model.Actor {
