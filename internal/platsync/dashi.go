@@ -223,13 +223,13 @@ func (d *dashi) mapRecord(ctx context.Context, r *run, raw json.RawMessage) *Rec
 	rec := &Record{Hash: hashOf(raw)}
 	var dc dashiCustomer
 	if err := json.Unmarshal(raw, &dc); err != nil {
-		rec.Err = "not a customer object: " + snippet(raw)
+		rec.Err = "不是客户对象：" + snippet(raw)
 		return rec
 	}
 	r.countUnknown(raw, dashiKnown)
 	rec.ExternalID = dc.ID.str()
 	if rec.ExternalID == "" {
-		rec.Err = "the record has no id"
+		rec.Err = "记录没有 id"
 		return rec
 	}
 	rec.Name, rec.Phone = dc.Name.str(), dc.Phone.str()
@@ -281,7 +281,7 @@ func (d *dashi) mapRecord(ctx context.Context, r *run, raw json.RawMessage) *Rec
 		if name := strings.TrimSpace(dc.ProjectName.str()); name != "" {
 			pid, err := d.projectByName(ctx, r, name)
 			if err != nil {
-				rec.Err = "project " + strconv.Quote(name) + ": " + err.Error()
+				rec.Err = "项目 " + strconv.Quote(name) + "：" + crm.ZhMessage(err.Error())
 				return rec
 			}
 			in.ProjectID = &pid

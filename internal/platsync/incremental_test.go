@@ -105,7 +105,7 @@ func TestJobOverAPI(t *testing.T) {
 		}
 	}
 	report := get("/v1/imports/" + id + "/report?format=csv")
-	if !strings.Contains(report, "未映射") || !strings.Contains(report, "age:") || !strings.Contains(report, "外部ID") {
+	if !strings.Contains(report, "未映射") || !strings.Contains(report, "年龄") || !strings.Contains(report, "外部ID") {
 		t.Errorf("report:\n%s", report)
 	}
 }

@@ -152,7 +152,7 @@ func (m *mapper) str(dst **string, v flex) {
 func (m *mapper) num(name string, dst **int64, v flex) {
 	n, ok := v.int64()
 	if !ok {
-		m.drop(name, "%q is not a number", v.str())
+		m.drop(name, "%q 不是数字", v.str())
 		return
 	}
 	*dst = &n
@@ -162,7 +162,7 @@ func (m *mapper) num(name string, dst **int64, v flex) {
 func (m *mapper) small(name string, dst **int, v flex) {
 	n, ok := v.int64()
 	if !ok || n != int64(int(n)) {
-		m.drop(name, "%q is not a number", v.str())
+		m.drop(name, "%q 不是数字", v.str())
 		return
 	}
 	x := int(n)
@@ -172,12 +172,12 @@ func (m *mapper) small(name string, dst **int, v flex) {
 func (m *mapper) list(name string, dst **[]string, v flex) {
 	l, ok := v.strings()
 	if !ok {
-		m.drop(name, "not a list")
+		m.drop(name, "不是列表")
 		return
 	}
 	*dst = &l
 }
 
 func (m *mapper) drop(name, format string, args ...any) {
-	m.rec.Dropped = append(m.rec.Dropped, name+": "+fmt.Sprintf(format, args...))
+	m.rec.Dropped = append(m.rec.Dropped, name+"："+fmt.Sprintf(format, args...))
 }

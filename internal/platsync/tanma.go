@@ -297,7 +297,7 @@ func (tm *tanma) mapRecord(ctx context.Context, r *run, raw json.RawMessage) *Re
 	rec := &Record{Hash: hashOf(raw)}
 	var obj map[string]flex
 	if err := json.Unmarshal(raw, &obj); err != nil {
-		rec.Err = "not a customer object: " + snippet(raw)
+		rec.Err = "不是客户对象：" + snippet(raw)
 		return rec
 	}
 	m := &mapper{rec: rec}
@@ -307,7 +307,7 @@ func (tm *tanma) mapRecord(ctx context.Context, r *run, raw json.RawMessage) *Re
 		rec.ExternalID = obj["id"].str()
 	}
 	if rec.ExternalID == "" {
-		rec.Err = "the record has no id"
+		rec.Err = "记录没有 id"
 		return rec
 	}
 	for k, v := range obj {
@@ -377,11 +377,11 @@ func (tm *tanma) mapRecord(ctx context.Context, r *run, raw json.RawMessage) *Re
 				ms := tt.UnixMilli()
 				in.BornDate = &ms
 			} else {
-				m.drop(t.name, "%q is not yyyy-MM-dd HH:mm:ss", v.str())
+				m.drop(t.name, "%q 不是 yyyy-MM-dd HH:mm:ss", v.str())
 			}
 		case "externalId":
 			if s := v.str(); s != "" && s != rec.ExternalID {
-				m.drop(t.name, "%q: kehu keeps the 探马 customer id as the external id", s)
+				m.drop(t.name, "%q：kehu 的外部ID 存的是探马客户 id", s)
 			}
 		}
 	}
@@ -423,12 +423,12 @@ func (tm *tanma) mapRecord(ctx context.Context, r *run, raw json.RawMessage) *Re
 	if name := strings.TrimSpace(obj["salesName"].str()); name != "" {
 		id, err := r.org.staff(ctx, name, firstDept(obj["salesDeptNames"]))
 		if err != nil {
-			rec.Err = "owner " + name + ": " + err.Error()
+			rec.Err = "负责人 " + name + "：" + err.Error()
 			return rec
 		}
 		owner = id
 	} else if !obj["salesId"].null() {
-		m.drop("salesId", "%s has no name on the platform", obj["salesId"].str())
+		m.drop("salesId", "员工 %s 在平台上没有名字", obj["salesId"].str())
 	}
 	in.OwnerID = &owner
 	var follows []tanmaFollow
@@ -437,12 +437,12 @@ func (tm *tanma) mapRecord(ctx context.Context, r *run, raw json.RawMessage) *Re
 	for _, f := range follows {
 		name := strings.TrimSpace(f.SalesName.str())
 		if name == "" {
-			m.drop("shareFollows", "collaborator %s has no name on the platform", f.SalesID.str())
+			m.drop("shareFollows", "协作人 %s 在平台上没有名字", f.SalesID.str())
 			continue
 		}
 		id, err := r.org.staff(ctx, name, firstDept(f.FollowDeptNames))
 		if err != nil {
-			rec.Err = "collaborator " + name + ": " + err.Error()
+			rec.Err = "协作人 " + name + "：" + err.Error()
 			return rec
 		}
 		collab = append(collab, id)
@@ -457,12 +457,12 @@ func (tm *tanma) mapRecord(ctx context.Context, r *run, raw json.RawMessage) *Re
 	if stageName != "" {
 		id, err := r.org.stage(ctx, stageName)
 		if err != nil {
-			rec.Err = "stage " + stageName + ": " + err.Error()
+			rec.Err = "销售阶段 " + stageName + "：" + err.Error()
 			return rec
 		}
 		stage = id
 	} else if !obj["salesStage"].null() {
-		m.drop("salesStage", "stage %s has no name on the platform", obj["salesStage"].str())
+		m.drop("salesStage", "销售阶段 %s 在平台上没有名字", obj["salesStage"].str())
 	}
 	in.StageID = &stage
 	tags := []int64{}
@@ -481,14 +481,14 @@ func (tm *tanma) mapRecord(ctx context.Context, r *run, raw json.RawMessage) *Re
 			if n := tm.tagIDs[id]; n != "" {
 				names[n] = true
 			} else if len(tagList) == 0 {
-				m.drop("tagIds", "tag %s is not in list-fields", id)
+				m.drop("tagIds", "标签 %s 不在 list-fields 里", id)
 			}
 		}
 	}
 	for n := range names {
 		id, err := r.org.tag(ctx, n)
 		if err != nil {
-			rec.Err = "tag " + n + ": " + err.Error()
+			rec.Err = "标签 " + n + "：" + err.Error()
 			return rec
 		}
 		tags = append(tags, id)
@@ -529,7 +529,7 @@ func (tm *tanma) custom(m *mapper, in *crm.CustomerInput, id string, t *tanmaTar
 		case "0", "false", "否":
 			set(false)
 		default:
-			m.drop(t.name, "%q is not yes/no", v.str())
+			m.drop(t.name, "%q 不是 是/否", v.str())
 		}
 	case model.TypeSelect:
 		if oid, ok := tm.options[id][v.str()]; ok {
@@ -540,7 +540,7 @@ func (tm *tanma) custom(m *mapper, in *crm.CustomerInput, id string, t *tanmaTar
 	case model.TypeMultiSelect:
 		l, ok := v.strings()
 		if !ok {
-			m.drop(t.name, "not a list")
+			m.drop(t.name, "不是列表")
 			return
 		}
 		out := []any{}
@@ -555,7 +555,7 @@ func (tm *tanma) custom(m *mapper, in *crm.CustomerInput, id string, t *tanmaTar
 	case model.TypeDateTime:
 		tt, err := time.ParseInLocation(tanmaTime, v.str(), shanghai)
 		if err != nil {
-			m.drop(t.name, "%q is not yyyy-MM-dd HH:mm:ss", v.str())
+			m.drop(t.name, "%q 不是 yyyy-MM-dd HH:mm:ss", v.str())
 			return
 		}
 		set(tt.UnixMilli())
@@ -567,7 +567,7 @@ func (tm *tanma) custom(m *mapper, in *crm.CustomerInput, id string, t *tanmaTar
 		}
 		set(l[0])
 		for _, p := range l[1:] {
-			m.drop(t.name, "%s: kehu keeps one number per phone field", p)
+			m.drop(t.name, "%s：kehu 的电话字段只存一个号码", p)
 		}
 	case model.TypeNumber:
 		in.Fields[key] = json.RawMessage(strings.TrimSpace(string(v.raw)))

@@ -264,7 +264,8 @@ func TestTanmaUnmapped(t *testing.T) {
 		issues = append(issues, is.Kind+" "+is.Reason)
 		return nil
 	})
-	if len(issues) != 1 || !strings.Contains(issues[0], "unmapped email") {
+	t.Log(issues)
+	if len(issues) != 1 || !strings.Contains(issues[0], "unmapped 邮箱") {
 		t.Errorf("issues %q", issues)
 	}
 }

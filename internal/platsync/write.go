@@ -37,7 +37,7 @@ func (r *run) write(ctx context.Context, page int, total int64, recs []*Record) 
 	next.Page, next.Total = page, total
 	var issues []importer.Issue
 	issue := func(o *op, kind, reason string, existing int64) {
-		issues = append(issues, importer.Issue{Row: o.row, Kind: kind, Reason: reason, ExistingID: existing,
+		issues = append(issues, importer.Issue{Row: o.row, Kind: kind, Reason: crm.ZhMessage(reason), ExistingID: existing,
 			Cells: []string{o.rec.ExternalID, o.rec.Name, o.rec.Phone}})
 	}
 	var ops []*op
@@ -51,7 +51,7 @@ func (r *run) write(ctx context.Context, page int, total int64, recs []*Record) 
 			next.Failed++
 			continue
 		case seenExt[rec.ExternalID]:
-			issue(o, importer.KindFailed, fmt.Sprintf("the platform sent customer %s twice on page %d; the first was taken", rec.ExternalID, page), 0)
+			issue(o, importer.KindFailed, fmt.Sprintf("平台在第 %d 页给了两次客户 %s，只取了第一条", page, rec.ExternalID), 0)
 			next.Failed++
 			continue
 		case !r.since.IsZero() && !rec.Modified.IsZero() && rec.Modified.Before(r.since):
@@ -112,7 +112,7 @@ func (r *run) write(ctx context.Context, page int, total int64, recs []*Record) 
 			}
 		}
 		if err := r.insert(ctx, tx, creates, cat, func(o *op, err error) {
-			pageIssues = append(pageIssues, importer.Issue{Row: o.row, Kind: importer.KindFailed, Reason: err.Error(), ExistingID: existingOf(err),
+			pageIssues = append(pageIssues, importer.Issue{Row: o.row, Kind: importer.KindFailed, Reason: crm.ZhMessage(err.Error()), ExistingID: existingOf(err),
 				Cells: []string{o.rec.ExternalID, o.rec.Name, o.rec.Phone}})
 		}); err != nil {
 			return err
@@ -144,7 +144,7 @@ func (r *run) write(ctx context.Context, page int, total int64, recs []*Record) 
 				if !errors.As(err, &fe) && !errors.As(err, &ce) && !errors.Is(err, model.ErrNotFound) {
 					return err
 				}
-				pageIssues = append(pageIssues, importer.Issue{Row: o.row, Kind: importer.KindFailed, Reason: reason(err), ExistingID: o.update,
+				pageIssues = append(pageIssues, importer.Issue{Row: o.row, Kind: importer.KindFailed, Reason: crm.ZhMessage(reason(err)), ExistingID: o.update,
 					Cells: []string{o.rec.ExternalID, o.rec.Name, o.rec.Phone}})
 				continue
 			}
@@ -262,9 +262,9 @@ func (r *run) prepare(ctx context.Context, rec *Record) (*model.Customer, error)
 		if !errors.As(err, &fe) || fe.Field == "name" || fe.Field == "externalId" || fe.Field == "projectId" || !dropInput(rec.In, fe.Field) {
 			return nil, err
 		}
-		rec.Dropped = append(rec.Dropped, fe.Field+": "+fe.Msg+" (not carried over)")
+		rec.Dropped = append(rec.Dropped, crm.ZhMessage(fe.Field+": "+fe.Msg)+"（未同步）")
 	}
-	return nil, errors.New("too many values crm refused")
+	return nil, errors.New("太多值无法同步")
 }
 
 // match finds, for each prepared record, the customer it updates (0:
@@ -354,7 +354,7 @@ func reason(err error) string {
 		return fe.Field + ": " + fe.Msg
 	}
 	if errors.Is(err, model.ErrNotFound) {
-		return "the customer it matched was deleted meanwhile"
+		return "匹配到的客户已被删除"
 	}
 	return err.Error()
 }

@@ -204,13 +204,13 @@ func (y *yeastar) mapRecord(_ context.Context, r *run, raw json.RawMessage) *Rec
 	rec := &Record{Hash: hashOf(raw)}
 	var yc yeastarCustomer
 	if err := json.Unmarshal(raw, &yc); err != nil {
-		rec.Err = "not a customer object: " + snippet(raw)
+		rec.Err = "不是客户对象：" + snippet(raw)
 		return rec
 	}
 	r.countUnknown(raw, yeastarKnown)
 	rec.ExternalID = yc.CustomerID.str()
 	if rec.ExternalID == "" {
-		rec.Err = "the record has no customerId"
+		rec.Err = "记录没有 customerId"
 		return rec
 	}
 	rec.Name = crm.JoinName(yc.FirstName.str(), yc.LastName.str())
