@@ -9,6 +9,7 @@ import (
 	"github.com/kehu/kehu/internal/admission"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kehu/kehu/internal/model"
@@ -64,32 +65,35 @@ type Engine struct {
 	// Heavy, if set, admits pages of admission.LargePage rows or more
 	// (nil admits all).
 	Heavy *admission.Limiter
+
+	envs sync.Map // tenant id → *Env of its current cached catalogue (shared, read-only)
 }
 
-// Env loads what resolution needs for a tenant.
+// Env loads what resolution needs for a tenant: from the store's catalogue
+// cache (one query while it is current), and built once per catalogue.
 func (e *Engine) Env(ctx context.Context, tenantID int64) (*Env, error) {
-	cat, err := e.Store.LoadCatalog(ctx, tenantID)
+	cat, groups, stages, err := e.Store.CatalogSnapshot(ctx, tenantID)
 	if err != nil {
 		return nil, err
+	}
+	if v, ok := e.envs.Load(tenantID); ok {
+		if env := v.(*Env); env.Catalog == cat {
+			cp := *env // callers may set Now; the maps stay shared and read-only
+			return &cp, nil
+		}
 	}
 	env := &Env{Catalog: cat, Loc: e.Loc, Region: e.Region, TagIDs: map[string][]int64{}, StageIDs: map[string]int64{}}
-	groups, err := e.Store.TagGroups(ctx, tenantID)
-	if err != nil {
-		return nil, err
-	}
 	for _, g := range groups {
 		for _, t := range g.Tags {
 			env.TagIDs[t.Name] = append(env.TagIDs[t.Name], t.ID)
 		}
 	}
-	stages, err := e.Store.Stages(ctx, tenantID)
-	if err != nil {
-		return nil, err
-	}
 	for _, s := range stages {
 		env.StageIDs[s.Name] = s.ID
 	}
-	return env, nil
+	e.envs.Store(tenantID, env)
+	cp := *env
+	return &cp, nil
 }
 
 // sortKey is a resolved sort key.

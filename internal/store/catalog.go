@@ -15,7 +15,18 @@ import (
 // LoadCatalog reads a tenant's catalogue: system fields, custom fields with
 // their options (deleted options included, so old values stay readable),
 // and uniqueness flags.
+//
+// The result comes from the node's cache while the tenant's catalogue
+// version is current (catalogcache.go): it is shared, never modify it.
 func (s *Store) LoadCatalog(ctx context.Context, tenantID int64) (*Catalog, error) {
+	e, err := s.catalogEntry(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	return e.cat, nil
+}
+
+func (s *Store) loadCatalog(ctx context.Context, tenantID int64) (*Catalog, error) {
 	cat := &Catalog{Fields: map[int64]*model.Field{}, ByKey: map[string]*model.Field{}, Unique: map[int64]bool{}}
 	for i := range model.SystemFields {
 		f := model.SystemFields[i]

@@ -51,8 +51,17 @@ func (s *Store) CreateTag(ctx context.Context, tenantID, groupID int64, name str
 	return t, nil
 }
 
-// TagGroups lists the tenant's tag groups with their tags.
+// TagGroups lists the tenant's tag groups with their tags (from the node's
+// cache while the catalogue version is current; do not modify them).
 func (s *Store) TagGroups(ctx context.Context, tenantID int64) ([]model.TagGroup, error) {
+	e, err := s.catalogEntry(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	return e.groups, nil
+}
+
+func (s *Store) tagGroups(ctx context.Context, tenantID int64) ([]model.TagGroup, error) {
 	rows, err := s.query(ctx, `SELECT id, name, position FROM tag_groups WHERE tenant_id = ? ORDER BY position, id`, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("store: tag groups: %w", err)
@@ -271,8 +280,16 @@ func (s *Store) CreateStage(ctx context.Context, tenantID int64, name string) (*
 	return st, nil
 }
 
-// Stages lists the pipeline in order.
+// Stages lists the pipeline in order (cached like TagGroups).
 func (s *Store) Stages(ctx context.Context, tenantID int64) ([]model.Stage, error) {
+	e, err := s.catalogEntry(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	return e.stages, nil
+}
+
+func (s *Store) stages(ctx context.Context, tenantID int64) ([]model.Stage, error) {
 	rows, err := s.query(ctx, `SELECT id, name, position FROM stages WHERE tenant_id = ? ORDER BY position, id`, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("store: stages: %w", err)

@@ -26,6 +26,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -50,6 +51,10 @@ type Store struct {
 	sync string // SQLite: sqlite.SyncNormal or SyncFull
 
 	retries atomic.Int64 // transactions run again (InTx)
+
+	// Per-tenant caches, valid while cache_versions says so (catalogcache.go).
+	catalogCache sync.Map // tenant id → *catalogEntry
+	clientCache  sync.Map // clientKey → *clientEntry
 }
 
 // Options tune Open.

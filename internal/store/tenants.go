@@ -110,7 +110,32 @@ func (s *Store) CreateClient(ctx context.Context, c *model.Client, sealed []byte
 }
 
 // Client loads a client by tenant and client id.
+//
+// It comes from the node's cache while the tenant's clients version is
+// current (catalogcache.go), so a rotation or revocation on any node takes
+// effect on the next request everywhere.
 func (s *Store) Client(ctx context.Context, tenantID int64, clientID string) (*SealedClient, error) {
+	_, clients, err := s.cacheVersions(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	key := clientKey{tenantID, clientID}
+	if v, ok := s.clientCache.Load(key); ok {
+		if e := v.(*clientEntry); e.version == clients {
+			c := *e.c
+			return &c, nil
+		}
+	}
+	c, err := s.client(ctx, tenantID, clientID)
+	if err != nil {
+		return nil, err
+	}
+	cached := *c
+	s.clientCache.Store(key, &clientEntry{version: clients, c: &cached})
+	return c, nil
+}
+
+func (s *Store) client(ctx context.Context, tenantID int64, clientID string) (*SealedClient, error) {
 	var c SealedClient
 	var project, staff sql.NullInt64
 	var scopes string

@@ -33,3 +33,26 @@ func Open(t testing.TB, dialect string) *store.Store {
 	}
 	return st
 }
+
+// OpenNodes opens a fresh migrated database of the given dialect twice, as
+// two kehu nodes sharing one database would.
+func OpenNodes(t testing.TB, dialect string) (*store.Store, *store.Store) {
+	t.Helper()
+	dsn := filepath.Join(t.TempDir(), "kehu.db")
+	if dialect == store.Postgres {
+		dsn = pgtest.NewDatabase(t)
+	}
+	var out [2]*store.Store
+	for i := range out {
+		st, err := store.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatalf("open %s: %v", dialect, err)
+		}
+		t.Cleanup(func() { st.Close() })
+		out[i] = st
+	}
+	if _, err := out[0].Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate %s: %v", dialect, err)
+	}
+	return out[0], out[1]
+}

@@ -1,0 +1,92 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/kehu/kehu/internal/model"
+)
+
+// Per-node caches of what nearly every request reads and almost no request
+// writes: a tenant's catalogue (fields, options, unique settings, tags,
+// stages) and its API clients. Loading the catalogue took five queries per
+// search; now a request reads one row of cache_versions (migration 0008),
+// whose counters triggers move in the same transaction as every write of
+// those tables — whichever node, path or tool writes them — and uses its
+// cached copy while the counter it was loaded under is still current. So a
+// change made on one node is seen by the next request on every node, with
+// no messages between nodes and no time-to-live.
+//
+// Cached values are shared between requests: callers must not modify them.
+
+type catalogEntry struct {
+	version int64
+	cat     *Catalog
+	groups  []model.TagGroup
+	stages  []model.Stage
+}
+
+type clientKey struct {
+	tenant int64
+	id     string
+}
+
+type clientEntry struct {
+	version int64
+	c       *SealedClient
+}
+
+// cacheVersions reads a tenant's catalogue and clients versions (0 and 0
+// before the first write).
+func (s *Store) cacheVersions(ctx context.Context, tenantID int64) (catalog, clients int64, err error) {
+	err = s.queryRow(ctx, `SELECT catalog, clients FROM cache_versions WHERE tenant_id = ?`, tenantID).Scan(&catalog, &clients)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: cache versions: %w", err)
+	}
+	return catalog, clients, nil
+}
+
+// catalogEntry returns the tenant's catalogue, tags and stages, loading
+// them when the cached copy is missing or stale. The version is read
+// before the data, so a copy is never labelled newer than what it holds.
+func (s *Store) catalogEntry(ctx context.Context, tenantID int64) (*catalogEntry, error) {
+	version, _, err := s.cacheVersions(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	if v, ok := s.catalogCache.Load(tenantID); ok {
+		if e := v.(*catalogEntry); e.version == version {
+			return e, nil
+		}
+	}
+	e := &catalogEntry{version: version}
+	if e.cat, err = s.loadCatalog(ctx, tenantID); err != nil {
+		return nil, err
+	}
+	if e.groups, err = s.tagGroups(ctx, tenantID); err != nil {
+		return nil, err
+	}
+	if e.stages, err = s.stages(ctx, tenantID); err != nil {
+		return nil, err
+	}
+	// Clipped, so a caller's append copies instead of writing into the cache.
+	e.groups, e.stages = slices.Clip(e.groups), slices.Clip(e.stages)
+	s.catalogCache.Store(tenantID, e)
+	return e, nil
+}
+
+// CatalogSnapshot is LoadCatalog, TagGroups and Stages under one version
+// check (one query when cached). Do not modify what it returns.
+func (s *Store) CatalogSnapshot(ctx context.Context, tenantID int64) (*Catalog, []model.TagGroup, []model.Stage, error) {
+	e, err := s.catalogEntry(ctx, tenantID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return e.cat, e.groups, e.stages, nil
+}
