@@ -8,14 +8,17 @@
 // Index layout (the query engine relies on it): customers carries the
 // system columns with composite indexes that all lead with tenant_id and end
 // with id; customer_grams holds name, pinyin and remark tokens per customer,
-// with the customer's status; value_grams holds company tokens per distinct
+// with the customer's status, project, owner and creation time (GramColumns:
+// scoped name searches never read a customer row); value_grams holds company tokens per distinct
 // normalised company name (joined back through customers_company); custom
 // field values live in customer_values_num/_text keyed (tenant, field,
 // value, customer); tags and collaborators in their own link tables;
 // customer_counts counts customers per (project, status). Every index row
 // and counter is written in the same transaction as the customer, so a
 // customer is searchable and counted the moment its write returns. Bulk
-// loads into a fresh tenant go through BulkLoad (load.go).
+// loads into a fresh tenant go through BulkLoad (load.go). The catalogue and
+// API clients are cached per node and checked against cache_versions on
+// every read (catalogcache.go).
 package store
 
 import (
