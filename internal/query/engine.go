@@ -288,6 +288,11 @@ type Plan struct {
 	// from it in one pass instead of SQL and CountSQL.
 	IDsSQL   string
 	IDsArgs  []any
+	// TryIDsSQL, when set, is an IDsSQL from the token rows alone for a
+	// set whose size was not probed: Search runs it first and uses it when
+	// it yields at most PlanCap matches, and the rest of the plan otherwise.
+	TryIDsSQL  string
+	TryIDsArgs []any
 	keys     []sortKey
 	pageSize int
 	page     int
@@ -447,6 +452,11 @@ func (e *Engine) build(req *Request, rn *RNode, keys []sortKey, ch *choice) (*Pl
 			p.IDsSQL, p.IDsArgs = q, args
 		}
 	}
+	if ch != nil && ch.tryGram >= 0 && ch.reason != "small set" && req.Cursor == "" {
+		if q, args, ok := gramIDs(dialect, req.TenantID, ch.conj, ch.tryGram, keys); ok {
+			p.TryIDsSQL, p.TryIDsArgs = q+" LIMIT "+strconv.Itoa(PlanCap+1), args
+		}
+	}
 	if ch != nil {
 		p.Choice = ch.describe()
 		if q, args, ok := fastCount(dialect, req.TenantID, ch.conj); ok {
@@ -505,6 +515,12 @@ func (e *Engine) SearchWith(ctx context.Context, req *Request, env *Env) (*Resul
 	}
 	if e.Trace != nil {
 		e.Trace(p)
+	}
+	if p.TryIDsSQL != "" {
+		res, err := e.searchIDsFrom(ctx, req, p, p.TryIDsSQL, p.TryIDsArgs, PlanCap)
+		if err != errTooMany {
+			return res, err
+		}
 	}
 	if p.IDsSQL != "" && req.Total != TotalNone {
 		return e.searchIDs(ctx, req, p)
@@ -612,7 +628,16 @@ func keyValues(ptrs []any) []any {
 // searchIDs runs a plan with IDsSQL: every match's id and sort keys in
 // order, the page cut from them, its rows loaded by id.
 func (e *Engine) searchIDs(ctx context.Context, req *Request, p *Plan) (*Result, error) {
-	rows, err := e.Store.Query(ctx, p.IDsSQL, p.IDsArgs...)
+	return e.searchIDsFrom(ctx, req, p, p.IDsSQL, p.IDsArgs, -1)
+}
+
+// errTooMany: an ids query found more than its limit (searchIDsFrom).
+var errTooMany = errors.New("query: more matches than the ids pass takes")
+
+// searchIDsFrom is searchIDs over the ids query q; with limit ≥ 0 it gives
+// up with errTooMany after limit matches.
+func (e *Engine) searchIDsFrom(ctx context.Context, req *Request, p *Plan, q string, args []any, limit int) (*Result, error) {
+	rows, err := e.Store.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query: search: %w", err)
 	}
@@ -636,6 +661,9 @@ func (e *Engine) searchIDs(ctx context.Context, req *Request, p *Plan) (*Result,
 			lastVals = keyValues(ptrs)
 		}
 		n++
+		if limit >= 0 && n > limit {
+			return nil, errTooMany
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("query: search: %w", err)
