@@ -286,17 +286,17 @@ type Plan struct {
 	// IDsSQL, when set, lists the ids and sort keys of every match (the
 	// driving set is small): Search then takes the page and the total
 	// from it in one pass instead of SQL and CountSQL.
-	IDsSQL   string
-	IDsArgs  []any
+	IDsSQL  string
+	IDsArgs []any
 	// TryIDsSQL, when set, is an IDsSQL from the token rows alone for a
 	// set whose size was not probed: Search runs it first and uses it when
 	// it yields at most PlanCap matches, and the rest of the plan otherwise.
 	TryIDsSQL  string
 	TryIDsArgs []any
-	keys     []sortKey
-	pageSize int
-	page     int
-	cursor   bool
+	keys       []sortKey
+	pageSize   int
+	page       int
+	cursor     bool
 	// sample is the SQLite estimate query (see estimate).
 	sample     string
 	sampleArgs []any
