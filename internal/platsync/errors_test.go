@@ -200,3 +200,35 @@ func TestOneRunAtATime(t *testing.T) {
 		t.Fatalf("%d customers, second run %+v", n, sum)
 	}
 }
+
+// TestSmallerPages: a platform that serves fewer customers a page than
+// asked for stops the run with the page size to use, rather than skipping
+// customers; with that size the run completes.
+func TestSmallerPages(t *testing.T) {
+	w := newWorld(t, "sqlite")
+	var plat []*model.Customer
+	for i := range 45 {
+		plat = append(plat, w.create(t, yeastarCustomer(i)))
+	}
+	w.proxy.setHook(func(r *http.Request, body []byte, n int) (int, string, time.Duration) {
+		if isPage(r) && r.URL.Query().Get("pageSize") == "20" {
+			q := r.URL.Query()
+			q.Set("pageSize", "10") // the platform's own cap
+			r.URL.RawQuery = q.Encode()
+			resp, _ := forward(r, w.plat.URL, body)
+			return 200, strings.Replace(resp, `"pageSize":10`, `"pageSize":20`, 1), 0
+		}
+		return 0, "", 0
+	})
+	cfg := w.config(platsync.PlatformYeastar)
+	cfg.PageSize = 20
+	_, err := platsync.Run(context.Background(), w.dst.Svc, cfg)
+	if err == nil || !strings.Contains(err.Error(), "--page-size 10") {
+		t.Fatalf("err = %v", err)
+	}
+	cfg.PageSize = 10
+	if sum := w.sync(t, cfg); sum.Seen != 45 {
+		t.Fatalf("%+v", sum)
+	}
+	w.sameCustomers(t, plat, "createdAt")
+}

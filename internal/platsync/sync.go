@@ -361,8 +361,14 @@ func (r *run) pages(ctx context.Context, size int) (*Summary, error) {
 		if r.cfg.Progress != nil {
 			r.cfg.Progress(r.state.Seen, max(total, r.state.Seen))
 		}
-		if len(raws) < size || int64(n)*int64(size) >= total {
+		if int64(n)*int64(size) >= total {
 			break
+		}
+		if len(raws) < size {
+			// Not the last page, yet short: the platform serves smaller pages
+			// than asked for. Going on would skip customers.
+			return r.summary(), fmt.Errorf("%s page %d: the platform sent %d customers where %d were asked for, before the last of its %d customers: it serves at most %d a page; run again with --page-size %d",
+				platformNames[r.cfg.Platform], n, len(raws), size, total, len(raws), len(raws))
 		}
 	}
 	// Done: the watermark moves to this run's start, the checkpoint clears.
