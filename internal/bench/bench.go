@@ -55,6 +55,9 @@ type Config struct {
 	Seed      int64         // fakedata seed
 	Workloads []string      // names to run; empty runs all
 	Progress  io.Writer     // progress lines (stderr); nil for none
+	// ProgressLines prints each progress update as a line of its own instead
+	// of redrawing one line with \r (stderr is not a terminal).
+	ProgressLines bool
 	// CPUProfile, if set, is a directory that gets one CPU profile per
 	// workload (<name>.pprof) of the whole process, server and clients.
 	CPUProfile string
@@ -339,9 +342,15 @@ func load(ctx context.Context, st *store.Store, cfg Config, fresh bool, rep *Rep
 			return
 		}
 		last = time.Now()
+		if cfg.ProgressLines {
+			fmt.Fprintf(progress, "kehu bench: loading: %s %d/%d customers\n", phase, done, cfg.N)
+			return
+		}
 		fmt.Fprintf(progress, "\rkehu bench: loading: %-22s %9d/%d customers   ", phase, done, cfg.N)
 	}})
-	fmt.Fprintln(progress)
+	if !cfg.ProgressLines {
+		fmt.Fprintln(progress)
+	}
 	if err != nil {
 		return 0, 0, err
 	}

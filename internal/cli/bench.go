@@ -38,7 +38,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	cfg := bench.Config{N: *n, DB: *f.db, Sync: *f.sync, DataDir: *f.dataDir, Clients: *clients, Duration: *duration, Addr: *addr,
-		SkipLoad: *skipLoad, Seed: *seed, Progress: env.Stderr, CPUProfile: *profile}
+		SkipLoad: *skipLoad, Seed: *seed, Progress: env.Stderr, ProgressLines: !isTerminal(env.Stderr), CPUProfile: *profile}
 	if *only != "" {
 		cfg.Workloads = strings.Split(*only, ",")
 	}

@@ -91,7 +91,11 @@ func runSync(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 		var bar *progressbar.ProgressBar
-		if *showProgress {
+		var lines *lineProgress
+		if *showProgress && !isTerminal(env.Stderr) { // a pipe or a log: whole lines
+			lines = newLineProgress(env.Stderr, "kehu sync: "+cfg.Platform, 2*time.Second)
+			cfg.Progress = func(done, total int64) { lines.update(done, total, false) }
+		} else if *showProgress {
 			bar = progressbar.NewOptions64(-1,
 				progressbar.OptionSetWriter(env.Stderr),
 				progressbar.OptionSetDescription("syncing from "+cfg.Platform),
@@ -112,6 +116,9 @@ func runSync(ctx context.Context, env *Env, args []string) error {
 			}
 		}
 		sum, runErr := platsync.Run(ctx, svc, cfg)
+		if lines != nil && sum != nil && runErr == nil {
+			lines.update(lines.lastDone, 0, true)
+		}
 		if bar != nil {
 			if runErr == nil {
 				_ = bar.Finish()
