@@ -93,7 +93,7 @@ func runSync(ctx context.Context, env *Env, args []string) error {
 		var bar *progressbar.ProgressBar
 		var lines *lineProgress
 		if *showProgress && !isTerminal(env.Stderr) { // a pipe or a log: whole lines
-			lines = newLineProgress(env.Stderr, "kehu sync: "+cfg.Platform, 2*time.Second)
+			lines = newLineProgress(env.Stderr, "kehu sync: "+cfg.Platform, time.Second)
 			cfg.Progress = func(done, total int64) { lines.update(done, total, false) }
 		} else if *showProgress {
 			bar = progressbar.NewOptions64(-1,
