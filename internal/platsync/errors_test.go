@@ -165,7 +165,10 @@ func TestKeepsFailing(t *testing.T) {
 // TestOneRunAtATime: a second run of the same source waits for the
 // first's lease.
 func TestOneRunAtATime(t *testing.T) {
-	w := newWorld(t, "sqlite")
+	forEachDB(t, testOneRunAtATime)
+}
+
+func testOneRunAtATime(t *testing.T, w *world) {
 	for i := range 40 {
 		w.create(t, dashiCustomer(i, w.project.ID))
 	}
