@@ -152,6 +152,13 @@ func TestAdminAPI(t *testing.T) {
 		if _, _, out := root.do("GET", "/v1/admin/tenants", nil, nil); len(out["data"].([]any)) != 3 {
 			t.Errorf("tenants %v", out)
 		}
+		tokenStatus(e, "kh99_nosuchclientatall000", "guess") // a failure of no known tenant: audited under tenant 0
+		if _, _, out := root.do("GET", "/v1/admin/audit?tenant=0", nil, nil); len(out["data"].([]any)) == 0 {
+			t.Errorf("tenant 0 log for the super-administrator: %v", out)
+		}
+		if code, _ := admin.do("GET", "/v1/admin/audit?tenant=0", nil); code != 403 {
+			t.Errorf("tenant 0 log for a tenant administrator: %d", code)
+		}
 
 		entries, _ := audit.Query(context.Background(), e.Store, e.Tenant.ID, model.AuditFilter{Limit: 500})
 		seen := map[string]int{}
