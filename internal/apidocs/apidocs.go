@@ -6,7 +6,12 @@
 // document at run time and renders it: info, servers, security schemes,
 // operations grouped by tag with parameters, request bodies and responses,
 // and schemas as a nested tree ($ref resolved against the document, with
-// cycle protection). It loads nothing from other origins — no CDN, no web
+// cycle protection); descriptions as markdown (headings, lists, tables,
+// fenced code with its indentation). Each operation has a try-it panel
+// (a token entered once, the request sent from the page, the answer shown),
+// the three platform APIs get their own sections generated from their route
+// tables, and the page's own words switch between English and Chinese
+// (the reader's browser language by default). It loads nothing from other origins — no CDN, no web
 // fonts — so it works without internet access, and the handler sends a
 // Content-Security-Policy that forbids external origins.
 //
@@ -33,8 +38,12 @@ import (
 var pageTemplate string
 
 // specURLPlaceholder marks where Handler writes the (HTML-escaped) spec URL
-// in docs.html.
-const specURLPlaceholder = "{{SPEC_URL}}"
+// in docs.html; platformsPlaceholder where it writes the platform APIs'
+// route tables as JSON.
+const (
+	specURLPlaceholder   = "{{SPEC_URL}}"
+	platformsPlaceholder = "{{PLATFORMS}}"
+)
 
 // DefaultSpecURL is used when Handler is given an empty specURL.
 const DefaultSpecURL = "/openapi.json"
@@ -50,11 +59,15 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'unsafe-inl
 // is rendered once; the handler answers GET and HEAD (with ETag support) and
 // rejects other methods with 405. It serves the page for any request path, so
 // it can be mounted on an exact route or a subtree.
-func Handler(specURL string) http.Handler {
+//
+// platforms are documented in their own sections after the native API,
+// from their route tables, with a try-it panel per route.
+func Handler(specURL string, platforms ...Platform) http.Handler {
 	if specURL == "" {
 		specURL = DefaultSpecURL
 	}
-	page := []byte(strings.ReplaceAll(pageTemplate, specURLPlaceholder, html.EscapeString(specURL)))
+	page := []byte(strings.NewReplacer(specURLPlaceholder, html.EscapeString(specURL),
+		platformsPlaceholder, html.EscapeString(string(platformsJSON(platforms)))).Replace(pageTemplate))
 	sum := sha256.Sum256(page)
 	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
 

@@ -3,6 +3,7 @@ package apidocs
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kehu/kehu/internal/httpx"
 )
 
 func get(t *testing.T, h http.Handler, method, target string, hdr map[string]string) (*http.Response, string) {
@@ -45,7 +48,7 @@ func TestHandlerServesEmbeddedPage(t *testing.T) {
 	if !strings.HasPrefix(body, "<!DOCTYPE html>") {
 		t.Errorf("body does not start with a doctype: %.40q", body)
 	}
-	want := strings.ReplaceAll(pageTemplate, specURLPlaceholder, "/openapi.json")
+	want := strings.NewReplacer(specURLPlaceholder, "/openapi.json", platformsPlaceholder, "[]").Replace(pageTemplate)
 	if body != want {
 		t.Errorf("body differs from the embedded page with the spec URL substituted")
 	}
@@ -359,4 +362,28 @@ func envOr(key, def string) string {
 		return v
 	}
 	return def
+}
+
+// TestPlatformsFromRouteTables: the platform sections come from the route
+// tables given to Handler, escaped into the page's meta element.
+func TestPlatformsFromRouteTables(t *testing.T) {
+	h := Handler("/openapi.json", Platform{Key: "x", Title: `A "quoted" <title>`, TryIt: "bearer",
+		Routes: []httpx.Route{{Method: "POST", Path: "/x/customers", Scope: "customers:read", Summary: "List", SummaryZH: "列表"}}})
+	_, body := get(t, h, http.MethodGet, "/docs", nil)
+	i := strings.Index(body, `<meta name="kehu-platforms" content="`)
+	if i < 0 {
+		t.Fatal("no platforms meta element")
+	}
+	raw := body[i+len(`<meta name="kehu-platforms" content="`):]
+	raw = html.UnescapeString(raw[:strings.Index(raw, `">`)])
+	var ps []struct {
+		Key, Title string
+		Routes     []struct{ Method, Path, Scope, Summary, SummaryZh string }
+	}
+	if err := json.Unmarshal([]byte(raw), &ps); err != nil {
+		t.Fatalf("%v in %s", err, raw)
+	}
+	if len(ps) != 1 || ps[0].Title != `A "quoted" <title>` || len(ps[0].Routes) != 1 || ps[0].Routes[0].Path != "/x/customers" || ps[0].Routes[0].SummaryZh != "列表" {
+		t.Fatalf("platforms %+v", ps)
+	}
 }

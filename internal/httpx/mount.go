@@ -32,9 +32,9 @@ type Route struct {
 	// before authentication: the hook for per-route rate limits and
 	// admission control.
 	Middleware []func(http.Handler) http.Handler
-	// Summary and Doc describe the route for /docs (apidocs reads the
-	// tables): one line, and a longer markdown text.
-	Summary, Doc string
+	// Summary (English) and SummaryZH (Chinese) describe the route in one
+	// line for /docs, which is generated from the route tables.
+	Summary, SummaryZH string
 }
 
 // Pattern is the route's ServeMux pattern.

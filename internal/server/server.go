@@ -86,7 +86,7 @@ func Handler(d *Deps) http.Handler {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(api.OpenAPI)
 	})
-	docs := apidocs.Handler("/openapi.json")
+	docs := apidocs.Handler("/openapi.json", platformDocs()...)
 	mux.HandleFunc("GET /docs", func(w http.ResponseWriter, r *http.Request) { httpx.SetRoute(r); docs.ServeHTTP(w, r) })
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpx.SetRoute(r)

@@ -42,11 +42,11 @@ type Handler struct {
 func routes(h *Handler) []httpx.Route {
 	return []httpx.Route{
 		{Method: "GET", Path: TokenPath, Public: true, Handle: adapt(h.token),
-			Summary: "获取访客令牌 Get a visitor token (signed appid + sign_method + timestamp; each signed URL works once)"},
+			Summary: "Get a visitor token (signed appid + sign_method + timestamp; each signed URL works once)", SummaryZH: "获取访客令牌"},
 		{Method: "POST", Path: PagePath, Scope: model.ScopeRead, Handle: adapt(h.page),
-			Summary: "客户分页 Page through the project's customers"},
+			Summary: "Page through the project's customers", SummaryZH: "客户分页"},
 		{Method: "POST", Path: AddPath, Scope: model.ScopeWrite, Handle: adapt(h.add),
-			Summary: "客户新增 Add a customer to the project"},
+			Summary: "Add a customer to the project", SummaryZH: "客户新增"},
 	}
 }
 

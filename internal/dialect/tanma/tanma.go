@@ -47,17 +47,17 @@ func (rq *request) actor() model.Actor {
 func routes(h *Handler) []httpx.Route {
 	return []httpx.Route{
 		{Method: "POST", Path: "/api/v3/customer/search", Scope: model.ScopeRead, Handle: h.adapt((*Handler).search),
-			Summary: "客户高级搜索 Search customers (searchKey, owners, departments, time ranges, conditions)"},
+			Summary: "Search customers (searchKey, owners, departments, time ranges, conditions)", SummaryZH: "客户高级搜索"},
 		{Method: "POST", Path: "/api/v2/customer/list-fields", Scope: model.ScopeRead, Handle: h.adapt((*Handler).listFields),
-			Summary: "客户字段列表 List the customer fields with their 探马 types and options"},
+			Summary: "List the customer fields with their 探马 types and options", SummaryZH: "客户字段列表"},
 		{Method: "POST", Path: "/api/v3/add-clue", Scope: model.ScopeWrite, Handle: h.adapt((*Handler).addClue),
-			Summary: "新增线索 Create a customer (customerName, mobiles, fields)"},
+			Summary: "Create a customer (customerName, mobiles, fields)", SummaryZH: "新增线索"},
 		{Method: "POST", Path: "/api/v3/customer/update-by-id", Scope: model.ScopeWrite, Handle: h.adapt((*Handler).updateByID),
-			Summary: "按ID更新客户 Update the given fields of a customer"},
+			Summary: "Update the given fields of a customer", SummaryZH: "按ID更新客户"},
 		{Method: "POST", Path: "/api/v3/common/customer/info", Scope: model.ScopeRead, Handle: h.adapt((*Handler).customerInfo),
-			Summary: "按字段值查客户 Customer ids whose field equals a value"},
+			Summary: "Customer ids whose field equals a value", SummaryZH: "按字段值查客户"},
 		{Method: "POST", Path: "/api/v3/echo", Handle: h.adapt((*Handler).echo),
-			Summary: "回显 Echo the signed body (check your signature)"},
+			Summary: "Echo the signed body (check your signature)", SummaryZH: "回显"},
 	}
 }
 

@@ -55,17 +55,17 @@ type Handler struct {
 func routes(h *Handler) []httpx.Route {
 	return []httpx.Route{
 		{Method: "POST", Path: "/dm/open_api/oauth/token", Public: true, Handle: adapt(h.token),
-			Summary: "Get an access token (client credentials or refresh token)"},
+			Summary: "Get an access token (client credentials or refresh token)", SummaryZH: "获取访问令牌(客户端凭据或刷新令牌)"},
 		{Method: "GET", Path: "/dm/open_api/v1/customers", Scope: model.ScopeRead, Handle: adapt(h.listCustomers),
-			Summary: "List customers (pageSize ≤ 50, pageNumber, sort)"},
+			Summary: "List customers (pageSize ≤ 50, pageNumber, sort)", SummaryZH: "客户列表(pageSize ≤ 50、pageNumber、sort)"},
 		{Method: "POST", Path: "/dm/open_api/v1/customers", Scope: model.ScopeWrite, Handle: adapt(h.createCustomer),
-			Summary: "Create a customer"},
+			Summary: "Create a customer", SummaryZH: "新建客户"},
 		{Method: "DELETE", Path: "/dm/open_api/v1/customers", Scope: model.ScopeWrite, Handle: adapt(h.deleteCustomers),
-			Summary: "Delete customers (all or nothing)"},
+			Summary: "Delete customers (all or nothing)", SummaryZH: "批量删除客户(全部成功或全部不删)"},
 		{Method: "GET", Path: "/dm/open_api/v1/customers/{customerId}", Scope: model.ScopeRead, Handle: adapt(h.getCustomer),
-			Summary: "Get one customer"},
+			Summary: "Get one customer", SummaryZH: "查询单个客户"},
 		{Method: "PUT", Path: "/dm/open_api/v1/customers/{customerId}", Scope: model.ScopeWrite, Handle: adapt(h.updateCustomer),
-			Summary: "Replace a customer's 14 Yeastar fields"},
+			Summary: "Replace a customer's 14 Yeastar fields", SummaryZH: "整体替换客户的 14 个 Yeastar 字段"},
 	}
 }
 
