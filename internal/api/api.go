@@ -168,13 +168,22 @@ func callerOf(ctx context.Context) *caller {
 func (h *Handler) wrap(scope string, fn handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpx.SetRoute(r)
+		if err := httpx.Arrived(r); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
 		if scope != "" {
 			cl, err := h.authenticateAny(r, scope)
 			if err != nil {
 				h.writeError(w, r, err)
 				return
 			}
-			httpx.SetCaller(r, cl.client.TenantID, cl.client.ClientID)
+			d, err := httpx.Authenticated(r, cl.client.TenantID, cl.client.ClientID)
+			httpx.SetRateLimitHeaders(w, d)
+			if err != nil {
+				h.writeError(w, r, err)
+				return
+			}
 			r = r.WithContext(context.WithValue(r.Context(), clientKey, cl))
 		}
 		if err := fn(w, r); err != nil {

@@ -87,6 +87,7 @@ func versionInfo() map[string]any {
 var tenantSubs = [][2]string{
 	{"create", "--name NAME: create a tenant (creates the database if needed)"},
 	{"list", "[--table]: every tenant, one JSON object a line"},
+	{"rate-limit", "--tenant ID --rate N: requests per second per API client of the tenant, across all nodes (0: the server's --rate-client)"},
 }
 
 func runTenant(ctx context.Context, env *Env, args []string) error {
@@ -95,6 +96,25 @@ func runTenant(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	f := newFlags("tenant "+sub, env)
+	if sub == "rate-limit" {
+		tenant := f.Int64("tenant", 0, "tenant id (required)")
+		rate := f.Int("rate", 0, "requests per second per API client, across all nodes (0: the server's default)")
+		if err := f.parse(rest); err != nil {
+			return err
+		}
+		if *tenant == 0 || *rate < 0 {
+			return usagef("tenant rate-limit", "--tenant is required and --rate must be 0 or more")
+		}
+		st, err := f.open(ctx, true)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		if err := st.SetTenantRateLimit(ctx, *tenant, *rate); err != nil {
+			return err
+		}
+		return printJSON(env.Stdout, map[string]any{"tenantId": *tenant, "rateLimit": *rate})
+	}
 	if sub == "list" {
 		table := f.Bool("table", false, "print an aligned table instead of JSON lines")
 		if err := f.parse(rest); err != nil {

@@ -41,7 +41,7 @@ type Env struct {
 var commands = []command{
 	{"serve", "run the HTTP server", runServe},
 	{"migrate", "apply database migrations (creates a new database)", runMigrate},
-	{"tenant", "tenant create --name NAME | tenant list", runTenant},
+	{"tenant", "tenant create --name NAME | tenant list | tenant rate-limit --tenant ID --rate N", runTenant},
 	{"project", "project create --tenant ID --name NAME | project list [--tenant ID]", runProject},
 	{"client", "client create --tenant ID [--project ID] [--name NAME] | client list [--tenant ID] | client rotate --client ID | client revoke --client ID", runClient},
 	{"user", "user create --tenant ID (--staff ID | --name NAME) --username NAME --password-stdin [--role KEY]: give a staff member a login", runUser},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/kehu/kehu/internal/ratelimit"
 	"github.com/kehu/kehu/internal/server"
 )
 
@@ -11,6 +12,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	f := newFlags("serve", env)
 	addr := f.String("addr", "127.0.0.1:8080", "listen address")
 	migrate := f.Bool("migrate", true, "apply pending migrations at start (false: refuse to start on an old schema)")
+	rateClient := f.Int("rate-client", ratelimit.Defaults.Client, "requests per second per API client across all nodes, unless its tenant sets its own (kehu tenant rate-limit); 0: unlimited")
+	rateAddress := f.Int("rate-address", ratelimit.Defaults.Address, "requests per second per source address across all nodes; 0: unlimited")
+	nodes := f.Int("nodes", 1, "kehu nodes sharing the rate budgets behind one load balancer (each enforces budget / nodes)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -25,6 +29,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	log.Info("database ready", slog.String("dialect", st.Dialect()), slog.String("db", st.Path))
-	h := server.Handler(&server.Deps{Store: st, Svc: svc, Auth: au, Log: log})
+	rl := ratelimit.New(ratelimit.Config{Client: *rateClient, Address: *rateAddress, Nodes: *nodes, Burst: ratelimit.Defaults.Burst}, st)
+	h := server.Handler(&server.Deps{Store: st, Svc: svc, Auth: au, Log: log, RateLimits: rl})
 	return server.Run(ctx, *addr, h, log, nil)
 }

@@ -134,6 +134,12 @@ func Mount(a *API) http.Handler {
 				a.WriteError(w, r, &Problem{Kind: KindInternal, Msg: "internal error"})
 			}
 		}()
+		// The address's request budget comes first: before any body is
+		// read or credential checked (token calls and logins count too).
+		if err := Arrived(r); err != nil {
+			a.fail(w, r, Classify(err))
+			return
+		}
 		if a.Before != nil {
 			r2, err := a.Before(w, r)
 			if r2 != nil {
@@ -165,7 +171,10 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt *Route) {
 			a.fail(w, r, Classify(err))
 			return
 		}
-		SetCaller(r, p.Client.TenantID, p.Client.ClientID)
+		if _, err := Authenticated(r, p.Client.TenantID, p.Client.ClientID); err != nil {
+			a.fail(w, r, Classify(err)) // the client's request budget is spent
+			return
+		}
 		if rt.Scope != "" && !p.Allows(rt.Scope) {
 			a.fail(w, r, &Problem{Kind: KindForbidden, Field: "scope", Msg: "this client lacks the " + rt.Scope + " scope"})
 			return

@@ -24,6 +24,7 @@ import (
 	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
+	"github.com/kehu/kehu/internal/ratelimit"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/people"
 	"github.com/kehu/kehu/internal/store"
@@ -43,6 +44,9 @@ type Deps struct {
 	// StreamIdle is how long a streamed download may go without progress
 	// before it is cut off; 0: httpx.StreamIdle.
 	StreamIdle time.Duration
+	// RateLimits are the request budgets per client and per address; nil:
+	// none (kehu serve always sets them).
+	RateLimits *ratelimit.Limiter
 }
 
 // Mount is a dialect handler and the path patterns it answers.
@@ -123,7 +127,7 @@ func Handler(d *Deps) http.Handler {
 			"type": "urn:kehu:problem:not_found", "title": "Not Found", "status": 404, "code": "not_found",
 			"detail": "no endpoint " + r.Method + " " + r.URL.Path + "; the native API is under /v1 (see /docs and /openapi.json)"})
 	})
-	return httpx.Observe(audit.Middleware(mux), d.Log, metrics)
+	return httpx.Observe(audit.Middleware(httpx.WithLimiter(mux, d.RateLimits)), d.Log, metrics)
 }
 
 // dbCollector exports the database pool statistics.

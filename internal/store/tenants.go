@@ -224,3 +224,29 @@ func (s *Store) ClientIDs(ctx context.Context, tenantID int64) ([]string, error)
 	}
 	return ids, rows.Err()
 }
+
+// TenantRateLimit is a tenant's request budget per API client in requests
+// per second across all nodes (0: the server's default).
+func (s *Store) TenantRateLimit(ctx context.Context, tenantID int64) (int, error) {
+	var n int
+	err := s.queryRow(ctx, `SELECT rate_limit FROM tenants WHERE id = ?`, tenantID).Scan(&n)
+	if err != nil {
+		return 0, notFound(err, "tenant")
+	}
+	return n, nil
+}
+
+// SetTenantRateLimit sets a tenant's request budget per API client
+// (requests per second across all nodes; 0: the server's default).
+func (s *Store) SetTenantRateLimit(ctx context.Context, tenantID int64, perSecond int) error {
+	return s.InTx(ctx, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `UPDATE tenants SET rate_limit = ? WHERE id = ?`, perSecond, tenantID)
+		if err != nil {
+			return fmt.Errorf("store: tenant rate limit: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("store: tenant %d: %w", tenantID, model.ErrNotFound)
+		}
+		return nil
+	})
+}
