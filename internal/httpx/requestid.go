@@ -78,8 +78,10 @@ func (c ctxHandler) Handle(ctx context.Context, r slog.Record) error {
 	return c.Handler.Handle(ctx, r)
 }
 
-func (c ctxHandler) WithAttrs(as []slog.Attr) slog.Handler { return ctxHandler{c.Handler.WithAttrs(as)} }
-func (c ctxHandler) WithGroup(name string) slog.Handler    { return ctxHandler{c.Handler.WithGroup(name)} }
+func (c ctxHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return ctxHandler{c.Handler.WithAttrs(as)}
+}
+func (c ctxHandler) WithGroup(name string) slog.Handler { return ctxHandler{c.Handler.WithGroup(name)} }
 
 // SetCaller records who is calling (for the access log and every log line
 // of the request): the API authenticates, then calls it.
