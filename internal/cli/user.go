@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kehu/kehu/internal/audit"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/people"
 )
@@ -95,13 +96,19 @@ func createUser(ctx context.Context, env *Env, name string, args []string, fixed
 	nl := people.NewLogin{StaffID: *staffID, Username: *username, Phone: *phoneNum, Password: *password, SuperAdmin: *super}
 	if *staffName != "" {
 		nl.NewStaff = &model.Staff{Name: strings.TrimSpace(*staffName), DepartmentID: *dept, Phone: *phoneNum, RoleID: r.ID}
-	} else if err := st.SetStaffRole(ctx, *tenant, *staffID, r.ID); err != nil {
-		return fmt.Errorf("staff %d: %w", *staffID, err)
 	}
 	ps := &people.Service{Store: st, Keys: au.Keys, CRM: svc}
 	l, err := ps.CreateLogin(ctx, by, *tenant, nl)
 	if err != nil {
 		return err
+	}
+	if *staffName == "" { // the role changes only once the login exists
+		if err := st.SetStaffRole(ctx, *tenant, *staffID, r.ID); err != nil {
+			return fmt.Errorf("staff %d: %w", *staffID, err)
+		}
+		if err := audit.Record(ctx, st, by, audit.UserRoleChanged, audit.Staff(*staffID), map[string]any{"roleId": r.ID}); err != nil {
+			return err
+		}
 	}
 	*staffID = l.StaffID
 	out := map[string]any{"tenantId": *tenant, "staffId": *staffID, "role": r.Key, "roleId": r.ID}
