@@ -14,9 +14,25 @@ type Overloaded struct {
 	// API's RateLimit-* headers); Limit 0 when this is not a rate limit.
 	Limit, Remaining int
 	Reset            time.Duration
+
+	cause error
 }
 
-func (e *Overloaded) Error() string { return e.Msg }
+func (e *Overloaded) Error() string {
+	if e.cause != nil {
+		return e.Msg + ": " + e.cause.Error()
+	}
+	return e.Msg
+}
+
+// Unwrap is the driver error behind an Unavailable.
+func (e *Overloaded) Unwrap() error { return e.cause }
+
+// Unavailable is the 503 of a database that cannot serve: down, restarting,
+// out of disk, read-only. msg is safe to show; cause is only logged.
+func Unavailable(msg string, cause error) *Overloaded {
+	return &Overloaded{Status: 503, RetryAfter: 5 * time.Second, Msg: msg, cause: cause}
+}
 
 // RetryAfterSeconds is RetryAfter rounded up to whole seconds (at least 1).
 func (e *Overloaded) RetryAfterSeconds() int {

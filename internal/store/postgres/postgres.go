@@ -8,10 +8,15 @@
 package postgres
 
 import (
+	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"runtime"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -41,11 +46,34 @@ func Open(dsn string) (*sql.DB, error) {
 	return db, nil
 }
 
-// Translate maps unique violations (23505) to model.ErrConflict.
+// Translate maps unique violations (23505) to model.ErrConflict, and a
+// server that cannot be reached or is shutting down, restarting or out of
+// space to model.Unavailable (503 with Retry-After in every API; database/sql
+// reconnects by itself once the server is back).
 func Translate(err error) error {
+	if err == nil {
+		return nil
+	}
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "23505" {
-		return fmt.Errorf("%w: %v", model.ErrConflict, err)
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == "23505":
+			return fmt.Errorf("%w: %v", model.ErrConflict, err)
+		case strings.HasPrefix(pe.Code, "08"), strings.HasPrefix(pe.Code, "57P"), pe.Code == "53100", pe.Code == "53300":
+			// connection exceptions, admin shutdown / crash / cannot connect
+			// now, disk full, too many connections
+			return model.Unavailable("the database is unavailable; retry shortly", err)
+		}
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err // the request's own end, not the database's
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		pgconn.SafeToRetry(err) {
+		return model.Unavailable("the database is unavailable; retry shortly", err)
 	}
 	return err
 }

@@ -99,6 +99,18 @@ func Translate(err error) error {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 			return fmt.Errorf("%w: %v", model.ErrConflict, err)
 		}
+		// The disk or the file refuses writes: say so (503, Retry-After)
+		// instead of an anonymous 500. SQLite rolls the transaction back;
+		// nothing is half written, and writes work again once there is
+		// space or permission.
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_FULL:
+			return model.Unavailable("the database disk is full; free space and retry", err)
+		case sqlite3.SQLITE_READONLY:
+			return model.Unavailable("the database file is read-only; fix its permissions or mount and retry", err)
+		case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN:
+			return model.Unavailable("the database file cannot be read or written (I/O error)", err)
+		}
 	}
 	return err
 }
