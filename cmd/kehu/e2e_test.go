@@ -116,7 +116,11 @@ func TestSIGTERMLosesNoAcknowledgedWrite(t *testing.T) {
 			id, secret := cl["clientId"].(string), cl["clientSecret"].(string)
 
 			// The server commits with fsync (--sync full; PostgreSQL always does).
-			cmd, base := serve(t, bin, append(common, "--sync", "full")...)
+			serveArgs := append(common, "--sync", "full")
+			if db == store.Postgres {
+				serveArgs = append(serveArgs, "--allow-local-secret-key") // one node, its key file in dir
+			}
+			cmd, base := serve(t, bin, serveArgs...)
 			tok := nativeToken(t, base, id, secret)
 			var mu sync.Mutex
 			var acked []string

@@ -103,3 +103,15 @@ func TestClientList(t *testing.T) {
 		t.Fatalf("client list --table: %s", table)
 	}
 }
+
+// TestServePostgresNeedsSharedKey: on PostgreSQL, serve refuses to start
+// without KEHU_SECRET_KEY (before it touches the database), so two nodes can
+// never seal client secrets under different key files.
+func TestServePostgresNeedsSharedKey(t *testing.T) {
+	t.Setenv("KEHU_SECRET_KEY", "")
+	var out, errb bytes.Buffer
+	code := cli.Run(context.Background(), []string{"serve", "--db", "postgres://kehu@127.0.0.1:1/none", "--addr", "127.0.0.1:0"}, &out, &errb)
+	if code != 1 || !strings.Contains(errb.String(), "KEHU_SECRET_KEY") || !strings.Contains(errb.String(), "--allow-local-secret-key") {
+		t.Fatalf("serve on PostgreSQL without a key: exit %d, stderr %q", code, errb.String())
+	}
+}

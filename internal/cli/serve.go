@@ -2,9 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"os"
+	"strings"
 
 	"github.com/kehu/kehu/internal/ratelimit"
+	"github.com/kehu/kehu/internal/secret"
 	"github.com/kehu/kehu/internal/server"
 )
 
@@ -15,7 +19,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	rateClient := f.Int("rate-client", ratelimit.Defaults.Client, "requests per second per API client across all nodes, unless its tenant sets its own (kehu tenant rate-limit); 0: unlimited")
 	rateAddress := f.Int("rate-address", ratelimit.Defaults.Address, "requests per second per source address across all nodes; 0: unlimited")
 	nodes := f.Int("nodes", 1, "kehu nodes sharing the rate budgets behind one load balancer (each enforces budget / nodes)")
+	allowLocalKey := f.Bool("allow-local-secret-key", false, "on PostgreSQL, start without KEHU_SECRET_KEY, using the key file in --data-dir (only safe for a single node)")
 	if err := f.parse(args); err != nil {
+		return err
+	}
+	if err := checkSharedKey(*f.db, *allowLocalKey); err != nil {
 		return err
 	}
 	log := f.logger(env)
@@ -32,4 +40,19 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	rl := ratelimit.New(ratelimit.Config{Client: *rateClient, Address: *rateAddress, Nodes: *nodes, Burst: ratelimit.Defaults.Burst}, st)
 	h := server.Handler(&server.Deps{Store: st, Svc: svc, Auth: au, Log: log, RateLimits: rl})
 	return server.Run(ctx, *addr, h, log, nil)
+}
+
+// checkSharedKey refuses to serve a PostgreSQL database without
+// KEHU_SECRET_KEY: client secrets are sealed under that key, and a node that
+// made up its own key file would fail every signature and token check of
+// clients created through another node. SQLite has one node, so its key file
+// is fine.
+func checkSharedKey(db string, allowLocal bool) error {
+	if !strings.Contains(db, "://") || allowLocal {
+		return nil
+	}
+	if v, ok := os.LookupEnv(secret.EnvKey); ok && strings.TrimSpace(v) != "" {
+		return nil
+	}
+	return errors.New("kehu serve on PostgreSQL needs " + secret.EnvKey + " (64 hex characters, the same on every node; e.g. `openssl rand -hex 32`) so that all nodes open the same client secrets; for a single node add --allow-local-secret-key to use the key file in --data-dir")
 }

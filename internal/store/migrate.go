@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -67,9 +68,46 @@ func (s *Store) SchemaVersion(ctx context.Context) (have, want int, err error) {
 	return have, want, nil
 }
 
+// migrateLockKey is the PostgreSQL advisory lock that serialises Migrate
+// across processes: every kehu node runs migrations at start, and several
+// nodes starting at once must apply each migration once (the second waits,
+// then finds nothing pending). The number is arbitrary but fixed forever —
+// an old and a new kehu must agree on it.
+const migrateLockKey int64 = 0x6b656875_6d696772 // "kehumigr"
+
 // Migrate applies the pending migrations, each in its own transaction that
-// also records its version, and returns how many it applied.
+// also records its version, and returns how many it applied. On PostgreSQL it
+// holds an advisory lock for the whole run, so concurrent Migrate calls from
+// several nodes apply each migration exactly once. (SQLite needs none: one
+// file, one writer connection, and BEGIN IMMEDIATE serialise it.)
 func (s *Store) Migrate(ctx context.Context) (int, error) {
+	if s.dialect != Postgres {
+		return s.migrate(ctx)
+	}
+	// A session lock on a connection of its own: the migrations themselves
+	// run in ordinary transactions on other pool connections.
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: migrate lock: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrateLockKey); err != nil {
+		conn.Close()
+		return 0, fmt.Errorf("store: migrate lock: %w", err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock($1)`, migrateLockKey); err != nil {
+			// Never hand a connection that may still hold the lock back to
+			// the pool: throw it away, which ends its session and the lock.
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		conn.Close()
+	}()
+	return s.migrate(ctx)
+}
+
+func (s *Store) migrate(ctx context.Context) (int, error) {
 	have, want, err := s.SchemaVersion(ctx)
 	if err != nil {
 		return 0, err
