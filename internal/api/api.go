@@ -7,6 +7,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -37,7 +38,7 @@ type Handler struct {
 	Limits *admission.Limits
 	// StreamIdle cuts off an export whose client stops reading.
 	StreamIdle time.Duration
-	mux        *http.ServeMux
+	handler    http.Handler
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
@@ -119,32 +120,64 @@ var routes = []route{
 
 // NewHandler builds the /v1 handler.
 func NewHandler(svc *crm.Service, au *auth.Service, log *slog.Logger) *Handler {
-	h := &Handler{Svc: svc, Auth: au, Store: svc.Store, Log: log, Limits: &admission.Limits{}, StreamIdle: httpx.StreamIdle, mux: http.NewServeMux()}
-	for _, rt := range routes {
-		h.mux.Handle(rt.pattern, h.wrap(rt.scope, rt.fn(h)))
+	h := &Handler{Svc: svc, Auth: au, Store: svc.Store, Log: log, Limits: &admission.Limits{}, StreamIdle: httpx.StreamIdle}
+	// The one transport skeleton (httpx.Mount): routing, 404/405 as
+	// problem+json, authentication, panics, route labels.
+	rts := make([]httpx.Route, len(routes))
+	for i, rt := range routes {
+		method, path, _ := strings.Cut(rt.pattern, " ")
+		fn := rt.fn(h)
+		rts[i] = httpx.Route{Method: method, Path: path, Scope: rt.scope, Public: rt.scope == "",
+			Handle: func(w http.ResponseWriter, r *http.Request, _ *httpx.Principal) error { return fn(w, r) }}
 	}
-	// Anything else under /v1 answers in this API's error format: 405 when
-	// the path exists with other methods, else 404.
-	h.mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
-		httpx.SetRoute(r)
-		if allow := allowed(r.URL.Path); allow != "" {
-			w.Header().Set("Allow", allow)
-			h.writeError(w, r, problem(405, "method_not_allowed", "", r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+allow))
-			return
-		}
-		h.writeError(w, r, problem(404, "no_route", "", "no such endpoint: "+r.Method+" "+r.URL.Path))
-	})
+	h.handler = httpx.Mount(&httpx.API{Name: string(model.ViaNative), Prefixes: []string{"/v1/"}, Routes: rts,
+		Authenticate: h.authenticateRoute, WriteError: h.writeProblem, Classify: classify, RateLimitHeaders: true, Log: log})
 	return h
 }
 
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.handler.ServeHTTP(w, r) }
 
-func allowed(path string) string {
-	pats := make([]string, len(routes))
-	for i, rt := range routes {
-		pats[i] = rt.pattern
+// authenticateRoute is the skeleton's authenticator: a staff session or a
+// Bearer token, checked against the route's scope with the native API's
+// own messages (insufficient_scope, session_required, …).
+func (h *Handler) authenticateRoute(r *http.Request, rt *httpx.Route) (*httpx.Principal, error) {
+	cl, err := h.authenticateAny(r, rt.Scope)
+	if err != nil {
+		return nil, err
 	}
-	return httpx.Allowed(pats, path)
+	return &httpx.Principal{Client: cl.client, Via: model.ViaNative, Extra: cl.session}, nil
+}
+
+// classify is this API's classification: toProblem decides the status and
+// code (its table), the skeleton only needs to know kehu's own faults.
+func classify(err error) *httpx.Problem {
+	status, _ := toProblem(err)
+	kind := httpx.KindInvalid
+	if status >= 500 {
+		var ov *httpx.Overloaded
+		if !errors.As(err, &ov) {
+			kind = httpx.KindInternal
+		}
+	}
+	return &httpx.Problem{Kind: kind, Msg: err.Error(), Cause: err}
+}
+
+// writeProblem renders the skeleton's errors: an error of this API (or any
+// other, through toProblem) as it always was, a missing route as no_route
+// and a wrong method as method_not_allowed.
+func (h *Handler) writeProblem(w http.ResponseWriter, r *http.Request, p *httpx.Problem) {
+	switch {
+	case p.Kind == httpx.KindNoRoute:
+		h.writeProblemCause(w, r, problem(404, "no_route", "", p.Msg))
+	case p.Kind == httpx.KindMethod:
+		h.writeProblemCause(w, r, problem(405, "method_not_allowed", "", p.Msg))
+	case p.Kind == httpx.KindForbidden && p.Cause == nil:
+		h.writeProblemCause(w, r, problem(403, "insufficient_scope", "", p.Msg))
+	case p.Cause != nil:
+		h.writeProblemCause(w, r, p.Cause)
+	default:
+		h.writeProblemCause(w, r, p)
+	}
 }
 
 type ctxKey int
@@ -160,36 +193,16 @@ type caller struct {
 }
 
 func callerOf(ctx context.Context) *caller {
-	c, _ := ctx.Value(clientKey).(*caller)
+	if c, ok := ctx.Value(clientKey).(*caller); ok {
+		return c
+	}
+	p := httpx.PrincipalOf(ctx)
+	if p == nil {
+		return nil
+	}
+	c := &caller{client: p.Client}
+	c.session, _ = p.Extra.(*people.Authenticated)
 	return c
-}
-
-// wrap adds authentication (for scoped routes) and error rendering.
-func (h *Handler) wrap(scope string, fn handlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		httpx.SetRoute(r)
-		if err := httpx.Arrived(r); err != nil {
-			h.writeError(w, r, err)
-			return
-		}
-		if scope != "" {
-			cl, err := h.authenticateAny(r, scope)
-			if err != nil {
-				h.writeError(w, r, err)
-				return
-			}
-			d, err := httpx.Authenticated(r, cl.client.TenantID, cl.client.ClientID)
-			httpx.SetRateLimitHeaders(w, d)
-			if err != nil {
-				h.writeError(w, r, err)
-				return
-			}
-			r = r.WithContext(context.WithValue(r.Context(), clientKey, cl))
-		}
-		if err := fn(w, r); err != nil {
-			h.writeError(w, r, err)
-		}
-	})
 }
 
 func (h *Handler) authenticate(r *http.Request) (*model.Client, error) {

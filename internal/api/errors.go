@@ -104,11 +104,17 @@ func toProblem(err error) (int, Problem) {
 
 // writeError renders err as problem+json and logs server faults.
 func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	status, p := toProblem(err)
-	_, overloaded := httpx.OverloadHeaders(w, err)
-	if status >= 500 && !overloaded {
+	if status, _ := toProblem(err); status >= 500 && classify(err).Kind == httpx.KindInternal {
 		h.Log.ErrorContext(r.Context(), "native api error", slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
+	h.writeProblemCause(w, r, err)
+}
+
+// writeProblemCause renders err as problem+json (the skeleton has logged
+// kehu's faults).
+func (h *Handler) writeProblemCause(w http.ResponseWriter, r *http.Request, err error) {
+	status, p := toProblem(err)
+	httpx.OverloadHeaders(w, err)
 	p.Status = status
 	p.Title = http.StatusText(status)
 	if p.Title == "" {

@@ -55,6 +55,9 @@ type Principal struct {
 	// Body is the request body when the authenticator had to read it (a
 	// signature over the body); the handler reads it from here.
 	Body []byte
+	// Extra is the API's own record of the authentication (the native
+	// API's staff session), for its handlers.
+	Extra any
 }
 
 // Scopes is the one scope rule of all four APIs: the scopes of the
@@ -96,7 +99,20 @@ type API struct {
 	// Yeastar request id and User-Agent rule); it may return a derived
 	// request; an error is rendered (with that request) and ends it.
 	Before func(w http.ResponseWriter, r *http.Request) (*http.Request, error)
-	Log    *slog.Logger
+	// Classify, if set, replaces httpx.Classify for this API's errors (the
+	// native API keeps its own problem codes).
+	Classify func(error) *Problem
+	// RateLimitHeaders sends the client's budget as RateLimit-* headers on
+	// every authenticated answer (the native API).
+	RateLimitHeaders bool
+	Log              *slog.Logger
+}
+
+func (a *API) classify(err error) *Problem {
+	if a.Classify != nil {
+		return a.Classify(err)
+	}
+	return Classify(err)
 }
 
 // Mount returns the API's handler; register it under each of a.Prefixes.
@@ -137,7 +153,7 @@ func Mount(a *API) http.Handler {
 		// The address's request budget comes first: before any body is
 		// read or credential checked (token calls and logins count too).
 		if err := Arrived(r); err != nil {
-			a.fail(w, r, Classify(err))
+			a.fail(w, r, a.classify(err))
 			return
 		}
 		if a.Before != nil {
@@ -146,7 +162,7 @@ func Mount(a *API) http.Handler {
 				r = r2
 			}
 			if err != nil {
-				a.fail(w, r, Classify(err))
+				a.fail(w, r, a.classify(err))
 				return
 			}
 		}
@@ -168,11 +184,15 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt *Route) {
 		var err error
 		p, err = a.Authenticate(r, rt)
 		if err != nil {
-			a.fail(w, r, Classify(err))
+			a.fail(w, r, a.classify(err))
 			return
 		}
-		if _, err := Authenticated(r, p.Client.TenantID, p.Client.ClientID); err != nil {
-			a.fail(w, r, Classify(err)) // the client's request budget is spent
+		d, err := Authenticated(r, p.Client.TenantID, p.Client.ClientID)
+		if a.RateLimitHeaders {
+			SetRateLimitHeaders(w, d)
+		}
+		if err != nil {
+			a.fail(w, r, a.classify(err)) // the client's request budget is spent
 			return
 		}
 		if rt.Scope != "" && !p.Allows(rt.Scope) {
@@ -182,7 +202,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt *Route) {
 		r = r.WithContext(context.WithValue(r.Context(), principalKey, p))
 	}
 	if err := rt.Handle(w, r, p); err != nil {
-		a.fail(w, r, Classify(err))
+		a.fail(w, r, a.classify(err))
 	}
 }
 
