@@ -207,7 +207,7 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 					sql   string
 					args  []any
 					count bool
-				}{{"page ", p.SQL, p.Args, false}, {"count", p.CountSQL, p.CountArgs, true}, {"ids  ", p.IDsSQL, p.IDsArgs, true}, {"try  ", p.TryIDsSQL, p.TryIDsArgs, true}} {
+				}{{"page ", p.SQL, p.Args, false}, {"count", p.CountSQL, p.CountArgs, true}, {"ids  ", p.IDsSQL, p.IDsArgs, true}} {
 					if q.sql == "" {
 						continue
 					}

@@ -286,17 +286,12 @@ type Plan struct {
 	// IDsSQL, when set, lists the ids and sort keys of every match (the
 	// driving set is small): Search then takes the page and the total
 	// from it in one pass instead of SQL and CountSQL.
-	IDsSQL  string
-	IDsArgs []any
-	// TryIDsSQL, when set, is an IDsSQL from the token rows alone for a
-	// set whose size was not probed: Search runs it first and uses it when
-	// it yields at most PlanCap matches, and the rest of the plan otherwise.
-	TryIDsSQL  string
-	TryIDsArgs []any
-	keys       []sortKey
-	pageSize   int
-	page       int
-	cursor     bool
+	IDsSQL   string
+	IDsArgs  []any
+	keys     []sortKey
+	pageSize int
+	page     int
+	cursor   bool
 	// sample is the SQLite estimate query (see estimate).
 	sample     string
 	sampleArgs []any
@@ -452,11 +447,6 @@ func (e *Engine) build(req *Request, rn *RNode, keys []sortKey, ch *choice) (*Pl
 			p.IDsSQL, p.IDsArgs = q, args
 		}
 	}
-	if ch != nil && ch.tryGram >= 0 && ch.reason != "small set" && req.Cursor == "" {
-		if q, args, ok := gramIDs(dialect, req.TenantID, ch.conj, ch.tryGram, keys); ok {
-			p.TryIDsSQL, p.TryIDsArgs = q+" LIMIT "+strconv.Itoa(PlanCap+1), args
-		}
-	}
 	if ch != nil {
 		p.Choice = ch.describe()
 		if q, args, ok := fastCount(dialect, req.TenantID, ch.conj); ok {
@@ -515,12 +505,6 @@ func (e *Engine) SearchWith(ctx context.Context, req *Request, env *Env) (*Resul
 	}
 	if e.Trace != nil {
 		e.Trace(p)
-	}
-	if p.TryIDsSQL != "" {
-		res, err := e.searchIDsFrom(ctx, req, p, p.TryIDsSQL, p.TryIDsArgs, PlanCap)
-		if err != errTooMany {
-			return res, err
-		}
 	}
 	if p.IDsSQL != "" && req.Total != TotalNone {
 		return e.searchIDs(ctx, req, p)
@@ -628,16 +612,7 @@ func keyValues(ptrs []any) []any {
 // searchIDs runs a plan with IDsSQL: every match's id and sort keys in
 // order, the page cut from them, its rows loaded by id.
 func (e *Engine) searchIDs(ctx context.Context, req *Request, p *Plan) (*Result, error) {
-	return e.searchIDsFrom(ctx, req, p, p.IDsSQL, p.IDsArgs, -1)
-}
-
-// errTooMany: an ids query found more than its limit (searchIDsFrom).
-var errTooMany = errors.New("query: more matches than the ids pass takes")
-
-// searchIDsFrom is searchIDs over the ids query q; with limit ≥ 0 it gives
-// up with errTooMany after limit matches.
-func (e *Engine) searchIDsFrom(ctx context.Context, req *Request, p *Plan, q string, args []any, limit int) (*Result, error) {
-	rows, err := e.Store.Query(ctx, q, args...)
+	rows, err := e.Store.Query(ctx, p.IDsSQL, p.IDsArgs...)
 	if err != nil {
 		return nil, fmt.Errorf("query: search: %w", err)
 	}
@@ -661,9 +636,6 @@ func (e *Engine) searchIDsFrom(ctx context.Context, req *Request, p *Plan, q str
 			lastVals = keyValues(ptrs)
 		}
 		n++
-		if limit >= 0 && n > limit {
-			return nil, errTooMany
-		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("query: search: %w", err)

@@ -74,18 +74,6 @@ type choice struct {
 	// colDriver: the driving set is an owner, department or project
 	// condition, answered through its index (hint) rather than as ids.
 	colDriver bool
-	// tryGram is the conjunct whose token rows are tried first, or -1.
-	tryGram int
-}
-
-// gramConj is the index of the first single-token name condition, or -1.
-func gramConj(conj []*RNode) int {
-	for i, n := range conj {
-		if _, ok := singleGram(n); ok {
-			return i
-		}
-	}
-	return -1
 }
 
 // conjuncts flattens nested ANDs.
@@ -421,23 +409,8 @@ func (e *Engine) plan(ctx context.Context, tenantID int64, rn *RNode, keys []sor
 			return ch, nil
 		}
 	}
-	// One name token with scope conditions, in time or id order: the
-	// search first tries its token rows alone (Plan.TryIDsSQL), which
-	// answers it whenever at most PlanCap match; its size is not probed
-	// (that would read the same rows twice) and the rest of the plan is the
-	// fallback for when it is large.
-	ch.tryGram = -1
-	if _, _, ok := gramIDs(dialect, tenantID, ch.conj, gramConj(ch.conj), keys); ok {
-		ch.tryGram = gramConj(ch.conj)
-	}
 	best := PlanCap + 1
 	for i, n := range ch.conj {
-		if i == ch.tryGram {
-			if ch.driver < 0 {
-				ch.driver = i // large unless TryIDsSQL finds otherwise
-			}
-			continue
-		}
 		b := &builder{dialect: dialect, tenant: tenantID, scope: scopeFor(ch.conj, i)}
 		b.w("SELECT COUNT(*) FROM (")
 		if !b.idSet(n) {
@@ -618,9 +591,6 @@ func (ch *choice) describe() string {
 	}
 	if ch.driver >= 0 {
 		fmt.Fprintf(&s, ", driving set ≈%d", ch.estimate)
-	}
-	if ch.tryGram >= 0 && ch.reason != "small set" {
-		s.WriteString(", token rows tried first")
 	}
 	return s.String()
 }
