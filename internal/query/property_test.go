@@ -49,12 +49,15 @@ func TestPropertySearchMatchesEval(t *testing.T) {
 		// cases alternate caps so that, on a few hundred customers, every
 		// path runs — small driving sets, sort-order walks, large sets.
 		defer func(c int) { query.PlanCap = c }(query.PlanCap)
+		rs := rand.New(rand.NewPCG(*propSeed, 3))
 		for i := 0; i < *propCases && failures < 5; i++ {
 			query.PlanCap = []int{4000, 25, 3}[i%3]
-			n := p.genNode(r, 0)
-			if i%4 == 3 {
-				n = p.genScoped(r)
+			if i%4 == 3 { // and a scoped search, from a source of its own
+				if p.check(t, fmt.Sprintf("scoped case %d", i), p.genScoped(rs)) < 0 {
+					failures++
+				}
 			}
+			n := p.genNode(r, 0)
 			p.noteLeaves(n)
 			leaves += countLeaves(n)
 			got := p.check(t, fmt.Sprintf("case %d", i), n)
