@@ -1,0 +1,358 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/big"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kehu/kehu/internal/pgtest"
+)
+
+// cluster is three `kehu serve` processes on one PostgreSQL database with a
+// shared KEHU_SECRET_KEY, as behind a load balancer.
+type cluster struct {
+	t      *testing.T
+	bin    string
+	dsn    string
+	nodes  []*exec.Cmd
+	bases  []string
+	tenant string
+	id     string // client id
+	secret string
+	next   int
+	mu     sync.Mutex
+}
+
+// roundRobin returns the next node's base URL; random returns any node's.
+func (c *cluster) roundRobin() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.next++
+	return c.bases[c.next%len(c.bases)]
+}
+
+func (c *cluster) random() string {
+	n, _ := rand.Int(rand.Reader, big.NewInt(int64(len(c.bases))))
+	return c.bases[n.Int64()]
+}
+
+func (c *cluster) cli(args ...string) map[string]any {
+	c.t.Helper()
+	cmd := exec.Command(c.bin, append(args, "--db", c.dsn)...)
+	cmd.Env = append(os.Environ(), "KEHU_LOG_LEVEL=warn")
+	out, err := cmd.Output()
+	if err != nil {
+		c.t.Fatalf("kehu %v: %v", args, err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(out, &m); err != nil {
+		c.t.Fatalf("kehu %v printed %q", args, out)
+	}
+	return m
+}
+
+func newCluster(t *testing.T) *cluster {
+	bin := kehuBinary(t)
+	key := make([]byte, 32)
+	rand.Read(key)
+	t.Setenv("KEHU_SECRET_KEY", hex.EncodeToString(key)) // inherited by every node and CLI call
+	c := &cluster{t: t, bin: bin, dsn: pgtest.NewDatabase(t)}
+	c.cli("migrate")
+	c.tenant = fmt.Sprint(int64(c.cli("tenant", "create", "--name", "multi")["id"].(float64)))
+	cl := c.cli("client", "create", "--tenant", c.tenant)
+	c.id, c.secret = cl["clientId"].(string), cl["clientSecret"].(string)
+	// The three nodes start at the same time on the same schema; rate
+	// budgets are off so the load below measures nothing but correctness.
+	type started struct {
+		cmd  *exec.Cmd
+		base string
+	}
+	ch := make(chan started, 3)
+	dataDir := t.TempDir() // no node may need it: the key comes from the environment
+	for i := 0; i < 3; i++ {
+		go func() {
+			cmd, base := serve(t, bin, "--db", c.dsn, "--data-dir", dataDir, "--rate-client", "0", "--rate-address", "0")
+			ch <- started{cmd, base}
+		}()
+	}
+	for i := 0; i < 3; i++ {
+		s := <-ch
+		c.nodes = append(c.nodes, s.cmd)
+		c.bases = append(c.bases, s.base)
+	}
+	t.Cleanup(func() {
+		for _, n := range c.nodes {
+			n.Process.Kill()
+			n.Wait()
+		}
+	})
+	if _, err := os.Stat(dataDir + "/secret.key"); err == nil {
+		t.Fatal("a node on PostgreSQL with KEHU_SECRET_KEY wrote a key file")
+	}
+	return c
+}
+
+type answer struct {
+	code int
+	hdr  http.Header
+	body []byte
+}
+
+var httpClient = &http.Client{Timeout: 10 * time.Second}
+
+func do(base, method, path, token string, body []byte, hdr map[string]string) (answer, error) {
+	req, _ := http.NewRequest(method, base+path, bytes.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return answer{}, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return answer{resp.StatusCode, resp.Header, b}, err
+}
+
+func mustDo(t *testing.T, base, method, path, token string, body []byte, hdr map[string]string, want int) answer {
+	t.Helper()
+	a, err := do(base, method, path, token, body, hdr)
+	if err != nil {
+		t.Fatalf("%s %s%s: %v", method, base, path, err)
+	}
+	if a.code != want {
+		t.Fatalf("%s %s%s: %d %s, want %d", method, base, path, a.code, a.body, want)
+	}
+	return a
+}
+
+func tanmaSigned(t *testing.T, base, path, appID, appKey, ts, body string) map[string]any {
+	t.Helper()
+	sum := sha256.Sum256([]byte(appID + ts + body + appKey))
+	a := mustDo(t, base, "POST", path, "", []byte(body), map[string]string{"appId": appID, "timestamp": ts, "sign": hex.EncodeToString(sum[:])}, 200)
+	var env map[string]any
+	json.Unmarshal(a.body, &env)
+	return env
+}
+
+// TestMultiNode: three kehu nodes on one PostgreSQL answer as one. Every
+// piece of state that must hold across requests (customers, tokens, secret
+// rotation, idempotency records, 探马 signature nonces, import jobs) is in
+// the database, so any node can take any request.
+func TestMultiNode(t *testing.T) {
+	c := newCluster(t)
+	tok := nativeToken(t, c.bases[0], c.id, c.secret)
+
+	t.Run("read after write on every node", func(t *testing.T) {
+		for i := 0; i < 30; i++ {
+			w := c.roundRobin()
+			if i%2 == 1 {
+				w = c.random()
+			}
+			name := fmt.Sprintf("多节点%d", i)
+			a := mustDo(t, w, "POST", "/v1/customers", tok, []byte(fmt.Sprintf(`{"name":%q,"phone":"1390000%04d"}`, name, i)), nil, 201)
+			var out struct{ ID json.Number }
+			json.Unmarshal(a.body, &out)
+			var wg sync.WaitGroup
+			for _, r := range c.bases { // the very next reads, on all nodes at once
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					got, err := do(r, "GET", "/v1/customers/"+out.ID.String(), tok, nil, nil)
+					if err != nil || got.code != 200 || !strings.Contains(string(got.body), name) {
+						t.Errorf("written on %s, read on %s: %d %s %v", w, r, got.code, got.body, err)
+					}
+				}()
+			}
+			wg.Wait()
+		}
+	})
+
+	t.Run("a token issued on one node works on the others", func(t *testing.T) {
+		for _, issuer := range c.bases {
+			tk := nativeToken(t, issuer, c.id, c.secret)
+			for _, r := range c.bases {
+				mustDo(t, r, "GET", "/v1/customers?pageSize=1", tk, nil, nil, 200)
+			}
+		}
+	})
+
+	t.Run("an Idempotency-Key retry on another node replays", func(t *testing.T) {
+		body := []byte(`{"records":[{"customer":{"name":"幂等多节点","phone":"13711110001"}}]}`)
+		hdr := map[string]string{"Idempotency-Key": "multi-1"}
+		first := mustDo(t, c.bases[0], "POST", "/v1/customers/batch", tok, body, hdr, 200)
+		for _, r := range c.bases[1:] {
+			again := mustDo(t, r, "POST", "/v1/customers/batch", tok, body, hdr, 200)
+			if !bytes.Equal(again.body, first.body) || again.hdr.Get("Idempotent-Replayed") != "true" {
+				t.Fatalf("retry on %s: %s (replayed %q), first %s", r, again.body, again.hdr.Get("Idempotent-Replayed"), first.body)
+			}
+		}
+		list := mustDo(t, c.random(), "GET", "/v1/customers?name=幂等多节点", tok, nil, nil, 200)
+		if !strings.Contains(string(list.body), `"total":1`) {
+			t.Fatalf("the retries wrote again: %s", list.body)
+		}
+	})
+
+	t.Run("a 探马 signature replayed on another node is refused", func(t *testing.T) {
+		ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
+		body := `{"customerName":"探马多节点"}`
+		if env := tanmaSigned(t, c.bases[0], "/api/v3/add-clue", c.id, c.secret, ts, body); fmt.Sprint(env["code"]) != "0" {
+			t.Fatalf("add-clue on node 0: %v", env)
+		}
+		for _, r := range c.bases[1:] {
+			if env := tanmaSigned(t, r, "/api/v3/add-clue", c.id, c.secret, ts, body); fmt.Sprint(env["code"]) != "1002" {
+				t.Fatalf("add-clue replayed on %s: %v, want code 1002", r, env)
+			}
+		}
+		// A read signature is bound to its first path on every node.
+		ts2 := strconv.FormatInt(time.Now().UnixMilli()+1, 10)
+		if env := tanmaSigned(t, c.bases[1], "/api/v3/echo", c.id, c.secret, ts2, `{}`); fmt.Sprint(env["code"]) != "0" {
+			t.Fatalf("echo: %v", env)
+		}
+		if env := tanmaSigned(t, c.bases[2], "/api/v3/customer/search", c.id, c.secret, ts2, `{}`); fmt.Sprint(env["code"]) != "1002" {
+			t.Fatalf("echo's signature used for search on another node: %v, want 1002", env)
+		}
+		list := mustDo(t, c.random(), "GET", "/v1/customers?name=探马多节点", tok, nil, nil, 200)
+		if !strings.Contains(string(list.body), `"total":1`) {
+			t.Fatalf("a replay created a second customer: %s", list.body)
+		}
+	})
+
+	t.Run("an import started on one node is reported by another", func(t *testing.T) {
+		var csv bytes.Buffer
+		csv.WriteString("姓名,手机\n")
+		for i := 0; i < 300; i++ {
+			fmt.Fprintf(&csv, "导入%d,1360000%04d\n", i, i)
+		}
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		fw, _ := mw.CreateFormFile("file", "x.csv")
+		fw.Write(csv.Bytes())
+		mw.Close()
+		a := mustDo(t, c.bases[1], "POST", "/v1/imports", tok, b.Bytes(), map[string]string{"Content-Type": mw.FormDataContentType()}, 202)
+		var job map[string]any
+		d := json.NewDecoder(bytes.NewReader(a.body))
+		d.UseNumber()
+		d.Decode(&job)
+		id := fmt.Sprint(job["id"])
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			r := c.bases[2]
+			got := mustDo(t, r, "GET", "/v1/imports/"+id, tok, nil, nil, 200)
+			json.Unmarshal(got.body, &job)
+			if job["status"] != "queued" && job["status"] != "running" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("import %s still %v", id, job["status"])
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if job["status"] != "done" || fmt.Sprint(job["created"]) != "300" {
+			t.Fatalf("import as node 2 reports it: %v", job)
+		}
+		for _, r := range c.bases {
+			list := mustDo(t, r, "GET", "/v1/customers?name=导入&pageSize=1", tok, nil, nil, 200)
+			if !strings.Contains(string(list.body), `"total":300`) {
+				t.Fatalf("node %s after the import: %s", r, list.body)
+			}
+		}
+	})
+
+	t.Run("kehu client rotate ends tokens on all nodes", func(t *testing.T) {
+		var toks []string
+		for _, b := range c.bases {
+			toks = append(toks, nativeToken(t, b, c.id, c.secret))
+		}
+		for _, tk := range toks {
+			for _, r := range c.bases {
+				mustDo(t, r, "GET", "/v1/customers?pageSize=1", tk, nil, nil, 200) // warm every node's caches
+			}
+		}
+		rotated := c.cli("client", "rotate", "--client", c.id)
+		newSecret, _ := rotated["clientSecret"].(string)
+		if newSecret == "" || newSecret == c.secret {
+			t.Fatalf("rotate printed %v", rotated)
+		}
+		for _, tk := range append(toks, tok) {
+			for _, r := range c.bases {
+				mustDo(t, r, "GET", "/v1/customers?pageSize=1", tk, nil, nil, 401)
+			}
+		}
+		tok = nativeToken(t, c.random(), c.id, newSecret) // the new secret works at once on any node
+		// The old secret no longer gets a token (one try: failed credentials
+		// count towards the client's lockout, which all nodes share).
+		mustDo(t, c.random(), "POST", "/v1/oauth/token", "", []byte("grant_type=client_credentials"),
+			map[string]string{"Authorization": "Basic " + basic(c.id, c.secret), "Content-Type": "application/x-www-form-urlencoded"}, 401)
+		c.secret = newSecret
+	})
+
+	t.Run("kill -9 of one node loses no acknowledged write", func(t *testing.T) {
+		var mu sync.Mutex
+		var acked []string
+		var wg sync.WaitGroup
+		ctx, stop := context.WithCancel(context.Background())
+		for w := 0; w < 6; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for i := 0; ctx.Err() == nil; i++ {
+					base := c.bases[(w+i)%len(c.bases)]
+					a, err := do(base, "POST", "/v1/customers", tok, []byte(fmt.Sprintf(`{"name":"负载%d-%d","phone":"135%04d%04d"}`, w, i, w, i)), nil)
+					if err != nil || a.code != 201 {
+						if base != c.bases[2] {
+							t.Errorf("node %s failed while another node died: %d %s %v", base, a.code, a.body, err)
+						}
+						continue // the dead node; a balancer would retry elsewhere
+					}
+					var out struct{ ID json.Number }
+					json.Unmarshal(a.body, &out)
+					mu.Lock()
+					acked = append(acked, out.ID.String())
+					mu.Unlock()
+				}
+			}(w)
+		}
+		time.Sleep(400 * time.Millisecond)
+		c.nodes[2].Process.Kill() // SIGKILL: no drain, no goodbye
+		c.nodes[2].Wait()
+		time.Sleep(400 * time.Millisecond)
+		stop()
+		wg.Wait()
+		if len(acked) < 20 {
+			t.Fatalf("only %d writes acknowledged", len(acked))
+		}
+		for i, id := range acked {
+			r := c.bases[i%2] // the survivors
+			mustDo(t, r, "GET", "/v1/customers/"+id, tok, nil, nil, 200)
+		}
+		t.Logf("%d acknowledged writes across the kill, all present through the surviving nodes", len(acked))
+	})
+}
+
+func basic(id, secret string) string {
+	req, _ := http.NewRequest("GET", "http://x", nil)
+	req.SetBasicAuth(id, secret)
+	return strings.TrimPrefix(req.Header.Get("Authorization"), "Basic ")
+}
