@@ -20,6 +20,7 @@ import (
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/people"
 	"github.com/kehu/kehu/internal/store"
+	"github.com/kehu/kehu/internal/webhook"
 )
 
 // TokenTTL is the lifetime of a native access token.
@@ -38,7 +39,9 @@ type Handler struct {
 	Limits *admission.Limits
 	// StreamIdle cuts off an export whose client stops reading.
 	StreamIdle time.Duration
-	handler    http.Handler
+	// Webhooks serves /v1/webhooks (set by the server).
+	Webhooks *webhook.Service
+	handler  http.Handler
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
@@ -59,6 +62,17 @@ var routes = []route{
 	{"GET /v1/customers/{id}", model.ScopeRead, func(h *Handler) handlerFunc { return h.getCustomer }},
 	{"PATCH /v1/customers/{id}", model.ScopeWrite, func(h *Handler) handlerFunc { return h.updateCustomer }},
 	{"DELETE /v1/customers/{id}", model.ScopeWrite, func(h *Handler) handlerFunc { return h.deleteCustomer }},
+	{"GET /v1/customers/{id}/history", model.ScopeRead, func(h *Handler) handlerFunc { return h.customerHistory }},
+	{"GET /v1/webhooks", model.ScopeRead, func(h *Handler) handlerFunc { return h.listWebhooks }},
+	{"POST /v1/webhooks", model.ScopeWrite, func(h *Handler) handlerFunc { return h.createWebhook }},
+	{"GET /v1/webhooks/{id}", model.ScopeRead, func(h *Handler) handlerFunc { return h.getWebhook }},
+	{"PATCH /v1/webhooks/{id}", model.ScopeWrite, func(h *Handler) handlerFunc { return h.updateWebhook }},
+	{"DELETE /v1/webhooks/{id}", model.ScopeWrite, func(h *Handler) handlerFunc { return h.deleteWebhook }},
+	{"POST /v1/webhooks/{id}/rotate-secret", model.ScopeWrite, func(h *Handler) handlerFunc { return h.rotateWebhookSecret }},
+	{"POST /v1/webhooks/{id}/replay", model.ScopeWrite, func(h *Handler) handlerFunc { return h.replayWebhook }},
+	{"GET /v1/webhooks/{id}/deliveries", model.ScopeRead, func(h *Handler) handlerFunc { return h.webhookDeliveries }},
+	{"GET /v1/webhooks/{id}/deliveries/{delivery}", model.ScopeRead, func(h *Handler) handlerFunc { return h.webhookDelivery }},
+	{"POST /v1/webhooks/{id}/deliveries/{delivery}/redeliver", model.ScopeWrite, func(h *Handler) handlerFunc { return h.redeliverWebhook }},
 	{"GET /v1/projects", model.ScopeRead, func(h *Handler) handlerFunc { return h.listProjects }},
 	{"POST /v1/projects", model.ScopeWrite, func(h *Handler) handlerFunc { return h.createProject }},
 	{"GET /v1/fields", model.ScopeRead, func(h *Handler) handlerFunc { return h.listFields }},
@@ -235,7 +249,7 @@ func actorOf(r *http.Request) model.Actor {
 		return c.session.Caller.Actor()
 	}
 	if c := callerOf(r.Context()); c != nil {
-		return model.Actor{ID: c.client.ClientID, Name: c.client.Name}
+		return model.Actor{ID: c.client.ClientID, Name: c.client.Name, Kind: model.ActorClient}
 	}
 	return model.Actor{}
 }

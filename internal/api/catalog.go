@@ -2,15 +2,18 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/store"
 )
 
 func decode[T any](r *http.Request) (*T, error) {
@@ -395,45 +398,112 @@ func (h *Handler) createStage(w http.ResponseWriter, r *http.Request) error {
 	return createNamed(w, r, 50, h.Store.CreateStage)
 }
 
-// listEvents pages through the durable change feed: GET /v1/events?after=ID&limit=N.
+// maxWait is the longest long-poll GET /v1/events accepts.
+const maxWait = 60 * time.Second
+
+// listEvents pages through the change feed:
+// GET /v1/events?after=POSITION&limit=N&kind=add,edit&customerId=ID&wait=30s.
+// With wait, an empty page is held until an event arrives or the wait ends.
 func (h *Handler) listEvents(w http.ResponseWriter, r *http.Request) error {
-	after, limit := int64(0), 100
-	if v := r.URL.Query().Get("after"); v != "" {
+	q := r.URL.Query()
+	f := store.EventFilter{Limit: 100, ProjectID: callerOf(r.Context()).client.ProjectID}
+	if v := q.Get("after"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
-			return problem(400, "invalid", "after", "after must be an event id")
+			return problem(400, "invalid", "after", "after must be a feed position (the next of the previous page, or 0)")
 		}
-		after = n
+		f.After = n
 	}
-	if v := r.URL.Query().Get("limit"); v != "" {
+	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
 			return problem(400, "out_of_range", "limit", "limit must be from 1 to 1000")
 		}
-		limit = n
+		f.Limit = n
 	}
-	evs, err := h.Store.ProjectEvents(r.Context(), tenantOf(r), callerOf(r.Context()).client.ProjectID, after, limit)
-	if err != nil {
-		return err
+	if v := q.Get("customerId"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return problem(400, "invalid", "customerId", "customerId must be a customer id")
+		}
+		f.CustomerID = n
+	}
+	for _, k := range q["kind"] {
+		for _, k := range strings.Split(k, ",") {
+			switch k = strings.TrimSpace(k); k {
+			case model.EventAdd, model.EventEdit, model.EventDelete, model.EventWebhookDisabled:
+				f.Kinds = append(f.Kinds, k)
+			default:
+				return problem(400, "invalid", "kind", "kind must be add, edit, delete or webhook.disabled (comma-separated for several)")
+			}
+		}
+	}
+	var wait time.Duration
+	if v := q.Get("wait"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			if n, err2 := strconv.Atoi(v); err2 == nil {
+				d, err = time.Duration(n)*time.Second, nil
+			}
+		}
+		if err != nil || d < 0 || d > maxWait {
+			return problem(400, "out_of_range", "wait", "wait must be a duration from 0s to 60s, such as 30s")
+		}
+		wait = d
+	}
+	ctx := r.Context()
+	deadline := time.Now().Add(wait)
+	var evs []model.Event
+	for {
+		signal := h.Store.FeedSignal()
+		var err error
+		if evs, err = h.Store.Events(ctx, tenantOf(r), f); err != nil {
+			return err
+		}
+		left := time.Until(deadline)
+		if len(evs) > 0 || left <= 0 {
+			break
+		}
+		// Woken by this node's numbering or another node's NOTIFY; the
+		// re-read every second covers a SQLite written by another process.
+		t := time.NewTimer(min(left, time.Second))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil // the client left
+		case <-signal:
+		case <-t.C:
+		}
+		t.Stop()
 	}
 	type evOut struct {
 		model.Event
-		Customer any `json:"customer,omitempty"`
+		Customer any             `json:"customer,omitempty"`
+		Info     json.RawMessage `json:"info,omitempty"` // webhook.disabled: which subscription and why
 	}
 	out := make([]evOut, 0, len(evs))
-	next := after
+	next := f.After
+	var cat *store.Catalog
 	for _, e := range evs {
 		o := evOut{Event: e}
-		if len(e.Data) > 0 {
-			o.Customer = rawJSON(e.Data)
+		if e.CustomerID == 0 {
+			o.Info = e.Data
+		} else if len(e.Data) > 0 {
+			if cat == nil {
+				var err error
+				if cat, err = h.Store.LoadCatalog(ctx, tenantOf(r)); err != nil {
+					return err
+				}
+			}
+			c, err := store.DecodeSnapshot(e.Data, e.TenantID)
+			if err != nil {
+				return err
+			}
+			o.Customer = present(c, cat) // as GET /v1/customers/{id} shows it
 		}
 		out = append(out, o)
-		next = e.ID
+		next = e.Position
 	}
 	httpx.WriteJSON(w, 200, map[string]any{"data": out, "next": next})
 	return nil
 }
-
-type rawJSON []byte
-
-func (r rawJSON) MarshalJSON() ([]byte, error) { return r, nil }

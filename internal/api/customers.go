@@ -23,26 +23,7 @@ type customerOut struct {
 }
 
 func present(c *model.Customer, cat *store.Catalog) customerOut {
-	out := customerOut{Customer: c, Fields: map[string]any{}}
-	if len(c.Custom) == 0 {
-		return out
-	}
-	vals, err := c.CustomValues()
-	if err != nil {
-		return out
-	}
-	for id, v := range vals {
-		key := id
-		if n, err := strconv.ParseInt(id, 10, 64); err == nil {
-			if f := cat.Fields[n]; f != nil {
-				key = f.Key
-			} else {
-				continue // deleted field: not shown
-			}
-		}
-		out.Fields[key] = v
-	}
-	return out
+	return customerOut{Customer: c, Fields: cat.FieldsByKey(c.Custom)}
 }
 
 type listOut struct {

@@ -80,6 +80,8 @@ func toProblem(err error) (int, Problem) {
 		return 400, Problem{Code: "invalid_filter", Field: "filter", Detail: se.Error()}
 	case errors.Is(err, model.ErrNotFound):
 		return 404, Problem{Code: "not_found", Detail: "no such resource"}
+	case errors.Is(err, model.ErrForbidden):
+		return 403, Problem{Code: "forbidden", Detail: err.Error()}
 	case errors.Is(err, model.ErrConflict):
 		return 409, Problem{Code: "conflict", Detail: "the write conflicts with existing data"}
 	case errors.Is(err, auth.ErrTokenExpired):

@@ -14,6 +14,7 @@ import (
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"
+	"github.com/kehu/kehu/internal/webhook"
 )
 
 // These tests keep openapi.json honest: every route of the route table is
@@ -384,7 +385,12 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"Department", reflect.TypeFor[model.Department](), nil},
 		{"Stage", reflect.TypeFor[model.Stage](), nil},
 		{"Project", reflect.TypeFor[model.Project](), nil},
-		{"Event", reflect.TypeFor[model.Event](), []string{"customer"}},
+		{"Event", reflect.TypeFor[model.Event](), []string{"customer", "info"}},
+		{"Webhook", reflect.TypeFor[model.Webhook](), nil},
+		{"WebhookInput", reflect.TypeFor[webhook.Input](), nil},
+		{"WebhookDelivery", reflect.TypeFor[model.WebhookDelivery](), nil},
+		{"WebhookAttempt", reflect.TypeFor[model.WebhookAttempt](), nil},
+		{"Change", reflect.TypeFor[model.Change](), nil},
 		{"Problem", reflect.TypeFor[Problem](), nil},
 		{"TokenError", reflect.TypeFor[tokenError](), nil},
 	} {

@@ -46,6 +46,7 @@ var commands = []command{
 	{"client", "client create --tenant ID [--project ID] [--name NAME] | client list [--tenant ID] | client rotate --client ID | client revoke --client ID", runClient},
 	{"user", "user create --tenant ID (--staff ID | --name NAME) --username NAME --password-stdin [--role KEY]: give a staff member a login", runUser},
 	{"admin", "admin create --tenant ID --name NAME --username NAME --password-stdin [--super]: the first administrator", runAdmin},
+	{"webhook", "webhook create --tenant ID --url URL [--kinds add,edit] [--filter COND] [--format native|dashi] | list | update | delete | deliveries | redeliver | replay", runWebhook},
 	{"demo", "create demo data on an embedded database and serve it", runDemo},
 	{"bench", "load N customers and measure all four APIs (see BENCHMARKS.md)", runBench},
 	{"import", "import FILE --tenant ID: load a CSV or XLSX of customers (查重, report)", runImport},

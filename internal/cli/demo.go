@@ -67,8 +67,9 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 		_, err := io.WriteString(env.Stdout, demoEnv(creds))
 		return err
 	}
-	h := server.Handler(&server.Deps{Store: st, Svc: svc, Auth: au, Log: log})
-	return server.Run(ctx, *addr, h, log, func(a net.Addr) {
+	deps := &server.Deps{Store: st, Svc: svc, Auth: au, Log: log}
+	defer server.StartBackground(ctx, deps)()
+	return server.Run(ctx, *addr, server.Handler(deps), log, func(a net.Addr) {
 		creds.Base, creds.Now = "http://"+a.String(), time.Now()
 		envFile := filepath.Join(f.keyDir(), "demo.env")
 		if !filepath.IsAbs(envFile) && !strings.HasPrefix(envFile, ".") {

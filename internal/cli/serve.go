@@ -3,13 +3,17 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kehu/kehu/internal/ratelimit"
 	"github.com/kehu/kehu/internal/secret"
 	"github.com/kehu/kehu/internal/server"
+	"github.com/kehu/kehu/internal/webhook"
 )
 
 func runServe(ctx context.Context, env *Env, args []string) error {
@@ -20,6 +24,13 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	rateAddress := f.Int("rate-address", ratelimit.Defaults.Address, "requests per second per source address across all nodes; 0: unlimited")
 	nodes := f.Int("nodes", 1, "kehu nodes sharing the rate budgets behind one load balancer (each enforces budget / nodes)")
 	allowLocalKey := f.Bool("allow-local-secret-key", false, "on PostgreSQL, start without KEHU_SECRET_KEY, using the key file in --data-dir (only safe for a single node)")
+	allowPrivate := f.Bool("webhook-allow-private", false, "let webhook subscriptions target loopback, link-local and private addresses")
+	var retention time.Duration
+	f.Func("history-retention", "keep change events and customer history this long, such as 400d or 8760h (default: for ever)", func(v string) error {
+		d, err := parseDays(v)
+		retention = d
+		return err
+	})
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -38,8 +49,30 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	log.Info("database ready", slog.String("dialect", st.Dialect()), slog.String("db", st.Path))
 	rl := ratelimit.New(ratelimit.Config{Client: *rateClient, Address: *rateAddress, Nodes: *nodes, Burst: ratelimit.Defaults.Burst}, st)
-	h := server.Handler(&server.Deps{Store: st, Svc: svc, Auth: au, Log: log, RateLimits: rl})
-	return server.Run(ctx, *addr, h, log, nil)
+	wh := webhook.New(st, au.Keys, svc.Engine, log)
+	wh.AllowPrivate = *allowPrivate
+	deps := &server.Deps{Store: st, Svc: svc, Auth: au, Log: log, RateLimits: rl, Retention: retention, Webhooks: wh}
+	stop := server.StartBackground(ctx, deps)
+	defer stop() // after the requests in flight: cancel background work and wait for it
+	return server.Run(ctx, *addr, server.Handler(deps), log, nil)
+}
+
+// parseDays reads a Go duration or a number of days ("400d"); it must not
+// be negative.
+func parseDays(v string) (time.Duration, error) {
+	var d time.Duration
+	var err error
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		var days int
+		days, err = strconv.Atoi(n)
+		d = time.Duration(days) * 24 * time.Hour
+	} else {
+		d, err = time.ParseDuration(v)
+	}
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("want a duration such as 400d or 8760h, got %q", v)
+	}
+	return d, nil
 }
 
 // checkSharedKey refuses to serve a PostgreSQL database without

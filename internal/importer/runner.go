@@ -299,6 +299,9 @@ func (j *Job) Summary() Summary { return j.r.sum }
 // Finish processes the rows and records the outcome.
 func (j *Job) Finish(ctx context.Context) (*Summary, error) {
 	r := j.r
+	// Every change this import makes is recorded as made by its actor
+	// through an import, whichever API or command started it.
+	ctx = store.WithOrigin(ctx, store.Origin{Actor: r.o.Actor, Via: model.ViaImport})
 	asLoad, err := r.canLoad(ctx)
 	switch {
 	case err != nil:

@@ -120,6 +120,12 @@ const (
 	ViaSync    Via = "sync"   // kehu sync: customers pulled from 达实, 探马 or Yeastar
 )
 
+// Actor kinds.
+const (
+	ActorStaff  = "staff"
+	ActorClient = "client"
+)
+
 // Caller is who is asking, carried into every crm call.
 //
 // A Caller with StaffID == 0 acts as the tenant (an API client not bound to a
@@ -149,11 +155,11 @@ type Caller struct {
 func (c *Caller) Actor() Actor {
 	switch {
 	case c.StaffID != 0:
-		return Actor{ID: strconv.FormatInt(c.StaffID, 10), Name: c.StaffName}
+		return Actor{ID: strconv.FormatInt(c.StaffID, 10), Name: c.StaffName, Kind: ActorStaff}
 	case c.ClientID != "" && c.ClientName != "":
-		return Actor{ID: c.ClientID, Name: c.ClientName}
+		return Actor{ID: c.ClientID, Name: c.ClientName, Kind: ActorClient}
 	case c.ClientID != "":
-		return Actor{ID: c.ClientID, Name: c.ClientID}
+		return Actor{ID: c.ClientID, Name: c.ClientID, Kind: ActorClient}
 	}
 	return Actor{}
 }

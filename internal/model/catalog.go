@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // FieldType is the type of a catalogue field. The first eight are 探马's
 // catalogue types (their numbers in TanmaType); bool, email and area are
@@ -136,13 +139,36 @@ type Stage struct {
 
 // Event is a durable record of a customer change, written in the same
 // transaction as the change. Kind is "add", "edit" or "delete" (达实's
-// domain event names).
+// domain event names). Position is its place in the tenant's change feed:
+// assigned once the writing transaction has committed, it only grows in
+// commit order (see package store), so a consumer resumes after the last
+// position it processed and never misses or repeats an event.
 type Event struct {
 	ID         int64     `json:"id"`
+	Position   int64     `json:"position"`
 	TenantID   int64     `json:"tenantId"`
 	ProjectID  int64     `json:"projectId,omitempty"`
 	CustomerID int64     `json:"customerId"`
 	Kind       string    `json:"kind"`
-	Data       []byte    `json:"-"` // the customer as it is after the change (JSON), empty for delete
+	Data       []byte    `json:"-"` // the customer as it is after the change (JSON), empty for delete and bulk adds
 	CreatedAt  time.Time `json:"createdAt"`
+	Actor      Actor     `json:"actor"`
+	Via        Via       `json:"via,omitempty"`
+	Changes    []Change  `json:"changes,omitempty"`
 }
+
+// Change is one field of a customer changed by an event: its key (a system
+// field's JSON name or a custom field's key) and the values before and after
+// (JSON null when absent).
+type Change struct {
+	Field string          `json:"field"`
+	Old   json.RawMessage `json:"old"`
+	New   json.RawMessage `json:"new"`
+}
+
+// Event kinds beyond the three customer changes.
+const (
+	EventAdd    = "add"
+	EventEdit   = "edit"
+	EventDelete = "delete"
+)

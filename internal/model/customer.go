@@ -113,6 +113,9 @@ const (
 
 // Actor is who performs a write: recorded as created/updated by.
 type Actor struct {
-	ID   string
-	Name string
+	ID   string `json:"id,omitempty"`
+	Name string `json:"name,omitempty"`
+	// Kind is "staff" or "client" (an API client acting as the tenant), or
+	// empty when unknown (CLI, background work, events before history).
+	Kind string `json:"kind,omitempty"`
 }

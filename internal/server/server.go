@@ -28,6 +28,7 @@ import (
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/people"
 	"github.com/kehu/kehu/internal/store"
+	"github.com/kehu/kehu/internal/webhook"
 )
 
 // Deps are what the handlers share.
@@ -47,11 +48,24 @@ type Deps struct {
 	// RateLimits are the request budgets per client and per address; nil:
 	// none (kehu serve always sets them).
 	RateLimits *ratelimit.Limiter
+	// Retention is how long change events (the feed and customer history)
+	// are kept; 0 keeps them for ever.
+	Retention time.Duration
+	// Webhooks manages subscriptions and delivers them (StartBackground);
+	// made with the defaults when nil.
+	Webhooks *webhook.Service
+}
+
+// setup fills in the defaults of d.
+func (d *Deps) setup() {
+	if d.Webhooks == nil {
+		d.Webhooks = webhook.New(d.Store, d.Auth.Keys, d.Svc.Engine, d.Log)
+	}
 }
 
 // Mount is a dialect handler and the path patterns it answers.
 type Mount struct {
-	Via      model.Via // for the audit log
+	Via      model.Via // for the audit log and the change events made through it
 	Patterns []string
 	Handler  http.Handler
 }
@@ -61,9 +75,10 @@ var dialects []func(d *Deps) Mount
 
 // Handler builds the root handler with its own metrics registry.
 func Handler(d *Deps) http.Handler {
+	d.setup()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	reg.MustRegister(dbCollector{d.Store})
+	reg.MustRegister(dbCollector{d.Store}, d.Webhooks.Collector())
 	metrics := httpx.NewMetrics(reg)
 
 	if d.Limits == nil {
@@ -84,7 +99,8 @@ func Handler(d *Deps) http.Handler {
 	if d.StreamIdle > 0 {
 		native.StreamIdle = d.StreamIdle
 	}
-	mux.Handle("/v1/", audit.ViaHandler(model.ViaNative, native))
+	native.Webhooks = d.Webhooks
+	mux.Handle("/v1/", via(model.ViaNative, audit.ViaHandler(model.ViaNative, native)))
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		httpx.SetRoute(r)
 		w.Header().Set("Content-Type", "application/json")
@@ -112,7 +128,7 @@ func Handler(d *Deps) http.Handler {
 	for _, mk := range dialects {
 		m := mk(d)
 		for _, p := range m.Patterns {
-			h := audit.ViaHandler(m.Via, m.Handler)
+			h := via(m.Via, audit.ViaHandler(m.Via, m.Handler))
 			mux.Handle(p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { httpx.SetRoute(r); h.ServeHTTP(w, r) }))
 		}
 	}
@@ -128,6 +144,14 @@ func Handler(d *Deps) http.Handler {
 			"detail": "no endpoint " + r.Method + " " + r.URL.Path + "; the native API is under /v1 (see /docs and /openapi.json)"})
 	})
 	return httpx.Observe(audit.Middleware(httpx.WithLimiter(mux, d.RateLimits)), d.Log, metrics)
+}
+
+// via tags every request's context with the API it came through, so the
+// change events its writes record name that API.
+func via(v model.Via, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(store.WithOrigin(r.Context(), store.Origin{Via: v})))
+	})
 }
 
 // dbCollector exports the database pool statistics.

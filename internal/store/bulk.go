@@ -74,7 +74,7 @@ func (t *Tx) InsertCustomers(ctx context.Context, cs []*model.Customer, cat *Cat
 		}
 		// Bulk events carry no snapshot (a million 1 kB copies would double
 		// the database); readers of the feed load the customer by id.
-		events = append(events, []any{tid, idgen.Next(), nullInt(c.ProjectID), c.ID, "add", "", model.Millis(c.UpdatedAt)})
+		events = append(events, t.bulkEventRow(c))
 	}
 	steps := []struct {
 		table, cols, suffix string
@@ -88,7 +88,7 @@ func (t *Tx) InsertCustomers(ctx context.Context, cs []*model.Customer, cat *Cat
 		{"customer_unique", "tenant_id, field_id, value, customer_id", "", uniques},
 		{"customer_tags", "tenant_id, tag_id, customer_id", "", tags},
 		{"customer_collaborators", "tenant_id, staff_id, customer_id", "", collabs},
-		{"customer_events", "tenant_id, id, project_id, customer_id, kind, data, created_at", "", events},
+		{"customer_events", bulkEventCols, "", events},
 	}
 	for _, s := range steps {
 		if err := t.insertRows(ctx, s.table, s.cols, s.suffix, s.rows); err != nil {

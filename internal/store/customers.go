@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -36,7 +34,7 @@ func (t *Tx) InsertCustomer(ctx context.Context, c *model.Customer, cat *Catalog
 	if err := t.addCount(ctx, c, 1); err != nil {
 		return err
 	}
-	return t.AddEvent(ctx, c, "add")
+	return t.addEvent(ctx, nil, c, model.EventAdd, cat)
 }
 
 // customerConflict explains a unique violation on the customers table
@@ -91,7 +89,7 @@ func (t *Tx) UpdateCustomer(ctx context.Context, old, c *model.Customer, cat *Ca
 			return err
 		}
 	}
-	return t.AddEvent(ctx, c, "edit")
+	return t.addEvent(ctx, old, c, model.EventEdit, cat)
 }
 
 // DeleteCustomer removes a customer and every index row of it, and records
@@ -110,7 +108,7 @@ func (t *Tx) DeleteCustomer(ctx context.Context, old *model.Customer) error {
 	if err := t.addCount(ctx, old, -1); err != nil {
 		return err
 	}
-	return t.AddEvent(ctx, old, "delete")
+	return t.addEvent(ctx, nil, old, model.EventDelete, nil)
 }
 
 // CustomerForUpdate reads a customer inside the write transaction, so the
@@ -197,55 +195,4 @@ func placeholders(n int) string {
 		return ""
 	}
 	return strings.Repeat("?, ", n-1) + "?"
-}
-
-// AddEvent appends a change event in the current transaction.
-func (t *Tx) AddEvent(ctx context.Context, c *model.Customer, kind string) error {
-	var data []byte
-	if kind != "delete" {
-		data, _ = json.Marshal(c)
-	}
-	_, err := t.exec(ctx, `INSERT INTO customer_events (tenant_id, id, project_id, customer_id, kind, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		c.TenantID, idgen.Next(), nullInt(c.ProjectID), c.ID, kind, string(data), model.Millis(c.UpdatedAt))
-	if err != nil {
-		return fmt.Errorf("store: add event: %w", err)
-	}
-	return nil
-}
-
-// Events returns up to limit events of a tenant with id > after, oldest
-// first: the durable feed subscribers poll.
-func (s *Store) Events(ctx context.Context, tenantID, after int64, limit int) ([]model.Event, error) {
-	return s.ProjectEvents(ctx, tenantID, 0, after, limit)
-}
-
-// ProjectEvents is Events limited to one project's customers (projectID 0:
-// the whole tenant), for clients bound to a project.
-func (s *Store) ProjectEvents(ctx context.Context, tenantID, projectID, after int64, limit int) ([]model.Event, error) {
-	q := `SELECT id, project_id, customer_id, kind, data, created_at FROM customer_events WHERE tenant_id = ? AND id > ?`
-	args := []any{tenantID, after}
-	if projectID != 0 {
-		q += ` AND project_id = ?`
-		args = append(args, projectID)
-	}
-	rows, err := s.query(ctx, q+` ORDER BY id LIMIT ?`, append(args, limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("store: events: %w", err)
-	}
-	defer rows.Close()
-	var out []model.Event
-	for rows.Next() {
-		e := model.Event{TenantID: tenantID}
-		var project sql.NullInt64
-		var data string
-		var created int64
-		if err := rows.Scan(&e.ID, &project, &e.CustomerID, &e.Kind, &data, &created); err != nil {
-			return nil, err
-		}
-		e.ProjectID = project.Int64
-		e.Data = []byte(data)
-		e.CreatedAt = model.FromMillis(created)
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }

@@ -566,6 +566,14 @@ func (s *Store) Load(ctx context.Context, tenantID int64, cat *Catalog, feed fun
 		}
 		return stats, fmt.Errorf("store: bulk load: %w", s.translate(err))
 	}
+	// The load's events go into the feed after it, in id order — on the
+	// pool's writer connection, so the load's own must be back first.
+	conn.Close()
+	start := time.Now()
+	if _, err := s.SequenceFeed(ctx); err != nil {
+		return stats, err
+	}
+	stats.Phases = append(stats.Phases, LoadPhase{Name: "feed positions", Duration: time.Since(start)})
 	return stats, nil
 }
 

@@ -19,6 +19,45 @@
 // loads into a fresh tenant go through BulkLoad (load.go). The catalogue and
 // API clients are cached per node and checked against cache_versions on
 // every read (catalogcache.go).
+//
+// # The change feed
+//
+// Every customer write adds a customer_events row in its own transaction
+// (feed.go). A consumer resumes from the last position it processed, so
+// positions must only ever grow in commit order: an id drawn inside the
+// transaction does not (two PostgreSQL transactions commit in any order, so
+// a reader that passed id 10 never sees id 9 committing later — the feed
+// lost 34 of 800 events that way). kehu assigns positions after commit, in
+// a single sequencing step:
+//
+//   - Events are written with no position. On PostgreSQL they also take a
+//     draw number from a sequence as they are written.
+//   - The sequencing step locks the one feed_sequence row (SELECT … FOR
+//     UPDATE: one step at a time across every node), numbers every committed
+//     unnumbered event in draw order continuing from the counter, raises
+//     the counter, NOTIFYs kehu_feed and commits. Under read committed each
+//     statement after the lock sees every transaction committed before it,
+//     so an event still in flight stays unnumbered and is numbered by a
+//     later step — after everything numbered before it. Readers only read
+//     numbered events, and a step's numbers become visible all at once.
+//   - Per customer the order is the order of the changes: the next change of
+//     a customer waits for the previous transaction's row lock, so it draws
+//     its number after that transaction committed; the two are either
+//     numbered in different steps or in one step in draw order.
+//   - On SQLite one writer commits at a time, so the writing transaction
+//     numbers its own events just before it commits (InTx).
+//
+// Who runs the step: RunFeed (kehu serve, on every node) right after this
+// node commits events and every 250 ms for other processes' events, and
+// Events itself before it reads, so the feed moves even when no server
+// runs; a crash between commit and numbering leaves events that the next
+// step numbers. We chose this over holding back by PostgreSQL's snapshot
+// horizon (pg_current_snapshot's xmin) because that orders by transaction
+// id, not commit order — a change waiting for a row lock could be listed
+// before the change it waited for — and one long transaction anywhere in
+// the cluster would hold back every tenant's feed. Numbering costs an
+// UPDATE per event, asynchronously, in batches. Long-polling readers wait
+// for FeedSignal: this node's steps, other nodes' through LISTEN kehu_feed.
 package store
 
 import (
@@ -58,6 +97,8 @@ type Store struct {
 	// Per-tenant caches, valid while cache_versions says so (catalogcache.go).
 	catalogCache sync.Map // tenant id → *catalogEntry
 	clientCache  sync.Map // clientKey → *clientEntry
+
+	feed *feedHub
 }
 
 // Options tune Open.
@@ -80,7 +121,7 @@ func OpenWith(ctx context.Context, dsn string, o Options) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Store{w: db, r: db, dialect: Postgres, translate: postgres.Translate, Path: redact(dsn)}, nil
+		return &Store{w: db, r: db, dialect: Postgres, translate: postgres.Translate, Path: redact(dsn), feed: newFeedHub()}, nil
 	}
 	sync, err := sqlite.ParseSync(o.Sync)
 	if err != nil {
@@ -90,7 +131,7 @@ func OpenWith(ctx context.Context, dsn string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{w: w, r: r, dialect: SQLite, translate: sqlite.Translate, Path: dsn, sync: sync}, nil
+	return &Store{w: w, r: r, dialect: SQLite, translate: sqlite.Translate, Path: dsn, sync: sync, feed: newFeedHub()}, nil
 }
 
 func redact(dsn string) string {
@@ -171,6 +212,12 @@ type Tx struct {
 	// counts are the customer counter moves of this transaction, applied in
 	// key order just before commit (see flushCounts).
 	counts map[[4]int64]int64
+	// origin is who makes this transaction's changes and through which
+	// API, recorded on its events (SetOrigin).
+	origin Origin
+	// events counts the change events written, so commit knows to number
+	// them (SQLite) or to wake the sequencer (PostgreSQL).
+	events int
 }
 
 // maxTxAttempts bounds how often InTx runs a transaction that PostgreSQL
@@ -217,7 +264,7 @@ func (s *Store) inTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", s.translate(err))
 	}
-	t := &Tx{tx: tx, s: s}
+	t := &Tx{tx: tx, s: s, origin: originOf(ctx)}
 	defer func() {
 		for _, st := range t.stmts {
 			st.Close()
@@ -231,8 +278,19 @@ func (s *Store) inTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 		_ = tx.Rollback()
 		return err
 	}
+	if t.events > 0 && s.dialect == SQLite {
+		// One writer commits at a time: number the events now, inside
+		// the transaction, and they are in commit order.
+		if _, err := s.sequence(ctx, t.tx); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", s.translate(err))
+	}
+	if t.events > 0 {
+		s.feedWritten()
 	}
 	return nil
 }

@@ -113,7 +113,7 @@ func TestCustomerRoundTripAndSentinels(t *testing.T) {
 		if err := st.QueryRow(ctx, st.Rebind(`SELECT COUNT(*) FROM customer_grams WHERE tenant_id = ?`), a.ID).Scan(&grams); err != nil || grams != 0 {
 			t.Fatalf("grams left after delete: %d %v", grams, err)
 		}
-		evs, err := st.Events(ctx, a.ID, 0, 10)
+		evs, err := st.Events(ctx, a.ID, store.EventFilter{Limit: 10})
 		if err != nil || len(evs) != 2 || evs[0].Kind != "add" || evs[1].Kind != "delete" || evs[0].CustomerID != c.ID {
 			t.Fatalf("events: %+v %v", evs, err)
 		}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/crm"
@@ -18,6 +19,7 @@ import (
 	"github.com/kehu/kehu/internal/server"
 	"github.com/kehu/kehu/internal/store"
 	"github.com/kehu/kehu/internal/storetest"
+	"github.com/kehu/kehu/internal/webhook"
 )
 
 // Databases lists the dialects every store-backed suite runs on.
@@ -35,6 +37,8 @@ type Env struct {
 	Auth   *auth.Service
 	Tenant *model.Tenant
 	Client *model.Client // with its plain Secret
+	// Webhooks is the running delivery service (private targets allowed).
+	Webhooks *webhook.Service
 }
 
 // New starts kehu on a fresh database with one tenant and one client.
@@ -54,12 +58,16 @@ func NewWith(t testing.TB, dialect string, tune func(*server.Deps)) *Env {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(&tlog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	deps := &server.Deps{Store: st, Svc: e.Svc, Auth: e.Auth, Log: log}
+	// Tests deliver webhooks to receivers on loopback, with short backoffs.
+	e.Webhooks = webhook.New(st, keys, e.Svc.Engine, log)
+	e.Webhooks.AllowPrivate, e.Webhooks.Backoff, e.Webhooks.MaxBackoff = true, 50*time.Millisecond, 200*time.Millisecond
+	deps := &server.Deps{Store: st, Svc: e.Svc, Auth: e.Auth, Log: log, Webhooks: e.Webhooks}
 	if tune != nil {
 		tune(deps)
 	}
 	e.Server = httptest.NewServer(server.Handler(deps))
 	t.Cleanup(e.Server.Close)
+	t.Cleanup(server.StartBackground(context.Background(), deps)) // runs before the server closes
 	e.URL = e.Server.URL
 	e.Tenant, e.Client = e.NewTenant(t, "test tenant", 0)
 	return e

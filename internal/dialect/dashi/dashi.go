@@ -98,5 +98,5 @@ func (h *Handler) now() time.Time {
 }
 
 func actorOf(cl *model.Client) model.Actor {
-	return model.Actor{ID: cl.ClientID, Name: cl.Name}
+	return model.Actor{ID: cl.ClientID, Name: cl.Name, Kind: model.ActorClient}
 }

@@ -105,7 +105,7 @@ func TestEvents(t *testing.T) {
 
 		t.Run("subscribe", func(t *testing.T) {
 			feed := dashi.NewFeed(e.Store)
-			feed.Settle, feed.Batch = 0, 2 // two polls for three events
+			feed.Batch = 2 // two polls for three events
 			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
 			var got []dashi.Event
@@ -128,7 +128,6 @@ func TestEvents(t *testing.T) {
 
 		t.Run("subscribe stops on the callback's error and waits for new events", func(t *testing.T) {
 			feed := dashi.NewFeed(e.Store)
-			feed.Settle = 50 * time.Millisecond
 			stop := errors.New("stop")
 			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()

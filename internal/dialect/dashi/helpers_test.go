@@ -19,6 +19,7 @@ import (
 	"github.com/kehu/kehu/internal/dialect/dashi"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/pgtest"
+	"github.com/kehu/kehu/internal/store"
 	"github.com/kehu/kehu/internal/testenv"
 )
 
@@ -222,7 +223,7 @@ func wantError(t testing.TB, status int, body []byte, code int, st, msgPart stri
 // customer write adds one, so an unchanged count means nothing was written.
 func (e *env) eventCount(t testing.TB) int {
 	t.Helper()
-	evs, err := e.Store.Events(context.Background(), e.Tenant.ID, 0, 100000)
+	evs, err := e.Store.Events(context.Background(), e.Tenant.ID, store.EventFilter{Limit: 100000})
 	if err != nil {
 		t.Fatal(err)
 	}

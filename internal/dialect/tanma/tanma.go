@@ -38,7 +38,7 @@ type request struct {
 }
 
 func (rq *request) actor() model.Actor {
-	return model.Actor{ID: rq.client.ClientID, Name: rq.client.Name}
+	return model.Actor{ID: rq.client.ClientID, Name: rq.client.Name, Kind: model.ActorClient}
 }
 
 // routes is this dialect's one route table, mounted by httpx.Mount (which

@@ -131,7 +131,7 @@ func clientOf(r *http.Request) *model.Client {
 
 func actorOf(r *http.Request) model.Actor {
 	if c := clientOf(r); c != nil {
-		return model.Actor{ID: c.ClientID, Name: c.Name}
+		return model.Actor{ID: c.ClientID, Name: c.Name, Kind: model.ActorClient}
 	}
 	return model.Actor{}
 }

@@ -1,0 +1,59 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// StartBackground starts the work every node does besides answering
+// requests — numbering the change feed and waking long-polling readers,
+// webhook fan-out and delivery, pruning events past the retention — and returns stop, which cancels that
+// work and waits for it to end. Every piece coordinates through the
+// database (work that must run once holds a lease), so any number of nodes
+// may run it at once.
+func StartBackground(ctx context.Context, d *Deps) (stop func()) {
+	d.setup()
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	run := func(fn func(ctx context.Context)) {
+		wg.Add(1)
+		go func() { defer wg.Done(); fn(ctx) }()
+	}
+	run(func(ctx context.Context) { d.Store.RunFeed(ctx, d.Log) })
+	run(d.Webhooks.Run)
+	if d.Retention > 0 {
+		run(func(ctx context.Context) { pruneEvents(ctx, d) })
+	}
+	return func() {
+		cancel()
+		wg.Wait()
+	}
+}
+
+// pruneEvents deletes change events (and so history) older than
+// d.Retention, hourly, on whichever node holds the "prune-events" lease.
+func pruneEvents(ctx context.Context, d *Deps) {
+	t := time.NewTimer(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		t.Reset(time.Hour)
+		ok, err := d.Store.TryLease(ctx, "prune-events", 30*time.Minute)
+		if err != nil || !ok {
+			continue
+		}
+		n, err := d.Store.PruneEvents(ctx, time.Now().Add(-d.Retention), 5000)
+		if err != nil && ctx.Err() == nil {
+			d.Log.Warn("prune events", slog.Any("error", err))
+		} else if n > 0 {
+			d.Log.Info("pruned events past retention", slog.Int64("events", n), slog.Duration("retention", d.Retention))
+		}
+		_ = d.Store.ReleaseLease(context.WithoutCancel(ctx), "prune-events")
+	}
+}

@@ -1,0 +1,129 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kehu/kehu/internal/testenv"
+)
+
+// TestHistoryThroughEveryAPI: a customer written through each of the four
+// APIs and one imported over HTTP each have a history naming the client,
+// the API (or the import) and the fields set; a native edit adds an entry
+// with old → new; after a delete the history is still there for a client
+// with the admin scope and gone for one without.
+func TestHistoryThroughEveryAPI(t *testing.T) {
+	for _, db := range testenv.Databases {
+		t.Run(db, func(t *testing.T) {
+			e := testenv.New(t, db)
+			a := newAPIs(t, e)
+			auth := map[string]string{"Authorization": "Bearer " + a.native}
+			idOf := func(phone string) string {
+				t.Helper()
+				l := a.call("GET", "/v1/customers?phone="+url.QueryEscape(phone), auth, nil)["data"].([]any)
+				if len(l) != 1 {
+					t.Fatalf("%d customers with phone %s", len(l), phone)
+				}
+				return l[0].(map[string]any)["id"].(json.Number).String()
+			}
+			history := func(id string) []map[string]any {
+				t.Helper()
+				var out []map[string]any
+				for _, x := range a.call("GET", "/v1/customers/"+id+"/history", auth, nil)["data"].([]any) {
+					out = append(out, x.(map[string]any))
+				}
+				return out
+			}
+			changed := func(entry map[string]any) map[string]string {
+				m := map[string]string{}
+				for _, c := range entry["changes"].([]any) {
+					c := c.(map[string]any)
+					m[c["field"].(string)] = fmt.Sprint(c["old"]) + " → " + fmt.Sprint(c["new"])
+				}
+				return m
+			}
+			for i, via := range []string{"native", "dashi", "tanma", "yeastar"} {
+				n := fmt.Sprintf("1390000%04d", i)
+				a.create(via, person{name: "历史" + via, phone: "+86" + n, national: n, email: via + "@example.com", company: "历史公司", remark: "via " + via, status: 1})
+				h := history(idOf("+86" + n))
+				if len(h) != 1 || h[0]["kind"] != "add" || h[0]["via"] != via {
+					t.Fatalf("%s: history %v", via, h)
+				}
+				actor := h[0]["actor"].(map[string]any)
+				if actor["id"] != e.Client.ClientID || actor["kind"] != "client" {
+					t.Fatalf("%s: actor %v", via, actor)
+				}
+				if ch := changed(h[0]); ch["phone"] != "<nil> → +86"+n || ch["email"] != "<nil> → "+via+"@example.com" {
+					t.Fatalf("%s: changes %v", via, ch)
+				}
+			}
+
+			// An import over HTTP.
+			var b bytes.Buffer
+			mw := multipart.NewWriter(&b)
+			fw, _ := mw.CreateFormFile("file", "客户.csv")
+			fw.Write([]byte("姓名,手机\n导入客户,13900009999\n"))
+			mw.Close()
+			req, _ := http.NewRequest("POST", e.URL+"/v1/imports", &b)
+			req.Header.Set("Authorization", "Bearer "+a.native)
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil || resp.StatusCode != 202 {
+				t.Fatalf("import: %v %v", resp, err)
+			}
+			resp.Body.Close()
+			var id string
+			for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+				l := a.call("GET", "/v1/customers?phone=%2B8613900009999", auth, nil)["data"].([]any)
+				if len(l) == 1 {
+					id = l[0].(map[string]any)["id"].(json.Number).String()
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the import did not finish")
+				}
+			}
+			h := history(id)
+			if len(h) != 1 || h[0]["via"] != "import" || h[0]["actor"].(map[string]any)["id"] != e.Client.ClientID {
+				t.Fatalf("import history %v", h)
+			}
+
+			// A native edit: old → new; then a delete.
+			a.call("PATCH", "/v1/customers/"+id, map[string]string{"Authorization": "Bearer " + a.native, "Content-Type": "application/json"},
+				[]byte(`{"remark":"改过","email":"new@example.com"}`))
+			h = history(id)
+			if len(h) != 2 || h[1]["kind"] != "edit" || h[1]["via"] != "native" {
+				t.Fatalf("after edit %v", h)
+			}
+			if ch := changed(h[1]); len(ch) != 2 || ch["remark"] != "<nil> → 改过" || ch["email"] != "<nil> → new@example.com" {
+				t.Fatalf("edit changes %v", ch)
+			}
+			req, _ = http.NewRequest("DELETE", e.URL+"/v1/customers/"+id, nil)
+			req.Header.Set("Authorization", "Bearer "+a.native)
+			if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 204 {
+				t.Fatalf("delete: %v %v", resp, err)
+			}
+			// The tenant's client has no admin scope: the history went
+			// with the customer. An administrator's client still reads it.
+			req, _ = http.NewRequest("GET", e.URL+"/v1/customers/"+id+"/history", nil)
+			req.Header.Set("Authorization", "Bearer "+a.native)
+			if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 404 {
+				t.Fatalf("history of a deleted customer without admin: %v %v", resp, err)
+			}
+			admin := e.NewClient(t, e.Tenant.ID, 0, "customers:read", "admin")
+			form := url.Values{"grant_type": {"client_credentials"}, "client_id": {admin.ClientID}, "client_secret": {admin.Secret}}.Encode()
+			tok := a.call("POST", "/v1/oauth/token", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, []byte(form))["access_token"].(string)
+			out := a.call("GET", "/v1/customers/"+id+"/history", map[string]string{"Authorization": "Bearer " + tok}, nil)["data"].([]any)
+			if len(out) != 3 || out[2].(map[string]any)["kind"] != "delete" || !strings.Contains(fmt.Sprint(out[2]), "new@example.com") {
+				t.Fatalf("admin history after delete %v", out)
+			}
+		})
+	}
+}

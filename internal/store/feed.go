@@ -1,0 +1,599 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/kehu/kehu/internal/idgen"
+	"github.com/kehu/kehu/internal/model"
+)
+
+// This file is the change feed: customer_events rows written in the same
+// transaction as every customer change, numbered with feed positions once
+// they are committed (see the package doc), read by position, with a
+// signal that wakes long-polling readers when new positions exist.
+
+// Origin is who makes a transaction's changes and through which API.
+type Origin struct {
+	Actor model.Actor
+	Via   model.Via
+}
+
+// SetOrigin records who makes this transaction's changes; every event it
+// writes carries it. Without an actor an event names the customer's
+// created/updated-by.
+func (t *Tx) SetOrigin(o Origin) { t.origin = o }
+
+type originKey struct{}
+
+// WithOrigin returns ctx carrying o: transactions begun with it start with
+// that origin (the HTTP layer tags each request with its API this way).
+func WithOrigin(ctx context.Context, o Origin) context.Context {
+	return context.WithValue(ctx, originKey{}, o)
+}
+
+func originOf(ctx context.Context) Origin {
+	o, _ := ctx.Value(originKey{}).(Origin)
+	return o
+}
+
+// sequenceBatch is how many events one numbering statement takes.
+const sequenceBatch = 10000
+
+// feedChannel is the PostgreSQL LISTEN/NOTIFY channel the sequencer
+// signals after it numbered events.
+const feedChannel = "kehu_feed"
+
+// feedHub wakes readers waiting for new feed positions and the local
+// sequencer when this process wrote events.
+type feedHub struct {
+	mu   sync.Mutex
+	ch   chan struct{} // closed and replaced on every broadcast
+	kick chan struct{} // capacity 1: "events written, number them"
+}
+
+func newFeedHub() *feedHub {
+	return &feedHub{ch: make(chan struct{}), kick: make(chan struct{}, 1)}
+}
+
+func (h *feedHub) signal() <-chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.ch
+}
+
+func (h *feedHub) broadcast() {
+	h.mu.Lock()
+	close(h.ch)
+	h.ch = make(chan struct{})
+	h.mu.Unlock()
+}
+
+// FeedSignal returns a channel closed when new feed positions may exist.
+// Take it before reading the feed, then wait on it when the read came back
+// empty: a change between the read and the wait still wakes the waiter.
+// Changes made by other processes are signalled through PostgreSQL
+// LISTEN/NOTIFY while RunFeed runs; waiters should also re-read now and
+// then (SQLite written by another process, a lost notification).
+func (s *Store) FeedSignal() <-chan struct{} { return s.feed.signal() }
+
+// feedWritten runs after a transaction with events committed.
+func (s *Store) feedWritten() {
+	if s.dialect == SQLite {
+		s.feed.broadcast() // already numbered in the transaction
+		return
+	}
+	select {
+	case s.feed.kick <- struct{}{}:
+	default:
+	}
+}
+
+// addEvent appends a change event in the current transaction. old is the
+// customer before an edit (nil for add and delete); cat names custom fields
+// in the changes (nil: by id).
+func (t *Tx) addEvent(ctx context.Context, old, c *model.Customer, kind string, cat *Catalog) error {
+	var data []byte
+	at := c.UpdatedAt
+	if kind != model.EventDelete {
+		data = Snapshot(c)
+	} else {
+		at = time.Now()
+	}
+	var changes []model.Change
+	switch kind {
+	case model.EventAdd:
+		changes = Diff(nil, c, cat)
+	case model.EventEdit:
+		changes = Diff(old, c, cat)
+	case model.EventDelete:
+		changes = Diff(c, nil, cat) // what was deleted, for the history
+	}
+	var ch string
+	if len(changes) > 0 {
+		b, _ := json.Marshal(changes)
+		ch = string(b)
+	}
+	actor := t.actorFor(c, kind)
+	_, err := t.exec(ctx, `INSERT INTO customer_events (tenant_id, id, project_id, customer_id, kind, data, created_at, actor_id, actor_name, actor_kind, via, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.TenantID, idgen.Next(), nullInt(c.ProjectID), c.ID, kind, string(data), model.Millis(at),
+		actor.ID, actor.Name, actor.Kind, string(t.origin.Via), ch)
+	if err != nil {
+		return fmt.Errorf("store: add event: %w", err)
+	}
+	t.events++
+	return nil
+}
+
+// AddEvent appends a change event without field changes (for callers that
+// record a change the store did not make itself).
+func (t *Tx) AddEvent(ctx context.Context, c *model.Customer, kind string) error {
+	return t.addEvent(ctx, nil, c, kind, nil)
+}
+
+func (t *Tx) actorFor(c *model.Customer, kind string) model.Actor {
+	if t.origin.Actor != (model.Actor{}) {
+		return t.origin.Actor
+	}
+	var a model.Actor
+	switch kind {
+	case model.EventAdd:
+		a = model.Actor{ID: c.CreatedBy, Name: c.CreatedByName}
+	case model.EventEdit:
+		a = model.Actor{ID: c.UpdatedBy, Name: c.UpdatedByName}
+	}
+	switch t.origin.Via {
+	case model.ViaNative, model.ViaDashi, model.ViaTanma, model.ViaYeastar:
+		if a.ID != "" {
+			a.Kind = model.ActorClient // the four APIs write as their client
+		}
+	}
+	return a
+}
+
+// bulkEventRow is the customer_events row of a bulk-inserted customer (no
+// snapshot, no changes: a million copies would double the database).
+func (t *Tx) bulkEventRow(c *model.Customer) []any {
+	a := t.actorFor(c, model.EventAdd)
+	t.events++
+	return []any{c.TenantID, idgen.Next(), nullInt(c.ProjectID), c.ID, model.EventAdd, "", model.Millis(c.UpdatedAt),
+		a.ID, a.Name, a.Kind, string(t.origin.Via)}
+}
+
+const bulkEventCols = "tenant_id, id, project_id, customer_id, kind, data, created_at, actor_id, actor_name, actor_kind, via"
+
+// sequence numbers committed events that have no position yet, in draw
+// order, continuing from feed_sequence, and returns how many it numbered.
+// The caller holds the numbering lock: on SQLite the write transaction
+// itself, on PostgreSQL the feed_sequence row (sequencePG).
+func (s *Store) sequence(ctx context.Context, q querier) (int, error) {
+	order := "draw"
+	if s.dialect == SQLite {
+		// One writer at a time: every unnumbered row is this transaction's
+		// own (or a crashed load's), and ids grow within a process.
+		order = "id"
+	}
+	total := 0
+	for {
+		var last int64
+		if err := q.QueryRowContext(ctx, `SELECT last FROM feed_sequence WHERE id = 1`).Scan(&last); err != nil {
+			return total, fmt.Errorf("store: feed sequence: %w", err)
+		}
+		res, err := q.ExecContext(ctx, s.Rebind(`UPDATE customer_events SET position = ? + n.rn
+FROM (SELECT tenant_id, id, row_number() OVER (ORDER BY `+order+`) AS rn
+      FROM (SELECT tenant_id, id, `+order+` FROM customer_events WHERE position IS NULL ORDER BY `+order+` LIMIT `+fmt.Sprint(sequenceBatch)+`) AS b) AS n
+WHERE customer_events.tenant_id = n.tenant_id AND customer_events.id = n.id`), last)
+		if err != nil {
+			return total, fmt.Errorf("store: number events: %w", s.translate(err))
+		}
+		n, _ := res.RowsAffected()
+		if n == 0 {
+			return total, nil
+		}
+		if _, err := q.ExecContext(ctx, s.Rebind(`UPDATE feed_sequence SET last = ? WHERE id = 1`), last+n); err != nil {
+			return total, fmt.Errorf("store: feed sequence: %w", err)
+		}
+		total += int(n)
+		if n < sequenceBatch {
+			return total, nil
+		}
+	}
+}
+
+// SequenceFeed numbers every committed event that has no position yet and
+// returns how many it numbered. Any process may call it at any time; on
+// PostgreSQL one call at a time does the work and the others wait for it
+// (a step takes milliseconds), then number what is left.
+func (s *Store) SequenceFeed(ctx context.Context) (int, error) {
+	if s.dialect == SQLite {
+		n := 0
+		err := s.InTx(ctx, func(t *Tx) error {
+			var err error
+			n, err = s.sequence(ctx, t.tx)
+			return err
+		})
+		if n > 0 {
+			s.feed.broadcast()
+		}
+		return n, err
+	}
+	return s.sequencePG(ctx)
+}
+
+// sequencePG runs one numbering step on PostgreSQL: lock feed_sequence
+// (waiting for another node's step), number, notify, commit. Read
+// committed matters: each statement after the lock sees every transaction
+// that committed before it — including the previous step's numbers.
+func (s *Store) sequencePG(ctx context.Context) (int, error) {
+	tx, err := s.w.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		return 0, fmt.Errorf("store: begin: %w", s.translate(err))
+	}
+	defer tx.Rollback()
+	var last int64
+	err = tx.QueryRowContext(ctx, `SELECT last FROM feed_sequence WHERE id = 1 FOR UPDATE`).Scan(&last)
+	if err != nil {
+		return 0, fmt.Errorf("store: feed sequence: %w", err)
+	}
+	n, err := s.sequence(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, '')`, feedChannel); err != nil {
+		return 0, fmt.Errorf("store: notify: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("store: commit feed positions: %w", s.translate(err))
+	}
+	s.feed.broadcast()
+	return n, nil
+}
+
+// unsequenced reports whether committed events wait for a position.
+func (s *Store) unsequenced(ctx context.Context) (bool, error) {
+	return s.exists(ctx, `SELECT 1 FROM customer_events WHERE position IS NULL LIMIT 1`)
+}
+
+// RunFeed keeps the feed moving until ctx is done: it numbers events soon
+// after this process (or, within a poll interval, any other) commits them,
+// and on PostgreSQL listens for other nodes' numbering to wake this node's
+// long-polling readers. kehu serve runs it; several nodes may run it at once.
+func (s *Store) RunFeed(ctx context.Context, log *slog.Logger) {
+	var wg sync.WaitGroup
+	if s.dialect == Postgres {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.listenFeed(ctx, log) }()
+	}
+	poll := 250 * time.Millisecond
+	if s.dialect == SQLite {
+		poll = time.Second // numbered at commit; this catches loads and other processes
+	}
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case <-s.feed.kick:
+			s.runSequencer(ctx, log, true)
+		case <-t.C:
+			s.runSequencer(ctx, log, false)
+		}
+	}
+	wg.Wait()
+}
+
+func (s *Store) runSequencer(ctx context.Context, log *slog.Logger, kicked bool) {
+	if !kicked {
+		pending, err := s.unsequenced(ctx)
+		if err != nil || !pending {
+			if err != nil && ctx.Err() == nil {
+				log.Warn("feed: check for unnumbered events", slog.Any("error", err))
+			}
+			if s.dialect == SQLite {
+				// Another process may have written and numbered events.
+				s.feed.broadcast()
+			}
+			return
+		}
+	}
+	if _, err := s.SequenceFeed(ctx); err != nil && ctx.Err() == nil {
+		log.Warn("feed: number events", slog.Any("error", err))
+	}
+}
+
+// listenFeed holds a PostgreSQL connection that LISTENs for other nodes'
+// numbering and wakes this node's readers; it reconnects after errors.
+func (s *Store) listenFeed(ctx context.Context, log *slog.Logger) {
+	for ctx.Err() == nil {
+		err := s.listenOnce(ctx)
+		s.feed.broadcast() // readers re-read after any gap in listening
+		if ctx.Err() != nil {
+			return
+		}
+		log.Warn("feed: listen for notifications", slog.Any("error", err))
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func (s *Store) listenOnce(ctx context.Context) error {
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		pc := dc.(*stdlib.Conn).Conn()
+		if _, err := pc.Exec(ctx, "LISTEN "+feedChannel); err != nil {
+			return err
+		}
+		defer func() {
+			// Leave the pooled connection as we found it.
+			uctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			_, _ = pc.Exec(uctx, "UNLISTEN "+feedChannel)
+		}()
+		for {
+			if _, err := pc.WaitForNotification(ctx); err != nil {
+				return err
+			}
+			s.feed.broadcast()
+		}
+	})
+}
+
+// EventFilter selects feed events.
+type EventFilter struct {
+	After      int64    // positions greater than this
+	Limit      int      // at most this many
+	ProjectID  int64    // 0: every project (and none)
+	CustomerID int64    // 0: every customer
+	Kinds      []string // empty: every kind
+}
+
+// Events returns up to f.Limit numbered events of a tenant after position
+// f.After, in position order: the feed. On PostgreSQL it first numbers
+// events that are committed but not yet numbered, so the feed moves even
+// where no RunFeed runs.
+func (s *Store) Events(ctx context.Context, tenantID int64, f EventFilter) ([]model.Event, error) {
+	if s.dialect == Postgres {
+		if pending, err := s.unsequenced(ctx); err == nil && pending {
+			if _, err := s.SequenceFeed(ctx); err != nil {
+				return nil, err
+			}
+		}
+	}
+	q := `SELECT ` + eventColumns + ` FROM customer_events WHERE tenant_id = ? AND position > ?`
+	args := []any{tenantID, f.After}
+	q, args = f.where(q, args)
+	return s.scanEvents(ctx, tenantID, q+` ORDER BY position LIMIT ?`, append(args, max(f.Limit, 1))...)
+}
+
+func (f EventFilter) where(q string, args []any) (string, []any) {
+	if f.ProjectID != 0 {
+		q += ` AND project_id = ?`
+		args = append(args, f.ProjectID)
+	}
+	if f.CustomerID != 0 {
+		q += ` AND customer_id = ?`
+		args = append(args, f.CustomerID)
+	}
+	if len(f.Kinds) > 0 {
+		q += ` AND kind IN (` + placeholders(len(f.Kinds)) + `)`
+		for _, k := range f.Kinds {
+			args = append(args, k)
+		}
+	}
+	return q, args
+}
+
+// LastPosition is the newest position of a tenant's feed (0 when empty):
+// where a consumer that only wants what happens from now on starts.
+func (s *Store) LastPosition(ctx context.Context, tenantID int64) (int64, error) {
+	var p sql.NullInt64
+	err := s.queryRow(ctx, `SELECT MAX(position) FROM customer_events WHERE tenant_id = ?`, tenantID).Scan(&p)
+	return p.Int64, err
+}
+
+const eventColumns = `id, position, project_id, customer_id, kind, data, created_at, actor_id, actor_name, actor_kind, via, changes`
+
+func (s *Store) scanEvents(ctx context.Context, tenantID int64, q string, args ...any) ([]model.Event, error) {
+	rows, err := s.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: events: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Event
+	for rows.Next() {
+		e := model.Event{TenantID: tenantID}
+		var project, position sql.NullInt64
+		var data, via, changes string
+		var created int64
+		if err := rows.Scan(&e.ID, &position, &project, &e.CustomerID, &e.Kind, &data, &created,
+			&e.Actor.ID, &e.Actor.Name, &e.Actor.Kind, &via, &changes); err != nil {
+			return nil, err
+		}
+		e.Position = position.Int64
+		e.ProjectID = project.Int64
+		e.Data = []byte(data)
+		e.CreatedAt = model.FromMillis(created)
+		e.Via = model.Via(via)
+		if changes != "" {
+			if err := json.Unmarshal([]byte(changes), &e.Changes); err != nil {
+				return nil, fmt.Errorf("store: event %d changes: %w", e.ID, err)
+			}
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// diffSkip are the bookkeeping keys of a customer's JSON that are not
+// changes of their own.
+var diffSkip = map[string]bool{"id": true, "updatedAt": true, "updatedBy": true, "updatedByName": true,
+	"createdAt": true, "createdBy": true, "createdByName": true}
+
+// Diff lists the fields that differ between old (nil for a new customer)
+// and c (nil for a deleted one), system fields under their JSON names and custom fields under their
+// keys (ids when cat is nil or the field is gone), in a stable order.
+func Diff(old, c *model.Customer, cat *Catalog) []model.Change {
+	flat := func(x *model.Customer) map[string]json.RawMessage {
+		m := map[string]json.RawMessage{}
+		if x == nil {
+			return m
+		}
+		b, _ := json.Marshal(x)
+		_ = json.Unmarshal(b, &m)
+		for k := range diffSkip {
+			delete(m, k)
+		}
+		var custom map[string]json.RawMessage
+		if len(x.Custom) > 0 && json.Unmarshal(x.Custom, &custom) == nil {
+			for id, v := range custom {
+				m["fields."+customKey(cat, id)] = v
+			}
+		}
+		return m
+	}
+	a, b := flat(old), flat(c)
+	// A new or deleted customer: status 1 is the default, not news.
+	if old == nil && string(b["status"]) == "1" {
+		delete(b, "status")
+	}
+	if c == nil && string(a["status"]) == "1" {
+		delete(a, "status")
+	}
+	keys := make([]string, 0, len(a)+len(b))
+	for k := range a {
+		keys = append(keys, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sortStrings(keys)
+	var out []model.Change
+	for _, k := range keys {
+		ov, nv := a[k], b[k]
+		if string(ov) == string(nv) {
+			continue
+		}
+		if ov == nil {
+			ov = json.RawMessage("null")
+		}
+		if nv == nil {
+			nv = json.RawMessage("null")
+		}
+		out = append(out, model.Change{Field: k, Old: ov, New: nv})
+	}
+	return out
+}
+
+func customKey(cat *Catalog, id string) string {
+	if cat != nil {
+		if f := cat.Field(id); f != nil && f.Key != "" {
+			return f.Key
+		}
+	}
+	return id
+}
+
+func sortStrings(s []string) {
+	// Custom fields after system fields, each alphabetically.
+	slices.SortFunc(s, func(x, y string) int {
+		cx, cy := strings.HasPrefix(x, "fields."), strings.HasPrefix(y, "fields.")
+		if cx != cy {
+			if cx {
+				return 1
+			}
+			return -1
+		}
+		return strings.Compare(x, y)
+	})
+}
+
+// PruneEvents deletes numbered events written before cutoff, at most batch
+// per statement until none are left, and returns how many it deleted: the
+// retention of the feed and of customer history. Events a webhook
+// subscription has yet to deliver are kept.
+func (s *Store) PruneEvents(ctx context.Context, cutoff time.Time, batch int) (int64, error) {
+	var total int64
+	for {
+		res, err := s.w.ExecContext(ctx, s.Rebind(`DELETE FROM customer_events WHERE (tenant_id, id) IN (
+  SELECT tenant_id, id FROM customer_events WHERE created_at < ? AND position IS NOT NULL`+s.pruneKeep()+` LIMIT `+fmt.Sprint(batch)+`)`), model.Millis(cutoff))
+		if err != nil {
+			return total, fmt.Errorf("store: prune events: %w", s.translate(err))
+		}
+		n, _ := res.RowsAffected()
+		total += n
+		if n < int64(batch) || ctx.Err() != nil {
+			return total, ctx.Err()
+		}
+	}
+}
+
+// pruneKeep is the condition that keeps events still owed to someone.
+func (s *Store) pruneKeep() string { return "" }
+
+// Snapshot is the JSON an event keeps of a customer: its JSON form plus its
+// custom values (by field id) under "custom".
+func Snapshot(c *model.Customer) []byte {
+	b, _ := json.Marshal(c)
+	if len(c.Custom) > 2 { // not {} or empty
+		b = append(b[:len(b)-1], `,"custom":`...)
+		b = append(b, c.Custom...)
+		b = append(b, '}')
+	}
+	return b
+}
+
+// DecodeSnapshot reads an event's snapshot back into a customer.
+func DecodeSnapshot(data []byte, tenantID int64) (*model.Customer, error) {
+	var c struct {
+		model.Customer
+		Custom json.RawMessage `json:"custom"`
+	}
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, err
+	}
+	c.Customer.Custom = c.Custom
+	c.Customer.TenantID = tenantID
+	return &c.Customer, nil
+}
+
+// FieldsByKey renders custom values (by field id, as in Customer.Custom)
+// keyed by field key, as the native API shows them; values of deleted
+// fields are left out.
+func (c *Catalog) FieldsByKey(custom json.RawMessage) map[string]any {
+	out := map[string]any{}
+	if len(custom) == 0 {
+		return out
+	}
+	d := json.NewDecoder(strings.NewReader(string(custom)))
+	d.UseNumber()
+	var vals map[string]any
+	if d.Decode(&vals) != nil {
+		return out
+	}
+	for id, v := range vals {
+		if f := c.Field(id); f != nil {
+			out[f.Key] = v
+		}
+	}
+	return out
+}

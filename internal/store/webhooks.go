@@ -1,0 +1,506 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kehu/kehu/internal/idgen"
+	"github.com/kehu/kehu/internal/model"
+)
+
+// Webhook subscriptions, their deliveries and attempts (see migration
+// 0011 for the flow). Secrets are stored sealed; package webhook seals and
+// opens them.
+
+const webhookColumns = `tenant_id, id, project_id, url, kinds, filter, format, enabled, disabled_reason, disabled_at, position, failures, created_at, updated_at`
+
+// WebhookRow is a subscription with its sealed secret.
+type WebhookRow struct {
+	model.Webhook
+	Sealed []byte
+}
+
+func scanWebhook(sc interface{ Scan(...any) error }, w *WebhookRow, withSecret bool) error {
+	var project sql.NullInt64
+	var kinds string
+	var enabled, disabledAt, created, updated int64
+	dest := []any{&w.TenantID, &w.ID, &project, &w.URL, &kinds, &w.Filter, &w.Format, &enabled, &w.DisabledReason,
+		&disabledAt, &w.Position, &w.Failures, &created, &updated}
+	if withSecret {
+		dest = append(dest, &w.Sealed)
+	}
+	if err := sc.Scan(dest...); err != nil {
+		return err
+	}
+	w.ProjectID = project.Int64
+	w.Kinds = splitKinds(kinds)
+	w.Enabled = enabled != 0
+	if disabledAt != 0 {
+		t := model.FromMillis(disabledAt)
+		w.DisabledAt = &t
+	}
+	w.CreatedAt, w.UpdatedAt = model.FromMillis(created), model.FromMillis(updated)
+	return nil
+}
+
+func splitKinds(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, ",")
+}
+
+// CreateWebhook stores a new subscription starting after position
+// w.Position (assigns w.ID and the times).
+func (s *Store) CreateWebhook(ctx context.Context, w *model.Webhook, sealed []byte) error {
+	w.ID = idgen.Next()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	w.CreatedAt, w.UpdatedAt = now, now
+	_, err := s.w.ExecContext(ctx, s.Rebind(`INSERT INTO webhooks (`+webhookColumns+`, secret) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		w.TenantID, w.ID, nullInt(w.ProjectID), w.URL, strings.Join(w.Kinds, ","), w.Filter, w.Format, boolInt(w.Enabled), w.DisabledReason, 0,
+		w.Position, 0, model.Millis(now), model.Millis(now), sealed)
+	if err != nil {
+		return fmt.Errorf("store: create webhook: %w", s.translate(err))
+	}
+	return nil
+}
+
+// Webhooks lists a tenant's subscriptions (projectID != 0: that project's).
+func (s *Store) Webhooks(ctx context.Context, tenantID, projectID int64) ([]model.Webhook, error) {
+	q := `SELECT ` + webhookColumns + ` FROM webhooks WHERE tenant_id = ?`
+	args := []any{tenantID}
+	if projectID != 0 {
+		q += ` AND project_id = ?`
+		args = append(args, projectID)
+	}
+	rows, err := s.query(ctx, q+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: webhooks: %w", err)
+	}
+	defer rows.Close()
+	out := []model.Webhook{}
+	for rows.Next() {
+		var w WebhookRow
+		if err := scanWebhook(rows, &w, false); err != nil {
+			return nil, err
+		}
+		out = append(out, w.Webhook)
+	}
+	return out, rows.Err()
+}
+
+// Webhook reads one subscription with its sealed secret.
+func (s *Store) Webhook(ctx context.Context, tenantID, id int64) (*WebhookRow, error) {
+	var w WebhookRow
+	err := scanWebhook(s.queryRow(ctx, `SELECT `+webhookColumns+`, secret FROM webhooks WHERE tenant_id = ? AND id = ?`, tenantID, id), &w, true)
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("webhook %d", id))
+	}
+	return &w, nil
+}
+
+// EnabledWebhooks lists every enabled subscription of every tenant, with
+// sealed secrets (for fan-out).
+func (s *Store) EnabledWebhooks(ctx context.Context) ([]WebhookRow, error) {
+	rows, err := s.query(ctx, `SELECT `+webhookColumns+`, secret FROM webhooks WHERE enabled = 1 ORDER BY tenant_id, id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: enabled webhooks: %w", err)
+	}
+	defer rows.Close()
+	var out []WebhookRow
+	for rows.Next() {
+		var w WebhookRow
+		if err := scanWebhook(rows, &w, true); err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+// UpdateWebhook rewrites a subscription's settings (url, kinds, filter,
+// format, enabled; sealed when not nil). Enabling clears the reason.
+func (s *Store) UpdateWebhook(ctx context.Context, w *model.Webhook, sealed []byte) error {
+	w.UpdatedAt = time.Now().UTC().Truncate(time.Millisecond)
+	if w.Enabled {
+		w.DisabledReason, w.DisabledAt = "", nil
+	}
+	q := `UPDATE webhooks SET url = ?, kinds = ?, filter = ?, format = ?, enabled = ?, disabled_reason = ?, disabled_at = ?, updated_at = ?`
+	var disabledAt int64
+	if w.DisabledAt != nil {
+		disabledAt = model.Millis(*w.DisabledAt)
+	}
+	args := []any{w.URL, strings.Join(w.Kinds, ","), w.Filter, w.Format, boolInt(w.Enabled), w.DisabledReason, disabledAt, model.Millis(w.UpdatedAt)}
+	if sealed != nil {
+		q += `, secret = ?`
+		args = append(args, sealed)
+	}
+	res, err := s.w.ExecContext(ctx, s.Rebind(q+` WHERE tenant_id = ? AND id = ?`), append(args, w.TenantID, w.ID)...)
+	if err != nil {
+		return fmt.Errorf("store: update webhook: %w", s.translate(err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: webhook %d: %w", w.ID, model.ErrNotFound)
+	}
+	return nil
+}
+
+// DeleteWebhook removes a subscription with its deliveries and attempts.
+func (s *Store) DeleteWebhook(ctx context.Context, tenantID, id int64) error {
+	return s.InTx(ctx, func(t *Tx) error {
+		res, err := t.exec(ctx, `DELETE FROM webhooks WHERE tenant_id = ? AND id = ?`, tenantID, id)
+		if err != nil {
+			return fmt.Errorf("store: delete webhook: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("store: webhook %d: %w", id, model.ErrNotFound)
+		}
+		for _, table := range []string{"webhook_deliveries", "webhook_attempts"} {
+			if _, err := t.exec(ctx, `DELETE FROM `+table+` WHERE tenant_id = ? AND webhook_id = ?`, tenantID, id); err != nil {
+				return fmt.Errorf("store: delete webhook: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// ReplayWebhook moves a subscription back (or forward) to feed position
+// after: the events after it are delivered again, as new deliveries.
+func (s *Store) ReplayWebhook(ctx context.Context, tenantID, id, after int64) error {
+	res, err := s.w.ExecContext(ctx, s.Rebind(`UPDATE webhooks SET position = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`),
+		after, model.Millis(time.Now()), tenantID, id)
+	if err != nil {
+		return fmt.Errorf("store: replay webhook: %w", s.translate(err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: webhook %d: %w", id, model.ErrNotFound)
+	}
+	return nil
+}
+
+// NewDelivery is a delivery the fan-out creates.
+type NewDelivery struct {
+	Position, EventID, CustomerID int64
+	Kind, Payload                 string
+	At                            time.Time // the event's time: lag is measured from it
+}
+
+// FanOut records deliveries of one subscription and moves its position
+// from `from` to `to`, in one transaction; it reports false (writing
+// nothing) when the position is no longer `from` (a replay or another
+// fan-out moved it).
+func (s *Store) FanOut(ctx context.Context, w *model.Webhook, from, to int64, ds []NewDelivery) (bool, error) {
+	moved := false
+	err := s.InTx(ctx, func(t *Tx) error {
+		res, err := t.exec(ctx, `UPDATE webhooks SET position = ? WHERE tenant_id = ? AND id = ? AND position = ? AND enabled = 1`, to, w.TenantID, w.ID, from)
+		if err != nil {
+			return fmt.Errorf("store: fan out: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		moved = true
+		now := model.Millis(time.Now())
+		rows := make([][]any, 0, len(ds))
+		for _, d := range ds {
+			rows = append(rows, []any{w.TenantID, w.ID, idgen.Next(), d.Position, d.EventID, d.CustomerID, d.Kind, d.Payload,
+				model.DeliveryPending, now, model.Millis(d.At)})
+		}
+		return t.insertRows(ctx, "webhook_deliveries", "tenant_id, webhook_id, id, position, event_id, customer_id, kind, payload, status, next_at, created_at", "", rows)
+	})
+	return moved, err
+}
+
+// ClaimedDelivery is a delivery a node has claimed, with what it needs to
+// post it.
+type ClaimedDelivery struct {
+	model.WebhookDelivery
+	TenantID int64
+	FirstAt  time.Time // first attempt (zero before the first)
+	URL      string
+	Sealed   []byte
+}
+
+// ClaimDeliveries claims up to limit due deliveries of enabled
+// subscriptions for lease: for each (subscription, customer) only the
+// earliest pending delivery is due, so a customer's deliveries go out in
+// order. Claims are conditional updates, so two nodes never claim one
+// delivery; a claim expires after lease.
+func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]ClaimedDelivery, error) {
+	nowMs := model.Millis(now)
+	lock := ""
+	if s.dialect == Postgres {
+		lock = ` FOR UPDATE OF d SKIP LOCKED`
+	}
+	var out []ClaimedDelivery
+	err := s.InTx(ctx, func(t *Tx) error {
+		out = out[:0]
+		rows, err := t.query(ctx, `SELECT d.tenant_id, d.webhook_id, d.id, d.position, d.event_id, d.customer_id, d.kind, d.payload, d.attempts, d.first_at, d.created_at, w.url, w.secret
+FROM webhook_deliveries d JOIN webhooks w ON w.tenant_id = d.tenant_id AND w.id = d.webhook_id
+WHERE d.status = 'pending' AND d.next_at <= ? AND d.lease_until < ? AND w.enabled = 1
+  AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.tenant_id = d.tenant_id AND e.webhook_id = d.webhook_id
+                  AND e.customer_id = d.customer_id AND e.status = 'pending' AND e.position < d.position)
+ORDER BY d.next_at LIMIT ?`+lock, nowMs, nowMs, limit)
+		if err != nil {
+			return fmt.Errorf("store: claim deliveries: %w", err)
+		}
+		for rows.Next() {
+			var c ClaimedDelivery
+			var first, created int64
+			if err := rows.Scan(&c.TenantID, &c.WebhookID, &c.ID, &c.Position, &c.EventID, &c.CustomerID, &c.Kind, &c.Payload,
+				&c.Attempts, &first, &created, &c.URL, &c.Sealed); err != nil {
+				rows.Close()
+				return err
+			}
+			if first != 0 {
+				c.FirstAt = model.FromMillis(first)
+			}
+			c.CreatedAt = model.FromMillis(created)
+			out = append(out, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		kept := out[:0]
+		for _, c := range out {
+			res, err := t.exec(ctx, `UPDATE webhook_deliveries SET lease_until = ? WHERE tenant_id = ? AND webhook_id = ? AND id = ? AND lease_until < ? AND status = 'pending'`,
+				model.Millis(now.Add(lease)), c.TenantID, c.WebhookID, c.ID, nowMs)
+			if err != nil {
+				return fmt.Errorf("store: claim delivery: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				kept = append(kept, c)
+			}
+		}
+		out = kept
+		return nil
+	})
+	return out, err
+}
+
+// DeliveryResult is the outcome of one attempt.
+type DeliveryResult struct {
+	TenantID, WebhookID, DeliveryID int64
+	Attempt                         int
+	At                              time.Time
+	Code                            int
+	Latency                         time.Duration
+	Err                             string
+	OK                              bool
+	NextAt                          time.Time // when not OK and not given up
+	GiveUp                          bool      // not OK and out of retries: the delivery fails for good
+	FirstAt                         time.Time
+}
+
+// RecordAttempts writes the outcomes of a batch of attempts in one
+// transaction: the attempt log, the deliveries' state and the
+// subscriptions' failure counts.
+func (s *Store) RecordAttempts(ctx context.Context, rs []DeliveryResult) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	return s.InTx(ctx, func(t *Tx) error {
+		attempts := make([][]any, 0, len(rs))
+		failures := map[[2]int64]int64{}
+		for _, r := range rs {
+			attempts = append(attempts, []any{r.TenantID, r.WebhookID, r.DeliveryID, r.Attempt, model.Millis(r.At), r.Code, r.Latency.Milliseconds(), r.Err})
+			status, next, done := model.DeliveryPending, model.Millis(r.NextAt), int64(0)
+			switch {
+			case r.OK:
+				status, done = model.DeliveryDelivered, model.Millis(r.At)
+			case r.GiveUp:
+				status, done = model.DeliveryFailed, model.Millis(r.At)
+			}
+			if !r.OK {
+				failures[[2]int64{r.TenantID, r.WebhookID}]++
+			}
+			if _, err := t.exec(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = ?, next_at = ?, lease_until = 0, first_at = ?, done_at = ?, last_code = ?, last_error = ?, last_latency = ?
+WHERE tenant_id = ? AND webhook_id = ? AND id = ?`, status, r.Attempt, next, model.Millis(r.FirstAt), done, r.Code, r.Err, r.Latency.Milliseconds(),
+				r.TenantID, r.WebhookID, r.DeliveryID); err != nil {
+				return fmt.Errorf("store: record delivery: %w", err)
+			}
+		}
+		if err := t.insertRows(ctx, "webhook_attempts", "tenant_id, webhook_id, delivery_id, attempt, at, code, latency, error", " ON CONFLICT DO NOTHING", attempts); err != nil {
+			return err
+		}
+		for k, n := range failures {
+			if _, err := t.exec(ctx, `UPDATE webhooks SET failures = failures + ? WHERE tenant_id = ? AND id = ?`, n, k[0], k[1]); err != nil {
+				return fmt.Errorf("store: count failures: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// DisableWebhook disables an enabled subscription with a reason and writes
+// a webhook.disabled event to the tenant's feed in the same transaction;
+// it reports false when the subscription was not enabled.
+func (s *Store) DisableWebhook(ctx context.Context, tenantID, id int64, reason string) (bool, error) {
+	done := false
+	err := s.InTx(ctx, func(t *Tx) error {
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		res, err := t.exec(ctx, `UPDATE webhooks SET enabled = 0, disabled_reason = ?, disabled_at = ?, updated_at = ? WHERE tenant_id = ? AND id = ? AND enabled = 1`,
+			reason, model.Millis(now), model.Millis(now), tenantID, id)
+		if err != nil {
+			return fmt.Errorf("store: disable webhook: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		var url string
+		var project sql.NullInt64
+		if err := t.queryRow(ctx, `SELECT url, project_id FROM webhooks WHERE tenant_id = ? AND id = ?`, tenantID, id).Scan(&url, &project); err != nil {
+			return err
+		}
+		data, _ := json.Marshal(map[string]any{"webhookId": id, "url": url, "reason": reason, "disabledAt": now})
+		if _, err := t.exec(ctx, `INSERT INTO customer_events (tenant_id, id, project_id, customer_id, kind, data, created_at, via) VALUES (?, ?, ?, 0, ?, ?, ?, ?)`,
+			tenantID, idgen.Next(), project, model.EventWebhookDisabled, string(data), model.Millis(now), string(model.ViaSystem)); err != nil {
+			return fmt.Errorf("store: webhook disabled event: %w", err)
+		}
+		t.events++
+		done = true
+		return nil
+	})
+	return done, err
+}
+
+// Redeliver makes a delivery due again now, with a fresh retry window.
+func (s *Store) Redeliver(ctx context.Context, tenantID, webhookID, id int64) error {
+	res, err := s.w.ExecContext(ctx, s.Rebind(`UPDATE webhook_deliveries SET status = 'pending', next_at = ?, lease_until = 0, first_at = 0, done_at = 0
+WHERE tenant_id = ? AND webhook_id = ? AND id = ?`), model.Millis(time.Now()), tenantID, webhookID, id)
+	if err != nil {
+		return fmt.Errorf("store: redeliver: %w", s.translate(err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("store: delivery %d: %w", id, model.ErrNotFound)
+	}
+	return nil
+}
+
+const deliveryColumns = `id, webhook_id, position, event_id, customer_id, kind, status, attempts, next_at, created_at, done_at, last_code, last_error, last_latency, payload`
+
+func scanDelivery(sc interface{ Scan(...any) error }) (model.WebhookDelivery, error) {
+	var d model.WebhookDelivery
+	var next, created, done int64
+	err := sc.Scan(&d.ID, &d.WebhookID, &d.Position, &d.EventID, &d.CustomerID, &d.Kind, &d.Status, &d.Attempts, &next, &created, &done,
+		&d.LastCode, &d.LastError, &d.LastLatency, &d.Payload)
+	if err != nil {
+		return d, err
+	}
+	d.CreatedAt = model.FromMillis(created)
+	if d.Status == model.DeliveryPending {
+		t := model.FromMillis(next)
+		d.NextAt = &t
+	}
+	if done != 0 {
+		t := model.FromMillis(done)
+		d.DoneAt = &t
+	}
+	return d, nil
+}
+
+// Deliveries is a subscription's delivery log, newest first: up to limit
+// deliveries with position < before (0: from the newest), optionally of
+// one status.
+func (s *Store) Deliveries(ctx context.Context, tenantID, webhookID int64, status string, before int64, limit int) ([]model.WebhookDelivery, error) {
+	q := `SELECT ` + deliveryColumns + ` FROM webhook_deliveries WHERE tenant_id = ? AND webhook_id = ?`
+	args := []any{tenantID, webhookID}
+	if before > 0 {
+		q += ` AND position < ?`
+		args = append(args, before)
+	}
+	if status != "" {
+		q += ` AND status = ?`
+		args = append(args, status)
+	}
+	rows, err := s.query(ctx, q+` ORDER BY position DESC, id DESC LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: deliveries: %w", err)
+	}
+	defer rows.Close()
+	out := []model.WebhookDelivery{}
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Delivery reads one delivery with its attempt log.
+func (s *Store) Delivery(ctx context.Context, tenantID, webhookID, id int64) (*model.WebhookDelivery, error) {
+	d, err := scanDelivery(s.queryRow(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE tenant_id = ? AND webhook_id = ? AND id = ?`, tenantID, webhookID, id))
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("delivery %d", id))
+	}
+	rows, err := s.query(ctx, `SELECT attempt, at, code, latency, error FROM webhook_attempts WHERE tenant_id = ? AND webhook_id = ? AND delivery_id = ? ORDER BY attempt`, tenantID, webhookID, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: attempts: %w", err)
+	}
+	defer rows.Close()
+	d.AttemptLog = []model.WebhookAttempt{}
+	for rows.Next() {
+		var a model.WebhookAttempt
+		var at int64
+		if err := rows.Scan(&a.Attempt, &at, &a.Code, &a.Latency, &a.Error); err != nil {
+			return nil, err
+		}
+		a.At = model.FromMillis(at)
+		d.AttemptLog = append(d.AttemptLog, a)
+	}
+	return &d, rows.Err()
+}
+
+// WebhookStat is one subscription's queue, for metrics.
+type WebhookStat struct {
+	TenantID, WebhookID int64
+	Pending             int64
+	Oldest              time.Time // creation (event) time of the oldest pending delivery; zero when none
+	Failures            int64
+	Enabled             bool
+}
+
+// WebhookStats reports every subscription's pending deliveries, oldest
+// pending event and failures.
+func (s *Store) WebhookStats(ctx context.Context) ([]WebhookStat, error) {
+	rows, err := s.query(ctx, `SELECT w.tenant_id, w.id, w.failures, w.enabled, COUNT(d.id), COALESCE(MIN(d.created_at), 0)
+FROM webhooks w LEFT JOIN webhook_deliveries d ON d.tenant_id = w.tenant_id AND d.webhook_id = w.id AND d.status = 'pending'
+GROUP BY w.tenant_id, w.id, w.failures, w.enabled`)
+	if err != nil {
+		return nil, fmt.Errorf("store: webhook stats: %w", err)
+	}
+	defer rows.Close()
+	var out []WebhookStat
+	for rows.Next() {
+		var st WebhookStat
+		var enabled, oldest int64
+		if err := rows.Scan(&st.TenantID, &st.WebhookID, &st.Failures, &enabled, &st.Pending, &oldest); err != nil {
+			return nil, err
+		}
+		st.Enabled = enabled != 0
+		if oldest != 0 {
+			st.Oldest = model.FromMillis(oldest)
+		}
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}
+
+// NextDue is when the earliest pending delivery of an enabled subscription
+// is due (zero when none is pending).
+func (s *Store) NextDue(ctx context.Context) (time.Time, error) {
+	var next sql.NullInt64
+	err := s.queryRow(ctx, `SELECT MIN(d.next_at) FROM webhook_deliveries d JOIN webhooks w ON w.tenant_id = d.tenant_id AND w.id = d.webhook_id
+WHERE d.status = 'pending' AND w.enabled = 1`).Scan(&next)
+	if err != nil || !next.Valid {
+		return time.Time{}, err
+	}
+	return model.FromMillis(next.Int64), nil
+}

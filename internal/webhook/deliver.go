@@ -1,0 +1,235 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/kehu/kehu/internal/store"
+)
+
+// claimBatch is how many deliveries a node claims at once.
+const claimBatch = 128
+
+// Run fans out and delivers until ctx is done, then waits for the
+// attempts in flight (their context is cancelled: an attempt cut short is
+// recorded as failed and retried). kehu serve runs it on every node.
+func (s *Service) Run(ctx context.Context) {
+	s.init()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); s.runFanOut(ctx) }()
+	go func() { defer wg.Done(); s.runDelivery(ctx) }()
+	wg.Wait()
+}
+
+// poke wakes this node's delivery loop.
+func (s *Service) poke() {
+	s.init()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Service) runFanOut(ctx context.Context) {
+	cache := map[int64]*compiled{}
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		signal := s.Store.FeedSignal()
+		select {
+		case <-ctx.Done():
+			return
+		case <-signal:
+		case <-t.C:
+		}
+		more := false
+		held, err := s.Store.TryLease(ctx, "webhook-fanout", fanoutLease)
+		if err == nil && held {
+			more, err = s.fanOut(ctx, cache)
+		}
+		if err != nil && ctx.Err() == nil {
+			s.Log.Warn("webhook fan-out", slog.Any("error", err))
+		}
+		next := time.Second // other nodes' feed signals may not reach us; a lease may free up
+		if more {
+			next = 0
+		}
+		t.Reset(next)
+	}
+}
+
+func (s *Service) runDelivery(ctx context.Context) {
+	workers := s.Workers
+	if workers <= 0 {
+		workers = 32
+	}
+	sem := make(chan struct{}, workers)
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+		case <-t.C:
+		}
+		n, err := s.deliverBatch(ctx, sem)
+		if err != nil && ctx.Err() == nil {
+			s.Log.Warn("webhook delivery", slog.Any("error", err))
+		}
+		next := 500 * time.Millisecond // deliveries other nodes' fan-out made, retries coming due
+		if n == claimBatch {
+			next = 0
+		} else if n > 0 {
+			next = 20 * time.Millisecond // the next of a customer's deliveries is due now
+		}
+		t.Reset(next)
+	}
+}
+
+// deliverBatch claims due deliveries, posts them (at most cap(sem) at
+// once), records every outcome in one transaction and returns how many it
+// claimed.
+func (s *Service) deliverBatch(ctx context.Context, sem chan struct{}) (int, error) {
+	now := s.now()
+	claimed, err := s.Store.ClaimDeliveries(ctx, now, 2*s.timeout()+30*time.Second, claimBatch)
+	if err != nil || len(claimed) == 0 {
+		return 0, err
+	}
+	results := make([]store.DeliveryResult, len(claimed))
+	var wg sync.WaitGroup
+	for i := range claimed {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			results[i] = s.attempt(ctx, &claimed[i])
+		}(i)
+	}
+	wg.Wait()
+	// Record even when shutting down: the attempts happened.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := s.Store.RecordAttempts(rctx, results); err != nil {
+		return len(claimed), err
+	}
+	for i, r := range results {
+		s.stats.observe(&claimed[i], r)
+		if r.GiveUp {
+			reason := fmt.Sprintf("delivery %d failed for %s (%d attempts; last: %s)", r.DeliveryID, s.retryFor(), r.Attempt, lastOutcome(r))
+			if ok, err := s.Store.DisableWebhook(rctx, r.TenantID, r.WebhookID, reason); err != nil {
+				s.Log.Warn("disable webhook", slog.Int64("webhook", r.WebhookID), slog.Any("error", err))
+			} else if ok {
+				s.Log.Warn("webhook disabled after persistent failure", slog.Int64("tenant", r.TenantID), slog.Int64("webhook", r.WebhookID), slog.String("reason", reason))
+			}
+		}
+	}
+	return len(claimed), nil
+}
+
+func lastOutcome(r store.DeliveryResult) string {
+	if r.Code != 0 {
+		return "HTTP " + strconv.Itoa(r.Code)
+	}
+	return r.Err
+}
+
+// attempt posts one delivery and says what happened and what is next.
+func (s *Service) attempt(ctx context.Context, d *store.ClaimedDelivery) store.DeliveryResult {
+	r := store.DeliveryResult{TenantID: d.TenantID, WebhookID: d.WebhookID, DeliveryID: d.ID, Attempt: d.Attempts + 1, At: s.now(), FirstAt: d.FirstAt}
+	if r.FirstAt.IsZero() {
+		r.FirstAt = r.At
+	}
+	start := time.Now() // latency on the real clock, whatever Now says
+	code, err := s.post(ctx, d, r.At)
+	r.Latency = time.Since(start)
+	r.Code = code
+	if err == nil && code >= 200 && code < 300 {
+		r.OK = true
+		return r
+	}
+	if err != nil {
+		r.Err = truncate(err.Error(), 500)
+	} else {
+		r.Err = "HTTP " + strconv.Itoa(code)
+	}
+	if r.At.Sub(r.FirstAt) >= s.retryFor() {
+		r.GiveUp = true
+		return r
+	}
+	r.NextAt = r.At.Add(s.backoff(r.Attempt))
+	return r
+}
+
+// backoff is the delay before the retry after the given attempt:
+// Backoff·2^(attempt−1) capped at MaxBackoff, drawn uniformly from its
+// upper half (jitter).
+func (s *Service) backoff(attempt int) time.Duration {
+	base, maxD := cmpOr(s.Backoff, 5*time.Second), cmpOr(s.MaxBackoff, 6*time.Hour)
+	d := base
+	for i := 1; i < attempt && d < maxD; i++ {
+		d *= 2
+	}
+	d = min(d, maxD)
+	return d/2 + rand.N(d/2+1)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// post sends the delivery, signed, and returns the response status.
+func (s *Service) post(ctx context.Context, d *store.ClaimedDelivery, at time.Time) (int, error) {
+	secret, err := s.Keys.Open(d.Sealed, sealAAD(d.TenantID))
+	if err != nil {
+		return 0, errors.New("webhook: cannot open the subscription's secret (was the key changed?)")
+	}
+	wh, err := standardwebhooks.NewWebhook(secret)
+	if err != nil {
+		return 0, fmt.Errorf("webhook: secret: %w", err)
+	}
+	id := MessageID(d.ID)
+	body := []byte(d.Payload)
+	sig, err := wh.Sign(id, at, body)
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "kehu-webhooks/1")
+	req.Header.Set("webhook-id", id)
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(at.Unix(), 10))
+	req.Header.Set("webhook-signature", sig)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // keep the connection reusable, read no more
+	return resp.StatusCode, nil
+}
+
+// MessageID is the webhook-id of a delivery: the same for every attempt,
+// so receivers can drop duplicates.
+func MessageID(deliveryID int64) string { return "msg_" + strconv.FormatInt(deliveryID, 10) }
