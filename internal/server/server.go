@@ -24,9 +24,9 @@ import (
 	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
-	"github.com/kehu/kehu/internal/ratelimit"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/people"
+	"github.com/kehu/kehu/internal/ratelimit"
 	"github.com/kehu/kehu/internal/store"
 	"github.com/kehu/kehu/internal/webhook"
 )
