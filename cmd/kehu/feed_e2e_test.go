@@ -36,10 +36,11 @@ func TestFeedFollowerAcrossKill9(t *testing.T) {
 			cl := runJSON(t, bin, append([]string{"client", "create", "--tenant", tid}, common...)...)
 			id, secret := cl["clientId"].(string), cl["clientSecret"].(string)
 
-			serveArgs := common
+			// No rate limits: the point is 8 writers as fast as they go.
+			serveArgs := append(append([]string{}, common...), "--rate-client", "0", "--rate-address", "0")
 			if db == store.Postgres {
 				// Both nodes on this machine read the key file in dir.
-				serveArgs = append(append([]string{}, common...), "--allow-local-secret-key")
+				serveArgs = append(serveArgs, "--allow-local-secret-key")
 			}
 			victim, base0 := serve(t, bin, serveArgs...)
 			defer victim.Process.Kill()
