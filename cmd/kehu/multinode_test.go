@@ -280,6 +280,23 @@ func TestMultiNode(t *testing.T) {
 		}
 	})
 
+	t.Run("a catalogue change on one node is seen by the next request on every node", func(t *testing.T) {
+		// Warm every node's catalogue cache with a field that does not exist yet.
+		for i, r := range c.bases {
+			mustDo(t, r, "POST", "/v1/customers", tok, []byte(fmt.Sprintf(`{"name":"目录%d","fields":{"grade":1}}`, i)), nil, 400)
+		}
+		mustDo(t, c.bases[0], "POST", "/v1/fields", tok, []byte(`{"key":"grade","type":"number"}`), nil, 201)
+		for i, r := range c.bases { // no wait: the cache_versions row is read by every request
+			mustDo(t, r, "POST", "/v1/customers", tok, []byte(fmt.Sprintf(`{"name":"目录%d","fields":{"grade":%d}}`, i, 7)), nil, 201)
+		}
+		for _, r := range c.bases {
+			list := mustDo(t, r, "GET", "/v1/customers?filter=grade%20%3D%207&pageSize=1", tok, nil, nil, 200)
+			if !strings.Contains(string(list.body), `"total":3`) {
+				t.Fatalf("node %s: %s", r, list.body)
+			}
+		}
+	})
+
 	t.Run("kehu client rotate ends tokens on all nodes", func(t *testing.T) {
 		var toks []string
 		for _, b := range c.bases {
