@@ -105,15 +105,10 @@ func auditTime(v, field string, end bool) (time.Time, error) {
 	return time.Time{}, problem(400, "invalid", field, field+" must be an RFC 3339 time or a date (YYYY-MM-DD, Asia/Shanghai)")
 }
 
-// modelCaller is the request's caller in the shared access contract, for
-// the audit log.
+// modelCaller is the request's caller in the shared access contract.
 func modelCaller(r *http.Request) *model.Caller {
-	if cl := callerOf(r.Context()); cl != nil && cl.session != nil {
-		return cl.session.Caller
+	if c := whoOf(r); c != nil {
+		return c
 	}
-	c := &model.Caller{Via: model.ViaNative, Addr: audit.AddrOf(r.Context())}
-	if cl := callerOf(r.Context()); cl != nil && cl.client != nil {
-		c.TenantID, c.ProjectID, c.ClientID, c.Scopes = cl.client.TenantID, cl.client.ProjectID, cl.client.ClientID, cl.client.Scopes
-	}
-	return c
+	return &model.Caller{Via: model.ViaNative, Addr: audit.AddrOf(r.Context())}
 }

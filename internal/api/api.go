@@ -74,28 +74,28 @@ var routes = []route{
 	{"GET /v1/webhooks/{id}/deliveries/{delivery}", model.ScopeRead, func(h *Handler) handlerFunc { return h.webhookDelivery }},
 	{"POST /v1/webhooks/{id}/deliveries/{delivery}/redeliver", model.ScopeWrite, func(h *Handler) handlerFunc { return h.redeliverWebhook }},
 	{"GET /v1/projects", model.ScopeRead, func(h *Handler) handlerFunc { return h.listProjects }},
-	{"POST /v1/projects", model.ScopeWrite, func(h *Handler) handlerFunc { return h.createProject }},
+	{"POST /v1/projects", model.ScopeWrite, func(h *Handler) handlerFunc { return h.catalog(h.createProject) }},
 	{"GET /v1/fields", model.ScopeRead, func(h *Handler) handlerFunc { return h.listFields }},
-	{"POST /v1/fields", model.ScopeWrite, func(h *Handler) handlerFunc { return h.createField }},
-	{"PATCH /v1/fields/{id}", model.ScopeWrite, func(h *Handler) handlerFunc { return h.updateField }},
-	{"DELETE /v1/fields/{id}", model.ScopeWrite, func(h *Handler) handlerFunc { return h.deleteField }},
+	{"POST /v1/fields", model.ScopeWrite, func(h *Handler) handlerFunc { return h.catalog(h.createField) }},
+	{"PATCH /v1/fields/{id}", model.ScopeWrite, func(h *Handler) handlerFunc { return h.catalog(h.updateField) }},
+	{"DELETE /v1/fields/{id}", model.ScopeWrite, func(h *Handler) handlerFunc { return h.catalog(h.deleteField) }},
 	{"GET /v1/tags", model.ScopeRead, func(h *Handler) handlerFunc { return h.listTags }},
-	{"POST /v1/tags", model.ScopeWrite, func(h *Handler) handlerFunc { return h.createTag }},
-	{"POST /v1/tag-groups", model.ScopeWrite, func(h *Handler) handlerFunc { return h.createTagGroup }},
-	{"DELETE /v1/tags/{id}", model.ScopeWrite, func(h *Handler) handlerFunc { return h.deleteTag }},
+	{"POST /v1/tags", model.ScopeWrite, func(h *Handler) handlerFunc { return h.catalog(h.createTag) }},
+	{"POST /v1/tag-groups", model.ScopeWrite, func(h *Handler) handlerFunc { return h.catalog(h.createTagGroup) }},
+	{"DELETE /v1/tags/{id}", model.ScopeWrite, func(h *Handler) handlerFunc { return h.catalog(h.deleteTag) }},
 	{"GET /v1/staff", model.ScopeRead, func(h *Handler) handlerFunc { return h.listStaff }},
-	{"POST /v1/staff", model.ScopeWrite, func(h *Handler) handlerFunc { return h.createStaff }},
+	{"POST /v1/staff", model.ScopeWrite, func(h *Handler) handlerFunc { return h.catalog(h.createStaff) }},
 	{"GET /v1/departments", model.ScopeRead, func(h *Handler) handlerFunc { return h.listDepartments }},
-	{"POST /v1/departments", model.ScopeWrite, func(h *Handler) handlerFunc { return h.createDepartment }},
+	{"POST /v1/departments", model.ScopeWrite, func(h *Handler) handlerFunc { return h.catalog(h.createDepartment) }},
 	{"GET /v1/stages", model.ScopeRead, func(h *Handler) handlerFunc { return h.listStages }},
-	{"POST /v1/stages", model.ScopeWrite, func(h *Handler) handlerFunc { return h.createStage }},
+	{"POST /v1/stages", model.ScopeWrite, func(h *Handler) handlerFunc { return h.catalog(h.createStage) }},
 	{"GET /v1/events", model.ScopeRead, func(h *Handler) handlerFunc { return h.listEvents }},
 	{"POST /v1/customers/batch", model.ScopeWrite, func(h *Handler) handlerFunc { return h.batchCustomers }},
 	{"GET /v1/customers/export", model.ScopeRead, func(h *Handler) handlerFunc { return h.exportCustomers }},
 	{"POST /v1/imports", model.ScopeWrite, func(h *Handler) handlerFunc { return h.createImport }},
 	{"GET /v1/imports/{id}", model.ScopeRead, func(h *Handler) handlerFunc { return h.getImport }},
 	{"GET /v1/imports/{id}/report", model.ScopeRead, func(h *Handler) handlerFunc { return h.importReport }},
-	{"PUT /v1/fields/{id}/unique", model.ScopeWrite, func(h *Handler) handlerFunc { return h.setFieldUnique }},
+	{"PUT /v1/fields/{id}/unique", model.ScopeWrite, func(h *Handler) handlerFunc { return h.catalog(h.setFieldUnique) }},
 	{"POST /v1/customers/{id}/unmask", model.ScopeRead, func(h *Handler) handlerFunc { return h.unmaskCustomer }},
 	{"GET /v1/admin/audit", model.ScopeAdmin, func(h *Handler) handlerFunc { return h.listAudit }},
 	{"GET /v1/admin/tenants", model.ScopeAdmin, func(h *Handler) handlerFunc { return h.adminListTenants }},
@@ -159,7 +159,7 @@ func (h *Handler) authenticateRoute(r *http.Request, rt *httpx.Route) (*httpx.Pr
 	if err != nil {
 		return nil, err
 	}
-	return &httpx.Principal{Client: cl.client, Via: model.ViaNative, Extra: cl.session}, nil
+	return &httpx.Principal{Client: cl.client, Via: model.ViaNative, Extra: cl.session, Caller: cl.who}, nil
 }
 
 // classify is this API's classification: toProblem decides the status and
@@ -201,9 +201,11 @@ const clientKey ctxKey = 0
 // caller is the authenticated client of a request. A request signed in
 // with a staff session (cookie) carries the session, and client is a
 // stand-in with the tenant and the scopes the staff member's role allows.
+// who is the caller crm decides with.
 type caller struct {
 	client  *model.Client
 	session *people.Authenticated // nil for API clients
+	who     *model.Caller
 }
 
 func callerOf(ctx context.Context) *caller {
@@ -214,9 +216,30 @@ func callerOf(ctx context.Context) *caller {
 	if p == nil {
 		return nil
 	}
-	c := &caller{client: p.Client}
+	c := &caller{client: p.Client, who: p.Caller}
 	c.session, _ = p.Extra.(*people.Authenticated)
 	return c
+}
+
+// whoOf is the request's caller for crm: every customer read and write
+// passes it, and crm decides what it may see and do.
+func whoOf(r *http.Request) *model.Caller {
+	if c := callerOf(r.Context()); c != nil {
+		return c.who
+	}
+	return nil
+}
+
+// catalog gates a change of the tenant-wide catalogue (fields, tags,
+// staff, departments, stages, projects): an API client needs the
+// catalog:write scope, a staff member a role with catalog.manage.
+func (h *Handler) catalog(fn handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := crm.Need(whoOf(r), model.PermCatalog); err != nil {
+			return err
+		}
+		return fn(w, r)
+	}
 }
 
 func (h *Handler) authenticate(r *http.Request) (*model.Client, error) {

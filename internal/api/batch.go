@@ -15,7 +15,6 @@ import (
 
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
-	"github.com/kehu/kehu/internal/idgen"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/store"
 )
@@ -110,7 +109,7 @@ func (h *Handler) batchCustomers(w http.ResponseWriter, r *http.Request) error {
 	if len(in.Records) == 0 || len(in.Records) > MaxBatchRecords {
 		return problem(400, "out_of_range", "records", fmt.Sprintf("send 1 to %d records, not %d", MaxBatchRecords, len(in.Records)))
 	}
-	bulk, err := h.Svc.NewBulk(r.Context(), cl.TenantID, actorOf(r))
+	bulk, err := h.Svc.NewBulk(r.Context(), whoOf(r))
 	if err != nil {
 		return err
 	}
@@ -118,7 +117,7 @@ func (h *Handler) batchCustomers(w http.ResponseWriter, r *http.Request) error {
 	err = h.Store.InTx(r.Context(), func(tx *store.Tx) error {
 		res := batchOut{Results: make([]batchResult, len(in.Records))}
 		for i := range in.Records {
-			item, err := h.batchItem(r.Context(), tx, bulk, cl, &in.Records[i], i)
+			item, err := h.batchItem(r.Context(), tx, bulk, &in.Records[i], i)
 			if err != nil {
 				return err
 			}
@@ -195,7 +194,7 @@ func (h *Handler) replay(w http.ResponseWriter, r *http.Request, cl *model.Clien
 
 // batchItem processes one record inside the batch transaction. Client
 // mistakes become a failed result; other errors abort the batch.
-func (h *Handler) batchItem(ctx context.Context, tx *store.Tx, bulk *crm.Bulk, cl *model.Client, rec *batchRecord, i int) (batchResult, error) {
+func (h *Handler) batchItem(ctx context.Context, tx *store.Tx, bulk *crm.Bulk, rec *batchRecord, i int) (batchResult, error) {
 	res := batchResult{Index: i}
 	var id int64
 	status := ""
@@ -210,9 +209,6 @@ func (h *Handler) batchItem(ctx context.Context, tx *store.Tx, bulk *crm.Bulk, c
 				br.Field = "customer." + br.Field
 			}
 			return err
-		}
-		if cl.ProjectID != 0 && in.ProjectID != nil && *in.ProjectID != cl.ProjectID {
-			return problem(403, "project_forbidden", "customer.projectId", "this client is bound to project "+strconv.FormatInt(cl.ProjectID, 10))
 		}
 		var key *crm.Key
 		var field *model.Field
@@ -242,66 +238,24 @@ func (h *Handler) batchItem(ctx context.Context, tx *store.Tx, bulk *crm.Bulk, c
 			key = &k
 		}
 		return tx.Savepoint(ctx, func() error {
-			var ids []int64
-			if key != nil {
-				var err error
-				if ids, err = h.Svc.FindTx(ctx, tx, cl.TenantID, *key, 3); err != nil {
-					return err
-				}
-			}
-			switch {
-			case len(ids) > 1:
-				return &ambiguous{key: *key, ids: ids}
-			case len(ids) == 1:
-				old, err := tx.CustomerForUpdate(ctx, cl.TenantID, ids[0])
-				if err != nil {
-					return err
-				}
-				if cl.ProjectID != 0 && old.ProjectID != cl.ProjectID {
-					return problem(404, "not_found", "match", "no customer matches in this client's project")
-				}
-				id = old.ID
-				nc, changed, err := bulk.Patch(ctx, old, &in)
-				if err != nil {
-					return err
-				}
-				if !changed {
-					status = "unchanged"
-					return nil
-				}
-				status = "updated"
-				return tx.UpdateCustomer(ctx, old, nc, bulk.Catalog)
-			}
-			if key != nil && key.Field == model.FieldID {
-				return problem(404, "not_found", "match.value", "no customer with id "+key.Value)
-			}
-			if key != nil {
-				crm.SetKey(&in, field, raw)
-			}
-			if cl.ProjectID != 0 {
-				in.ProjectID = &cl.ProjectID
-			}
-			c, err := bulk.Prepare(ctx, &in)
-			if err != nil {
-				return err
-			}
-			c.ID = idgen.Next()
-			if err := tx.InsertCustomer(ctx, c, bulk.Catalog); err != nil {
-				return err
-			}
-			id, status = c.ID, "created"
-			return nil
+			var err error
+			id, status, err = bulk.Upsert(ctx, tx, key, field, raw, &in)
+			return err
 		})
 	}()
 	if err == nil {
 		res.ID, res.Status = id, status
 		return res, nil
 	}
-	var amb *ambiguous
+	var amb *crm.AmbiguousError
 	if errors.As(err, &amb) {
 		res.Status = "failed"
-		res.Error = &batchProblem{Code: "ambiguous_match", Field: "match", ExistingID: amb.ids[0],
-			Detail: fmt.Sprintf("%s matches several customers (%s); match on a unique key", amb.key, crm.DescribeIDs(amb.ids))}
+		res.Error = &batchProblem{Code: "ambiguous_match", Field: "match", ExistingID: amb.IDs[0], Detail: amb.Error()}
+		return res, nil
+	}
+	if key := rec.Match; key != nil && key.By == crm.ByID && errors.Is(err, model.ErrNotFound) && id == 0 {
+		res.Status = "failed"
+		res.Error = &batchProblem{Code: "not_found", Field: "match.value", Detail: "no customer with this id"}
 		return res, nil
 	}
 	code, p := toProblem(err)
@@ -316,13 +270,6 @@ func (h *Handler) batchItem(ctx context.Context, tx *store.Tx, bulk *crm.Bulk, c
 	}
 	return res, nil
 }
-
-type ambiguous struct {
-	key crm.Key
-	ids []int64
-}
-
-func (a *ambiguous) Error() string { return "ambiguous match " + a.key.String() }
 
 // ownValue is the record's own value of a match field, when it sets one.
 func ownValue(in *crm.CustomerInput, f *model.Field) any {
@@ -406,12 +353,13 @@ func (h *Handler) setFieldUnique(w http.ResponseWriter, r *http.Request) error {
 	var ce *model.ConflictError
 	if errors.As(err, &ce) {
 		p := problem(409, "duplicate_values", f.Key, "")
-		holders, _ := h.Svc.FindMany(r.Context(), cl.TenantID, f, []string{ce.Value})
-		ids := holders[ce.Value]
+		ids, _ := h.Svc.Holders(r.Context(), whoOf(r), f, ce.Value)
 		if len(ids) > 0 {
 			p.p.ExistingID = ids[0]
+			p.p.Detail = fmt.Sprintf("cannot mark %s unique: %q is held by customers %s; fix or merge them first", f.Key, ce.Value, crm.DescribeIDs(ids))
+		} else {
+			p.p.Detail = fmt.Sprintf("cannot mark %s unique: %q is held by several customers; fix or merge them first", f.Key, ce.Value)
 		}
-		p.p.Detail = fmt.Sprintf("cannot mark %s unique: %q is held by customers %s; fix or merge them first", f.Key, ce.Value, crm.DescribeIDs(ids))
 		p.cause = err
 		return p
 	}

@@ -48,15 +48,12 @@ func (h *Handler) getCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	cl := callerOf(r.Context()).client
-	c, err := h.Svc.Customer(r.Context(), cl.TenantID, id)
+	who := whoOf(r)
+	c, err := h.Svc.Customer(r.Context(), who, id)
 	if err != nil {
 		return err
 	}
-	if cl.ProjectID != 0 && c.ProjectID != cl.ProjectID {
-		return model.ErrNotFound // outside the client's project: as if absent
-	}
-	cat, err := h.Store.LoadCatalog(r.Context(), cl.TenantID)
+	cat, err := h.Store.LoadCatalog(r.Context(), who.TenantID)
 	if err != nil {
 		return err
 	}
@@ -76,34 +73,17 @@ func (h *Handler) decodeInput(r *http.Request) (*crm.CustomerInput, error) {
 	return &in, nil
 }
 
-// bindProject keeps a project-bound client inside its project.
-func bindProject(cl *model.Client, in *crm.CustomerInput, create bool) error {
-	if cl.ProjectID == 0 {
-		return nil
-	}
-	if in.ProjectID != nil && *in.ProjectID != cl.ProjectID {
-		return problem(403, "project_forbidden", "projectId", "this client is bound to project "+strconv.FormatInt(cl.ProjectID, 10))
-	}
-	if create {
-		in.ProjectID = &cl.ProjectID
-	}
-	return nil
-}
-
 func (h *Handler) createCustomer(w http.ResponseWriter, r *http.Request) error {
 	in, err := h.decodeInput(r)
 	if err != nil {
 		return err
 	}
-	cl := callerOf(r.Context()).client
-	if err := bindProject(cl, in, true); err != nil {
-		return err
-	}
-	c, err := h.Svc.CreateCustomer(r.Context(), cl.TenantID, actorOf(r), in)
+	who := whoOf(r)
+	c, err := h.Svc.CreateCustomer(r.Context(), who, in)
 	if err != nil {
 		return err
 	}
-	cat, err := h.Store.LoadCatalog(r.Context(), cl.TenantID)
+	cat, err := h.Store.LoadCatalog(r.Context(), who.TenantID)
 	if err != nil {
 		return err
 	}
@@ -121,37 +101,16 @@ func (h *Handler) updateCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	cl := callerOf(r.Context()).client
-	if err := bindProject(cl, in, false); err != nil {
-		return err
-	}
-	if err := h.checkProject(r, cl, id); err != nil {
-		return err
-	}
-	c, err := h.Svc.UpdateCustomer(r.Context(), cl.TenantID, id, actorOf(r), in)
+	who := whoOf(r)
+	c, err := h.Svc.UpdateCustomer(r.Context(), who, id, in)
 	if err != nil {
 		return err
 	}
-	cat, err := h.Store.LoadCatalog(r.Context(), cl.TenantID)
+	cat, err := h.Store.LoadCatalog(r.Context(), who.TenantID)
 	if err != nil {
 		return err
 	}
 	httpx.WriteJSON(w, 200, present(c, cat))
-	return nil
-}
-
-// checkProject answers not found for customers outside a bound client's project.
-func (h *Handler) checkProject(r *http.Request, cl *model.Client, id int64) error {
-	if cl.ProjectID == 0 {
-		return nil
-	}
-	c, err := h.Svc.Customer(r.Context(), cl.TenantID, id)
-	if err != nil {
-		return err
-	}
-	if c.ProjectID != cl.ProjectID {
-		return model.ErrNotFound
-	}
 	return nil
 }
 
@@ -160,11 +119,7 @@ func (h *Handler) deleteCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	cl := callerOf(r.Context()).client
-	if err := h.checkProject(r, cl, id); err != nil {
-		return err
-	}
-	if err := h.Svc.DeleteCustomers(r.Context(), cl.TenantID, []int64{id}); err != nil {
+	if err := h.Svc.DeleteCustomers(r.Context(), whoOf(r), []int64{id}); err != nil {
 		return err
 	}
 	if err := audit.Record(r.Context(), h.Store, modelCaller(r), audit.CustomerDelete, audit.Customer(id), nil); err != nil {
@@ -384,22 +339,13 @@ func (h *Handler) searchCustomers(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (h *Handler) runSearch(w http.ResponseWriter, r *http.Request, req *query.Request) error {
-	cl := callerOf(r.Context()).client
-	req.TenantID = cl.TenantID
-	if cl.ProjectID != 0 {
-		bound := &query.Node{Leaf: &query.Cond{Field: "projectId", Op: query.OpEq, Values: []any{json.Number(strconv.FormatInt(cl.ProjectID, 10))}}}
-		if req.Filter == nil {
-			req.Filter = bound
-		} else {
-			req.Filter = &query.Node{And: []*query.Node{bound, req.Filter}}
-		}
-	}
-	env, err := h.Svc.Engine.Env(r.Context(), cl.TenantID)
+	who := whoOf(r)
+	env, err := h.Svc.Env(r.Context(), who)
 	if err != nil {
 		return err
 	}
 	start := time.Now()
-	res, err := h.Svc.Engine.SearchWith(r.Context(), req, env)
+	res, err := h.Svc.Search(r.Context(), who, req, env)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kehu/kehu/internal/auth"
+	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/people"
@@ -50,6 +51,8 @@ func toProblem(err error) (int, Problem) {
 	var qe *query.Error
 	var se *query.SyntaxError
 	var ov *httpx.Overloaded
+	var pe *crm.ProjectError
+	var perm *model.PermissionError
 	switch {
 	case errors.As(err, &ae):
 		return ae.status, ae.p
@@ -70,6 +73,16 @@ func toProblem(err error) (int, Problem) {
 		return 400, Problem{Code: fe.Code, Field: fe.Field, Detail: fe.Error()}
 	case errors.As(err, &ce):
 		return 409, Problem{Code: "conflict", Field: ce.Field, Detail: ce.Error(), ExistingID: ce.ExistingID}
+	case errors.As(err, &pe):
+		return 403, Problem{Code: "project_forbidden", Field: "projectId", Detail: pe.Error()}
+	case errors.As(err, &perm):
+		code := "permission_denied"
+		if perm.Scope != "" {
+			code = "insufficient_scope"
+		}
+		return 403, Problem{Code: code, Detail: perm.Error()}
+	case errors.Is(err, model.ErrForbidden):
+		return 403, Problem{Code: "forbidden", Detail: "forbidden"}
 	case errors.As(err, &qe):
 		field := qe.Field
 		if strings.HasPrefix(qe.Pos, "sort") { // the sort parameter is at fault, not the field it names

@@ -28,7 +28,7 @@ func (h *Handler) exportCustomers(w http.ResponseWriter, r *http.Request) error 
 		}
 	}
 	cl := callerOf(r.Context()).client
-	req := exporter.Request{TenantID: cl.TenantID, ProjectID: cl.ProjectID, Format: q.Get("format")}
+	req := exporter.Request{Caller: whoOf(r), TenantID: cl.TenantID, ProjectID: cl.ProjectID, Format: q.Get("format")}
 	if req.Format == "" {
 		req.Format = "csv"
 	}

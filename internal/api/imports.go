@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kehu/kehu/internal/audit"
+	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/importer"
 	"github.com/kehu/kehu/internal/model"
@@ -35,6 +36,9 @@ const uploadTimeout = 15 * time.Minute
 
 func (h *Handler) createImport(w http.ResponseWriter, r *http.Request) error {
 	cl := callerOf(r.Context()).client
+	if err := crm.Need(whoOf(r), model.PermImport); err != nil {
+		return err
+	}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct != "multipart/form-data" {
 		return problem(415, "unsupported_media_type", "", "send multipart/form-data with a \"file\" part (CSV or XLSX)")
@@ -55,7 +59,7 @@ func (h *Handler) createImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return problem(400, "bad_body", "", "malformed multipart body: "+err.Error())
 	}
-	o := importer.Options{TenantID: cl.TenantID, Actor: actorOf(r), Persist: true}
+	o := importer.Options{TenantID: cl.TenantID, Caller: whoOf(r), Persist: true}
 	var tmp *os.File
 	defer func() {
 		if tmp != nil {
@@ -138,11 +142,8 @@ func (h *Handler) createImport(w http.ResponseWriter, r *http.Request) error {
 		}
 		o.ProjectID = id
 	}
-	if cl.ProjectID != 0 {
-		if o.ProjectID != 0 && o.ProjectID != cl.ProjectID {
-			return problem(403, "project_forbidden", "projectId", "this client is bound to project "+strconv.FormatInt(cl.ProjectID, 10))
-		}
-		o.ProjectID, o.ForceProject = cl.ProjectID, true
+	if o.ProjectID, err = crm.DefaultProject(whoOf(r), o.ProjectID); err != nil {
+		return err
 	}
 	src, err := importer.Open(tmp.Name(), o.FileName)
 	if err != nil {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"github.com/kehu/kehu/internal/audit"
 	"net/http"
 	"strconv"
 
@@ -41,7 +42,7 @@ func (h *Handler) authenticateAny(r *http.Request, scope string) (*caller, error
 		if !stand.HasScope(scope) {
 			return nil, problem(403, "insufficient_permission", "", "your role does not allow this ("+permissionOf(scope)+")")
 		}
-		return &caller{client: stand, session: a}, nil
+		return &caller{client: stand, session: a, who: a.Caller}, nil
 	}
 	if scope == scopeSession {
 		return nil, problem(401, "session_required", "", "sign in as a staff member first (POST /v1/auth/login); API tokens have no session")
@@ -53,7 +54,11 @@ func (h *Handler) authenticateAny(r *http.Request, scope string) (*caller, error
 	if !c.HasScope(scope) {
 		return nil, problem(403, "insufficient_scope", "", "this client lacks the "+scope+" scope")
 	}
-	return &caller{client: c}, nil
+	who, err := h.Svc.ClientCaller(r.Context(), c, model.ViaNative, audit.AddrOf(r.Context()))
+	if err != nil {
+		return nil, err
+	}
+	return &caller{client: c, who: who}, nil
 }
 
 func permissionOf(scope string) string {

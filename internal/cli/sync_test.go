@@ -43,7 +43,7 @@ func TestSyncKill9(t *testing.T) {
 	const n = 300
 	for i := range n {
 		name := fmt.Sprintf("客户%d", i)
-		if _, err := plat.Svc.CreateCustomer(ctx, plat.Tenant.ID, model.Actor{ID: "t"}, &crm.CustomerInput{Name: &name,
+		if _, err := plat.Svc.CreateCustomer(ctx, crm.SystemCaller(plat.Tenant.ID, model.Actor{ID: "t"}), &crm.CustomerInput{Name: &name,
 			Phone: crm.Ptr(fmt.Sprintf("139%08d", i)), Remark: crm.Ptr("迁移测试")}); err != nil {
 			t.Fatal(err)
 		}
@@ -179,7 +179,7 @@ func TestSyncWatch(t *testing.T) {
 	ctx := context.Background()
 	create := func(i int) {
 		name := fmt.Sprintf("监视%d", i)
-		if _, err := plat.Svc.CreateCustomer(ctx, plat.Tenant.ID, model.Actor{ID: "t"}, &crm.CustomerInput{Name: &name}); err != nil {
+		if _, err := plat.Svc.CreateCustomer(ctx, crm.SystemCaller(plat.Tenant.ID, model.Actor{ID: "t"}), &crm.CustomerInput{Name: &name}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -56,3 +56,24 @@ func (s *Service) actAs(ctx context.Context, caller *model.Caller, staffID int64
 	caller.StaffID, caller.StaffName, caller.DeptID, caller.Role = m.ID, m.Name, m.DepartmentID, role
 	return nil
 }
+
+type callerKey struct{}
+
+// WithCaller returns ctx carrying the request's caller; the APIs' shared
+// authentication step stores it once, every handler reads it back with
+// CallerFrom.
+func WithCaller(ctx context.Context, c *model.Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// CallerFrom returns the caller WithCaller stored, or nil.
+func CallerFrom(ctx context.Context) *model.Caller {
+	c, _ := ctx.Value(callerKey{}).(*model.Caller)
+	return c
+}
+
+// SystemCaller acts as the whole tenant for background work and tools,
+// recording writes under actor (created/updated by).
+func SystemCaller(tenantID int64, actor model.Actor) *model.Caller {
+	return &model.Caller{TenantID: tenantID, ClientID: actor.ID, ClientName: actor.Name, Via: model.ViaSystem}
+}

@@ -212,9 +212,10 @@ func idNumberVariants(v string) []string {
 
 var keyColumns = map[int64]string{model.FieldPhone: "phone", model.FieldEmail: "email", model.FieldIDNumber: "id_number", model.FieldExternalID: "external_id", model.FieldID: "id"}
 
-// FindTx returns the customers (oldest first, at most limit) holding a key,
-// inside a write transaction so earlier writes of the same batch count.
-func (s *Service) FindTx(ctx context.Context, tx *store.Tx, tenantID int64, k Key, limit int) ([]int64, error) {
+// findTx returns the customers (oldest first, at most limit) holding a key,
+// inside a write transaction so earlier writes of the same batch count,
+// whoever may see them (Bulk.FindTx filters for its caller).
+func (s *Service) findTx(ctx context.Context, tx *store.Tx, tenantID int64, k Key, limit int) ([]int64, error) {
 	switch col := keyColumns[k.Field]; {
 	case k.Field == model.FieldID:
 		id, _ := strconv.ParseInt(k.Value, 10, 64)
@@ -243,9 +244,10 @@ func (s *Service) FindTx(ctx context.Context, tx *store.Tx, tenantID int64, k Ke
 	}
 }
 
-// FindMany looks many values of one match field up at once (outside a
-// transaction): value → customers holding it, oldest first.
-func (s *Service) FindMany(ctx context.Context, tenantID int64, f *model.Field, values []string) (map[string][]int64, error) {
+// findMany looks many values of one match field up at once (outside a
+// transaction): value → customers holding it, oldest first, whoever may
+// see them (Bulk.FindMany filters for its caller).
+func (s *Service) findMany(ctx context.Context, tenantID int64, f *model.Field, values []string) (map[string][]int64, error) {
 	if len(values) == 0 {
 		return map[string][]int64{}, nil
 	}
@@ -303,4 +305,19 @@ func DescribeIDs(ids []int64) string {
 		return strings.Join(parts, "")
 	}
 	return fmt.Sprintf("%s and %s", strings.Join(parts[:len(parts)-1], ", "), parts[len(parts)-1])
+}
+
+// Holders returns the customers the caller sees holding a value of a match
+// field (for messages such as "cannot mark unique: held by …"), oldest first.
+func (s *Service) Holders(ctx context.Context, caller *model.Caller, f *model.Field, value string) ([]int64, error) {
+	a, err := s.access(ctx, caller, nil)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.findMany(ctx, caller.TenantID, f, []string{value})
+	if err != nil {
+		return nil, err
+	}
+	vis, _, err := s.visibleIDs(ctx, a, m[value])
+	return vis, err
 }

@@ -40,26 +40,105 @@ func (s *Service) now() time.Time {
 	return time.Now().UTC().Truncate(time.Millisecond)
 }
 
-// Customer reads one customer; another tenant's id is simply not found.
-func (s *Service) Customer(ctx context.Context, tenantID, id int64) (*model.Customer, error) {
-	return s.Store.Customer(ctx, tenantID, id)
+// Customer reads one customer the caller may see (masked as the caller
+// sees it). Another tenant's id, or one the caller may not see, is
+// model.ErrNotFound.
+func (s *Service) Customer(ctx context.Context, caller *model.Caller, id int64) (*model.Customer, error) {
+	if err := checkCaller(caller); err != nil {
+		return nil, err
+	}
+	c, err := s.Store.Customer(ctx, caller.TenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	var cat *store.Catalog
+	if caller.ProjectID != 0 || caller.AsStaff() || Masked(caller) {
+		if cat, err = s.Store.LoadCatalog(ctx, caller.TenantID); err != nil {
+			return nil, err
+		}
+	}
+	a, err := s.access(ctx, caller, cat)
+	if err != nil {
+		return nil, err
+	}
+	if !a.sees(c) {
+		return nil, fmt.Errorf("crm: customer %d: %w", id, model.ErrNotFound)
+	}
+	return mask(caller, cat, c), nil
 }
 
-// Search runs a query through the engine.
-func (s *Service) Search(ctx context.Context, req *query.Request) (*query.Result, error) {
-	return s.Engine.Search(ctx, req)
+// Env loads what a search of the caller's tenant needs (the catalogue, tag
+// and stage names); pass it to Search and use its catalogue to present the
+// results.
+func (s *Service) Env(ctx context.Context, caller *model.Caller) (*query.Env, error) {
+	if err := checkCaller(caller); err != nil {
+		return nil, err
+	}
+	return s.Engine.Env(ctx, caller.TenantID)
 }
 
-// CreateCustomer validates in and inserts a new customer.
-func (s *Service) CreateCustomer(ctx context.Context, tenantID int64, actor model.Actor, in *CustomerInput) (*model.Customer, error) {
+// Search runs a query as the caller: its visibility is ANDed onto the
+// filter (so pages and totals count only what it may see) and the results
+// come masked as the caller sees them. env may be nil.
+func (s *Service) Search(ctx context.Context, caller *model.Caller, req *query.Request, env *query.Env) (*query.Result, error) {
+	if err := checkCaller(caller); err != nil {
+		return nil, err
+	}
+	if env == nil {
+		var err error
+		if env, err = s.Engine.Env(ctx, caller.TenantID); err != nil {
+			return nil, err
+		}
+	}
+	a, err := s.access(ctx, caller, env.Catalog)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkMaskedSearch(caller, req.Filter, req.Sort, env.Catalog); err != nil {
+		return nil, err
+	}
+	r := *req
+	r.TenantID = caller.TenantID
+	r.Filter = a.restrict(req.Filter)
+	res, err := s.Engine.SearchWith(ctx, &r, env)
+	if err != nil {
+		return nil, err
+	}
+	maskAll(caller, env.Catalog, res.Customers)
+	return res, nil
+}
+
+// CreateCustomer validates in and inserts a new customer as the caller: a
+// bound caller's customer lands in its project, a staff member's is theirs
+// (unless their role may assign it), and the caller must be able to see
+// what it created.
+func (s *Service) CreateCustomer(ctx context.Context, caller *model.Caller, in *CustomerInput) (*model.Customer, error) {
+	if err := checkCaller(caller); err != nil {
+		return nil, err
+	}
+	if err := need(caller, model.PermCreate); err != nil {
+		return nil, err
+	}
+	tenantID := caller.TenantID
+	if err := bindInput(caller, in, nil); err != nil {
+		return nil, err
+	}
 	cat, err := s.Store.LoadCatalog(ctx, tenantID)
 	if err != nil {
 		return nil, err
 	}
+	a, err := s.access(ctx, caller, cat)
+	if err != nil {
+		return nil, err
+	}
+	actor := caller.Actor()
 	now := s.now()
 	c := &model.Customer{TenantID: tenantID, Status: model.StatusNormal, CreatedAt: now, UpdatedAt: now,
 		CreatedBy: actor.ID, CreatedByName: actor.Name, UpdatedBy: actor.ID, UpdatedByName: actor.Name}
 	if err := s.applyInput(ctx, c, in, cat, true); err != nil {
+		return nil, err
+	}
+	if err := a.afterWrite(c, nil); err != nil {
 		return nil, err
 	}
 	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
@@ -74,21 +153,41 @@ func (s *Service) CreateCustomer(ctx context.Context, tenantID int64, actor mode
 		}
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.hideConflict(ctx, a, err)
 	}
-	return c, nil
+	return mask(caller, cat, c), nil
 }
 
-// UpdateCustomer applies a patch to a customer inside one transaction.
-func (s *Service) UpdateCustomer(ctx context.Context, tenantID, id int64, actor model.Actor, in *CustomerInput) (*model.Customer, error) {
+// UpdateCustomer applies a patch to a customer inside one transaction: the
+// row is read and locked, the caller's visibility and permissions checked
+// on it, then written.
+func (s *Service) UpdateCustomer(ctx context.Context, caller *model.Caller, id int64, in *CustomerInput) (*model.Customer, error) {
+	if err := checkCaller(caller); err != nil {
+		return nil, err
+	}
+	tenantID := caller.TenantID
 	cat, err := s.Store.LoadCatalog(ctx, tenantID)
 	if err != nil {
 		return nil, err
 	}
+	a, err := s.access(ctx, caller, cat)
+	if err != nil {
+		return nil, err
+	}
+	actor := caller.Actor()
 	var out *model.Customer
 	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
 		old, err := tx.CustomerForUpdate(ctx, tenantID, id)
 		if err != nil {
+			return err
+		}
+		if !a.sees(old) {
+			return fmt.Errorf("crm: update customer %d: %w", id, model.ErrNotFound)
+		}
+		if err := need(caller, model.PermEdit); err != nil {
+			return err
+		}
+		if err := bindInput(caller, in, old); err != nil {
 			return err
 		}
 		c := *old
@@ -97,22 +196,41 @@ func (s *Service) UpdateCustomer(ctx context.Context, tenantID, id int64, actor 
 		if err := s.applyInput(ctx, &c, in, cat, false); err != nil {
 			return err
 		}
+		if err := a.afterWrite(&c, old); err != nil {
+			return err
+		}
 		if err := tx.UpdateCustomer(ctx, old, &c, cat); err != nil {
 			return err
 		}
 		out = &c
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, s.hideConflict(ctx, a, err)
+	}
+	return mask(caller, cat, out), nil
 }
 
-// DeleteCustomers deletes all of ids or none: if one is missing, nothing is
-// deleted and the error names it.
-func (s *Service) DeleteCustomers(ctx context.Context, tenantID int64, ids []int64) error {
+// DeleteCustomers deletes all of ids or none: if one is missing (or not
+// visible to the caller), nothing is deleted and the error names it.
+func (s *Service) DeleteCustomers(ctx context.Context, caller *model.Caller, ids []int64) error {
+	if err := checkCaller(caller); err != nil {
+		return err
+	}
+	a, err := s.access(ctx, caller, nil)
+	if err != nil {
+		return err
+	}
 	return s.Store.InTx(ctx, func(tx *store.Tx) error {
 		for _, id := range ids {
-			old, err := tx.CustomerForUpdate(ctx, tenantID, id)
+			old, err := tx.CustomerForUpdate(ctx, caller.TenantID, id)
 			if err != nil {
+				return err
+			}
+			if !a.sees(old) {
+				return fmt.Errorf("crm: delete customer %d: %w", id, model.ErrNotFound)
+			}
+			if err := need(caller, model.PermDelete); err != nil {
 				return err
 			}
 			if err := tx.DeleteCustomer(ctx, old); err != nil {

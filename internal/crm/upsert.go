@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 
+	"github.com/kehu/kehu/internal/idgen"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/store"
 )
@@ -22,18 +24,31 @@ type Bulk struct {
 	TenantID int64
 	Catalog  *store.Catalog
 	Actor    model.Actor
+	Caller   *model.Caller
+
+	acc *access
 
 	// What exists when the bulk was made; read-only afterwards.
 	staff, stages, tags, projects map[int64]bool
 }
 
-// NewBulk loads what validating writes to a tenant needs.
-func (s *Service) NewBulk(ctx context.Context, tenantID int64, actor model.Actor) (*Bulk, error) {
+// NewBulk loads what validating the caller's writes to its tenant needs,
+// with the caller's visibility: every match, patch and conflict of the bulk
+// goes through it.
+func (s *Service) NewBulk(ctx context.Context, caller *model.Caller) (*Bulk, error) {
+	if err := checkCaller(caller); err != nil {
+		return nil, err
+	}
+	tenantID := caller.TenantID
 	cat, err := s.Store.LoadCatalog(ctx, tenantID)
 	if err != nil {
 		return nil, err
 	}
-	b := &Bulk{s: s, TenantID: tenantID, Catalog: cat, Actor: actor, staff: map[int64]bool{}, stages: map[int64]bool{},
+	acc, err := s.access(ctx, caller, cat)
+	if err != nil {
+		return nil, err
+	}
+	b := &Bulk{s: s, TenantID: tenantID, Catalog: cat, Actor: caller.Actor(), Caller: caller, acc: acc, staff: map[int64]bool{}, stages: map[int64]bool{},
 		tags: map[int64]bool{}, projects: map[int64]bool{}}
 	staff, err := s.Store.StaffList(ctx, tenantID)
 	if err != nil {
@@ -72,12 +87,18 @@ func (s *Service) NewBulk(ctx context.Context, tenantID int64, actor model.Actor
 func (b *Bulk) Service() *Service { return b.s }
 
 // Prepare validates in as a new customer (name required) and returns the
-// customer CreateCustomer would insert, without an id.
+// customer CreateCustomer would insert, without an id: in the caller's
+// project when bound, the staff member's own when the caller is one. in is
+// not changed. Check the result with CheckCreate before inserting it.
 func (b *Bulk) Prepare(ctx context.Context, in *CustomerInput) (*model.Customer, error) {
 	now := b.s.now()
 	c := &model.Customer{TenantID: b.TenantID, Status: model.StatusNormal, CreatedAt: now, UpdatedAt: now,
 		CreatedBy: b.Actor.ID, CreatedByName: b.Actor.Name, UpdatedBy: b.Actor.ID, UpdatedByName: b.Actor.Name}
-	if err := b.apply(ctx, c, in, true); err != nil {
+	cp := *in
+	if err := bindInput(b.Caller, &cp, nil); err != nil {
+		return nil, err
+	}
+	if err := b.apply(ctx, c, &cp, true); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -94,19 +115,189 @@ func (b *Bulk) Normalize(ctx context.Context, in *CustomerInput) (*model.Custome
 	return c, nil
 }
 
-// Patch applies in to a copy of old as UpdateCustomer would. changed is
-// false when no stored value would change; the customer returned is then old.
+// Patch applies in to a copy of old as UpdateCustomer would, with the same
+// checks: a customer the caller may not see is model.ErrNotFound, the role
+// must allow editing, the binding and owner rules hold. Read old inside the
+// write transaction. changed is false when no stored value would change;
+// the customer returned is then old.
 func (b *Bulk) Patch(ctx context.Context, old *model.Customer, in *CustomerInput) (c *model.Customer, changed bool, err error) {
+	if !b.acc.sees(old) {
+		return nil, false, fmt.Errorf("crm: customer %d: %w", old.ID, model.ErrNotFound)
+	}
+	if err := need(b.Caller, model.PermEdit); err != nil {
+		return nil, false, err
+	}
+	cp := *in
+	if err := bindInput(b.Caller, &cp, old); err != nil {
+		return nil, false, err
+	}
 	nc := *old
 	nc.UpdatedAt = b.s.now()
 	nc.UpdatedBy, nc.UpdatedByName = b.Actor.ID, b.Actor.Name
-	if err := b.apply(ctx, &nc, in, false); err != nil {
+	if err := b.apply(ctx, &nc, &cp, false); err != nil {
 		return nil, false, err
 	}
 	if SameContent(old, &nc) {
 		return old, false, nil
 	}
+	if err := b.acc.afterWrite(&nc, old); err != nil {
+		return nil, false, err
+	}
 	return &nc, true, nil
+}
+
+// CheckCreate says whether the caller may create c (from Prepare): the
+// role allows creating and the caller would see the new customer.
+func (b *Bulk) CheckCreate(c *model.Customer) error {
+	if err := need(b.Caller, model.PermCreate); err != nil {
+		return err
+	}
+	return b.acc.afterWrite(c, nil)
+}
+
+// Sees reports whether the bulk's caller may see c.
+func (b *Bulk) Sees(c *model.Customer) bool { return b.acc.sees(c) }
+
+// HideConflict drops the existing customer's id from a conflict the
+// caller may not know about (see Service.hideConflict).
+func (b *Bulk) HideConflict(ctx context.Context, err error) error {
+	return b.s.hideConflict(ctx, b.acc, err)
+}
+
+// Mask returns c as the bulk's caller may see it.
+func (b *Bulk) Mask(c *model.Customer) *model.Customer { return mask(b.Caller, b.Catalog, c) }
+
+// FindTx returns the customers the caller sees (oldest first, at most
+// limit) holding a key, inside a write transaction so earlier writes of the
+// same batch count. Customers the caller may not see are left out: for the
+// caller they do not exist (a create on a unique key then fails with a
+// conflict that names nobody).
+func (b *Bulk) FindTx(ctx context.Context, tx *store.Tx, k Key, limit int) ([]int64, error) {
+	ids, err := b.s.findTx(ctx, tx, b.TenantID, k, limit)
+	if err != nil || b.acc.rnode == nil {
+		return ids, err
+	}
+	var out []int64
+	for _, id := range ids {
+		c, err := tx.CustomerForUpdate(ctx, b.TenantID, id)
+		if errors.Is(err, model.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if b.acc.sees(c) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// FindMany looks many values of one match field up at once (outside a
+// transaction): value → customers the caller sees holding it, oldest first.
+func (b *Bulk) FindMany(ctx context.Context, f *model.Field, values []string) (map[string][]int64, error) {
+	m, err := b.s.findMany(ctx, b.TenantID, f, values)
+	if err != nil || b.acc.rnode == nil {
+		return m, err
+	}
+	var all []int64
+	for _, ids := range m {
+		all = append(all, ids...)
+	}
+	vis, _, err := b.s.visibleIDs(ctx, b.acc, all)
+	if err != nil {
+		return nil, err
+	}
+	keep := map[int64]bool{}
+	for _, id := range vis {
+		keep[id] = true
+	}
+	for v, ids := range m {
+		var k []int64
+		for _, id := range ids {
+			if keep[id] {
+				k = append(k, id)
+			}
+		}
+		if len(k) == 0 {
+			delete(m, v)
+		} else {
+			m[v] = k
+		}
+	}
+	return m, nil
+}
+
+// Upsert outcomes.
+const (
+	Created   = "created"
+	Updated   = "updated"
+	Unchanged = "unchanged"
+)
+
+// AmbiguousError: a match key found several customers the caller sees.
+type AmbiguousError struct {
+	Key Key
+	IDs []int64
+}
+
+func (e *AmbiguousError) Error() string {
+	return fmt.Sprintf("%s matches several customers (%s); match on a unique key", e.Key, DescribeIDs(e.IDs))
+}
+
+// Upsert writes one record of a batch inside tx (the caller wraps it in a
+// savepoint): with a key, the one customer the caller sees holding it is
+// patched; none creates (carrying the matched value: field and raw as the
+// client sent them); several is an *AmbiguousError naming only customers
+// the caller sees. Without a key it creates. It returns the customer's id
+// (also on a failed patch, when known) and the outcome.
+func (b *Bulk) Upsert(ctx context.Context, tx *store.Tx, key *Key, field *model.Field, raw any, in *CustomerInput) (int64, string, error) {
+	var ids []int64
+	if key != nil {
+		var err error
+		if ids, err = b.FindTx(ctx, tx, *key, 3); err != nil {
+			return 0, "", err
+		}
+	}
+	switch {
+	case len(ids) > 1:
+		return 0, "", &AmbiguousError{Key: *key, IDs: ids}
+	case len(ids) == 1:
+		old, err := tx.CustomerForUpdate(ctx, b.TenantID, ids[0])
+		if err != nil {
+			return 0, "", err
+		}
+		nc, changed, err := b.Patch(ctx, old, in)
+		if err != nil {
+			return old.ID, "", b.HideConflict(ctx, err)
+		}
+		if !changed {
+			return old.ID, Unchanged, nil
+		}
+		if err := tx.UpdateCustomer(ctx, old, nc, b.Catalog); err != nil {
+			return old.ID, "", b.HideConflict(ctx, err)
+		}
+		return old.ID, Updated, nil
+	}
+	if key != nil && key.Field == model.FieldID {
+		return 0, "", fmt.Errorf("crm: no customer with id %s: %w", key.Value, model.ErrNotFound)
+	}
+	cp := *in
+	if key != nil {
+		SetKey(&cp, field, raw)
+	}
+	c, err := b.Prepare(ctx, &cp)
+	if err != nil {
+		return 0, "", err
+	}
+	if err := b.CheckCreate(c); err != nil {
+		return 0, "", err
+	}
+	c.ID = idgen.Next()
+	if err := tx.InsertCustomer(ctx, c, b.Catalog); err != nil {
+		return 0, "", b.HideConflict(ctx, err)
+	}
+	return c.ID, Created, nil
 }
 
 // IsNameRequired reports whether err is only the "name is required" of a

@@ -23,7 +23,7 @@ func TestBulkAndMatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := crm.New(st, "CN", crm.China)
-	b, err := svc.NewBulk(ctx, tn.ID, model.Actor{ID: "t"})
+	b, err := svc.NewBulk(ctx, crm.SystemCaller(tn.ID, model.Actor{ID: "t"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestBulkAndMatch(t *testing.T) {
 	}
 	err = st.InTx(ctx, func(tx *store.Tx) error {
 		for i, k := range keys {
-			ids, err := svc.FindTx(ctx, tx, tn.ID, k, 2)
+			ids, err := b.FindTx(ctx, tx, k, 2)
 			if err != nil || len(ids) != 1 || ids[0] != 1 {
 				t.Fatalf("FindTx %d %v: %v %v", i, k, ids, err)
 			}
@@ -88,7 +88,7 @@ func TestBulkAndMatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	found, err := svc.FindMany(ctx, tn.ID, fields[2], []string{"11010519491231002X", "nope"})
+	found, err := b.FindMany(ctx, fields[2], []string{"11010519491231002X", "nope"})
 	if err != nil || len(found) != 1 || found["11010519491231002X"][0] != 1 {
 		t.Fatalf("FindMany id number: %v %v", found, err)
 	}

@@ -10,12 +10,11 @@ package exporter
 
 import (
 	"context"
-	"encoding/json"
 	"io"
-	"strconv"
 
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/importer"
+	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"
 )
 
@@ -24,8 +23,12 @@ const PageSize = 1000
 
 // Request is one export.
 type Request struct {
+	// Caller is who exports: crm restricts the walk to what it may see and
+	// masks what it may not read in full. nil: the tenant (or ProjectID of
+	// it), as the CLI exports.
+	Caller    *model.Caller
 	TenantID  int64
-	ProjectID int64 // non-zero: only this project (project-bound clients)
+	ProjectID int64 // with no Caller, non-zero: only this project
 	Filter    *query.Node
 	Sort      []query.SortSpec
 	Format    string // csv (default) or xlsx
@@ -55,20 +58,19 @@ func (e *Exporter) Start(ctx context.Context, req Request) (*Walk, error) {
 	if req.Format != "csv" && req.Format != "xlsx" {
 		return nil, &query.Error{Field: "format", Msg: "must be csv or xlsx"}
 	}
-	filter := req.Filter
-	if req.ProjectID != 0 {
-		bound := &query.Node{Leaf: &query.Cond{Field: "projectId", Op: query.OpEq, Values: []any{json.Number(strconv.FormatInt(req.ProjectID, 10))}}}
-		if filter == nil {
-			filter = bound
-		} else {
-			filter = &query.Node{And: []*query.Node{bound, filter}}
-		}
+	if req.Caller == nil {
+		req.Caller = crm.TenantCaller(req.TenantID, req.ProjectID, model.ViaCLI)
 	}
+	if err := crm.Need(req.Caller, model.PermExport); err != nil {
+		return nil, err
+	}
+	req.TenantID = req.Caller.TenantID
+	filter := req.Filter
 	sort := req.Sort
 	if len(sort) == 0 {
 		sort = []query.SortSpec{{Field: "id"}} // oldest first: a stable, index-only walk
 	}
-	env, err := e.Svc.Engine.Env(ctx, req.TenantID)
+	env, err := e.Svc.Env(ctx, req.Caller)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +79,7 @@ func (e *Exporter) Start(ctx context.Context, req Request) (*Walk, error) {
 		return nil, err
 	}
 	qreq := &query.Request{TenantID: req.TenantID, Filter: filter, Sort: sort, PageSize: PageSize, Total: query.TotalNone}
-	first, err := e.Svc.Engine.SearchWith(ctx, qreq, env)
+	first, err := e.Svc.Search(ctx, req.Caller, qreq, env)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +123,7 @@ func (w *Walk) WriteTo(ctx context.Context, out io.Writer) (int64, error) {
 			break
 		}
 		w.qreq.Cursor = page.NextCursor
-		if page, err = w.e.Svc.Engine.SearchWith(ctx, w.qreq, w.env); err != nil {
+		if page, err = w.e.Svc.Search(ctx, w.req.Caller, w.qreq, w.env); err != nil {
 			return n, err
 		}
 	}

@@ -92,7 +92,7 @@ func raw(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
 func populate(t *testing.T, svc *crm.Service, tenant int64, ids map[string]int64, n int) {
 	t.Helper()
 	ctx := context.Background()
-	b, err := svc.NewBulk(ctx, tenant, model.Actor{ID: "test"})
+	b, err := svc.NewBulk(ctx, crm.SystemCaller(tenant, model.Actor{ID: "test"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +300,7 @@ func TestExportFilterAndPaging(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := svc.Search(ctx, &query.Request{TenantID: a.ID, Filter: n, PageSize: 1})
+	res, err := svc.Search(ctx, crm.SystemCaller(a.ID, model.Actor{}), &query.Request{Filter: n, PageSize: 1}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -135,7 +135,7 @@ func Classify(err error) *Problem {
 		}
 		return &Problem{Kind: k, Field: mfe.Field, Msg: mfe.Msg, Cause: err}
 	case errors.As(err, &ce):
-		msg := fmt.Sprintf("%q is already taken", ce.Value)
+		msg := fmt.Sprintf("%q is already in use", ce.Value)
 		if ce.ExistingID != 0 {
 			msg = fmt.Sprintf("%q already belongs to customer %d", ce.Value, ce.ExistingID)
 		}
@@ -150,6 +150,10 @@ func Classify(err error) *Problem {
 		return &Problem{Kind: KindInvalid, Field: se.Pos, Msg: se.Msg, Cause: err}
 	case errors.Is(err, query.ErrBadCursor):
 		return &Problem{Kind: KindInvalid, Field: "cursor", Msg: "the cursor is not valid for this search", Cause: err}
+	case errors.Is(err, model.ErrForbidden):
+		// A missing permission or scope, or another project than the
+		// caller's binding (crm): the message says which.
+		return &Problem{Kind: KindForbidden, Msg: err.Error(), Cause: err}
 	case errors.Is(err, model.ErrNotFound):
 		return &Problem{Kind: KindNotFound, Msg: "no such customer", Cause: err}
 	case errors.Is(err, model.ErrConflict):

@@ -47,6 +47,9 @@ func (rt *Route) Pattern() string { return rt.Method + " " + rt.Path }
 // p.Effective(), p.Via, r.RemoteAddr)).
 type Principal struct {
 	Client *model.Client
+	// Caller is who crm decides with (crm.Service.ClientCaller of the
+	// effective client); the API's authenticator sets it.
+	Caller *model.Caller
 	// TokenScopes are the scopes the credential was issued with (a token's
 	// claims); nil for a credential checked against the client's current
 	// secret on every request (a signature), which grants the client's own.
@@ -214,6 +217,15 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, p *Problem) {
 }
 
 const principalKey ctxKey = 1
+
+// CallerOf is the crm caller of the request's principal, nil on public
+// routes.
+func CallerOf(ctx context.Context) *model.Caller {
+	if p := PrincipalOf(ctx); p != nil {
+		return p.Caller
+	}
+	return nil
+}
 
 // PrincipalOf is the principal Mount authenticated for the request, nil on
 // public routes.

@@ -54,7 +54,7 @@ func (f *fixture) search(t *testing.T, filter string) []*model.Customer {
 		}
 		req.Filter = n
 	}
-	res, err := f.svc.Search(context.Background(), req)
+	res, err := f.svc.Search(context.Background(), crm.SystemCaller(req.TenantID, model.Actor{}), req, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +286,11 @@ func testGenerated(t *testing.T, dialect string, n int, bulk bool) string {
 		t.Fatal(err)
 	}
 	phone, _ := crm.MatchField(cat, "phone")
-	ids, err := f.svc.FindMany(context.Background(), f.tenant.ID, phone, []string{"+86" + first})
+	bk, err := f.svc.NewBulk(context.Background(), crm.SystemCaller(f.tenant.ID, model.Actor{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := bk.FindMany(context.Background(), phone, []string{"+86" + first})
 	if err != nil || len(ids["+86"+first]) != 1 {
 		t.Fatalf("phone %s: %v %v", first, ids, err)
 	}
@@ -377,7 +381,7 @@ func TestModes(t *testing.T) {
 					{Name: crm.Ptr("Old Two"), Phone: crm.Ptr("13800000002"), Email: crm.Ptr("two@example.com")},
 					{Name: crm.Ptr("Same As Stored"), Phone: crm.Ptr("13800000003"), Email: crm.Ptr("three@example.com"), Remark: crm.Ptr("r3")},
 				} {
-					c, err := f.svc.CreateCustomer(ctx, f.tenant.ID, model.Actor{}, &in)
+					c, err := f.svc.CreateCustomer(ctx, crm.SystemCaller(f.tenant.ID, model.Actor{}), &in)
 					if err != nil {
 						t.Fatal(i, err)
 					}

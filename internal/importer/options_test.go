@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/importer"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/store"
@@ -82,7 +83,7 @@ func TestImportOptionMatrix(t *testing.T) {
 		{"defaults", func(*matrixFixture) importer.Options { return importer.Options{} }, true},
 		{"project", func(f *matrixFixture) importer.Options { return importer.Options{ProjectID: f.projA} }, true},
 		{"project forced", func(f *matrixFixture) importer.Options {
-			return importer.Options{ProjectID: f.projA, ForceProject: true}
+			return importer.Options{ProjectID: f.projA, Caller: crm.TenantCaller(f.tenant.ID, f.projA, model.ViaImport)}
 		}, true},
 		{"mapping", func(*matrixFixture) importer.Options { return importer.Options{Mapping: mapping} }, true},
 		{"create", func(*matrixFixture) importer.Options { return importer.Options{OnDuplicate: importer.Create} }, true},
@@ -206,10 +207,11 @@ func (f *matrixFixture) check(t *testing.T, name string, o importer.Options, sum
 			t.Errorf("%s: a row without a 项目 cell is not in project %d: %+v", name, o.ProjectID, c)
 		}
 	}
-	if c := byName["甲二"]; c != nil && !o.ForceProject && c.ProjectID != f.projB {
+	forced := o.Caller != nil && o.Caller.ProjectID != 0
+	if c := byName["甲二"]; c != nil && !forced && c.ProjectID != f.projB {
 		t.Errorf("%s: the 项目 cell 乙项目 was not applied: %+v", name, c)
 	}
-	if o.ForceProject && byName["甲二"] != nil {
+	if forced && byName["甲二"] != nil {
 		t.Errorf("%s: a row naming another project was imported into a project-bound import", name)
 	}
 	if o.Mapping != nil {

@@ -50,17 +50,20 @@ const DefaultBatch = 5000
 // Options configure one import.
 type Options struct {
 	TenantID int64
+	// Caller is who imports: its visibility decides which stored customers
+	// rows match (a bound client matches only its project, a 销售 only their
+	// customers), its binding and role what rows may write. nil: the whole
+	// tenant (the CLI).
+	Caller *model.Caller
 	// ProjectID is the project of rows without a 项目 cell (0: none).
-	// ForceProject rejects rows naming another project (project-bound clients).
-	ProjectID    int64
-	ForceProject bool
-	Mapping      map[string]string // header → field key, overriding recognition
-	OnDuplicate  Mode
-	DryRun       bool     // validate and match, write no customer
-	DedupeBy     []string // match keys; nil: phone, email, idNumber, externalId (+ id if the file has 客户ID)
-	Actor        model.Actor
-	BatchSize    int
-	FileName     string
+	ProjectID   int64
+	Mapping     map[string]string // header → field key, overriding recognition
+	OnDuplicate Mode
+	DryRun      bool     // validate and match, write no customer
+	DedupeBy    []string // match keys; nil: phone, email, idNumber, externalId (+ id if the file has 客户ID)
+	Actor       model.Actor
+	BatchSize   int
+	FileName    string
 	// BulkLoad lets an import into a database without customers run as a
 	// load (load.go): much faster, all or nothing, and the database's other
 	// writers wait until it ends. The CLI allows it.
@@ -347,8 +350,18 @@ func FailJob(ctx context.Context, st *store.Store, job *store.ImportJob, cause e
 func (r *run) setup(ctx context.Context, src Source) error {
 	o := r.o
 	var err error
-	if r.bulk, err = r.im.Svc.NewBulk(ctx, o.TenantID, o.Actor); err != nil {
+	caller := o.Caller
+	if caller == nil {
+		caller = crm.TenantCaller(o.TenantID, 0, model.ViaImport)
+	}
+	if err := crm.Need(caller, model.PermImport); err != nil {
 		return err
+	}
+	if r.bulk, err = r.im.Svc.NewBulk(ctx, caller); err != nil {
+		return err
+	}
+	if o.Actor != (model.Actor{}) {
+		r.bulk.Actor = o.Actor
 	}
 	if r.refs, err = LoadRefs(ctx, r.im.Svc.Store, o.TenantID); err != nil {
 		return err
@@ -628,13 +641,8 @@ func (r *run) prepare(ctx context.Context, cells []string, row int64) *item {
 			return it
 		}
 	}
-	if r.o.ProjectID != 0 {
-		if in.ProjectID == nil {
-			in.ProjectID = &r.o.ProjectID
-		} else if r.o.ForceProject && *in.ProjectID != r.o.ProjectID {
-			it.err, it.column = model.Invalid("projectId", "this client may only import into project %d", r.o.ProjectID), r.colOf["projectId"]
-			return it
-		}
+	if r.o.ProjectID != 0 && in.ProjectID == nil {
+		in.ProjectID = &r.o.ProjectID
 	}
 	it.in = in
 	c, err := r.bulk.Prepare(ctx, in)
@@ -648,8 +656,12 @@ func (r *run) prepare(ctx context.Context, cells []string, row int64) *item {
 			return it
 		}
 		var fe *model.FieldError
-		if errors.As(err, &fe) {
+		var pe *crm.ProjectError
+		switch {
+		case errors.As(err, &fe):
 			it.column = r.columnOf(fe.Field)
+		case errors.As(err, &pe):
+			it.column = r.colOf["projectId"]
 		}
 		return it
 	}
@@ -730,16 +742,11 @@ func (r *run) decide(ctx context.Context, chunk []*item) (*batch, error) {
 		for v := range vals {
 			list = append(list, v)
 		}
-		m, err := r.im.Svc.FindMany(ctx, r.o.TenantID, f, list)
+		m, err := r.bulk.FindMany(ctx, f, list)
 		if err != nil {
 			return nil, err
 		}
 		found[f.ID] = m
-	}
-	if r.o.ForceProject && !r.storeEmpty {
-		if err := r.keepProject(ctx, found); err != nil {
-			return nil, err
-		}
 	}
 	b := &batch{rows: int64(len(chunk))}
 	for _, it := range chunk {
@@ -775,6 +782,10 @@ func (r *run) decide(ctx context.Context, chunk []*item) (*batch, error) {
 		}
 		if it.needName {
 			b.issues = append(b.issues, r.issue(it, KindFailed, r.nameRequired(), r.colOf["name"], 0))
+			continue
+		}
+		if err := r.bulk.CheckCreate(it.c); err != nil {
+			b.issues = append(b.issues, r.issue(it, KindFailed, err.Error(), "", 0))
 			continue
 		}
 		if r.o.DryRun {
@@ -852,47 +863,6 @@ func (r *run) match(it *item, found map[int64]map[string][]int64) matched {
 		add(k, found[k.Field][k.Value], 0)
 	}
 	return m
-}
-
-// keepProject drops matches outside the import's project (a project-bound
-// client sees only its project), except on keys the database keeps unique:
-// those values are taken tenant-wide, as for every API.
-func (r *run) keepProject(ctx context.Context, found map[int64]map[string][]int64) error {
-	var ids []int64
-	for fid, m := range found {
-		if r.enforced[fid] {
-			continue
-		}
-		for _, list := range m {
-			ids = append(ids, list...)
-		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	cs, err := r.im.Svc.Store.CustomersByIDs(ctx, r.o.TenantID, ids)
-	if err != nil {
-		return err
-	}
-	inProject := map[int64]bool{}
-	for _, c := range cs {
-		inProject[c.ID] = c.ProjectID == r.o.ProjectID
-	}
-	for fid, m := range found {
-		if r.enforced[fid] {
-			continue
-		}
-		for v, list := range m {
-			keep := list[:0:0]
-			for _, id := range list {
-				if inProject[id] {
-					keep = append(keep, id)
-				}
-			}
-			m[v] = keep
-		}
-	}
-	return nil
 }
 
 func (r *run) nameRequired() string {
@@ -1069,7 +1039,7 @@ func (r *run) apply(ctx context.Context, tx *store.Tx, b *batch, out *outcome, b
 	}
 	if len(b.creates) > 0 && !bulk {
 		for _, op := range b.creates {
-			err := tx.Savepoint(ctx, func() error { return tx.InsertCustomer(ctx, op.create, cat) })
+			err := r.bulk.HideConflict(ctx, tx.Savepoint(ctx, func() error { return tx.InsertCustomer(ctx, op.create, cat) }))
 			var ce *model.ConflictError
 			switch {
 			case err == nil:
@@ -1088,9 +1058,6 @@ func (r *run) apply(ctx context.Context, tx *store.Tx, b *batch, out *outcome, b
 			if err != nil {
 				return err
 			}
-			if r.o.ForceProject && old.ProjectID != r.o.ProjectID {
-				return model.ErrNotFound
-			}
 			nc, changed, err := r.bulk.Patch(ctx, old, op.it.in)
 			if err != nil {
 				return err
@@ -1103,7 +1070,7 @@ func (r *run) apply(ctx context.Context, tx *store.Tx, b *batch, out *outcome, b
 			return tx.UpdateCustomer(ctx, old, nc, cat)
 		})
 		if err != nil {
-			is, ok := r.writeIssue(op, err)
+			is, ok := r.writeIssue(op, r.bulk.HideConflict(ctx, err))
 			if !ok {
 				return err
 			}
@@ -1142,6 +1109,8 @@ func (r *run) writeIssue(op *op, err error) (Issue, bool) {
 		return r.issue(op.it, KindFailed, r.reason(&it), it.column, op.updateID), true
 	case errors.Is(err, model.ErrNotFound):
 		return r.issue(op.it, KindFailed, fmt.Sprintf("客户 %d 已不存在", op.updateID), "", op.updateID), true
+	case errors.Is(err, model.ErrForbidden):
+		return r.issue(op.it, KindFailed, err.Error(), "", op.updateID), true
 	}
 	return Issue{}, false
 }
@@ -1170,7 +1139,7 @@ func (r *run) dryRun(ctx context.Context, b *batch) (outcome, error) {
 		}
 		nc, changed, err := r.bulk.Patch(ctx, old, op.it.in)
 		if err != nil {
-			if is, ok := r.writeIssue(op, err); ok {
+			if is, ok := r.writeIssue(op, r.bulk.HideConflict(ctx, err)); ok {
 				out.issues = append(out.issues, is)
 				continue
 			}

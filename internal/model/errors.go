@@ -44,7 +44,7 @@ func (e *ConflictError) Error() string {
 	if e.ExistingID != 0 {
 		return fmt.Sprintf("%s %q already belongs to customer %d", e.Field, e.Value, e.ExistingID)
 	}
-	return fmt.Sprintf("%s %q is already taken", e.Field, e.Value)
+	return fmt.Sprintf("%s %q is already in use", e.Field, e.Value)
 }
 
 // Is makes errors.Is(err, ErrConflict) true.

@@ -76,7 +76,7 @@ func (w *world) sync(t *testing.T, cfg platsync.Config) *platsync.Summary {
 // create adds a customer to the platform.
 func (w *world) create(t *testing.T, in *crm.CustomerInput) *model.Customer {
 	t.Helper()
-	c, err := w.plat.Svc.CreateCustomer(context.Background(), w.plat.Tenant.ID, model.Actor{ID: "t", Name: "测试"}, in)
+	c, err := w.plat.Svc.CreateCustomer(context.Background(), crm.SystemCaller(w.plat.Tenant.ID, model.Actor{ID: "t", Name: "测试"}), in)
 	if err != nil {
 		t.Fatalf("create %+v: %v", in, err)
 	}
@@ -85,7 +85,7 @@ func (w *world) create(t *testing.T, in *crm.CustomerInput) *model.Customer {
 
 func (w *world) edit(t *testing.T, id int64, in *crm.CustomerInput) {
 	t.Helper()
-	if _, err := w.plat.Svc.UpdateCustomer(context.Background(), w.plat.Tenant.ID, id, model.Actor{ID: "t", Name: "测试"}, in); err != nil {
+	if _, err := w.plat.Svc.UpdateCustomer(context.Background(), crm.SystemCaller(w.plat.Tenant.ID, model.Actor{ID: "t", Name: "测试"}), id, in); err != nil {
 		t.Fatalf("edit %d: %v", id, err)
 	}
 }

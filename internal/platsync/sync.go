@@ -329,7 +329,7 @@ func (r *run) pages(ctx context.Context, size int) (*Summary, error) {
 		return r.summary(), err
 	}
 	var err error
-	if r.bulk, err = r.svc.NewBulk(ctx, r.cfg.TenantID, r.actor()); err != nil {
+	if r.bulk, err = r.svc.NewBulk(ctx, crm.SystemCaller(r.cfg.TenantID, r.actor())); err != nil {
 		return r.summary(), err
 	}
 	r.org.take()
@@ -351,7 +351,7 @@ func (r *run) pages(ctx context.Context, size int) (*Summary, error) {
 			recs[i] = r.p.mapRecord(ctx, r, raw)
 		}
 		if r.org.take() { // new staff, tags, stages or fields: validate against them
-			if r.bulk, err = r.svc.NewBulk(ctx, r.cfg.TenantID, r.actor()); err != nil {
+			if r.bulk, err = r.svc.NewBulk(ctx, crm.SystemCaller(r.cfg.TenantID, r.actor())); err != nil {
 				return r.summary(), err
 			}
 		}

@@ -281,7 +281,7 @@ func (r *run) match(ctx context.Context, ops []*op, known map[string]store.SyncR
 			phones = append(phones, o.create.Phone)
 		}
 	}
-	byExt, err := r.svc.FindMany(ctx, r.cfg.TenantID, cat.ByKey[crm.ByExternalID], exts)
+	byExt, err := r.bulk.FindMany(ctx, cat.ByKey[crm.ByExternalID], exts)
 	if err != nil {
 		return err
 	}
@@ -316,7 +316,7 @@ func (r *run) match(ctx context.Context, ops []*op, known map[string]store.SyncR
 	if len(phones) == 0 {
 		return nil
 	}
-	byPhone, err := r.svc.FindMany(ctx, r.cfg.TenantID, cat.ByKey[crm.ByPhone], phones)
+	byPhone, err := r.bulk.FindMany(ctx, cat.ByKey[crm.ByPhone], phones)
 	if err != nil {
 		return err
 	}

@@ -155,7 +155,7 @@ func (fx *tenantFixture) world() *query.World {
 
 func (fx *tenantFixture) create(in *crm.CustomerInput) *model.Customer {
 	fx.t.Helper()
-	c, err := fx.svc.CreateCustomer(fx.ctx, fx.tenant, model.Actor{ID: "test", Name: "测试"}, in)
+	c, err := fx.svc.CreateCustomer(fx.ctx, crm.SystemCaller(fx.tenant, model.Actor{ID: "test", Name: "测试"}), in)
 	if err != nil {
 		b, _ := json.Marshal(in)
 		fx.t.Fatalf("create customer %s: %v", b, err)

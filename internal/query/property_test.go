@@ -254,7 +254,7 @@ func newPropWorld(t *testing.T, st *store.Store, seed uint64) *propWorld {
 		c := fx.create(p.randomInput(r, i, true))
 		if chance(r, 0.3) { // rewrite part of it later: exercises the index rebuild
 			fx.clock = c.CreatedAt.Add(time.Duration(r.IntN(90*24)) * time.Hour)
-			_, err := fx.svc.UpdateCustomer(ctx, fx.tenant, c.ID, model.Actor{ID: "test"}, p.randomInput(r, i, false))
+			_, err := fx.svc.UpdateCustomer(ctx, crm.SystemCaller(fx.tenant, model.Actor{ID: "test"}), c.ID, p.randomInput(r, i, false))
 			fx.must(err)
 		}
 		ids = append(ids, c.ID)

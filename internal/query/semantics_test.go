@@ -299,7 +299,7 @@ func TestDeletedTag(t *testing.T) {
 		b := fx.create(&crm.CustomerInput{Name: crm.Ptr("b"), TagIDs: &[]int64{gone.ID}})
 		fx.must(st.DeleteTag(fx.ctx, fx.tenant, gone.ID))
 		// A write that does not touch the tags.
-		_, err = fx.svc.UpdateCustomer(fx.ctx, fx.tenant, a.ID, model.Actor{ID: "t"}, &crm.CustomerInput{Remark: crm.Ptr("edited")})
+		_, err = fx.svc.UpdateCustomer(fx.ctx, crm.SystemCaller(fx.tenant, model.Actor{ID: "t"}), a.ID, &crm.CustomerInput{Remark: crm.Ptr("edited")})
 		fx.must(err)
 		cs, err := st.CustomersByIDs(fx.ctx, fx.tenant, []int64{a.ID, b.ID})
 		fx.must(err)

@@ -89,7 +89,13 @@ func (e *Env) NewTenant(t testing.TB, name string, projectID int64) (*model.Tena
 		}
 		projectID = p.ID
 	}
-	c, err := e.Auth.CreateClient(ctx, tn.ID, projectID, name+" client", nil)
+	// The tenant's own client may change the catalogue (catalog:write), as
+	// an operator's would; bound and extra clients get what tests ask for.
+	var scopes []string
+	if projectID == 0 {
+		scopes = []string{model.ScopeRead, model.ScopeWrite, model.ScopeCatalogWrite}
+	}
+	c, err := e.Auth.CreateClient(ctx, tn.ID, projectID, name+" client", scopes)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -176,7 +176,7 @@ func (h *Handler) add(w http.ResponseWriter, r *http.Request, cl *model.Client) 
 	if err != nil {
 		return err
 	}
-	c, err := h.svc.CreateCustomer(r.Context(), cl.TenantID, actorOf(cl), in)
+	c, err := h.svc.CreateCustomer(r.Context(), whoOf(r), in)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/dialect/dashi"
 	"github.com/kehu/kehu/internal/model"
 )
@@ -24,7 +25,7 @@ func TestAddGolden(t *testing.T) {
 			t.Fatalf("want a bare positive id below 2^53, got %s", body)
 		}
 		golden(t, "add", regexp.MustCompile(`^[0-9]+$`).ReplaceAll(bytes.TrimSpace(body), []byte(`"<ID>"`)))
-		c, err := e.Svc.Customer(context.Background(), e.Tenant.ID, id)
+		c, err := e.Svc.Customer(context.Background(), crm.SystemCaller(e.Tenant.ID, model.Actor{}), id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,7 +41,7 @@ func TestAddValues(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *env) {
 		tok := e.token(t, e.Client)
 		id := e.mustAdd(t, tok, `{"name":" 李四 ","customerStatus":0,"sex":null,"projectId":"`+e.project()+`","companyNames":"示例公司","contractName":"王五","contractPhone":"021-6123 4567","customerGradeId":"9"}`)
-		c, err := e.Svc.Customer(context.Background(), e.Tenant.ID, id)
+		c, err := e.Svc.Customer(context.Background(), crm.SystemCaller(e.Tenant.ID, model.Actor{}), id)
 		if err != nil {
 			t.Fatal(err)
 		}

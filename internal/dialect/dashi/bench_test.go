@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/kehu/kehu/internal/crm"
+	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"
 	"github.com/kehu/kehu/internal/seed"
 	"github.com/kehu/kehu/internal/store"
@@ -38,8 +40,8 @@ func BenchmarkPage4000HTTP(b *testing.B) {
 	b.Run("search-only", func(b *testing.B) {
 		filter := &query.Node{Leaf: &query.Cond{Field: "projectId", Op: query.OpEq, Values: []any{json.Number(strconv.FormatInt(e.Project.ID, 10))}}}
 		for b.Loop() {
-			res, err := e.Svc.Search(ctx, &query.Request{TenantID: e.Tenant.ID, Filter: filter, PageSize: 4000, Page: 1,
-				Sort: []query.SortSpec{{Field: "createdAt", Desc: true}}, Total: query.TotalExact})
+			res, err := e.Svc.Search(ctx, crm.SystemCaller(e.Tenant.ID, model.Actor{}), &query.Request{Filter: filter, PageSize: 4000, Page: 1,
+				Sort: []query.SortSpec{{Field: "createdAt", Desc: true}}, Total: query.TotalExact}, nil)
 			if err != nil || len(res.Customers) != 4000 {
 				b.Fatal(err)
 			}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/kehu/kehu/internal/audit"
 	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
@@ -85,7 +86,13 @@ func (h *Handler) authenticate(r *http.Request, _ *httpx.Route) (*httpx.Principa
 	if err != nil {
 		return nil, err
 	}
-	return &httpx.Principal{Client: c, TokenScopes: claims.Scopes, Via: model.ViaDashi}, nil
+	p := &httpx.Principal{Client: c, TokenScopes: claims.Scopes, Via: model.ViaDashi}
+	who, err := h.svc.ClientCaller(r.Context(), p.Effective(), model.ViaDashi, audit.AddrOf(r.Context()))
+	if err != nil {
+		return nil, err
+	}
+	p.Caller = who
+	return p, nil
 }
 
 // now is the server time the signed token call is checked against; it
@@ -100,3 +107,7 @@ func (h *Handler) now() time.Time {
 func actorOf(cl *model.Client) model.Actor {
 	return model.Actor{ID: cl.ClientID, Name: cl.Name, Kind: model.ActorClient}
 }
+
+// whoOf is the request's caller: crm decides with it what the request may
+// see and do.
+func whoOf(r *http.Request) *model.Caller { return httpx.CallerOf(r.Context()) }

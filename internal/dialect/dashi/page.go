@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"
@@ -105,19 +106,14 @@ func parsePage(ctx context.Context, body []byte) (*pageRequest, error) {
 }
 
 // filter translates the page body into kehu's condition tree, scoped to
-// the project and the tenant-wide customers without one.
+// the page's project: the project's customers only (customers without a
+// project are seen only by unbound callers, through the other APIs).
 func (p *pageRequest) filter(projectID int64) *query.Node {
 	leaf := func(pos, field string, op query.Op, vals ...any) *query.Node {
 		return &query.Node{Leaf: &query.Cond{Field: field, Op: op, Values: vals, Pos: pos}}
 	}
 	num := func(n int64) json.Number { return json.Number(strconv.FormatInt(n, 10)) }
-	// A customer with no project belongs to the whole tenant (created by an
-	// unbound client of another API): every project's page shows it, so a
-	// customer written through any API is found here too.
-	and := []*query.Node{{Or: []*query.Node{
-		leaf("project", "projectId", query.OpEq, num(projectID)),
-		leaf("project", "projectId", query.OpIsEmpty),
-	}}}
+	and := []*query.Node{leaf("project", "projectId", query.OpEq, num(projectID))}
 	if p.Name != "" {
 		and = append(and, leaf("name", "name", query.OpContains, p.Name))
 	}
@@ -157,14 +153,13 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, cl *model.Client)
 		return err
 	}
 	req := &query.Request{
-		TenantID: cl.TenantID,
 		Filter:   p.filter(proj.ID),
 		Sort:     []query.SortSpec{{Field: "createdAt", Desc: true}}, // then id, descending
 		PageSize: p.PageSize,
 		Page:     p.PageIndex,
 		Total:    query.TotalExact,
 	}
-	res, err := h.svc.Search(r.Context(), req)
+	res, err := h.svc.Search(r.Context(), whoOf(r), req, nil)
 	if err != nil {
 		return err
 	}
@@ -189,8 +184,8 @@ func (h *Handler) project(r *http.Request, cl *model.Client) (*model.Project, er
 	if err != nil || id <= 0 {
 		return nil, paramError("project must be a project id (a positive integer), got %q", raw)
 	}
-	if cl.ProjectID != 0 && id != cl.ProjectID {
-		return nil, fail(403, StatusNoPermission, "this client is bound to project %d", cl.ProjectID)
+	if _, err := crm.DefaultProject(whoOf(r), id); err != nil {
+		return nil, err
 	}
 	p, err := h.st.Project(r.Context(), cl.TenantID, id)
 	if errors.Is(err, model.ErrNotFound) {

@@ -362,14 +362,14 @@ func TestPageErrors(t *testing.T) {
 	})
 }
 
-// TestPageShowsCustomersWithoutProject: a customer created through another
-// API by a client bound to no project belongs to the whole tenant, so every
-// project's page finds it — one store, four APIs.
-func TestPageShowsCustomersWithoutProject(t *testing.T) {
+// TestPageListsItsProjectOnly: the page for project P lists P's customers
+// only — not those of another project, nor those without a project (which
+// only unbound callers see, through the other APIs).
+func TestPageListsItsProjectOnly(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		tok := e.token(t, e.Client)
-		if _, err := e.Svc.CreateCustomer(ctx, e.Tenant.ID, model.Actor{}, &crm.CustomerInput{Name: crm.Ptr("全租户客户")}); err != nil {
+		if _, err := e.Svc.CreateCustomer(ctx, crm.SystemCaller(e.Tenant.ID, model.Actor{}), &crm.CustomerInput{Name: crm.Ptr("全租户客户")}); err != nil {
 			t.Fatal(err)
 		}
 		other, err := e.Store.CreateProject(ctx, e.Tenant.ID, "另一个园区")
@@ -380,11 +380,13 @@ func TestPageShowsCustomersWithoutProject(t *testing.T) {
 			t.Fatalf("%d %s", st, b)
 		}
 		got := e.mustPage(t, tok, `{"pageSize":10,"pageIndex":1}`)
-		if names := got.names(); fmt.Sprint(names) != "[全租户客户]" || got.TotalCount != 1 {
-			t.Fatalf("page shows %v (total %d), want only the tenant-wide customer", names, got.TotalCount)
+		if names := got.names(); len(names) != 0 || got.TotalCount != 0 {
+			t.Fatalf("page shows %v (total %d), want nothing: neither the tenant-wide customer nor another project's", names, got.TotalCount)
 		}
-		if p, n := got.Data[0]["projectId"], got.Data[0]["projectName"]; fmt.Sprint(p) != "0" || n != "" {
-			t.Fatalf("project of a tenant-wide customer: %v %q", p, n)
+		e.mustAdd(t, tok, `{"name":"本园区客户"}`)
+		got = e.mustPage(t, tok, `{"pageSize":10,"pageIndex":1}`)
+		if names := got.names(); fmt.Sprint(names) != "[本园区客户]" || got.TotalCount != 1 {
+			t.Fatalf("page shows %v (total %d), want the project's own customer", names, got.TotalCount)
 		}
 	})
 }

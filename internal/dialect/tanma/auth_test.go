@@ -150,7 +150,7 @@ func TestAuth(t *testing.T) {
 			echo(signedReq{path: "/api/v3/customer/search", body: `{}`, appID: ro.ClientID, key: ro.Secret}).ok(t, nil)
 		})
 		t.Run("another tenant's customer looks absent", func(t *testing.T) {
-			a, err := e.Svc.CreateCustomer(context.Background(), e.Tenant.ID, model.Actor{}, &crm.CustomerInput{Name: crm.Ptr("甲租户客户"), Phone: crm.Ptr("13511112222")})
+			a, err := e.Svc.CreateCustomer(context.Background(), crm.SystemCaller(e.Tenant.ID, model.Actor{}), &crm.CustomerInput{Name: crm.Ptr("甲租户客户"), Phone: crm.Ptr("13511112222")})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -175,7 +175,7 @@ func TestAuth(t *testing.T) {
 			if len(info.CustomerIDs) != 0 {
 				t.Errorf("tenant B's info found %v", info.CustomerIDs)
 			}
-			if c, _ := e.Svc.Customer(context.Background(), e.Tenant.ID, a.ID); c.Name != "甲租户客户" {
+			if c, _ := e.Svc.Customer(context.Background(), crm.SystemCaller(e.Tenant.ID, model.Actor{}), a.ID); c.Name != "甲租户客户" {
 				t.Errorf("tenant B renamed tenant A's customer to %q", c.Name)
 			}
 		})
@@ -186,11 +186,11 @@ func TestAuth(t *testing.T) {
 			}
 			var newID int64
 			as("/api/v3/add-clue", `{"customerName":"项目客户"}`).ok(t, &newID)
-			c, err := e.Svc.Customer(context.Background(), pc.TenantID, newID)
+			c, err := e.Svc.Customer(context.Background(), crm.SystemCaller(pc.TenantID, model.Actor{}), newID)
 			if err != nil || c.ProjectID != pc.ProjectID {
 				t.Fatalf("add-clue by a project-bound client: %v, project %d", err, c.ProjectID)
 			}
-			other, err := e.Svc.CreateCustomer(context.Background(), pc.TenantID, model.Actor{}, &crm.CustomerInput{Name: crm.Ptr("项目外客户")})
+			other, err := e.Svc.CreateCustomer(context.Background(), crm.SystemCaller(pc.TenantID, model.Actor{}), &crm.CustomerInput{Name: crm.Ptr("项目外客户")})
 			if err != nil {
 				t.Fatal(err)
 			}

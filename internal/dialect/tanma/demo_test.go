@@ -23,7 +23,7 @@ func TestDemoHints(t *testing.T) {
 	}
 	e := testenv.New(t, store.SQLite)
 	for _, n := range []string{"张三", "张伟", "李四"} {
-		if _, err := e.Svc.CreateCustomer(t.Context(), e.Tenant.ID, crmActor, &crm.CustomerInput{Name: &n}); err != nil {
+		if _, err := e.Svc.CreateCustomer(t.Context(), crm.SystemCaller(e.Tenant.ID, crmActor), &crm.CustomerInput{Name: &n}); err != nil {
 			t.Fatal(err)
 		}
 	}

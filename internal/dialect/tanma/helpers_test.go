@@ -274,7 +274,7 @@ func (fx *fixture) create(t *testing.T, at time.Time, in *crm.CustomerInput) int
 	}
 	fx.e.Svc.Now = func() time.Time { return at }
 	defer func() { fx.e.Svc.Now = func() time.Time { return fixedNow } }()
-	c, err := fx.e.Svc.CreateCustomer(fx.ctx, fx.tenant, model.Actor{ID: "test"}, in)
+	c, err := fx.e.Svc.CreateCustomer(fx.ctx, crm.SystemCaller(fx.tenant, model.Actor{ID: "test"}), in)
 	if err != nil {
 		t.Fatalf("create %s: %v", *in.Name, err)
 	}

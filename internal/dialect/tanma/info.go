@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"
 )
 
@@ -34,7 +33,7 @@ func (h *Handler) customerInfo(rq *request) (any, error) {
 	if err := decodeBody(rq.ctx, rq.body, &b); err != nil {
 		return nil, err
 	}
-	env, err := h.svc.Engine.Env(rq.ctx, rq.client.TenantID)
+	env, err := h.svc.Env(rq.ctx, rq.who)
 	if err != nil {
 		return nil, err
 	}
@@ -67,11 +66,7 @@ func (h *Handler) customerInfo(rq *request) (any, error) {
 		}
 		return nil, err
 	}
-	filter := n
-	if pid := rq.client.ProjectID; pid != 0 {
-		filter = allOf([]*query.Node{{Leaf: &query.Cond{Field: sysField(model.FieldProject), Op: query.OpEq, Values: []any{ms(pid)}, Pos: "project"}}, n})
-	}
-	res, err := h.svc.Engine.SearchWith(rq.ctx, &query.Request{TenantID: rq.client.TenantID, Filter: filter,
+	res, err := h.svc.Search(rq.ctx, rq.who, &query.Request{Filter: n,
 		Sort: []query.SortSpec{{Field: "id"}}, PageSize: maxInfoIDs, Page: 1, Total: query.TotalNone}, env)
 	if err != nil {
 		return nil, err

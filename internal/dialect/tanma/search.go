@@ -73,7 +73,7 @@ func (h *Handler) search(rq *request) (any, error) {
 	if err := decodeBody(rq.ctx, rq.body, &b); err != nil {
 		return nil, err
 	}
-	env, err := h.svc.Engine.Env(rq.ctx, rq.client.TenantID)
+	env, err := h.svc.Env(rq.ctx, rq.who)
 	if err != nil {
 		return nil, err
 	}
@@ -86,9 +86,9 @@ func (h *Handler) search(rq *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	req := &query.Request{TenantID: rq.client.TenantID, Filter: filter, PageSize: pageSize, Page: pageNo,
+	req := &query.Request{Filter: filter, PageSize: pageSize, Page: pageNo,
 		Sort: []query.SortSpec{{Field: "createdAt", Desc: true}}, Total: query.TotalExact}
-	res, err := h.svc.Engine.SearchWith(rq.ctx, req, env)
+	res, err := h.svc.Search(rq.ctx, rq.who, req, env)
 	if err != nil {
 		return nil, err
 	}
@@ -139,9 +139,6 @@ func (t *translator) searchFilter(b *searchBody, cl *model.Client) (*query.Node,
 		if n != nil {
 			and = append(and, n)
 		}
-	}
-	if cl.ProjectID != 0 {
-		add(&query.Node{Leaf: &query.Cond{Field: sysField(model.FieldProject), Op: query.OpEq, Values: []any{ms(cl.ProjectID)}, Pos: "project"}})
 	}
 	if id, ok, err := parseInt(b.CustomerID, "customerId"); err != nil {
 		return nil, "", err

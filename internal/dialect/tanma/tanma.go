@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/kehu/kehu/internal/audit"
 	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
@@ -34,6 +35,7 @@ type Handler struct {
 type request struct {
 	ctx    context.Context
 	client *model.Client
+	who    *model.Caller // the caller crm decides with
 	body   []byte
 }
 
@@ -65,7 +67,7 @@ func routes(h *Handler) []httpx.Route {
 // in the envelope.
 func (h *Handler) adapt(fn func(h *Handler, rq *request) (any, error)) func(http.ResponseWriter, *http.Request, *httpx.Principal) error {
 	return func(w http.ResponseWriter, r *http.Request, p *httpx.Principal) error {
-		data, err := fn(h, &request{ctx: r.Context(), client: p.Effective(), body: p.Body})
+		data, err := fn(h, &request{ctx: r.Context(), client: p.Effective(), who: p.Caller, body: p.Body})
 		if err != nil {
 			return err
 		}
@@ -98,7 +100,13 @@ func (h *Handler) authenticate(r *http.Request, rt *httpx.Route) (*httpx.Princip
 	if err := h.bind(r.Context(), s, rt.Path, rt.Scope == model.ScopeWrite); err != nil {
 		return nil, err
 	}
-	return &httpx.Principal{Client: s.client, Via: model.ViaTanma, Body: body}, nil
+	p := &httpx.Principal{Client: s.client, Via: model.ViaTanma, Body: body}
+	who, err := h.svc.ClientCaller(r.Context(), p.Effective(), model.ViaTanma, audit.AddrOf(r.Context()))
+	if err != nil {
+		return nil, err
+	}
+	p.Caller = who
+	return p, nil
 }
 
 // envelope is every response body.

@@ -76,10 +76,7 @@ func (h *Handler) addClue(rq *request) (any, error) {
 	if err := w.items(b.Fields, "fields"); err != nil {
 		return nil, err
 	}
-	if rq.client.ProjectID != 0 {
-		w.in.ProjectID = &rq.client.ProjectID
-	}
-	c, err := h.svc.CreateCustomer(rq.ctx, rq.client.TenantID, rq.actor(), &w.in)
+	c, err := h.svc.CreateCustomer(rq.ctx, rq.who, &w.in)
 	if err != nil {
 		return nil, w.explain(err)
 	}
@@ -111,16 +108,7 @@ func (h *Handler) updateByID(rq *request) (any, error) {
 		return nil, err
 	}
 	notFound := invalid(CodeNotFound, "customerId", "客户 %d 不存在", id)
-	if pid := rq.client.ProjectID; pid != 0 {
-		c, err := h.svc.Customer(rq.ctx, rq.client.TenantID, id)
-		if errors.Is(err, model.ErrNotFound) || err == nil && c.ProjectID != pid {
-			return nil, notFound // outside the client's project: as if absent
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	if _, err := h.svc.UpdateCustomer(rq.ctx, rq.client.TenantID, id, rq.actor(), &w.in); err != nil {
+	if _, err := h.svc.UpdateCustomer(rq.ctx, rq.who, id, &w.in); err != nil {
 		if errors.Is(err, model.ErrNotFound) {
 			return nil, notFound
 		}
@@ -141,7 +129,7 @@ type writer struct {
 }
 
 func (h *Handler) newWriter(rq *request) (*writer, error) {
-	env, err := h.svc.Engine.Env(rq.ctx, rq.client.TenantID)
+	env, err := h.svc.Env(rq.ctx, rq.who)
 	if err != nil {
 		return nil, err
 	}
@@ -170,11 +158,6 @@ func (w *writer) explain(err error) error {
 		}
 		if s, ok := w.inputText(f); ok {
 			value = s // as the client wrote it, not its normalised unique form
-		}
-		if holder == 0 { // the store could not tell (PostgreSQL aborts the failed transaction)
-			if owners, lerr := w.st.UniqueOwners(w.ctx, w.tenant, f.ID, []string{ce.Value}); lerr == nil {
-				holder = owners[ce.Value]
-			}
 		}
 	}
 	msg := where + " 的值 " + value + " 已存在"

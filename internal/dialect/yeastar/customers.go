@@ -1,7 +1,6 @@
 package yeastar
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -127,14 +126,6 @@ func parseSort(r *http.Request) ([]query.SortSpec, error) {
 	return []query.SortSpec{{Field: key, Desc: desc}}, nil
 }
 
-// projectFilter keeps a project-bound client inside its project.
-func projectFilter(cl *model.Client) *query.Node {
-	if cl.ProjectID == 0 {
-		return nil
-	}
-	return &query.Node{Leaf: &query.Cond{Field: "projectId", Op: query.OpEq, Values: []any{json.Number(strconv.FormatInt(cl.ProjectID, 10))}, Pos: "projectId"}}
-}
-
 type listOut struct {
 	PageSize   int           `json:"pageSize"`
 	PageNumber int           `json:"pageNumber"`
@@ -157,9 +148,8 @@ func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	cl := clientOf(r)
-	res, err := h.Svc.Search(r.Context(), &query.Request{TenantID: cl.TenantID, Filter: projectFilter(cl), Sort: sort,
-		PageSize: size, Page: page, Total: query.TotalExact})
+	res, err := h.Svc.Search(r.Context(), whoOf(r), &query.Request{Sort: sort,
+		PageSize: size, Page: page, Total: query.TotalExact}, nil)
 	if err != nil {
 		return err
 	}
@@ -182,11 +172,10 @@ func pathID(r *http.Request) (int64, error) {
 }
 
 // customerOf loads a customer the caller may see: another tenant's id, or
-// one outside a bound client's project, is not found like a missing id.
+// one the caller may not see, is not found like a missing id.
 func (h *Handler) customerOf(r *http.Request, id int64) (*model.Customer, error) {
-	cl := clientOf(r)
-	c, err := h.Svc.Customer(r.Context(), cl.TenantID, id)
-	if errors.Is(err, model.ErrNotFound) || (err == nil && cl.ProjectID != 0 && c.ProjectID != cl.ProjectID) {
+	c, err := h.Svc.Customer(r.Context(), whoOf(r), id)
+	if errors.Is(err, model.ErrNotFound) {
 		return nil, notFound(id)
 	}
 	return c, err
@@ -278,12 +267,7 @@ func (h *Handler) createCustomer(w http.ResponseWriter, r *http.Request) error {
 	if in.CustomerID != nil {
 		return paramError("customerId", "is assigned by the server; leave it out")
 	}
-	cl := clientOf(r)
-	ci := in.input()
-	if cl.ProjectID != 0 {
-		ci.ProjectID = &cl.ProjectID
-	}
-	c, err := h.Svc.CreateCustomer(r.Context(), cl.TenantID, actorOf(r), ci)
+	c, err := h.Svc.CreateCustomer(r.Context(), whoOf(r), in.input())
 	if err != nil {
 		return err
 	}
@@ -305,13 +289,9 @@ func (h *Handler) updateCustomer(w http.ResponseWriter, r *http.Request) error {
 	if in.CustomerID != nil && *in.CustomerID != id {
 		return paramError("customerId", "%d in the body differs from %d in the path", *in.CustomerID, id)
 	}
-	if _, err := h.customerOf(r, id); err != nil {
-		return err
-	}
-	cl := clientOf(r)
-	if _, err := h.Svc.UpdateCustomer(r.Context(), cl.TenantID, id, actorOf(r), in.input()); err != nil {
+	if _, err := h.Svc.UpdateCustomer(r.Context(), whoOf(r), id, in.input()); err != nil {
 		if errors.Is(err, model.ErrNotFound) {
-			return notFound(id) // deleted meanwhile
+			return notFound(id)
 		}
 		return err
 	}
@@ -355,19 +335,11 @@ func (h *Handler) deleteCustomers(w http.ResponseWriter, r *http.Request) error 
 			ids = append(ids, id)
 		}
 	}
-	cl := clientOf(r)
-	if cl.ProjectID != 0 {
-		for _, id := range ids {
-			if _, err := h.customerOf(r, id); err != nil {
-				return err
-			}
-		}
-	}
-	err = h.Svc.DeleteCustomers(r.Context(), cl.TenantID, ids)
+	err = h.Svc.DeleteCustomers(r.Context(), whoOf(r), ids)
 	if errors.Is(err, model.ErrNotFound) {
-		// Nothing was deleted; name the first id that is missing.
+		// Nothing was deleted; name the first id the caller cannot see.
 		for _, id := range ids {
-			if _, err := h.Svc.Customer(r.Context(), cl.TenantID, id); errors.Is(err, model.ErrNotFound) {
+			if _, err := h.Svc.Customer(r.Context(), whoOf(r), id); errors.Is(err, model.ErrNotFound) {
 				return notFound(id)
 			}
 		}
@@ -376,7 +348,7 @@ func (h *Handler) deleteCustomers(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	by := &model.Caller{TenantID: cl.TenantID, ProjectID: cl.ProjectID, ClientID: cl.ClientID, ClientName: cl.Name, Via: model.ViaYeastar}
+	by := whoOf(r)
 	for _, id := range ids {
 		if err := audit.Record(r.Context(), h.Svc.Store, by, audit.CustomerDelete, audit.Customer(id), nil); err != nil {
 			return err

@@ -36,7 +36,7 @@ func TestCRUD(t *testing.T) {
 		if got := get(t, e, tok, id); !reflect.DeepEqual(got, want) {
 			t.Errorf("get after create:\n got  %v\n want %v", got, want)
 		}
-		c, err := e.Svc.Customer(ctx(), e.Tenant.ID, id)
+		c, err := e.Svc.Customer(ctx(), crm.SystemCaller(e.Tenant.ID, model.Actor{}), id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,7 +46,7 @@ func TestCRUD(t *testing.T) {
 		}
 
 		// Fields only kehu knows survive a Yeastar PUT.
-		if _, err := e.Svc.UpdateCustomer(ctx(), e.Tenant.ID, id, model.Actor{}, &crm.CustomerInput{
+		if _, err := e.Svc.UpdateCustomer(ctx(), crm.SystemCaller(e.Tenant.ID, model.Actor{}), id, &crm.CustomerInput{
 			Address: crm.Ptr("厦门市思明区"), ExternalID: crm.Ptr("crm-42"), Sex: crm.Ptr(1), Phones: &[]string{"13800000001"}}); err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +58,7 @@ func TestCRUD(t *testing.T) {
 		if got := get(t, e, tok, id); !reflect.DeepEqual(got, want) {
 			t.Errorf("get after PUT:\n got  %v\n want %v", got, want)
 		}
-		c, err = e.Svc.Customer(ctx(), e.Tenant.ID, id)
+		c, err = e.Svc.Customer(ctx(), crm.SystemCaller(e.Tenant.ID, model.Actor{}), id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,7 +141,7 @@ func TestSortEveryField(t *testing.T) {
 		}
 		cs := map[int64]*model.Customer{}
 		for _, id := range ids {
-			c, err := e.Svc.Customer(ctx(), e.Tenant.ID, id)
+			c, err := e.Svc.Customer(ctx(), crm.SystemCaller(e.Tenant.ID, model.Actor{}), id)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -352,7 +352,7 @@ func TestOtherTenant(t *testing.T) {
 		theirs := create(t, e, otok, map[string]string{"firstName": "Theirs", "company": "Y", "email": "t@example.com"})
 		missing := theirs + 1
 		for {
-			if _, err := e.Svc.Customer(ctx(), other.TenantID, missing); errors.Is(err, model.ErrNotFound) {
+			if _, err := e.Svc.Customer(ctx(), crm.SystemCaller(other.TenantID, model.Actor{}), missing); errors.Is(err, model.ErrNotFound) {
 				break
 			}
 			missing++
@@ -401,11 +401,11 @@ func TestProjectBoundClient(t *testing.T) {
 		tn, bound := e.NewTenant(t, "park", -1)
 		btok := login(t, e, bound).AccessToken
 		in := create(t, e, btok, map[string]string{"firstName": "In", "company": "X", "email": "in@example.com"})
-		c, err := e.Svc.Customer(ctx(), tn.ID, in)
+		c, err := e.Svc.Customer(ctx(), crm.SystemCaller(tn.ID, model.Actor{}), in)
 		if err != nil || c.ProjectID != bound.ProjectID {
 			t.Fatalf("created in project %d, want %d (%v)", c.ProjectID, bound.ProjectID, err)
 		}
-		out, err := e.Svc.CreateCustomer(ctx(), tn.ID, model.Actor{}, &crm.CustomerInput{Name: crm.Ptr("Out")})
+		out, err := e.Svc.CreateCustomer(ctx(), crm.SystemCaller(tn.ID, model.Actor{}), &crm.CustomerInput{Name: crm.Ptr("Out")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -417,7 +417,7 @@ func TestProjectBoundClient(t *testing.T) {
 		wantFail(t, api(t, e, btok, "DELETE", "/customers", fmt.Sprintf(`{"customerIds":[%d,%d]}`, in, out.ID)), 404, 60001, itoa(out.ID))
 		get(t, e, btok, in)
 		wantOK(t, api(t, e, btok, "PUT", "/customers/"+itoa(in), `{"firstName":"In2","company":"X","email":"in@example.com"}`))
-		if c, _ := e.Svc.Customer(ctx(), tn.ID, in); c.ProjectID != bound.ProjectID {
+		if c, _ := e.Svc.Customer(ctx(), crm.SystemCaller(tn.ID, model.Actor{}), in); c.ProjectID != bound.ProjectID {
 			t.Errorf("PUT moved the customer to project %d", c.ProjectID)
 		}
 	})

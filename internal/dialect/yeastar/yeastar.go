@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kehu/kehu/internal/audit"
 	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
@@ -119,7 +120,13 @@ func (h *Handler) authenticate(r *http.Request, _ *httpx.Route) (*httpx.Principa
 	if err != nil {
 		return nil, err
 	}
-	return &httpx.Principal{Client: c, TokenScopes: claims.Scopes, Via: model.ViaYeastar}, nil
+	p := &httpx.Principal{Client: c, TokenScopes: claims.Scopes, Via: model.ViaYeastar}
+	who, err := h.Svc.ClientCaller(r.Context(), p.Effective(), model.ViaYeastar, audit.AddrOf(r.Context()))
+	if err != nil {
+		return nil, err
+	}
+	p.Caller = who
+	return p, nil
 }
 
 func clientOf(r *http.Request) *model.Client {
@@ -176,3 +183,7 @@ func DemoHints(base, clientID, secret string, projectID int64, now time.Time) []
 			`YCM_REFRESH=$(curl -s ` + ua + ` ` + creds + ` ` + base + `/dm/open_api/oauth/token | sed -E 's/.*"refresh_token":"([^"]+)".*/\1/') && curl -s ` + ua + ` -d grant_type=refresh_token -d "refresh_token=$YCM_REFRESH" ` + base + `/dm/open_api/oauth/token`},
 	}
 }
+
+// whoOf is the request's caller: crm decides with it what the request may
+// see and do.
+func whoOf(r *http.Request) *model.Caller { return httpx.CallerOf(r.Context()) }
