@@ -40,7 +40,7 @@ type matrixCaller struct {
 	name    string
 	client  *model.Client
 	visible []string // customer names it sees
-	own     int // customers of its own tenant it also sees (another tenant)
+	own     int      // customers of its own tenant it also sees (another tenant)
 	masked  bool
 	edit    bool // customer.edit
 	del     bool // customer.delete
@@ -130,7 +130,9 @@ func newMatrixWorld(t *testing.T, e *testenv.Env) *matrixWorld {
 	return w
 }
 
-func (w *matrixWorld) sees(c *matrixCaller, name string) bool { return slices.Contains(c.visible, name) }
+func (w *matrixWorld) sees(c *matrixCaller, name string) bool {
+	return slices.Contains(c.visible, name)
+}
 
 // do sends one request and returns the status and the decoded body.
 func (w *matrixWorld) do(method, path string, hdr map[string]string, body []byte) (int, map[string]any, []byte) {
@@ -276,12 +278,12 @@ func TestPermissionMatrix(t *testing.T) {
 						}
 					} else {
 						check("达实 page P1", w.namesOf(list(out["data"]), "id"), num64(out["totalCount"]), wantP1)
-					// A project-bound caller asking for another project's page is refused.
-					if c.client.ProjectID != 0 {
-						if st, out := s.page(w.p2, map[string]any{"pageSize": 10, "pageIndex": 1}); st != 403 {
-							t.Errorf("达实 page of another project by a bound client: %d %v", st, out)
+						// A project-bound caller asking for another project's page is refused.
+						if c.client.ProjectID != 0 {
+							if st, out := s.page(w.p2, map[string]any{"pageSize": 10, "pageIndex": 1}); st != 403 {
+								t.Errorf("达实 page of another project by a bound client: %d %v", st, out)
+							}
 						}
-					}
 					}
 					// 探马 search
 					out = s.tm("/api/v3/customer/search", map[string]any{"pageNo": 1, "pageSize": 100})
@@ -441,7 +443,7 @@ func (w *matrixWorld) restore(name string) {
 
 type memReport struct{ issues []importer.Issue }
 
-func (m *memReport) Begin([]string) error       { return nil }
+func (m *memReport) Begin([]string) error        { return nil }
 func (m *memReport) Add(is importer.Issue) error { m.issues = append(m.issues, is); return nil }
 
 // checkImport runs an import as the caller (the same path POST /v1/imports
