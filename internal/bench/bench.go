@@ -195,6 +195,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cl.bound, err = newClients(ctx, base, bound, cfg.Clients); err != nil {
 		return nil, fmt.Errorf("bench: sign in (project client): %w", err)
 	}
+	if err := signInStaff(ctx, st, au, base, setup, cfg.Clients, cl); err != nil {
+		return nil, err
+	}
 	setup.rep = rep
 	for _, w := range workloads(setup, cfg) {
 		if len(cfg.Workloads) > 0 && !contains(cfg.Workloads, w.Name) {

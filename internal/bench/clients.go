@@ -15,7 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/store"
 )
 
 // clients holds one API client's credentials signed in to all four APIs,
@@ -33,6 +35,10 @@ type clients struct {
 	// bound is a second API client bound to the bench project (nil in
 	// runs that have none).
 	bound *clients
+	// sales and manager are API clients acting as staff members: a 销售
+	// (their own customers and those they collaborate on) and a 主管 of
+	// 销售部 (the department and below), so crm adds their data scopes.
+	sales, manager *clients
 }
 
 func newClients(ctx context.Context, base string, c *model.Client, conns int) (*clients, error) {
@@ -171,4 +177,46 @@ func (c *clients) native(method, path string, body []byte) (*http.Request, error
 		req.Header.Set("Content-Type", "application/json")
 	}
 	return req, nil
+}
+
+// signInStaff creates (or finds) the bench's staff callers and signs them
+// in: the 销售 is s.staff[3] (the owner the sales-* workloads name), the
+// 主管 a staff member of 销售部 with the built-in 主管 role.
+func signInStaff(ctx context.Context, st *store.Store, au *auth.Service, base string, s *setup, conns int, cl *clients) error {
+	tid := s.tenantID
+	mgrRole, err := st.RoleByKey(ctx, tid, model.RoleManager)
+	if err != nil {
+		return err
+	}
+	var mgr int64
+	staff, err := st.StaffList(ctx, tid)
+	if err != nil {
+		return err
+	}
+	for _, m := range staff {
+		if m.Name == "bench 主管" {
+			mgr = m.ID
+		}
+	}
+	if mgr == 0 {
+		m := &model.Staff{Name: "bench 主管", DepartmentID: s.salesDept, RoleID: mgrRole.ID}
+		if err := st.CreateStaff(ctx, tid, m); err != nil {
+			return err
+		}
+		mgr = m.ID
+	}
+	for _, x := range []struct {
+		staff int64
+		name  string
+		dst   **clients
+	}{{s.staff[3], "kehu bench (销售)", &cl.sales}, {mgr, "kehu bench (主管)", &cl.manager}} {
+		c, err := au.Create(ctx, model.Client{TenantID: tid, StaffID: x.staff, Name: x.name, Scopes: []string{model.ScopeRead}})
+		if err != nil {
+			return err
+		}
+		if *x.dst, err = newClients(ctx, base, c, conns); err != nil {
+			return fmt.Errorf("bench: sign in (%s): %w", x.name, err)
+		}
+	}
+	return nil
 }

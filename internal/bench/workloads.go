@@ -213,6 +213,18 @@ func workloads(s *setup, cfg Config) []*workload {
 				return c.native("GET", "/v1/customers?filter="+url.QueryEscape(f), nil)
 			},
 			check: checkNative},
+		{Name: "as-sales-name1", API: "native",
+			Description: "a client acting as a 销售 (数据权限 本人 + 协作, added by crm): name=张 + status=1, exact total",
+			request: func(c *clients, r *rand.Rand, i int) (*http.Request, error) {
+				return c.sales.native("GET", "/v1/customers?name="+url.QueryEscape("张")+"&status=1", nil)
+			},
+			check: checkNative},
+		{Name: "as-manager-name1", API: "native",
+			Description: "a client acting as the 主管 of 销售部 (数据权限 本部门及下级, added by crm): name=张 + status=1, exact total",
+			request: func(c *clients, r *rand.Rand, i int) (*http.Request, error) {
+				return c.manager.native("GET", "/v1/customers?name="+url.QueryEscape("张")+"&status=1", nil)
+			},
+			check: checkNative},
 		{Name: "tanma-search", API: "探马",
 			Description: "2-char searchKey (an existing name) + select field = 金卡 + tags hasAny VIP + score > 50",
 			request: func(c *clients, r *rand.Rand, i int) (*http.Request, error) {

@@ -1092,7 +1092,8 @@ func (r *run) apply(ctx context.Context, tx *store.Tx, b *batch, out *outcome, b
 // fails the whole import.
 func rowFault(err error) bool {
 	var fe *model.FieldError
-	return errors.As(err, &fe) || errors.Is(err, model.ErrConflict) || errors.Is(err, model.ErrNotFound)
+	return errors.As(err, &fe) || errors.Is(err, model.ErrConflict) || errors.Is(err, model.ErrNotFound) ||
+		errors.Is(err, model.ErrForbidden) // the caller may not write this row (another project, a role)
 }
 
 // writeIssue turns a per-row write error into a report row; other errors
