@@ -44,7 +44,7 @@ func TestAdminCreate(t *testing.T) {
 	if made.StaffID == 0 || made.Role != model.RoleAdmin || made.Username != "wang" || !made.SuperAdmin {
 		t.Fatalf("admin create: %+v", made)
 	}
-	if out := run(1, "admin", "create", "--tenant", tid, "--name", "又一个", "--username", "wang"); !strings.Contains(out, "taken") {
+	if out := run(1, "admin", "create", "--tenant", tid, "--name", "又一个", "--username", "wang"); !strings.Contains(out, "in use") {
 		t.Errorf("a taken username: %s", out)
 	}
 	run(1, "user", "create", "--tenant", tid, "--name", "短密码", "--username", "short", "--password", "short")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"
@@ -54,7 +55,11 @@ type access struct {
 	caller *model.Caller
 	node   *query.Node  // nil: the caller sees the whole tenant
 	rnode  *query.RNode // node resolved, for query.Eval
-	world  *query.World // department tree, when the scope needs it
+	// world is the department tree, loaded on the first in-memory check
+	// that needs it (searches never do: the SQL joins the tree itself).
+	worldMu   sync.Mutex // a Bulk's access is used by several goroutines
+	world     *query.World
+	loadWorld func() (*query.World, error)
 }
 
 // checkCaller refuses a call without a caller: a programming error, never
@@ -146,9 +151,8 @@ func (s *Service) access(ctx context.Context, caller *model.Caller, cat *store.C
 	}
 	a.rnode = rn
 	if needWorld {
-		if a.world, err = s.world(ctx, caller.TenantID); err != nil {
-			return nil, err
-		}
+		tenant := caller.TenantID
+		a.loadWorld = func() (*query.World, error) { return s.world(context.WithoutCancel(ctx), tenant) }
 	}
 	return a, nil
 }
@@ -181,7 +185,21 @@ func (a *access) sees(c *model.Customer) bool {
 	if c == nil || c.TenantID != a.caller.TenantID {
 		return false
 	}
-	return a.rnode == nil || query.Eval(a.rnode, c, a.world)
+	if a.rnode == nil {
+		return true
+	}
+	a.worldMu.Lock()
+	if a.world == nil && a.loadWorld != nil {
+		w, err := a.loadWorld()
+		if err != nil {
+			a.worldMu.Unlock()
+			return false // fail closed: a customer we cannot place is not shown
+		}
+		a.world, a.loadWorld = w, nil
+	}
+	w := a.world
+	a.worldMu.Unlock()
+	return query.Eval(a.rnode, c, w)
 }
 
 // restrict ANDs the caller's visibility onto a filter.
