@@ -57,7 +57,7 @@ func TestHistoryThroughEveryAPI(t *testing.T) {
 					t.Fatalf("%s: history %v", via, h)
 				}
 				actor := h[0]["actor"].(map[string]any)
-				if actor["id"] != e.Client.ClientID || actor["kind"] != "client" {
+				if actor["id"] != a.client.ClientID || actor["kind"] != "client" {
 					t.Fatalf("%s: actor %v", via, actor)
 				}
 				if ch := changed(h[0]); ch["phone"] != "<nil> → +86"+n || ch["email"] != "<nil> → "+via+"@example.com" {
@@ -91,7 +91,7 @@ func TestHistoryThroughEveryAPI(t *testing.T) {
 				}
 			}
 			h := history(id)
-			if len(h) != 1 || h[0]["via"] != "import" || h[0]["actor"].(map[string]any)["id"] != e.Client.ClientID {
+			if len(h) != 1 || h[0]["via"] != "import" || h[0]["actor"].(map[string]any)["id"] != a.client.ClientID {
 				t.Fatalf("import history %v", h)
 			}
 
