@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs kehu's whole test suite: the one command for CI and for a fresh Debian
-# machine. Installs PostgreSQL server binaries if they are missing (as root),
-# then runs go vet, all tests (against real PostgreSQL, see internal/pgtest),
-# every fuzz target briefly, and a short benchmark smoke run.
+# machine. Installs PostgreSQL server binaries and Chromium if they are missing
+# (as root), then runs go vet, all tests (against real PostgreSQL, see
+# internal/pgtest, and a real headless Chromium for the browser tests), every
+# fuzz target briefly, and a short benchmark smoke run.
 #
 # Environment:
 #   KEHU_FUZZTIME  time per fuzz target (default 10s; "0" or "skip" skips fuzzing)
@@ -82,6 +83,32 @@ MSG
 fi
 echo "using $pg_bindir ($("$pg_bindir/postgres" --version))"
 export KEHU_TEST_POSTGRES=require
+
+section "Chromium (headless browser tests)"
+find_chromium() {
+	local b
+	for b in chromium chromium-browser; do
+		if command -v "$b" >/dev/null 2>&1; then
+			command -v "$b"
+			return 0
+		fi
+	done
+	return 1
+}
+if ! chromium_bin=$(find_chromium); then
+	if [[ $(id -u) -eq 0 ]]; then
+		echo "Chromium not found; installing the Debian 'chromium' package"
+		apt-get update
+		DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+		chromium_bin=$(find_chromium) || { echo "chromium still not found after installing it" >&2; exit 1; }
+	else
+		echo "Chromium not found: install it (sudo apt-get install -y chromium) or run this script as root" >&2
+		exit 1
+	fi
+fi
+echo "using $chromium_bin ($("$chromium_bin" --version 2>/dev/null || echo '?'))"
+# The browser tests skip without these; here a missing browser is a failure.
+export KEHU_BROWSER_TEST=1 CHROMIUM=$chromium_bin
 
 section "go vet ./..."
 go vet ./...

@@ -153,7 +153,9 @@ func TestRateLimitPerAddress(t *testing.T) {
 		"dashi": func() answer {
 			return rlSend(t, "GET", e.URL+"/api/justauth/generate/v1/visitor/token?appid="+e.Client.ClientID+"&sign_method=md5&timestamp=1&sign=x", nil, nil)
 		},
-		"tanma": func() answer { return rlSend(t, "POST", e.URL+"/api/v3/echo", map[string]string{"appId": "x", "timestamp": "1", "sign": "x"}, []byte("{}")) },
+		"tanma": func() answer {
+			return rlSend(t, "POST", e.URL+"/api/v3/echo", map[string]string{"appId": "x", "timestamp": "1", "sign": "x"}, []byte("{}"))
+		},
 	}
 	for name, call := range calls {
 		time.Sleep(1100 * time.Millisecond)
