@@ -110,7 +110,12 @@ echo "using $chromium_bin ($("$chromium_bin" --version 2>/dev/null || echo '?'))
 # The browser tests skip without these; here a missing browser is a failure.
 export KEHU_BROWSER_TEST=1 CHROMIUM=$chromium_bin
 
-section "go vet ./..."
+section "gofmt and go vet ./..."
+unformatted=$(gofmt -l ./cmd ./internal)
+if [[ -n $unformatted ]]; then
+	printf 'not gofmt-formatted (run gofmt -w):\n%s\n' "$unformatted" >&2
+	exit 1
+fi
 go vet ./...
 
 section "go test ./..."
