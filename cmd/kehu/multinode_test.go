@@ -74,7 +74,7 @@ func newCluster(t *testing.T) *cluster {
 	c := &cluster{t: t, bin: bin, dsn: pgtest.NewDatabase(t)}
 	c.cli("migrate")
 	c.tenant = fmt.Sprint(int64(c.cli("tenant", "create", "--name", "multi")["id"].(float64)))
-	cl := c.cli("client", "create", "--tenant", c.tenant)
+	cl := c.cli("client", "create", "--tenant", c.tenant, "--scopes", "customers:read customers:write catalog:write")
 	c.id, c.secret = cl["clientId"].(string), cl["clientSecret"].(string)
 	// The three nodes start at the same time on the same schema; rate
 	// budgets are off so the load below measures nothing but correctness.

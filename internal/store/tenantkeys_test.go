@@ -36,6 +36,8 @@ func (k keyRef) String() string {
 var referenceTables = map[string]string{
 	"schema_migrations": "the schema version of the whole database, written by Migrate only",
 	"tenants":           "the tenant table itself: its id is the tenant id (a reference table, small)",
+	"feed_sequence":     "the one numbering step of the change feed (a single row; on Citus it stays on the coordinator)",
+	"leases":            "leases of background work that spans tenants (webhook fan-out, retention), one row per job",
 }
 
 // TestEveryKeyLeadsWithTenant reads the schema the migrations build on both
