@@ -11,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/store"
@@ -405,6 +406,13 @@ const maxWait = 60 * time.Second
 // GET /v1/events?after=POSITION&limit=N&kind=add,edit&customerId=ID&wait=30s.
 // With wait, an empty page is held until an event arrives or the wait ends.
 func (h *Handler) listEvents(w http.ResponseWriter, r *http.Request) error {
+	caller, err := h.webhookCaller(r)
+	if err != nil {
+		return err
+	}
+	if err := crm.FeedAccess(caller); err != nil {
+		return err
+	}
 	q := r.URL.Query()
 	f := store.EventFilter{Limit: 100, ProjectID: callerOf(r.Context()).client.ProjectID}
 	if v := q.Get("after"); v != "" {

@@ -2,6 +2,7 @@ package crm
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 
 	"github.com/kehu/kehu/internal/model"
@@ -27,8 +28,14 @@ func (s *Service) History(ctx context.Context, caller *model.Caller, customerID,
 		}
 	case err != nil:
 		return nil, err
-	case caller.ProjectID != 0 && c.ProjectID != caller.ProjectID:
-		return nil, model.ErrNotFound // outside the caller's project: as if absent
+	default:
+		a, err := s.access(ctx, caller, nil)
+		if err != nil {
+			return nil, err
+		}
+		if !a.sees(c) {
+			return nil, model.ErrNotFound // outside the caller's project or data scope: as if absent
+		}
 	}
 	evs, err := s.Store.Events(ctx, caller.TenantID, store.EventFilter{After: after, Limit: min(max(limit, 1), MaxHistory),
 		CustomerID: customerID, ProjectID: caller.ProjectID})
@@ -38,8 +45,77 @@ func (s *Service) History(ctx context.Context, caller *model.Caller, customerID,
 	if c == nil && len(evs) == 0 && after == 0 {
 		return nil, model.ErrNotFound // never existed
 	}
+	var cat *store.Catalog
+	if Masked(caller) {
+		if cat, err = s.Store.LoadCatalog(ctx, caller.TenantID); err != nil {
+			return nil, err
+		}
+	}
 	for i := range evs {
 		evs[i].Data = nil // history is the changes, not snapshots
+		if cat != nil {
+			maskChanges(cat, evs[i].Changes)
+		}
 	}
 	return evs, nil
+}
+
+// FeedAccess decides who may read the raw change feed: it lists every
+// customer of the tenant (or of the bound project) with full values, so a
+// staff member needs admin.manage; API clients acting as the tenant may.
+func FeedAccess(caller *model.Caller) error {
+	if err := checkCaller(caller); err != nil {
+		return err
+	}
+	if caller.AsStaff() {
+		return need(caller, model.PermAdmin)
+	}
+	return nil
+}
+
+// maskChanges masks the old and new values of the fields a masked caller
+// may not read in full, as mask does for a customer.
+func maskChanges(cat *store.Catalog, chs []model.Change) {
+	for i := range chs {
+		var fn func(string) string
+		switch chs[i].Field {
+		case "phone", "phones", "contactPhone", "businessPhone", "homePhone", "fax":
+			fn = MaskPhone
+		case "email":
+			fn = MaskEmail
+		case "idNumber":
+			fn = MaskIDNumber
+		default:
+			if f := cat.Field(chs[i].Field); f != nil && maskedField(f) {
+				fn = MaskEmail
+				if f.Type == model.TypePhone {
+					fn = MaskPhone
+				}
+			}
+		}
+		if fn != nil {
+			chs[i].Old, chs[i].New = maskRaw(chs[i].Old, fn), maskRaw(chs[i].New, fn)
+		}
+	}
+}
+
+// maskRaw masks a JSON string or array of strings; anything else (null) stays.
+func maskRaw(raw json.RawMessage, fn func(string) string) json.RawMessage {
+	if len(raw) == 0 || string(raw) == "null" {
+		return raw
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		b, _ := json.Marshal(fn(s))
+		return b
+	}
+	var ss []string
+	if json.Unmarshal(raw, &ss) == nil {
+		for i := range ss {
+			ss[i] = fn(ss[i])
+		}
+		b, _ := json.Marshal(ss)
+		return b
+	}
+	return raw
 }
