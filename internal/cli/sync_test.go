@@ -53,7 +53,7 @@ func TestSyncKill9(t *testing.T) {
 	rp := httputil.NewSingleHostReverseProxy(target)
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/dm/open_api/v1/customers" {
-			time.Sleep(60 * time.Millisecond)
+			time.Sleep(300 * time.Millisecond) // progress lines come once a second on a pipe
 		}
 		rp.ServeHTTP(w, r)
 	}))
