@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kehu/kehu/internal/admission"
@@ -22,9 +23,9 @@ func (h *Handler) exportCustomers(w http.ResponseWriter, r *http.Request) error 
 	q := r.URL.Query()
 	for k := range q {
 		switch k {
-		case "format", "filter", "sort":
+		case "format", "filter", "sort", "columns":
 		default:
-			return problem(400, "unknown_parameter", k, "unknown query parameter "+strconv.Quote(k)+"; expected format, filter, sort")
+			return problem(400, "unknown_parameter", k, "unknown query parameter "+strconv.Quote(k)+"; expected format, filter, sort, columns")
 		}
 	}
 	cl := callerOf(r.Context()).client
@@ -46,6 +47,13 @@ func (h *Handler) exportCustomers(w http.ResponseWriter, r *http.Request) error 
 	if req.Sort, err = parseSort(q.Get("sort")); err != nil {
 		return err
 	}
+	if v := q.Get("columns"); v != "" {
+		for _, k := range strings.Split(v, ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				req.Columns = append(req.Columns, k)
+			}
+		}
+	}
 	// Exports take turns (2 per tenant, 4 per node by default): each holds
 	// a page of customers and a database cursor while it streams.
 	release, err := h.Limits.Exports.Acquire(r.Context(), cl.TenantID)
@@ -60,7 +68,7 @@ func (h *Handler) exportCustomers(w http.ResponseWriter, r *http.Request) error 
 	}
 	// Recorded before the first byte: an export that starts is an export.
 	if err := audit.Record(r.Context(), h.Store, modelCaller(r), audit.CustomerExport, audit.None,
-		map[string]any{"format": req.Format, "filter": q.Get("filter"), "sort": q.Get("sort"), "projectId": req.ProjectID}); err != nil {
+		map[string]any{"format": req.Format, "filter": q.Get("filter"), "sort": q.Get("sort"), "columns": q.Get("columns"), "projectId": req.ProjectID}); err != nil {
 		return err
 	}
 	setDownload(w, req.Format, "customers-"+time.Now().In(exportZone).Format("20060102-150405"))

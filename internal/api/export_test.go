@@ -77,7 +77,12 @@ func TestExportAPI(t *testing.T) {
 		if len(xrows) != n+1 || xrows[1][1] != "导出0000" {
 			t.Fatalf("xlsx: %d rows, first %v", len(xrows)-1, xrows[1][:3])
 		}
-		for _, q := range []string{"format=pdf", "filter=" + url.QueryEscape("nope = 1"), "sort=nope", "page=2"} {
+		// columns picks and orders the columns (the console exports what its list shows).
+		_, _, body = c.raw("GET", "/v1/customers/export?sort=name&columns=level,name&filter="+url.QueryEscape(`level = "VIP"`), "", nil, nil)
+		if rows, _ := csv.NewReader(bytes.NewReader(body[3:])).ReadAll(); len(rows) != want+1 || strings.Join(rows[0], ",") != "会员等级,姓名" || strings.Join(rows[1], ",") != "VIP,导出0000" {
+			t.Fatalf("columns: %v", rows[:2])
+		}
+		for _, q := range []string{"format=pdf", "filter=" + url.QueryEscape("nope = 1"), "sort=nope", "page=2", "columns=name,nope"} {
 			if code, _, body := c.raw("GET", "/v1/customers/export?"+q, "", nil, nil); code != 400 || !bytes.Contains(body, []byte(`"status":400`)) {
 				t.Fatalf("%s: %d %s", q, code, body)
 			}

@@ -3,7 +3,8 @@
 // same filters and sorts as GET /v1/customers) and streams each page into
 // the file — CSV with a UTF-8 BOM so Excel reads Chinese, XLSX through
 // excelize's StreamWriter. Columns are every system field and every custom
-// field under readable headers (姓名, 手机号, custom labels), with option
+// field under readable headers (姓名, 手机号, custom labels) — or the columns
+// a request picks — with option
 // labels instead of ids; the importer reads the same headers and values
 // back (internal/importer/columns.go holds both directions).
 package exporter
@@ -32,6 +33,9 @@ type Request struct {
 	Filter    *query.Node
 	Sort      []query.SortSpec
 	Format    string // csv (default) or xlsx
+	// Columns picks and orders the columns by key (system column keys such
+	// as name, phone, createdAt, or custom field keys); nil: every column.
+	Columns []string
 }
 
 // Exporter walks and writes.
@@ -48,6 +52,8 @@ type Walk struct {
 	env   *query.Env
 	refs  *importer.Refs
 	first *query.Result
+	// headers are the columns written, in order.
+	headers []importer.ExportHeader
 }
 
 // Start resolves the request and reads the first page.
@@ -78,12 +84,44 @@ func (e *Exporter) Start(ctx context.Context, req Request) (*Walk, error) {
 	if err != nil {
 		return nil, err
 	}
+	headers, err := pickColumns(importer.ExportHeaders(env.Catalog), req.Columns)
+	if err != nil {
+		return nil, err
+	}
 	qreq := &query.Request{TenantID: req.TenantID, Filter: filter, Sort: sort, PageSize: PageSize, Total: query.TotalNone}
 	first, err := e.Svc.Search(ctx, req.Caller, qreq, env)
 	if err != nil {
 		return nil, err
 	}
-	return &Walk{e: e, req: req, qreq: qreq, env: env, refs: refs, first: first}, nil
+	return &Walk{e: e, req: req, qreq: qreq, env: env, refs: refs, first: first, headers: headers}, nil
+}
+
+// pickColumns keeps the headers named by keys, in their order.
+func pickColumns(all []importer.ExportHeader, keys []string) ([]importer.ExportHeader, error) {
+	if len(keys) == 0 {
+		return all, nil
+	}
+	by := make(map[string]importer.ExportHeader, len(all))
+	for _, h := range all {
+		if h.Column != nil {
+			by[h.Column.Key] = h
+		} else {
+			by[h.Field.Key] = h
+		}
+	}
+	out := make([]importer.ExportHeader, 0, len(keys))
+	seen := map[string]bool{}
+	for _, k := range keys {
+		h, ok := by[k]
+		if !ok {
+			return nil, model.Invalid("columns", "unknown column %q: use the key of a system field (name, phone, …) or of a custom field", k)
+		}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, h)
+		}
+	}
+	return out, nil
 }
 
 // Format is the file format of the walk ("csv" or "xlsx").
@@ -97,7 +135,7 @@ func (w *Walk) WriteTo(ctx context.Context, out io.Writer) (int64, error) {
 		return 0, err
 	}
 	cat := w.env.Catalog
-	headers := importer.ExportHeaders(cat)
+	headers := w.headers
 	labels := make([]string, len(headers))
 	for i, h := range headers {
 		labels[i] = h.Label

@@ -316,6 +316,14 @@ func TestExportFilterAndPaging(t *testing.T) {
 	if _, err := (&exporter.Exporter{Svc: svc}).Start(ctx, exporter.Request{TenantID: a.ID, Sort: []query.SortSpec{{Field: "nope"}}}); err == nil {
 		t.Fatal("a bad sort was accepted")
 	}
+	// Picked columns come in the order asked, each once.
+	rows = readTable(t, export(t, svc, exporter.Request{TenantID: a.ID, Filter: n, Columns: []string{"phone", "name", "status", "name"}}), "csv")
+	if got := strings.Join(rows[0], ","); got != "手机号,姓名,客户状态" || len(rows[1]) != 3 || rows[1][2] != "正常" {
+		t.Fatalf("picked columns: header %q, first row %q", got, rows[1])
+	}
+	if _, err := (&exporter.Exporter{Svc: svc}).Start(ctx, exporter.Request{TenantID: a.ID, Columns: []string{"nope"}}); err == nil || !strings.Contains(err.Error(), "unknown column") {
+		t.Fatalf("an unknown column: %v", err)
+	}
 }
 
 type memReport struct{ issues []importer.Issue }
