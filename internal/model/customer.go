@@ -83,6 +83,12 @@ type Customer struct {
 	// it through without decoding.
 	Custom json.RawMessage `json:"-"`
 
+	// The follow-up state (跟进), kept by crm from the customer's newest
+	// follow-up: read-only through customer writes (see crm/followups.go).
+	LastFollowAt     time.Time `json:"lastFollowAt,omitzero"`
+	LastFollowUserID int64     `json:"lastFollowUserId,omitempty"`
+	NextFollowAt     time.Time `json:"nextFollowAt,omitzero"`
+
 	CreatedAt     time.Time `json:"createdAt"`
 	UpdatedAt     time.Time `json:"updatedAt"`
 	CreatedBy     string    `json:"createdBy,omitempty"`

@@ -26,6 +26,8 @@ type scanTmp struct {
 	phones, companyIDs, spaceIDs, spaceNames, path sql.NullString
 	collab, tags                                   sql.NullString
 	created, updated                               int64
+	lastFollow, nextFollow                         int64
+	lastFollowUser                                 sql.NullInt64
 	custom                                         string
 }
 
@@ -88,6 +90,9 @@ var customerCols = []column{
 	{"management_forms", func(c *model.Customer) any { return c.ManagementForms }, func(c *model.Customer, _ *scanTmp) any { return &c.ManagementForms }},
 	{"management_forms_id", func(c *model.Customer) any { return c.ManagementFormsID }, func(c *model.Customer, _ *scanTmp) any { return &c.ManagementFormsID }},
 	{"custom", func(c *model.Customer) any { return customJSON(c.Custom) }, func(_ *model.Customer, t *scanTmp) any { return &t.custom }},
+	{"last_follow_at", func(c *model.Customer) any { return model.Millis(c.LastFollowAt) }, func(_ *model.Customer, t *scanTmp) any { return &t.lastFollow }},
+	{"last_follow_user", func(c *model.Customer) any { return nullInt(c.LastFollowUserID) }, func(_ *model.Customer, t *scanTmp) any { return &t.lastFollowUser }},
+	{"next_follow_at", func(c *model.Customer) any { return model.Millis(c.NextFollowAt) }, func(_ *model.Customer, t *scanTmp) any { return &t.nextFollow }},
 	{"created_at", func(c *model.Customer) any { return model.Millis(c.CreatedAt) }, func(_ *model.Customer, t *scanTmp) any { return &t.created }},
 	{"updated_at", func(c *model.Customer) any { return model.Millis(c.UpdatedAt) }, func(_ *model.Customer, t *scanTmp) any { return &t.updated }},
 	{"created_by", func(c *model.Customer) any { return c.CreatedBy }, func(c *model.Customer, _ *scanTmp) any { return &c.CreatedBy }},
@@ -162,6 +167,9 @@ func ScanCustomerWith(sc Scanner, tenantID int64, c *model.Customer, extra ...an
 	c.TagIDs = fromJSONList[int64](t.tags)
 	c.CreatedAt = model.FromMillis(t.created)
 	c.UpdatedAt = model.FromMillis(t.updated)
+	c.LastFollowAt = model.FromMillis(t.lastFollow)
+	c.LastFollowUserID = t.lastFollowUser.Int64
+	c.NextFollowAt = model.FromMillis(t.nextFollow)
 	if t.custom != "" && t.custom != "{}" {
 		c.Custom = json.RawMessage(t.custom)
 	} else {

@@ -98,6 +98,9 @@ func (t *Tx) DeleteCustomer(ctx context.Context, old *model.Customer) error {
 	if err := t.clearIndex(ctx, old, true); err != nil {
 		return err
 	}
+	if _, err := t.exec(ctx, `DELETE FROM follow_ups WHERE tenant_id = ? AND customer_id = ?`, old.TenantID, old.ID); err != nil {
+		return fmt.Errorf("store: delete customer's follow-ups: %w", err)
+	}
 	res, err := t.exec(ctx, `DELETE FROM customers WHERE tenant_id = ? AND id = ?`, old.TenantID, old.ID)
 	if err != nil {
 		return fmt.Errorf("store: delete customer: %w", err)

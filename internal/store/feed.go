@@ -102,6 +102,12 @@ func (s *Store) feedWritten() {
 // customer before an edit (nil for add and delete); cat names custom fields
 // in the changes (nil: by id).
 func (t *Tx) addEvent(ctx context.Context, old, c *model.Customer, kind string, cat *Catalog) error {
+	return t.addEventWith(ctx, old, c, kind, cat, nil)
+}
+
+// addEventWith is addEvent with further changes the customer row does not
+// show (a follow-up written: followups.go).
+func (t *Tx) addEventWith(ctx context.Context, old, c *model.Customer, kind string, cat *Catalog, extra []model.Change) error {
 	var data []byte
 	at := c.UpdatedAt
 	if kind != model.EventDelete {
@@ -118,6 +124,7 @@ func (t *Tx) addEvent(ctx context.Context, old, c *model.Customer, kind string, 
 	case model.EventDelete:
 		changes = Diff(c, nil, cat) // what was deleted, for the history
 	}
+	changes = append(changes, extra...)
 	var ch string
 	if len(changes) > 0 {
 		b, _ := json.Marshal(changes)
