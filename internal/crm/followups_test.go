@@ -205,7 +205,9 @@ func TestFollowUpImportedState(t *testing.T) {
 func TestFollowUpPermissions(t *testing.T) {
 	fx := newFollowFixture(t, store.SQLite)
 	ctx := context.Background()
-	in := func() *crm.FollowUpInput { return &crm.FollowUpInput{Kind: crm.Ptr("拜访"), Content: crm.Ptr("上门")} }
+	in := func() *crm.FollowUpInput {
+		return &crm.FollowUpInput{Kind: crm.Ptr("拜访"), Content: crm.Ptr("上门")}
+	}
 	tenant := crm.SystemCaller(fx.tenant, model.Actor{ID: "kh1_test", Name: "client"})
 	var fe *model.FieldError
 	cases := []struct {
