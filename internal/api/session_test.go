@@ -204,8 +204,17 @@ func TestStaffSessions(t *testing.T) {
 		if st, out := fresh.login("wang", "correct horse battery", ""); st != 401 || out["code"] != "totp_required" {
 			t.Fatalf("login without the code: %d %v", st, out)
 		}
-		if st, out := fresh.login("wang", "correct horse battery", code); st != 200 {
+		// The code verify used is spent: replaying it within its window fails.
+		if st, out := fresh.login("wang", "correct horse battery", code); st != 401 || out["code"] != "invalid_login" {
+			t.Fatalf("login with the code verify used: %d %v", st, out)
+		}
+		next, _ := totp.GenerateCode(secret, time.Now().Add(30*time.Second)) // the next step: within the skew
+		if st, out := fresh.login("wang", "correct horse battery", next); st != 200 {
 			t.Fatalf("login with the code: %d %v", st, out)
+		}
+		// Replayed on another browser (another node: the step is in the database).
+		if st, out := (&browser{t: t, e: e}).login("wang", "correct horse battery", next); st != 401 || out["code"] != "invalid_login" {
+			t.Fatalf("replayed TOTP code: %d %v", st, out)
 		}
 
 		// An administrator's password reset ends every session.
@@ -229,7 +238,7 @@ func TestStaffSessions(t *testing.T) {
 		for _, en := range entries {
 			seen[en.Action]++
 		}
-		if seen[audit.LoginOK] != 4 || seen[audit.LoginFailed] != 5 || seen[audit.Logout] != 1 || seen[audit.SessionRevoked] != 1 ||
+		if seen[audit.LoginOK] != 4 || seen[audit.LoginFailed] != 7 || seen[audit.Logout] != 1 || seen[audit.SessionRevoked] != 1 ||
 			seen[audit.TOTPEnrolled] != 1 || seen[audit.UserPasswordReset] != 1 || seen[audit.UserCreated] != 2 {
 			t.Errorf("audit actions %v", seen)
 		}

@@ -17,6 +17,10 @@ type Login struct {
 	Disabled     bool      `json:"disabled"`
 	CreatedAt    time.Time `json:"createdAt"`
 	PasswordAt   time.Time `json:"passwordChangedAt"`
+
+	// TOTPLastStep is the last TOTP time step accepted (Unix seconds / 30);
+	// a code of that step or an earlier one is a replay.
+	TOTPLastStep int64 `json:"-"`
 }
 
 // Session is one signed-in browser or client of a staff login. Only the

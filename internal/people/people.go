@@ -25,6 +25,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
 	"github.com/kehu/kehu/internal/audit"
@@ -230,8 +231,19 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (*Started, error)
 		if strings.TrimSpace(req.TOTP) == "" {
 			return nil, ErrTOTPRequired // the password was right: not a failure, and nothing is revealed
 		}
-		if !s.checkTOTP(l, req.TOTP) {
-			return nil, fail("wrong TOTP code")
+		step := s.checkTOTP(l, req.TOTP)
+		if step == 0 {
+			return nil, fail("wrong or already used TOTP code")
+		}
+		// Claimed in the database, after the password and the code
+		// were checked: of two sign-ins with one code (two nodes, one
+		// replay) only one gets the step.
+		fresh, err := s.Store.UseTOTPStep(ctx, tenantID, l.StaffID, step)
+		if err != nil {
+			return nil, err
+		}
+		if !fresh {
+			return nil, fail("wrong or already used TOTP code")
 		}
 	}
 	if l.Disabled {
@@ -423,15 +435,38 @@ func (s *Service) totpAAD(l *model.Login) []byte {
 	return []byte("totp:" + strconv.FormatInt(l.TenantID, 10) + ":" + strconv.FormatInt(l.StaffID, 10))
 }
 
-func (s *Service) checkTOTP(l *model.Login, code string) bool {
-	if len(l.TOTPSealed) == 0 {
-		return false
+// totpPeriod and totpSkew are pquerna/otp's defaults (what authenticator
+// apps use): 30-second steps, one step either side accepted for clock drift.
+const (
+	totpPeriod = 30
+	totpSkew   = 1
+)
+
+// checkTOTP reports the time step whose code code is (0: none of the steps
+// within the skew, or not enrolled). Steps not after l.TOTPLastStep are
+// refused: a code is good once, so one seen over a shoulder or phished
+// cannot be replayed within its window.
+func (s *Service) checkTOTP(l *model.Login, code string) int64 {
+	code = strings.TrimSpace(code)
+	if len(l.TOTPSealed) == 0 || len(code) != 6 {
+		return 0
 	}
 	sec, err := s.Keys.Open(l.TOTPSealed, s.totpAAD(l))
 	if err != nil {
-		return false
+		return 0
 	}
-	return totp.Validate(strings.TrimSpace(code), sec)
+	now := s.now().Unix() / totpPeriod
+	for step := now - totpSkew; step <= now+totpSkew; step++ {
+		if step <= l.TOTPLastStep {
+			continue
+		}
+		want, err := totp.GenerateCodeCustom(string(sec), time.Unix(step*totpPeriod, 0), totp.ValidateOpts{
+			Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
+			return step
+		}
+	}
+	return 0
 }
 
 // Enrollment is a new TOTP secret to show once (as text and as an
@@ -461,7 +496,8 @@ func (s *Service) EnrollTOTP(ctx context.Context, a *Authenticated) (*Enrollment
 		return nil, fmt.Errorf("people: totp: %w", err)
 	}
 	_, err = s.Store.UpdateLogin(ctx, a.Session.TenantID, a.Session.StaffID, s.now(), func(l *model.Login) (bool, error) {
-		l.TOTPSealed, l.TOTPEnabled = s.Keys.Seal(key.Secret(), s.totpAAD(l)), false
+		// The steps of the old secret say nothing about the new one.
+		l.TOTPSealed, l.TOTPEnabled, l.TOTPLastStep = s.Keys.Seal(key.Secret(), s.totpAAD(l)), false, 0
 		return false, nil
 	})
 	if err != nil {
@@ -476,10 +512,11 @@ func (s *Service) VerifyTOTP(ctx context.Context, a *Authenticated, code string)
 		if len(l.TOTPSealed) == 0 {
 			return false, &model.FieldError{Field: "code", Code: "not_enrolled", Msg: "start with POST /v1/auth/totp/enroll"}
 		}
-		if !s.checkTOTP(l, code) {
-			return false, &model.FieldError{Field: "code", Code: "invalid", Msg: "the code does not match; check the device's clock"}
+		step := s.checkTOTP(l, code)
+		if step == 0 {
+			return false, &model.FieldError{Field: "code", Code: "invalid", Msg: "the code does not match or was already used; check the device's clock"}
 		}
-		l.TOTPEnabled = true
+		l.TOTPEnabled, l.TOTPLastStep = true, step
 		return false, nil
 	})
 	if err != nil {
@@ -492,8 +529,12 @@ func (s *Service) VerifyTOTP(ctx context.Context, a *Authenticated, code string)
 // code, or by an administrator (code ignored) for a lost device.
 func (s *Service) DisableTOTP(ctx context.Context, by *model.Caller, tenantID, staffID int64, code string, admin bool) error {
 	_, err := s.Store.UpdateLogin(ctx, tenantID, staffID, s.now(), func(l *model.Login) (bool, error) {
-		if !admin && l.TOTPEnabled && !s.checkTOTP(l, code) {
-			return false, &model.FieldError{Field: "code", Code: "invalid", Msg: "the code does not match"}
+		if !admin && l.TOTPEnabled {
+			step := s.checkTOTP(l, code)
+			if step == 0 {
+				return false, &model.FieldError{Field: "code", Code: "invalid", Msg: "the code does not match or was already used"}
+			}
+			l.TOTPLastStep = step
 		}
 		l.TOTPSealed, l.TOTPEnabled = nil, false
 		return false, nil

@@ -11,7 +11,7 @@ import (
 	"github.com/kehu/kehu/internal/model"
 )
 
-const loginCols = `tenant_id, staff_id, username, phone, password_hash, totp_sealed, totp_enabled, super_admin, disabled_at, created_at, password_at`
+const loginCols = `tenant_id, staff_id, username, phone, password_hash, totp_sealed, totp_enabled, super_admin, disabled_at, created_at, password_at, totp_last_step`
 
 func scanLogin(sc interface{ Scan(...any) error }) (*model.Login, error) {
 	var l model.Login
@@ -19,7 +19,7 @@ func scanLogin(sc interface{ Scan(...any) error }) (*model.Login, error) {
 	var totp, super int64
 	var disabled sql.NullInt64
 	var created, pw int64
-	if err := sc.Scan(&l.TenantID, &l.StaffID, &user, &phone, &l.PasswordHash, &l.TOTPSealed, &totp, &super, &disabled, &created, &pw); err != nil {
+	if err := sc.Scan(&l.TenantID, &l.StaffID, &user, &phone, &l.PasswordHash, &l.TOTPSealed, &totp, &super, &disabled, &created, &pw, &l.TOTPLastStep); err != nil {
 		return nil, err
 	}
 	l.Username, l.Phone, l.TOTPEnabled, l.SuperAdmin, l.Disabled = user.String, phone.String, totp != 0, super != 0, disabled.Valid
@@ -68,9 +68,9 @@ func (s *Store) CreateLogin(ctx context.Context, l *model.Login, newStaff *model
 				return tx.s.translate(err)
 			}
 		}
-		_, err = tx.exec(ctx, `INSERT INTO staff_logins (`+loginCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err = tx.exec(ctx, `INSERT INTO staff_logins (`+loginCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			l.TenantID, l.StaffID, nullStr(l.Username), nullStr(l.Phone), l.PasswordHash, l.TOTPSealed, boolInt(l.TOTPEnabled),
-			boolInt(l.SuperAdmin), nil, model.Millis(l.CreatedAt), model.Millis(l.PasswordAt))
+			boolInt(l.SuperAdmin), nil, model.Millis(l.CreatedAt), model.Millis(l.PasswordAt), l.TOTPLastStep)
 		if err != nil {
 			return fmt.Errorf("store: create login: %w", err)
 		}
@@ -142,9 +142,9 @@ func (s *Store) UpdateLogin(ctx context.Context, tenantID, staffID int64, now ti
 			return err
 		}
 		// disabled_at keeps the time it was first disabled.
-		_, err = tx.exec(ctx, `UPDATE staff_logins SET password_hash = ?, password_at = ?, totp_sealed = ?, totp_enabled = ?,
+		_, err = tx.exec(ctx, `UPDATE staff_logins SET password_hash = ?, password_at = ?, totp_sealed = ?, totp_enabled = ?, totp_last_step = ?,
 			disabled_at = CASE WHEN ? = 0 THEN NULL ELSE COALESCE(disabled_at, ?) END WHERE tenant_id = ? AND staff_id = ?`,
-			l.PasswordHash, model.Millis(l.PasswordAt), l.TOTPSealed, boolInt(l.TOTPEnabled), boolInt(l.Disabled), model.Millis(now), tenantID, staffID)
+			l.PasswordHash, model.Millis(l.PasswordAt), l.TOTPSealed, boolInt(l.TOTPEnabled), l.TOTPLastStep, boolInt(l.Disabled), model.Millis(now), tenantID, staffID)
 		if err != nil {
 			return fmt.Errorf("store: update login: %w", err)
 		}
@@ -158,6 +158,24 @@ func (s *Store) UpdateLogin(ctx context.Context, tenantID, staffID int64, now ti
 		return nil
 	})
 	return out, err
+}
+
+// UseTOTPStep records that a login accepted the TOTP code of time step
+// step, unless it already accepted that step or a later one: one
+// conditional UPDATE, so two nodes that see the same code at the same moment
+// cannot both accept it. ok is false for a replayed code.
+func (s *Store) UseTOTPStep(ctx context.Context, tenantID, staffID, step int64) (ok bool, err error) {
+	err = s.InTx(ctx, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `UPDATE staff_logins SET totp_last_step = ? WHERE tenant_id = ? AND staff_id = ? AND totp_last_step < ?`,
+			step, tenantID, staffID, step)
+		if err != nil {
+			return fmt.Errorf("store: totp step: %w", err)
+		}
+		n, err := res.RowsAffected()
+		ok = n == 1
+		return err
+	})
+	return ok, err
 }
 
 const sessionCols = `id, tenant_id, staff_id, created_at, last_seen_at, expires_at, addr, user_agent, revoked_at`
