@@ -78,7 +78,7 @@ func requireName(field, v string, max int) (string, error) {
 }
 
 func (h *Handler) listProjects(w http.ResponseWriter, r *http.Request) error {
-	items, err := h.Store.Projects(r.Context(), tenantOf(r))
+	items, err := h.Svc.Projects(r.Context(), modelCaller(r)) // a bound client sees its project only
 	return writeList(w, items, err)
 }
 
@@ -340,7 +340,7 @@ func (h *Handler) deleteTag(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) listStaff(w http.ResponseWriter, r *http.Request) error {
-	items, err := h.Store.StaffList(r.Context(), tenantOf(r))
+	items, err := h.Svc.Staff(r.Context(), modelCaller(r)) // as far as the data scope reaches (crm/directory.go)
 	return writeList(w, items, err)
 }
 

@@ -187,6 +187,7 @@ func (s *Service) UpdateCustomer(ctx context.Context, caller *model.Caller, id i
 		if err := need(caller, model.PermEdit); err != nil {
 			return err
 		}
+		in := maskedBack(caller, cat, in, old)
 		if err := bindInput(caller, in, old); err != nil {
 			return err
 		}

@@ -128,6 +128,7 @@ func (b *Bulk) Patch(ctx context.Context, old *model.Customer, in *CustomerInput
 		return nil, false, err
 	}
 	cp := *in
+	keepMasked(b.Caller, b.Catalog, &cp, old)
 	if err := bindInput(b.Caller, &cp, old); err != nil {
 		return nil, false, err
 	}
