@@ -392,6 +392,7 @@ func TestPermissionMatrix(t *testing.T) {
 					// import: a file naming every customer's phone, skipped as duplicates —
 					// the report names only the customers the caller sees
 					w.checkImport(t, c)
+					w.checkMore(t, c, s)
 				})
 			}
 		})
