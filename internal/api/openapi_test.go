@@ -391,6 +391,11 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"WebhookDelivery", reflect.TypeFor[model.WebhookDelivery](), nil},
 		{"WebhookAttempt", reflect.TypeFor[model.WebhookAttempt](), nil},
 		{"Change", reflect.TypeFor[model.Change](), nil},
+		{"FollowUp", reflect.TypeFor[model.FollowUp](), nil},
+		{"FollowUpInput", reflect.TypeFor[followUpIn](), nil},
+		{"FollowUpList", reflect.TypeFor[followUpList](), nil},
+		{"FollowUpKind", reflect.TypeFor[model.FollowUpKind](), nil},
+		{"FollowUpKindInput", reflect.TypeFor[followUpKindIn](), nil},
 		{"Problem", reflect.TypeFor[Problem](), nil},
 		{"TokenError", reflect.TypeFor[tokenError](), nil},
 	} {
