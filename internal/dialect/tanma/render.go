@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"
@@ -20,11 +21,12 @@ type renderer struct {
 	stages   map[int64]string
 	tags     map[int64]string
 	point    *model.Field // the custom field keyed point_credit, if any
+	now      time.Time    // for followTimeType (due or overdue)
 }
 
 func (h *Handler) renderer(rq *request, env *query.Env) (*renderer, error) {
 	ctx, tid := rq.ctx, rq.client.TenantID
-	rd := &renderer{cat: env.Catalog, staff: map[int64]model.Staff{}, deptPath: map[int64]string{}, stages: map[int64]string{}, tags: map[int64]string{}}
+	rd := &renderer{now: time.Now(), cat: env.Catalog, staff: map[int64]model.Staff{}, deptPath: map[int64]string{}, stages: map[int64]string{}, tags: map[int64]string{}}
 	staff, err := h.svc.Store.StaffList(ctx, tid)
 	if err != nil {
 		return nil, err
@@ -164,17 +166,26 @@ func (rd *renderer) customer(c *model.Customer, role string) map[string]any {
 	m["enterSeaReason"] = "新建/导入"
 	m["customerRecovery"] = "-1"
 	m["salesDeleted"] = c.OwnerID != 0 && !hasOwner
+	// From kehu's follow-ups (跟进记录).
+	m["lastFollowUserId"], m["lastFollowUserName"] = nil, nil
+	if c.LastFollowUserID != 0 {
+		m["lastFollowUserId"] = c.LastFollowUserID
+		if s, ok := rd.staff[c.LastFollowUserID]; ok {
+			m["lastFollowUserName"] = s.Name
+		}
+	}
+	m["followTimeType"] = followTimeType(c, rd.now)
 	// 探马 data kehu does not keep (企业微信, open sea, chats, journeys):
 	// defaults of the example's types.
 	for _, k := range []string{"toOpenSeaName", "salesStageEndName", "remainingProtectionTime", "pvTagId",
 		"customerAbandonReason", "toSalesName", "openSeaTransferRecordId", "shareFirst", "remainingProtectionReason",
-		"salesStageSub", "contentType", "rollOutType", "wechatAvatar", "lastFollowUserName", "pointScore", "companyId",
+		"salesStageSub", "contentType", "rollOutType", "wechatAvatar", "pointScore", "companyId",
 		"friendType", "externalUserId", "customerAbandon", "salesStageEnd", "lastRequestSent", "toId", "shield",
 		"shareSource", "deleteStatus", "qwRemark", "corpNameShort", "abandonTime", "toType", "qwSalesId", "fromId",
-		"lastFollowUserId", "areaId", "wechatNickname", "location", "salesStageSubName", "stageFlowId"} {
+		"areaId", "wechatNickname", "location", "salesStageSubName", "stageFlowId"} {
 		m[k] = nil
 	}
-	for _, k := range []string{"customerAllocateSource", "replyChatCount", "sendChatCount", "followTimeType",
+	for _, k := range []string{"customerAllocateSource", "replyChatCount", "sendChatCount",
 		"groupSize", "protectedTime", "protect", "signNum"} {
 		m[k] = 0
 	}
@@ -188,6 +199,19 @@ func (rd *renderer) customer(c *model.Customer, role string) map[string]any {
 	m["channelState"] = ""
 	m["toSalesDeptNames"] = "[]"
 	return m
+}
+
+// followTimeType is the state of the customer's next follow-up: 0 none
+// planned, 1 planned and not yet due, 2 overdue (the planned time passed
+// without a newer follow-up).
+func followTimeType(c *model.Customer, now time.Time) int {
+	switch {
+	case c.NextFollowAt.IsZero():
+		return 0
+	case c.NextFollowAt.After(now):
+		return 1
+	}
+	return 2
 }
 
 // follow is one entry of mainFollows / shareFollows.
