@@ -47,7 +47,8 @@ func (h *Handler) exportCustomers(w http.ResponseWriter, r *http.Request) error 
 	if req.Sort, err = parseSort(q.Get("sort")); err != nil {
 		return err
 	}
-	if v := q.Get("columns"); v != "" {
+	// columns=a,b or columns=a&columns=b (what an HTML form's checkboxes send).
+	for _, v := range q["columns"] {
 		for _, k := range strings.Split(v, ",") {
 			if k = strings.TrimSpace(k); k != "" {
 				req.Columns = append(req.Columns, k)

@@ -82,6 +82,10 @@ func TestExportAPI(t *testing.T) {
 		if rows, _ := csv.NewReader(bytes.NewReader(body[3:])).ReadAll(); len(rows) != want+1 || strings.Join(rows[0], ",") != "会员等级,姓名" || strings.Join(rows[1], ",") != "VIP,导出0000" {
 			t.Fatalf("columns: %v", rows[:2])
 		}
+		_, _, body = c.raw("GET", "/v1/customers/export?columns=name&columns=level&filter="+url.QueryEscape(`level = "VIP"`), "", nil, nil)
+		if rows, _ := csv.NewReader(bytes.NewReader(body[3:])).ReadAll(); strings.Join(rows[0], ",") != "姓名,会员等级" {
+			t.Fatalf("repeated columns: %v", rows[0])
+		}
 		for _, q := range []string{"format=pdf", "filter=" + url.QueryEscape("nope = 1"), "sort=nope", "page=2", "columns=name,nope"} {
 			if code, _, body := c.raw("GET", "/v1/customers/export?"+q, "", nil, nil); code != 400 || !bytes.Contains(body, []byte(`"status":400`)) {
 				t.Fatalf("%s: %d %s", q, code, body)
