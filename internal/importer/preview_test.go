@@ -90,3 +90,29 @@ func TestPreview(t *testing.T) {
 		t.Errorf("targets %v", keys)
 	}
 }
+
+// TestRecentImports: the console's import page lists a tenant's jobs newest
+// first, and no other tenant's.
+func TestRecentImports(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	ctx := context.Background()
+	path := genCSV(t, t.TempDir(), 30)
+	var ids []int64
+	for i := 0; i < 3; i++ {
+		ids = append(ids, f.run(t, path, importer.Options{Persist: true, DryRun: true}, nil).ImportID)
+	}
+	other, err := f.st.CreateTenant(ctx, "other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := f.st.RecentImports(ctx, f.tenant.ID, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs) != 2 || jobs[0].ID != ids[2] || jobs[1].ID != ids[1] || jobs[0].Status != importer.StatusDone || jobs[0].Processed != 30 {
+		t.Fatalf("recent %+v, ids %v", jobs, ids)
+	}
+	if jobs, _ := f.st.RecentImports(ctx, other.ID, 10); len(jobs) != 0 {
+		t.Fatalf("another tenant sees %d jobs", len(jobs))
+	}
+}

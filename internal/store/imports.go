@@ -67,6 +67,27 @@ func (s *Store) Import(ctx context.Context, tenantID, id int64) (*ImportJob, err
 	return j, nil
 }
 
+// RecentImports lists a tenant's latest jobs, newest first (ids grow with
+// time), for the console's import page.
+func (s *Store) RecentImports(ctx context.Context, tenantID int64, limit int) ([]ImportJob, error) {
+	rows, err := s.query(ctx, `SELECT id, `+importColumns+` FROM imports WHERE tenant_id = ? ORDER BY id DESC LIMIT ?`, tenantID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: recent imports: %w", err)
+	}
+	defer rows.Close()
+	var out []ImportJob
+	for rows.Next() {
+		j := ImportJob{TenantID: tenantID}
+		var created, updated int64
+		if err := rows.Scan(&j.ID, &j.Status, &j.FileName, &j.Options, &j.TotalRows, &j.Processed, &j.Created, &j.Updated, &j.Skipped, &j.Failed, &j.Error, &created, &updated); err != nil {
+			return nil, fmt.Errorf("store: recent imports: %w", err)
+		}
+		j.CreatedAt, j.UpdatedAt = model.FromMillis(created), model.FromMillis(updated)
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}
+
 // SaveImport writes a job's mutable columns (status, options, counts, error,
 // updated_at) inside the transaction.
 func (t *Tx) SaveImport(ctx context.Context, j *ImportJob) error {
