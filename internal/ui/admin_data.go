@@ -251,3 +251,14 @@ func loadSessions(ctx context.Context, svc *crm.Service, ppl *people.Service, ca
 	}
 	return out, nil
 }
+
+// NextURL is the next page of the log under the same filter.
+func (d *auditData) NextURL() string {
+	q := url.Values{}
+	for k, v := range map[string]string{"actor": d.Actor, "action": d.Action, "target": d.Target, "from": d.From, "to": d.To, "cursor": d.Next} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	return "/admin/audit?" + q.Encode()
+}

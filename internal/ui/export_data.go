@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/kehu/kehu/internal/crm"
@@ -65,6 +66,27 @@ func loadExportPage(ctx context.Context, svc *crm.Service, caller *model.Caller,
 		c.Checked = len(cols) == 0 || picked[c.Key]
 		d.Columns = append(d.Columns, c)
 	}
+	// The list's columns lead, in its order (the file's order); the rest
+	// follow unticked.
+	rank := map[string]int{}
+	for i, k := range cols {
+		if _, ok := rank[k]; !ok {
+			rank[k] = i
+		}
+	}
+	slices.SortStableFunc(d.Columns, func(a, b exportColumn) int {
+		ra, oka := rank[a.Key]
+		rb, okb := rank[b.Key]
+		switch {
+		case oka && okb:
+			return ra - rb
+		case oka:
+			return -1
+		case okb:
+			return 1
+		}
+		return 0
+	})
 	req := &query.Request{TenantID: caller.TenantID, PageSize: 1, Total: query.TotalExact}
 	if d.Filter != "" {
 		n, err := query.ParseString(d.Filter, query.DefaultLimits)
@@ -84,4 +106,31 @@ func loadExportPage(ctx context.Context, svc *crm.Service, caller *model.Caller,
 	}
 	d.Total = res.Total
 	return d, nil
+}
+
+// BackURL is the customers list with the same filter, sort and columns.
+func (d *exportPageData) BackURL() string {
+	q := url.Values{}
+	if d.Filter != "" {
+		q.Set("filter", d.Filter)
+	}
+	if d.Sort != "" {
+		q.Set("sort", d.Sort)
+	}
+	var cols []string
+	all := true
+	for _, c := range d.Columns {
+		if c.Checked {
+			cols = append(cols, c.Key)
+		} else {
+			all = false
+		}
+	}
+	if !all {
+		q.Set("columns", strings.Join(cols, ","))
+	}
+	if len(q) == 0 {
+		return "/"
+	}
+	return "/?" + q.Encode()
 }
