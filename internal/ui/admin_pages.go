@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"math"
 	"net/http"
 	"strings"
@@ -158,3 +159,11 @@ func nav2(c *model.Caller) Nav2 {
 }
 
 var _ = importer.StatusDone
+
+func mustSub(f embed.FS, dir string) fs.FS {
+	s, err := fs.Sub(f, dir)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}

@@ -1,0 +1,442 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/kehu/kehu/internal/auth"
+	"github.com/kehu/kehu/internal/crm"
+	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/people"
+	"github.com/kehu/kehu/internal/secret"
+	"github.com/kehu/kehu/internal/server"
+	"github.com/kehu/kehu/internal/store"
+	"github.com/kehu/kehu/internal/storetest"
+)
+
+// browser2 is a real kehu (the server's /v1 handler) with these pages in
+// front of it, signed in through POST /v1/auth/login, and a headless
+// Chromium that records every console error and exception.
+type browser2 struct {
+	srv    *httptest.Server
+	st     *store.Store
+	tenant int64
+	ctx    context.Context
+	mu     sync.Mutex
+	errs   []string
+	shots  string
+	token  string // the session the browser holds
+}
+
+func chromium(t *testing.T) string {
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		return p
+	}
+	for _, n := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(n); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("KEHU_BROWSER_TEST") == "1" {
+		t.Fatal("KEHU_BROWSER_TEST=1 and no Chromium (set CHROMIUM or install the chromium package)")
+	}
+	t.Skip("no Chromium; KEHU_BROWSER_TEST=1 makes this a failure")
+	return ""
+}
+
+func newBrowser2(t *testing.T) *browser2 {
+	bin := chromium(t)
+	ctx := context.Background()
+	st := storetest.Open(t, store.SQLite)
+	svc := crm.New(st, "CN", crm.China)
+	keys, err := secret.New(make([]byte, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	au := &auth.Service{Store: st, Keys: keys, Guard: &auth.Guard{Store: st}}
+	ppl := &people.Service{Store: st, Keys: keys, CRM: svc, Guard: au.Guard}
+	deps := &server.Deps{Store: st, Svc: svc, Auth: au, People: ppl, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	root := server.Handler(deps)
+	t.Cleanup(server.StartBackground(ctx, deps))
+	tn, err := st.CreateTenant(ctx, "浏览器测试")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &browser2{st: st, tenant: tn.ID, shots: os.Getenv("KEHU_SCREENSHOTS")}
+	session := func(r *http.Request) *people.Authenticated {
+		a, err := ppl.Authenticate(r.Context(), people.TokenFrom(r))
+		if err != nil {
+			return nil
+		}
+		return a
+	}
+	p := &pages2{svc: svc, people: ppl,
+		caller: func(r *http.Request) *model.Caller {
+			if a := session(r); a != nil {
+				c := *a.Caller
+				c.Via = model.ViaConsole
+				return &c
+			}
+			return nil
+		},
+		sessionID: func(r *http.Request) int64 {
+			if a := session(r); a != nil {
+				return a.Session.ID
+			}
+			return 0
+		},
+		lang: func(*http.Request) string { return "zh-CN" },
+		layout: func(w http.ResponseWriter, r *http.Request, title string, body template.HTML) {
+			tok := people.TokenFrom(r)
+			fmt.Fprintf(w, `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<meta name="csrf-token" content="%s"><link rel="icon" href="data:,"><title>%s</title><script src="/static2/admin-api.js" defer></script><script src="/static2/import.js" defer></script></head><body><main>%s</main></body></html>`,
+				template.HTMLEscapeString(ppl.CSRFToken(tok)), template.HTMLEscapeString(title), body)
+		},
+		fail: func(w http.ResponseWriter, r *http.Request, err error) {
+			var pe *model.PermissionError
+			code := 500
+			switch {
+			case errors.As(err, &pe):
+				code = 403
+			case errors.Is(err, model.ErrNotFound):
+				code = 404
+			}
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(code)
+			fmt.Fprintf(w, `<!doctype html><html><head><link rel="icon" href="data:,"><title>%d</title></head><body><main><h1 data-error="%d">%d</h1></main></body></html>`, code, code, code)
+		},
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", root)
+	mux.Handle("GET /static2/", adminStatic)
+	for pat, h := range p.routes2() {
+		mux.HandleFunc(pat, func(w http.ResponseWriter, r *http.Request) {
+			if p.caller(r) == nil {
+				http.Error(w, "sign in", 401)
+				return
+			}
+			h(w, r)
+		})
+	}
+	b.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+		mux.ServeHTTP(w, r)
+	}))
+	t.Cleanup(b.srv.Close)
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.WindowSize(1280, 800))
+	actx, cancel := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(cancel)
+	bctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	b.ctx = bctx
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatal(err)
+	}
+	msgs := chromedp.Console(bctx)
+	go func() {
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			if m.Type != chromedp.ConsoleError && m.Type != chromedp.ConsoleException {
+				continue
+			}
+			b.mu.Lock()
+			if !b.expected(m.Text, m.URL) {
+				b.errs = append(b.errs, m.String()+" "+m.URL)
+			}
+			b.mu.Unlock()
+		}
+	}()
+	return b
+}
+
+// expected: the 403 page a test asks for is logged by Chromium as a failed
+// resource; that is the answer under test, not an error of the page.
+func (b *browser2) expected(text, url string) bool {
+	return strings.Contains(text, "403") && strings.Contains(url, "/admin/")
+}
+
+// login makes a staff member with a login and role and signs the browser
+// in as them (the session cookie of POST /v1/auth/login).
+func (b *browser2) login(t *testing.T, name, user, roleKey string) {
+	ctx := context.Background()
+	role, err := b.st.RoleByKey(ctx, b.tenant, roleKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := fmt.Sprintf(`{"tenantId":%d,"login":%q,"password":"correct horse 1"}`, b.tenant, user)
+	if err := createLogin(ctx, b.st, b.tenant, name, user, role.ID); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.Post(b.srv.URL+"/v1/auth/login", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 {
+		raw, _ := io.ReadAll(res.Body)
+		t.Fatalf("login %s: %d %s", user, res.StatusCode, raw)
+	}
+	b.token = ""
+	for _, c := range res.Cookies() {
+		if c.Name == people.CookieName {
+			b.token = c.Value
+		}
+	}
+	if _, err := chromedp.Call(b.ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(b.ctx, network.SetCookie, network.SetCookieParams{Name: people.CookieName, Value: b.token, URL: b.srv.URL, HTTPOnly: ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+var createLogin = func(ctx context.Context, st *store.Store, tenant int64, name, user string, roleID int64) error {
+	keys, _ := secret.New(make([]byte, 32))
+	ppl := &people.Service{Store: st, Keys: keys}
+	_, err := ppl.CreateLogin(ctx, crm.TenantCaller(tenant, 0, model.ViaCLI), tenant, people.NewLogin{Username: user, Password: "correct horse 1",
+		NewStaff: &model.Staff{Name: name, RoleID: roleID}})
+	return err
+}
+
+func (b *browser2) noErrors(t *testing.T) {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, e := range b.errs {
+		t.Errorf("browser: %s", e)
+	}
+	b.errs = nil
+}
+
+func (b *browser2) shot(t *testing.T, name string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		if b.shots == "" {
+			return nil
+		}
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(b.shots, name+".png"), png, 0o644)
+	})
+}
+
+// get fetches path with the browser's session (downloads are checked here).
+func (b *browser2) get(t *testing.T, path string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", b.srv.URL+path, nil)
+	req.AddCookie(&http.Cookie{Name: people.CookieName, Value: b.token})
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	return res.StatusCode, raw
+}
+
+func textOf(ctx context.Context, t *testing.T, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("%s: %v", sel, err)
+	}
+	return s
+}
+
+// importFixture writes a GBK CSV of six customers in which file rows 5 and
+// 7 repeat the phones of rows 2 and 3 (the second written with spaces): a
+// dry run counts 4 to create and 2 duplicates, and the report names rows 5
+// and 7.
+func importFixture(t *testing.T, dir string) string {
+	t.Helper()
+	text := "姓名,手机号,公司\n" +
+		"王小明,13811110001,北京甲公司\n" +
+		"李小红,13811110002,上海乙公司\n" +
+		"赵大力,13811110003,广州丙公司\n" +
+		"王小明二,13811110001,北京甲公司\n" +
+		"孙悟空,13811110004,花果山\n" +
+		"李小红二,138 1111 0002,上海乙公司\n"
+	gbk, err := simplifiedchinese.GBK.NewEncoder().String(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "客户名单.csv")
+	if err := os.WriteFile(p, []byte(gbk), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestBrowserImport(t *testing.T) {
+	b := newBrowser2(t)
+	b.login(t, "管理员甲", "admin", model.RoleAdmin)
+	file := importFixture(t, t.TempDir())
+	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
+	defer cancel()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(b.srv.URL+"/import"),
+		chromedp.WaitVisible(chromedp.CSS("#import-file")),
+		chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{file}),
+		chromedp.WaitVisible(chromedp.CSS(`#import-mapping select[data-header="手机号"]`)),
+		b.shot(t, "import"),
+		chromedp.Click(chromedp.CSS(`button[value="dry"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#import-dry .job-done`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, s := textOf(ctx, t, `#import-dry [data-count="created"]`), textOf(ctx, t, `#import-dry [data-count="skipped"]`); c != "4" || s != "2" {
+		t.Fatalf("dry run: %s created, %s skipped", c, s)
+	}
+	var n int64
+	b.st.QueryRow(context.Background(), b.st.Rebind(`SELECT COUNT(*) FROM customers WHERE tenant_id = ?`), b.tenant).Scan(&n)
+	if n != 0 {
+		t.Fatalf("the dry run wrote %d customers", n)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`button[value="run"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-import-job] .job-done`)),
+		b.shot(t, "import-done"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`a[data-report="xlsx"]`), "href"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The job page survives a reload: its state is the job row.
+	if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`[data-import-job] .job-done`))); err != nil {
+		t.Fatal(err)
+	}
+	if c := textOf(ctx, t, `[data-import-job] [data-count="created"]`); !strings.Contains(loc, "/import/") || c != "4" {
+		t.Fatalf("job page %s: %s created", loc, c)
+	}
+	code, raw := b.get(t, report.Value)
+	if code != 200 {
+		t.Fatalf("report %s: %d %s", report.Value, code, raw)
+	}
+	x, err := excelize.OpenReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("the report is no XLSX: %v", err)
+	}
+	rows, err := x.GetRows("Sheet1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dup []string
+	for _, r := range rows[1:] {
+		if len(r) > 1 && r[1] == "重复" {
+			dup = append(dup, r[0])
+		}
+	}
+	if strings.Join(dup, ",") != "5,7" || rows[0][5] != "姓名" {
+		t.Fatalf("report rows %q", rows)
+	}
+	b.noErrors(t)
+}
+
+func TestBrowserClientSecretOnce(t *testing.T) {
+	b := newBrowser2(t)
+	b.login(t, "管理员甲", "admin", model.RoleAdmin)
+	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
+	defer cancel()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(b.srv.URL+"/admin/clients"),
+		chromedp.SendKeys(chromedp.CSS("#nc-name"), "ERP 同步"),
+		chromedp.Click(chromedp.CSS(`form[data-then="secret"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#client-secret")),
+		b.shot(t, "admin-clients"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, sec := textOf(ctx, t, "#client-secret [data-client-id]"), textOf(ctx, t, "#client-secret [data-client-secret]")
+	if id == "" || len(sec) < 20 {
+		t.Fatalf("client %q secret %q", id, sec)
+	}
+	// The secret works…
+	res, err := http.PostForm(b.srv.URL+"/v1/oauth/token", map[string][]string{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {sec}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("token with the shown secret: %d", res.StatusCode)
+	}
+	// …and after a reload it is gone: listed, never shown again.
+	if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("table"))); err != nil {
+		t.Fatal(err)
+	}
+	html, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(html, id) || strings.Contains(html, sec) {
+		t.Fatalf("after reload: id listed %v, secret shown %v", strings.Contains(html, id), strings.Contains(html, sec))
+	}
+	hidden, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("client-secret").hidden`))
+	if err != nil || !hidden {
+		t.Fatalf("secret panel hidden %v (%v)", hidden, err)
+	}
+	b.noErrors(t)
+}
+
+func TestBrowserSalesNoAdmin(t *testing.T) {
+	b := newBrowser2(t)
+	b.login(t, "销售乙", "sales", model.RoleSales)
+	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
+	defer cancel()
+	for _, path := range []string{"/admin/users", "/admin/clients", "/admin/audit", "/admin/sessions", "/import", "/export"} {
+		if code, _ := b.get(t, path); code != 403 {
+			t.Errorf("%s as 销售: %d", path, code)
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(b.srv.URL+"/admin/users")); err != nil {
+		t.Fatal(err)
+	}
+	h := textOf(ctx, t, "h1")
+	if err := chromedp.Do(ctx, chromedp.Navigate(b.srv.URL+"/catalog"), chromedp.WaitVisible(chromedp.CSS("h1"))); err != nil {
+		t.Fatal(err)
+	}
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("form[data-api]").length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h != "403" || n != 0 {
+		t.Fatalf("403 page %q, %d catalogue forms shown to a 销售", h, n)
+	}
+	b.noErrors(t)
+}
