@@ -94,7 +94,8 @@ func (p *pages2) render(r *http.Request, name string, data any) (template.HTML, 
 	if err := t.ExecuteTemplate(&b, name, data); err != nil {
 		return "", fmt.Errorf("ui: template %s: %w", name, err)
 	}
-	return template.HTML(b.String()), nil
+	// .p2 scopes admin_static/admin.css to these pages.
+	return template.HTML(`<div class="p2">` + b.String() + `</div>`), nil
 }
 
 // page renders template name as a whole page titled by the message key.

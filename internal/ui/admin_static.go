@@ -8,7 +8,7 @@ import (
 // The scripts of the import wizard and of the catalogue and administration
 // forms (static files: the console's CSP allows no inline script).
 //
-//go:embed admin_static/*.js
+//go:embed admin_static/*.js admin_static/*.css
 var adminStaticFS embed.FS
 
 // adminStatic serves admin_static/ at /static2/.
