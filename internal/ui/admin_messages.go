@@ -172,6 +172,7 @@ var messages2 = map[string][2]string{
 	"admin.newRole":              {"新建角色", "New role"},
 	"admin.secretTitle":          {"新的客户端密钥", "The new client secret"},
 	"admin.secretOnce":           {"密钥只显示这一次：现在复制并妥善保存。离开或刷新页面后无法再次查看，只能轮换。", "This secret is shown once: copy it now. After you leave or reload this page it cannot be shown again, only rotated."},
+	"admin.secretDone":           {"已保存，刷新列表", "Saved it: refresh the list"},
 	"admin.copy":                 {"复制", "Copy"},
 	"admin.scopes":               {"权限范围", "Scopes"},
 	"admin.binding":              {"绑定", "Binding"},

@@ -116,6 +116,7 @@
         out.querySelector("[data-client-secret]").textContent = j.clientSecret || "";
         out.hidden = false;
         out.focus();
+        form.reset();
         if (btn) btn.disabled = false;
         return;
       }
@@ -126,8 +127,11 @@
     });
   }
 
+  // The API validates: its messages are the ones shown, not the browser's.
+  document.querySelectorAll("form[data-api]").forEach(function (f) { f.noValidate = true; });
   document.addEventListener("submit", onSubmit);
   document.addEventListener("click", function (ev) {
+    if (ev.target.closest("[data-reload]")) { window.location.reload(); return; }
     var b = ev.target.closest("[data-copy]");
     if (!b) return;
     var src = document.querySelector(b.getAttribute("data-copy"));
