@@ -75,8 +75,9 @@ var messages2 = map[string][2]string{
 	"export.customers":  {"个客户", "customers"},
 	"export.badFilter":  {"筛选条件有误：", "The filter is not valid:"},
 	"export.format":     {"格式", "Format"},
-	"export.columns":    {"列（按勾选顺序导出）", "Columns"},
+	"export.columns":    {"列（文件中按此顺序）", "Columns (in this order in the file)"},
 	"export.hint":       {"文件以流的方式生成，可以直接导回。导出会记入审计日志。", "The file is streamed and can be imported back. Exports are recorded in the audit log."},
+	"export.none":       {"没有符合条件的客户：回到客户列表修改筛选条件。", "No customer matches: change the filter on the customers list."},
 	"export.download":   {"下载", "Download"},
 	"export.back":       {"返回客户列表", "Back to the customers"},
 
