@@ -1,3 +1,6 @@
+// Package ui is kehu's web console. This part of it is the import wizard,
+// the export page, the catalogue and the administration pages (files
+// import*, export*, catalog*, admin*).
 package ui
 
 import (
