@@ -15,6 +15,7 @@ import (
 
 	"github.com/kehu/kehu/internal/admission"
 	"github.com/kehu/kehu/internal/auth"
+	"github.com/kehu/kehu/internal/background"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/model"
@@ -41,7 +42,10 @@ type Handler struct {
 	StreamIdle time.Duration
 	// Webhooks serves /v1/webhooks (set by the server).
 	Webhooks *webhook.Service
-	handler  http.Handler
+	// Background runs imports after their upload; shutdown cancels and
+	// waits for it (the server sets the node's group).
+	Background *background.Group
+	handler    http.Handler
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
@@ -144,7 +148,8 @@ var routes = []route{
 
 // NewHandler builds the /v1 handler.
 func NewHandler(svc *crm.Service, au *auth.Service, log *slog.Logger) *Handler {
-	h := &Handler{Svc: svc, Auth: au, Store: svc.Store, Log: log, Limits: &admission.Limits{}, StreamIdle: httpx.StreamIdle}
+	h := &Handler{Svc: svc, Auth: au, Store: svc.Store, Log: log, Limits: &admission.Limits{}, StreamIdle: httpx.StreamIdle,
+		Background: background.New(context.Background())}
 	// The one transport skeleton (httpx.Mount): routing, 404/405 as
 	// problem+json, authentication, panics, route labels.
 	rts := make([]httpx.Route, len(routes))

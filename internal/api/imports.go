@@ -175,19 +175,21 @@ func (h *Handler) createImport(w http.ResponseWriter, r *http.Request) error {
 	tenant := cl.TenantID
 	done := release
 	release = nil // the job holds the slot now
-	go func() {
+	// The job runs under the node's background group: shutdown cancels it
+	// (the job is saved as failed) and waits for it before the store closes.
+	run := func(ctx context.Context) {
 		defer done()
 		defer os.Remove(path)
 		defer src.Close()
 		defer func() {
 			if p := recover(); p != nil {
 				log.Error("import panicked", slog.Int64("import", job.ID()), slog.Any("panic", p))
-				if j, err := st.Import(context.Background(), tenant, job.ID()); err == nil {
-					_ = importer.FailJob(context.Background(), st, j, fmt.Errorf("internal error"))
+				if j, err := st.Import(context.WithoutCancel(ctx), tenant, job.ID()); err == nil {
+					_ = importer.FailJob(ctx, st, j, fmt.Errorf("internal error"))
 				}
 			}
 		}()
-		sum, err := job.Finish(context.Background())
+		sum, err := job.Finish(ctx)
 		if pe := (*importer.PanicError)(nil); errors.As(err, &pe) {
 			log.Error("import panicked", slog.Int64("import", job.ID()), slog.Any("panic", pe.Value), slog.String("stack", string(pe.Stack)))
 			return
@@ -198,7 +200,16 @@ func (h *Handler) createImport(w http.ResponseWriter, r *http.Request) error {
 		}
 		log.Info("import done", slog.Int64("import", job.ID()), slog.Int64("rows", sum.Total), slog.Int64("created", sum.Created),
 			slog.Int64("updated", sum.Updated), slog.Int64("skipped", sum.Skipped), slog.Int64("failed", sum.Failed))
-	}()
+	}
+	if !h.Background.Go(run) {
+		done()
+		os.Remove(path)
+		src.Close()
+		if j, err := st.Import(r.Context(), tenant, job.ID()); err == nil {
+			_ = importer.FailJob(r.Context(), st, j, errors.New("the server is shutting down"))
+		}
+		return problem(503, "shutting_down", "", "this node is shutting down; retry the import on another node or later")
+	}
 	j, err := h.Store.Import(r.Context(), cl.TenantID, job.ID())
 	if err != nil {
 		return err

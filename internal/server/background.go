@@ -9,8 +9,10 @@ import (
 
 // StartBackground starts the work every node does besides answering
 // requests — numbering the change feed and waking long-polling readers,
-// webhook fan-out and delivery, pruning events past the retention — and returns stop, which cancels that
-// work and waits for it to end. Every piece coordinates through the
+// webhook fan-out and delivery, pruning events past the retention — and
+// returns stop, which cancels that work and the work requests started
+// (imports, d.Background) and waits for all of it to end; canceling ctx
+// cancels it too. Every piece coordinates through the
 // database (work that must run once holds a lease), so any number of nodes
 // may run it at once.
 func StartBackground(ctx context.Context, d *Deps) (stop func()) {
@@ -21,14 +23,21 @@ func StartBackground(ctx context.Context, d *Deps) (stop func()) {
 		wg.Add(1)
 		go func() { defer wg.Done(); fn(ctx) }()
 	}
+	// Imports started by requests stop with the rest.
+	unlink := context.AfterFunc(ctx, d.Background.Stop)
 	run(func(ctx context.Context) { d.Store.RunFeed(ctx, d.Log) })
 	run(d.Webhooks.Run)
 	if d.Retention > 0 {
 		run(func(ctx context.Context) { pruneEvents(ctx, d) })
 	}
+	var once sync.Once
 	return func() {
-		cancel()
-		wg.Wait()
+		once.Do(func() {
+			unlink()
+			cancel()
+			d.Background.Stop()
+			wg.Wait()
+		})
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/kehu/kehu/internal/apidocs"
 	"github.com/kehu/kehu/internal/audit"
 	"github.com/kehu/kehu/internal/auth"
+	"github.com/kehu/kehu/internal/background"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/model"
@@ -54,12 +55,18 @@ type Deps struct {
 	// Webhooks manages subscriptions and delivers them (StartBackground);
 	// made with the defaults when nil.
 	Webhooks *webhook.Service
+	// Background runs the work requests start (imports); StartBackground's
+	// stop cancels it and waits for it. Made on first use when nil.
+	Background *background.Group
 }
 
 // setup fills in the defaults of d.
 func (d *Deps) setup() {
 	if d.Webhooks == nil {
 		d.Webhooks = webhook.New(d.Store, d.Auth.Keys, d.Svc.Engine, d.Log)
+	}
+	if d.Background == nil {
+		d.Background = background.New(context.Background())
 	}
 }
 
@@ -100,6 +107,7 @@ func Handler(d *Deps) http.Handler {
 		native.StreamIdle = d.StreamIdle
 	}
 	native.Webhooks = d.Webhooks
+	native.Background = d.Background
 	mux.Handle("/v1/", via(model.ViaNative, audit.ViaHandler(model.ViaNative, native)))
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		httpx.SetRoute(r)

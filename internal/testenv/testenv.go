@@ -39,6 +39,9 @@ type Env struct {
 	Client *model.Client // with its plain Secret
 	// Webhooks is the running delivery service (private targets allowed).
 	Webhooks *webhook.Service
+	// StopBackground is the node's shutdown of its background work (the
+	// feed, webhooks, imports): it cancels and waits. Cleanup calls it too.
+	StopBackground func()
 }
 
 // New starts kehu on a fresh database with one tenant and one client.
@@ -67,7 +70,8 @@ func NewWith(t testing.TB, dialect string, tune func(*server.Deps)) *Env {
 	}
 	e.Server = httptest.NewServer(server.Handler(deps))
 	t.Cleanup(e.Server.Close)
-	t.Cleanup(server.StartBackground(context.Background(), deps)) // runs before the server closes
+	e.StopBackground = server.StartBackground(context.Background(), deps)
+	t.Cleanup(e.StopBackground) // runs before the server closes
 	e.URL = e.Server.URL
 	e.Tenant, e.Client = e.NewTenant(t, "test tenant", 0)
 	return e
