@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/kehu/kehu/internal/auth"
+	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/seed"
 	"github.com/kehu/kehu/internal/store"
 )
 
@@ -39,6 +41,10 @@ type clients struct {
 	// (their own customers and those they collaborate on) and a 主管 of
 	// 销售部 (the department and below), so crm adds their data scopes.
 	sales, manager *clients
+	// sales5k and regionManager are the sizes issue #11 names: a 销售 who
+	// owns 5,000 customers (N/200 below 1M) and a 主管 of one region
+	// (华东区, ~12 % of the tenant: ~120k at 1M).
+	sales5k, regionManager *clients
 }
 
 func newClients(ctx context.Context, base string, c *model.Client, conns int) (*clients, error) {
@@ -205,11 +211,16 @@ func signInStaff(ctx context.Context, st *store.Store, au *auth.Service, base st
 		}
 		mgr = m.ID
 	}
+	sales5k, regionMgr, err := sizedStaff(ctx, st, s)
+	if err != nil {
+		return err
+	}
 	for _, x := range []struct {
 		staff int64
 		name  string
 		dst   **clients
-	}{{s.staff[3], "kehu bench (销售)", &cl.sales}, {mgr, "kehu bench (主管)", &cl.manager}} {
+	}{{s.staff[3], "kehu bench (销售)", &cl.sales}, {mgr, "kehu bench (主管)", &cl.manager},
+		{sales5k, "kehu bench (销售 5000)", &cl.sales5k}, {regionMgr, "kehu bench (主管 华东区)", &cl.regionManager}} {
 		c, err := au.Create(ctx, model.Client{TenantID: tid, StaffID: x.staff, Name: x.name, Scopes: []string{model.ScopeRead}})
 		if err != nil {
 			return err
@@ -219,4 +230,73 @@ func signInStaff(ctx context.Context, st *store.Store, au *auth.Service, base st
 		}
 	}
 	return nil
+}
+
+// sizedStaff creates (or finds) the staff behind sales5k and regionManager.
+// The 销售 of 华东区 gets the first N/200 (at most 5,000) customers of the
+// seeded owner with the fewest, reassigned through crm like any transfer
+// (owner columns of the token rows follow), once per bench tenant.
+func sizedStaff(ctx context.Context, st *store.Store, s *setup) (sales, mgr int64, err error) {
+	tid := s.tenantID
+	var region int64
+	if err := st.QueryRow(ctx, st.Rebind(`SELECT id FROM departments WHERE tenant_id = ? AND name = ?`), tid, "华东区").Scan(&region); err != nil {
+		return 0, 0, fmt.Errorf("bench: tenant %d has no department 华东区: %w", tid, err)
+	}
+	staff, err := st.StaffList(ctx, tid)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, m := range staff {
+		switch m.Name {
+		case "bench 销售 5000":
+			sales = m.ID
+		case "bench 主管 华东区":
+			mgr = m.ID
+		}
+	}
+	for _, x := range []struct {
+		id   *int64
+		name string
+		role string
+	}{{&mgr, "bench 主管 华东区", model.RoleManager}, {&sales, "bench 销售 5000", model.RoleSales}} {
+		if *x.id != 0 {
+			continue
+		}
+		r, err := st.RoleByKey(ctx, tid, x.role)
+		if err != nil {
+			return 0, 0, err
+		}
+		m := &model.Staff{Name: x.name, DepartmentID: region, RoleID: r.ID}
+		if err := st.CreateStaff(ctx, tid, m); err != nil {
+			return 0, 0, err
+		}
+		*x.id = m.ID
+		if x.role != model.RoleSales {
+			continue
+		}
+		n := min(5000, max(1, s.customers/200))
+		from := s.staff[seed.Owners-1] // the smallest share of the Zipf-skewed owners
+		rows, err := st.Query(ctx, st.Rebind(`SELECT id FROM customers WHERE tenant_id = ? AND owner_id = ? ORDER BY id LIMIT ?`), tid, from, n)
+		if err != nil {
+			return 0, 0, err
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return 0, 0, err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		svc := crm.New(st, "CN", crm.China)
+		sys := crm.SystemCaller(tid, model.Actor{ID: "kehu-bench", Name: "kehu bench"})
+		for _, id := range ids {
+			if _, err := svc.UpdateCustomer(ctx, sys, id, &crm.CustomerInput{OwnerID: crm.Ptr(m.ID)}); err != nil {
+				return 0, 0, fmt.Errorf("bench: give customer %d to %s: %w", id, x.name, err)
+			}
+		}
+	}
+	return sales, mgr, nil
 }

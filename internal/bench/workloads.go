@@ -225,6 +225,18 @@ func workloads(s *setup, cfg Config) []*workload {
 				return c.manager.native("GET", "/v1/customers?name="+url.QueryEscape("张")+"&status=1", nil)
 			},
 			check: checkNative},
+		{Name: "as-sales5k-name1", API: "native",
+			Description: "a client acting as a 销售 who owns 5,000 customers (N/200 below 1M; 本人 + 协作): name=张 + status=1, exact total",
+			request: func(c *clients, r *rand.Rand, i int) (*http.Request, error) {
+				return c.sales5k.native("GET", "/v1/customers?name="+url.QueryEscape("张")+"&status=1", nil)
+			},
+			check: checkNative},
+		{Name: "as-region-manager-name1", API: "native",
+			Description: "a client acting as the 主管 of 华东区 (~12 % of the tenant, 本部门及下级): name=张 + status=1, exact total",
+			request: func(c *clients, r *rand.Rand, i int) (*http.Request, error) {
+				return c.regionManager.native("GET", "/v1/customers?name="+url.QueryEscape("张")+"&status=1", nil)
+			},
+			check: checkNative},
 		{Name: "tanma-search", API: "探马",
 			Description: "2-char searchKey (an existing name) + select field = 金卡 + tags hasAny VIP + score > 50",
 			request: func(c *clients, r *rand.Rand, i int) (*http.Request, error) {

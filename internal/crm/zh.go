@@ -85,6 +85,45 @@ var zhRules = func() []zhRule {
 	// model.ConflictError: "<field> "<value>" already belongs to customer N"
 	add(`^(\S+) ("(?:[^"\\]|\\.)*") already belongs to customer (\d+)$`, `$1 $2 已属于客户 $3`)
 	add(`^(\S+) ("(?:[^"\\]|\\.)*") is already taken$`, `$1 $2 已被占用`)
+	// the transport (httpx: the lenient decoder, the body reader, the
+	// classification of errors) as it reaches a Chinese platform's client
+	for en, zh := range map[string]string{"an integer": "整数", "a string": "字符串", "an array": "数组", "an object": "对象",
+		"a number": "数字", "true or false": "true 或 false", "a string or an integer id": "字符串或整数 ID", "a JSON object": "JSON 对象"} {
+		add(`expected `+en+`, got (?:JSON )?`, `应为`+zh+`，收到 `)
+	}
+	add(`must be between (-?\d+) and (-?\d+), got `, `须在 $1 到 $2 之间，收到 `)
+	add(`须在 (-?\d+) 到 (-?\d+) 之间, got `, `须在 $1 到 $2 之间，收到 `)
+	add(`the request body must be a JSON object, got `, `请求体应为 JSON 对象，收到 `)
+	add(`收到 a string `, `收到字符串 `)
+	add(`收到 a number `, `收到数字 `)
+	add(`收到 a boolean `, `收到布尔值 `)
+	add(`收到 an object$`, `收到对象`)
+	add(`收到 an array$`, `收到数组`)
+	add(`收到 nothing$`, `收到空值`)
+	add(`^the request body is empty; a JSON object is expected$`, `请求体为空，应为 JSON 对象`)
+	add(`^unexpected data after the JSON value$`, `JSON 值之后有多余的数据`)
+	// the Go parser's own detail is English and says no more than the position
+	add(`^malformed JSON at line (\d+), column (\d+): .*$`, `JSON 格式错误（第 $1 行第 $2 列）`)
+	add(`^malformed JSON: the body ends too early$`, `JSON 格式错误：请求体不完整`)
+	add(`^malformed JSON: .*$`, `JSON 格式错误`)
+	add(`^malformed JSON$`, `JSON 格式错误`)
+	add(`^could not read the request body$`, `无法读取请求体`)
+	add(`^the request body is larger than the limit$`, `请求体超过大小限制`)
+	add(`^unknown field$`, `未知字段`)
+	add(`^("(?:[^"\\]|\\.)*") is already in use$`, `$1 已被使用`)
+	add(`^("(?:[^"\\]|\\.)*") already belongs to customer (\d+)$`, `$1 已属于客户 $2`)
+	add(`^no such customer$`, `客户不存在`)
+	add(`^the write conflicts with existing data$`, `写入与已有数据冲突`)
+	add(`^the token has expired; request a new one$`, `令牌已过期，请重新获取`)
+	add(`^the token was revoked \(client secret rotated or client revoked\); request a new one$`, `令牌已失效（客户端密钥已更换或客户端已吊销），请重新获取`)
+	add(`^the token is not valid$`, `令牌无效`)
+	add(`^unknown or revoked client, or wrong secret$`, `客户端不存在或已吊销，或密钥错误`)
+	add(`^the request was canceled$`, `请求已取消`)
+	add(`^internal error$`, `服务器内部错误`)
+	add(`^this client lacks the (\S+) scope$`, `此客户端没有 $1 权限范围`)
+	add(`^your role lacks the (\S+) permission$`, `你的角色没有 $1 权限`)
+	add(`^this client is bound to project (\d+)$`, `此客户端绑定在项目 $1，不能访问其他项目`)
+	add(`^the cursor is not valid for this search$`, `游标对此查询无效`)
 	return rules
 }()
 

@@ -15,17 +15,17 @@ import (
 // take: made by the server, or looked up from an id in the platform's own
 // catalogues (kehu keeps the names as written through the native API).
 var serverFields = map[string]string{
-	"id":                   "is assigned by the server",
-	"projectName":          "comes from the project",
-	"customerGradeName":    "is looked up from customerGradeId",
-	"customerTypeName":     "is looked up from customerTypeId",
-	"spaceNames":           "is looked up from spaceIds",
-	"creationTime":         "is set by the server",
-	"creatorUserId":        "is set by the server",
-	"creatorUserName":      "is set by the server",
-	"lastModificationTime": "is set by the server",
-	"lastModifierUserId":   "is set by the server",
-	"lastModifierUserName": "is set by the server",
+	"id":                   "由服务器分配",
+	"projectName":          "取自项目",
+	"customerGradeName":    "由 customerGradeId 查得",
+	"customerTypeName":     "由 customerTypeId 查得",
+	"spaceNames":           "由 spaceIds 查得",
+	"creationTime":         "由服务器设置",
+	"creatorUserId":        "由服务器设置",
+	"creatorUserName":      "由服务器设置",
+	"lastModificationTime": "由服务器设置",
+	"lastModifierUserId":   "由服务器设置",
+	"lastModifierUserName": "由服务器设置",
 }
 
 // textFields map the add call's plain string fields to the input.
@@ -141,7 +141,7 @@ func parseAdd(ctx context.Context, body []byte, projectID int64) (*crm.CustomerI
 			if httpx.IsBlank(m.Raw) {
 				continue
 			}
-			return nil, paramError("%s: %s and cannot be written", m.Key, why)
+			return nil, paramError("%s：%s，不能写入", m.Key, why)
 		}
 		if m.Key == "projectId" {
 			if httpx.IsBlank(m.Raw) {
@@ -152,7 +152,7 @@ func parseAdd(ctx context.Context, body []byte, projectID int64) (*crm.CustomerI
 				return nil, err
 			}
 			if ok && n != projectID {
-				return nil, paramError("%s: must match the project query parameter (%d), got %d", m.Key, projectID, n)
+				return nil, paramError("%s：须与查询参数 project（%d）一致，收到 %d", m.Key, projectID, n)
 			}
 			continue
 		}

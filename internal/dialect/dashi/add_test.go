@@ -93,7 +93,7 @@ func TestAddErrors(t *testing.T) {
 			{"malformed JSON", tok, p, `{"name":"张三"`, 400, dashi.StatusParamError, "JSON"},
 			{"missing project", tok, "", `{"name":"张三"}`, 400, dashi.StatusParamError, "project"},
 			{"nonexistent project", tok, "project=42", `{"name":"张三"}`, 404, dashi.StatusProjectNotExist, "42"},
-			{"bound client, other project", boundTok, "project=" + strconv.FormatInt(projB.ID, 10), `{"name":"张三"}`, 403, dashi.StatusNoPermission, "bound"},
+			{"bound client, other project", boundTok, "project=" + strconv.FormatInt(projB.ID, 10), `{"name":"张三"}`, 403, dashi.StatusNoPermission, "绑定"},
 			{"client without write scope", readOnlyTok, p, `{"name":"张三"}`, 403, dashi.StatusNoPermission, "customers:write"},
 			{"duplicate phone", tok, p, `{"name":"张三二号","phone":"+86 138 1234 5678"}`, 409, dashi.StatusPhoneDuplicate, "phone"},
 		} {

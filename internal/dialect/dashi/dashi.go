@@ -77,10 +77,10 @@ func NewHandler(svc *crm.Service, au *auth.Service, log *slog.Logger) http.Handl
 func (h *Handler) authenticate(r *http.Request, _ *httpx.Route) (*httpx.Principal, error) {
 	tok, present, ok := httpx.BearerToken(r)
 	if !present {
-		return nil, fail(401, StatusTokenInvalid, "send Authorization: Bearer <token> (get one from GET %s)", TokenPath)
+		return nil, fail(401, StatusTokenInvalid, "缺少令牌：请发送 Authorization: Bearer <token>（令牌由 GET %s 获取）", TokenPath)
 	}
 	if !ok {
-		return nil, fail(401, StatusTokenInvalid, `the Authorization header must be "Bearer <token>"`)
+		return nil, fail(401, StatusTokenInvalid, `令牌格式错误：Authorization 请求头须为 "Bearer <token>"`)
 	}
 	claims, c, err := h.auth.Verify(r.Context(), tok, auth.AudDashi, auth.KindAccess)
 	if err != nil {

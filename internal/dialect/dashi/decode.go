@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strconv"
 
+	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
 )
 
@@ -23,7 +24,7 @@ func readObject(body []byte) ([]member, error) {
 	body = httpx.StripBOM(body)
 	if err := httpx.CheckSyntax(body); err != nil || len(body) == 0 {
 		if len(body) == 0 || isBlank(body) {
-			return nil, paramError("the request body is empty; a JSON object is expected")
+			return nil, paramError("请求体为空，应为 JSON 对象")
 		}
 		return nil, dashiError(err)
 	}
@@ -44,7 +45,10 @@ func isBlank(b []byte) bool {
 func dashiError(err error) error {
 	var fe *httpx.FieldError
 	if errors.As(err, &fe) {
-		return paramError("%s", fe.Error())
+		if fe.Field == "" {
+			return paramError("%s", crm.ZhMessage(fe.Msg))
+		}
+		return paramError("%s：%s", fe.Field, crm.ZhMessage(fe.Msg))
 	}
 	return err
 }
@@ -91,7 +95,7 @@ func idListValue(field string, raw json.RawMessage) ([]string, bool, error) {
 		f := field + "[" + strconv.Itoa(i) + "]"
 		if e[0] != '"' {
 			if _, err := strconv.ParseInt(string(e), 10, 64); err != nil {
-				return nil, false, paramError("%s: expected a string or an integer id, got %s", f, httpx.JSONKind(e))
+				return nil, false, paramError("%s：%s", f, crm.ZhMessage("expected a string or an integer id, got "+httpx.JSONKind(e)))
 			}
 		}
 		s, _, err := stringValue(f, e)

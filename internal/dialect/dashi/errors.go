@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/kehu/kehu/internal/auth"
+	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
 )
 
@@ -134,23 +135,36 @@ func problemEnvelope(p *httpx.Problem) envelope {
 	if !ok {
 		face = faces[httpx.KindInternal]
 	}
-	msg := p.Msg
+	// 达实 is a Chinese platform: its clients read Chinese. kehu's own
+	// messages (crm, the query engine, the transport) are English and are
+	// translated clause by clause (crm.ZhMessage); field names stay as the
+	// client sent them.
+	msg := crm.ZhMessage(p.Msg)
 	switch {
 	case p.Kind == httpx.KindInternal:
-		msg = "internal error"
+		msg = "服务器内部错误"
 	case p.Kind == httpx.KindTooLarge:
-		msg = "the request body is larger than the limit"
+		msg = "请求体超过大小限制"
+	case p.Kind == httpx.KindNoRoute:
+		msg = "接口不存在"
+	case p.Kind == httpx.KindMethod:
+		msg = "不支持此请求方法"
+		if p.Allow != "" {
+			msg += "（可用：" + p.Allow + "）"
+		}
+	case p.Kind == httpx.KindForbidden:
+		msg = "无权限：" + msg
 	case p.Kind == httpx.KindConflict && p.Field != "":
 		value := p.Value
 		if p.Field == "phone" {
 			face.status, value = StatusPhoneDuplicate, DisplayPhone(p.Value)
 		}
-		msg = fmt.Sprintf("%s %q is already taken", dashiField(p.Field), value)
+		msg = fmt.Sprintf("%s %q 已被使用", dashiField(p.Field), value)
 		if p.ExistingID != 0 {
-			msg = fmt.Sprintf("%s %q already belongs to customer %s", dashiField(p.Field), value, strconv.FormatInt(p.ExistingID, 10))
+			msg = fmt.Sprintf("%s %q 已属于客户 %s", dashiField(p.Field), value, strconv.FormatInt(p.ExistingID, 10))
 		}
 	case face.code == 400 && p.Field != "":
-		msg = dashiField(p.Field) + ": " + p.Msg
+		msg = dashiField(p.Field) + "：" + msg
 	}
 	return envelope{Msg: msg, Code: face.code, Status: face.status}
 }

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/kehu/kehu/internal/dialect/dashi"
 	"github.com/kehu/kehu/internal/model"
@@ -217,6 +218,18 @@ func wantError(t testing.TB, status int, body []byte, code int, st, msgPart stri
 	if env.Msg == "" || !strings.Contains(env.Msg, msgPart) {
 		t.Fatalf("want a message mentioning %q, got %q", msgPart, env.Msg)
 	}
+	if !chinese(env.Msg) {
+		t.Fatalf("want a Chinese message (达实's clients read Chinese), got %q", env.Msg)
+	}
+}
+
+// chinese reports whether a message is written in Chinese: it has Han
+// characters and no English clause (three English words in a row) outside
+// quoted values.
+func chinese(msg string) bool {
+	unquoted := regexp.MustCompile(`"(?:[^"\\]|\\.)*"`).ReplaceAllString(msg, `""`)
+	return strings.ContainsFunc(msg, func(r rune) bool { return unicode.Is(unicode.Han, r) }) &&
+		!regexp.MustCompile(`[A-Za-z]{2,} [a-z]{2,} [a-z]{2,}`).MatchString(unquoted)
 }
 
 // eventCount is the number of change events of the env's tenant: every

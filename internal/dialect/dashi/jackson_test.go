@@ -95,7 +95,7 @@ func TestStillWrongRequests(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				status, body := e.call(t, "POST", tc.path+"?"+p, tok, tc.body)
-				wantError(t, status, body, 400, dashi.StatusParamError, tc.field+":")
+				wantError(t, status, body, 400, dashi.StatusParamError, tc.field+"：")
 			})
 		}
 		if n := e.eventCount(t); n != before {

@@ -96,11 +96,11 @@ func parsePage(ctx context.Context, body []byte) (*pageRequest, error) {
 	}
 	switch {
 	case !haveSize:
-		return nil, paramError("pageSize: is required (1 to %d)", MaxPageSize)
+		return nil, paramError("pageSize：必填（1 到 %d）", MaxPageSize)
 	case !haveIndex:
-		return nil, paramError("pageIndex: is required (1 for the first page)")
+		return nil, paramError("pageIndex：必填（第一页为 1）")
 	case p.Start != 0 && p.End != 0 && p.Start > p.End:
-		return nil, paramError("creationTimeStart: must not be after creationTimeEnd")
+		return nil, paramError("creationTimeStart：不能晚于 creationTimeEnd")
 	}
 	return p, nil
 }
@@ -178,18 +178,18 @@ func (h *Handler) project(r *http.Request, cl *model.Client) (*model.Project, er
 	q := r.URL.Query()
 	raw := param(q, "project")
 	if raw == "" {
-		return nil, paramError("the query parameter project is required")
+		return nil, paramError("缺少查询参数 project")
 	}
 	id, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil || id <= 0 {
-		return nil, paramError("project must be a project id (a positive integer), got %q", raw)
+		return nil, paramError("project 须为项目ID（正整数），收到 %q", raw)
 	}
 	if _, err := crm.DefaultProject(whoOf(r), id); err != nil {
 		return nil, err
 	}
 	p, err := h.st.Project(r.Context(), cl.TenantID, id)
 	if errors.Is(err, model.ErrNotFound) {
-		return nil, fail(404, StatusProjectNotExist, "project %d does not exist", id)
+		return nil, fail(404, StatusProjectNotExist, "项目 %d 不存在", id)
 	}
 	return p, err
 }

@@ -317,7 +317,7 @@ func TestPageErrors(t *testing.T) {
 			{"non-numeric project", tok, "project=abc", ok, 400, dashi.StatusParamError, "project"},
 			{"nonexistent project", tok, "project=371344636432453", ok, 404, dashi.StatusProjectNotExist, "371344636432453"},
 			{"another tenant's project", tok, "project=" + otherProject, ok, 404, dashi.StatusProjectNotExist, otherProject},
-			{"bound client asks another project", boundTok, "project=" + strconv.FormatInt(projB.ID, 10), ok, 403, dashi.StatusNoPermission, "bound"},
+			{"bound client asks another project", boundTok, "project=" + strconv.FormatInt(projB.ID, 10), ok, 403, dashi.StatusNoPermission, "绑定"},
 			{"client without read scope", noReadTok, p, ok, 403, dashi.StatusNoPermission, "customers:read"},
 			{"pageSize 0", tok, p, `{"pageSize":0,"pageIndex":1}`, 400, dashi.StatusParamError, "pageSize"},
 			{"pageSize 4001", tok, p, `{"pageSize":4001,"pageIndex":1}`, 400, dashi.StatusParamError, "pageSize"},
@@ -338,9 +338,9 @@ func TestPageErrors(t *testing.T) {
 			{"creation range reversed", tok, p, `{"pageSize":10,"pageIndex":1,"creationTimeStart":2,"creationTimeEnd":1}`, 400, dashi.StatusParamError, "creationTimeStart"},
 			{"malformed JSON", tok, p, `{"pageSize":10,"pageIndex":1,}`, 400, dashi.StatusParamError, "JSON"},
 			{"truncated JSON", tok, p, `{"pageSize":10,`, 400, dashi.StatusParamError, "JSON"},
-			{"array body", tok, p, `[{"pageSize":10}]`, 400, dashi.StatusParamError, "object"},
-			{"trailing data", tok, p, ok + ` {}`, 400, dashi.StatusParamError, "after"},
-			{"empty body", tok, p, ``, 400, dashi.StatusParamError, "empty"},
+			{"array body", tok, p, `[{"pageSize":10}]`, 400, dashi.StatusParamError, "JSON 对象"},
+			{"trailing data", tok, p, ok + ` {}`, 400, dashi.StatusParamError, "之后"},
+			{"empty body", tok, p, ``, 400, dashi.StatusParamError, "为空"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				status, body := e.page(t, tc.token, tc.query, tc.body)

@@ -70,21 +70,21 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request, _ *model.Client)
 	for _, name := range []string{"appid", "sign_method", "sign", "timestamp"} {
 		v := param(q, name)
 		if v == "" {
-			return paramError("the query parameter %s is required", name)
+			return paramError("缺少查询参数 %s", name)
 		}
 		vals[name] = v
 	}
 	appid, method, sign, ts := vals["appid"], vals["sign_method"], vals["sign"], vals["timestamp"]
 	if normalizeMethod(method) == "" {
-		return paramError("sign_method must be md5, hmac-sha256 or hmac_sha256, got %q", method)
+		return paramError("sign_method 须为 md5、hmac-sha256 或 hmac_sha256，收到 %q", method)
 	}
 	ms, err := parseTimestamp(ts)
 	if err != nil {
 		return err
 	}
 	if d := h.now().Sub(time.UnixMilli(ms)); d > MaxSkew || d < -MaxSkew {
-		return fail(403, StatusTimestampExpired, "timestamp %s is more than %d minutes from the server time (%d)",
-			ts, int(MaxSkew.Minutes()), h.now().UnixMilli())
+		return fail(403, StatusTimestampExpired, "timestamp %s 与服务器时间（%d）相差超过 %d 分钟",
+			ts, h.now().UnixMilli(), int(MaxSkew.Minutes()))
 	}
 	c, err := h.auth.CheckSecret(r.Context(), appid, func(secret string) bool {
 		want, _ := Sign(method, appid, ts, secret)
@@ -93,7 +93,7 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request, _ *model.Client)
 	switch {
 	case errors.Is(err, auth.ErrUnknownClient), errors.Is(err, auth.ErrWrongSecret):
 		// One answer for both, so the call does not tell which appids exist.
-		return fail(403, StatusSignError, "the signature does not match: sign %q with %s and the client secret of an active client",
+		return fail(403, StatusSignError, "签名不匹配：请用 %[2]s 和有效客户端的密钥对 %[1]q 签名",
 			StringToSign(appid, method, ts), method)
 	case err != nil:
 		return err // locked (429), or the database failed
@@ -105,7 +105,7 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request, _ *model.Client)
 	expires := time.UnixMilli(ms).Add(MaxSkew + time.Second).UnixMilli()
 	err = h.st.UseSignature(r.Context(), c.TenantID, "dashi-token:"+strings.ToLower(sign), TokenPath, true, expires, h.now().UnixMilli())
 	if errors.Is(err, model.ErrConflict) {
-		return fail(403, StatusSignError, "this signed token URL was already used; sign again with a new timestamp")
+		return fail(403, StatusSignError, "此签名的令牌请求已使用过，请用新的 timestamp 重新签名")
 	}
 	if err != nil {
 		return err
@@ -124,7 +124,7 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request, _ *model.Client)
 // parseTimestamp accepts exactly 13 decimal digits (epoch milliseconds).
 func parseTimestamp(ts string) (int64, error) {
 	if len(ts) != 13 || strings.Trim(ts, "0123456789") != "" {
-		return 0, paramError("timestamp must be 13-digit epoch milliseconds, got %q", ts)
+		return 0, paramError("timestamp 须为 13 位毫秒时间戳，收到 %q", ts)
 	}
 	ms, _ := strconv.ParseInt(ts, 10, 64)
 	return ms, nil

@@ -100,16 +100,16 @@ func TestTokenErrors(t *testing.T) {
 			{"missing timestamp", q("timestamp", "-"), 400, dashi.StatusParamError, "timestamp"},
 			{"missing sign_method", q("sign_method", "-"), 400, dashi.StatusParamError, "sign_method"},
 			{"unknown sign_method", q("sign_method", "sha1"), 400, dashi.StatusParamError, "sign_method"},
-			{"10-digit timestamp", q("timestamp", strconv.FormatInt(now.Unix(), 10)), 400, dashi.StatusParamError, "13-digit"},
+			{"10-digit timestamp", q("timestamp", strconv.FormatInt(now.Unix(), 10)), 400, dashi.StatusParamError, "13 位"},
 			{"non-numeric timestamp", q("timestamp", "17000000000xx"), 400, dashi.StatusParamError, "timestamp"},
 			{"stale timestamp", tokenQuery(t, c.ClientID, c.Secret, "md5", now.Add(-21*time.Minute)), 403, dashi.StatusTimestampExpired, "timestamp"},
 			{"future timestamp", tokenQuery(t, c.ClientID, c.Secret, "md5", now.Add(21*time.Minute)), 403, dashi.StatusTimestampExpired, "timestamp"},
-			{"unknown appid", q("appid", unknownID, "sign", unknownSign), 403, dashi.StatusSignError, "signature"},
-			{"malformed appid", q("appid", "371344636432453"), 403, dashi.StatusSignError, "signature"},
-			{"bad signature", q("sign", strings.Repeat("0", 32)), 403, dashi.StatusSignError, "signature"},
-			{"signed with another secret", q("sign", wrongSecret), 403, dashi.StatusSignError, "signature"},
-			{"hmac signature sent as md5", q("sign", hmacSign), 403, dashi.StatusSignError, "signature"},
-			{"md5 signature sent as hmac", q("sign_method", "hmac-sha256"), 403, dashi.StatusSignError, "signature"},
+			{"unknown appid", q("appid", unknownID, "sign", unknownSign), 403, dashi.StatusSignError, "签名不匹配"},
+			{"malformed appid", q("appid", "371344636432453"), 403, dashi.StatusSignError, "签名不匹配"},
+			{"bad signature", q("sign", strings.Repeat("0", 32)), 403, dashi.StatusSignError, "签名不匹配"},
+			{"signed with another secret", q("sign", wrongSecret), 403, dashi.StatusSignError, "签名不匹配"},
+			{"hmac signature sent as md5", q("sign", hmacSign), 403, dashi.StatusSignError, "签名不匹配"},
+			{"md5 signature sent as hmac", q("sign_method", "hmac-sha256"), 403, dashi.StatusSignError, "签名不匹配"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				status, body := e.call(t, "GET", dashi.TokenPath+"?"+tc.query, "", "")
@@ -122,7 +122,7 @@ func TestTokenErrors(t *testing.T) {
 		})
 		t.Run("unknown endpoint", func(t *testing.T) {
 			status, body := e.call(t, "GET", "/api/open/customer/customer-manage/v1/nothing", "", "")
-			wantError(t, status, body, 404, dashi.StatusNotFound, "no such endpoint")
+			wantError(t, status, body, 404, dashi.StatusNotFound, "接口不存在")
 		})
 	})
 }
@@ -189,7 +189,7 @@ func TestBearerErrors(t *testing.T) {
 						hdr.Set("Authorization", tc.header)
 					}
 					status, body := e.callWith(t, "POST", ep.path+"?project="+e.project(), hdr, ep.body)
-					wantError(t, status, body, 401, tc.status, "token")
+					wantError(t, status, body, 401, tc.status, "令牌")
 				})
 			}
 		}
@@ -199,11 +199,11 @@ func TestBearerErrors(t *testing.T) {
 
 		t.Run("revoked client cannot get a token", func(t *testing.T) {
 			status, body := e.call(t, "GET", dashi.TokenPath+"?"+tokenQuery(t, revokedClient.ClientID, revokedClient.Secret, "md5", uniqueNow()), "", "")
-			wantError(t, status, body, 403, dashi.StatusSignError, "signature")
+			wantError(t, status, body, 403, dashi.StatusSignError, "签名不匹配")
 		})
 		t.Run("rotated secret: old one fails, new one works", func(t *testing.T) {
 			status, body := e.call(t, "GET", dashi.TokenPath+"?"+tokenQuery(t, rotatedClient.ClientID, rotatedClient.Secret, "md5", uniqueNow()), "", "")
-			wantError(t, status, body, 403, dashi.StatusSignError, "signature")
+			wantError(t, status, body, 403, dashi.StatusSignError, "签名不匹配")
 			tok := e.token(t, fresh)
 			if status, body := e.page(t, tok, "project="+e.project(), `{"pageSize":1,"pageIndex":1}`); status != 200 {
 				t.Fatalf("%d %s", status, body)
@@ -225,11 +225,11 @@ func TestTokenURLWorksOnce(t *testing.T) {
 			}
 			for range 3 {
 				status, body := e.call(t, "GET", dashi.TokenPath+"?"+q, "", "")
-				wantError(t, status, body, 403, dashi.StatusSignError, "already used")
+				wantError(t, status, body, 403, dashi.StatusSignError, "已使用过")
 			}
 			// Extra parameters do not make it a new URL.
 			status, body := e.call(t, "GET", dashi.TokenPath+"?"+q+"&_t=1&project=1", "", "")
-			wantError(t, status, body, 403, dashi.StatusSignError, "already used")
+			wantError(t, status, body, 403, dashi.StatusSignError, "已使用过")
 		}
 		// The retry a client should make: a new timestamp, a new signature.
 		e.token(t, c)

@@ -128,7 +128,7 @@ func problemEnvelope(p *httpx.Problem, method, path string) (code int, msg strin
 	case httpx.KindMethod:
 		return code, "请求方法不支持:" + path + " 只接受 " + p.Allow, nil, false
 	case httpx.KindForbidden:
-		return code, "无权限:" + p.Msg, nil, false
+		return code, "无权限:" + crm.ZhMessage(p.Msg), nil, false
 	case httpx.KindRateLimited:
 		return code, "签名验证失败次数过多,请在 " + retryAfter(p.Cause) + " 秒后重试", nil, false
 	case httpx.KindUnauthenticated, httpx.KindTokenExpired:
@@ -149,7 +149,7 @@ func problemEnvelope(p *httpx.Problem, method, path string) (code int, msg strin
 	case httpx.KindRequired:
 		return code, validationPrefix + field + " 不能为空", nil, false
 	case httpx.KindMalformed:
-		return code, validationPrefix + "请求体不是合法的JSON:" + p.Msg, nil, false
+		return code, validationPrefix + "请求体不是合法的JSON:" + crm.ZhMessage(p.Msg), nil, false
 	}
 	// crm's and the query engine's messages are English; 探马's envelope is Chinese.
 	return code, validationPrefix + strings.TrimSpace(field+" "+crm.ZhMessage(p.Msg)), nil, false
