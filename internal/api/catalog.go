@@ -116,11 +116,12 @@ func (h *Handler) listFields(w http.ResponseWriter, r *http.Request) error {
 var fieldKeyRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
 
 type fieldIn struct {
-	Key     *string `json:"key"`
-	Label   *string `json:"label"`
-	Type    *string `json:"type"`
-	Unique  *bool   `json:"unique"`
-	Options *[]struct {
+	Key      *string `json:"key"`
+	Label    *string `json:"label"`
+	Type     *string `json:"type"`
+	Unique   *bool   `json:"unique"`
+	Required *bool   `json:"required"`
+	Options  *[]struct {
 		ID    int64  `json:"id"`
 		Label string `json:"label"`
 	} `json:"options"`
@@ -168,6 +169,9 @@ func (h *Handler) createField(w http.ResponseWriter, r *http.Request) error {
 		default:
 			return model.Invalid("unique", "only text, phone, email and number fields can be unique")
 		}
+	}
+	if in.Required != nil {
+		f.Required = *in.Required
 	}
 	if err := setOptions(f, in, true); err != nil {
 		return err
@@ -265,6 +269,9 @@ func (h *Handler) updateField(w http.ResponseWriter, r *http.Request) error {
 	}
 	if in.Unique != nil && *in.Unique != f.Unique {
 		return model.Invalid("unique", "uniqueness is set when a field is created")
+	}
+	if in.Required != nil {
+		f.Required = *in.Required
 	}
 	if err := setOptions(&f, in, false); err != nil {
 		return err

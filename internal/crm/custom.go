@@ -72,6 +72,41 @@ func applyCustom(c *model.Customer, fields map[string]json.RawMessage, cat *stor
 	return nil
 }
 
+// checkRequired enforces the custom fields marked required: a new customer
+// must have a value for each, and a write may not clear one (a write that
+// leaves such a field alone passes, so customers stored before the mark
+// can still be edited).
+func checkRequired(c *model.Customer, in *CustomerInput, cat *store.Catalog, create bool) error {
+	var vals map[string]any
+	for _, f := range cat.List() {
+		if f.System || !f.Required {
+			continue
+		}
+		name := "fields." + f.Key
+		if !create {
+			touched := false
+			for k := range in.Fields {
+				if g := cat.Field(k); g != nil && g.ID == f.ID {
+					touched, name = true, "fields."+k
+				}
+			}
+			if !touched {
+				continue
+			}
+		}
+		if vals == nil {
+			var err error
+			if vals, err = c.CustomValues(); err != nil {
+				return fmt.Errorf("crm: custom values of %d: %w", c.ID, err)
+			}
+		}
+		if _, ok := vals[strconv.FormatInt(f.ID, 10)]; !ok {
+			return &model.FieldError{Field: name, Code: "required", Msg: "is required"}
+		}
+	}
+	return nil
+}
+
 // CoerceValue validates a JSON value for a custom field and returns its
 // canonical form (see model.FieldType); nil means "empty".
 func CoerceValue(f *model.Field, raw json.RawMessage, region string) (any, error) {

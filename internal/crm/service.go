@@ -330,7 +330,7 @@ func (s *Service) applyInput(ctx context.Context, c *model.Customer, in *Custome
 			return err
 		}
 	}
-	return nil
+	return checkRequired(c, in, cat, create)
 }
 
 // applyNames keeps name and firstName/lastName consistent: whichever the

@@ -116,3 +116,22 @@ func TestRecentImports(t *testing.T) {
 		t.Fatalf("another tenant sees %d jobs", len(jobs))
 	}
 }
+
+// TestImportRequiredField: a row without a value for a required custom
+// field fails (and goes to the report) instead of creating a customer.
+func TestImportRequiredField(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	ctx := context.Background()
+	if err := f.st.CreateField(ctx, f.tenant.ID, &model.Field{Key: "source", Label: "来源", Type: model.TypeText, Required: true}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "req.csv")
+	if err := os.WriteFile(path, []byte("姓名,手机号,来源\n张三,13800138000,展会\n李四,13900139000,\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rep := &memReport{}
+	sum := f.run(t, path, importer.Options{}, rep)
+	if sum.Created != 1 || sum.Failed != 1 || len(rep.issues) != 1 || rep.issues[0].Row != 3 || rep.issues[0].Column != "来源" {
+		t.Fatalf("created %d failed %d issues %+v", sum.Created, sum.Failed, rep.issues)
+	}
+}

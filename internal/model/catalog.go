@@ -63,15 +63,18 @@ func TanmaType(t FieldType) int {
 // Field is one entry of a tenant's catalogue. System fields have fixed small
 // ids shared by every tenant; custom fields get time-ordered ids.
 type Field struct {
-	ID       int64     `json:"id"`
-	Key      string    `json:"key"`
-	Label    string    `json:"label"`
-	Type     FieldType `json:"type"`
-	System   bool      `json:"system"`
-	Unique   bool      `json:"unique"`
-	Sortable bool      `json:"sortable"`
-	Options  []Option  `json:"options,omitempty"`
-	Position int       `json:"position"`
+	ID     int64     `json:"id"`
+	Key    string    `json:"key"`
+	Label  string    `json:"label"`
+	Type   FieldType `json:"type"`
+	System bool      `json:"system"`
+	Unique bool      `json:"unique"`
+	// Required (必填, custom fields only): a new customer must have a value
+	// and no write may clear it.
+	Required bool     `json:"required"`
+	Sortable bool     `json:"sortable"`
+	Options  []Option `json:"options,omitempty"`
+	Position int      `json:"position"`
 	// CreatedAt is zero for system fields.
 	CreatedAt time.Time `json:"createdAt,omitzero"`
 }

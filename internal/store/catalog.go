@@ -33,19 +33,20 @@ func (s *Store) loadCatalog(ctx context.Context, tenantID int64) (*Catalog, erro
 		cat.Fields[f.ID] = &f
 		cat.ByKey[f.Key] = &f
 	}
-	rows, err := s.query(ctx, `SELECT id, key, label, type, is_unique, position, created_at FROM fields WHERE tenant_id = ? ORDER BY position, id`, tenantID)
+	rows, err := s.query(ctx, `SELECT id, key, label, type, is_unique, is_required, position, created_at FROM fields WHERE tenant_id = ? ORDER BY position, id`, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("store: load fields: %w", err)
 	}
 	for rows.Next() {
 		f := &model.Field{Sortable: true}
-		var created, unique int64
-		if err := rows.Scan(&f.ID, &f.Key, &f.Label, &f.Type, &unique, &f.Position, &created); err != nil {
+		var created, unique, required int64
+		if err := rows.Scan(&f.ID, &f.Key, &f.Label, &f.Type, &unique, &required, &f.Position, &created); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		f.CreatedAt = model.FromMillis(created)
 		f.Unique = unique != 0
+		f.Required = required != 0
 		f.Sortable = f.Type != model.TypeMultiSelect
 		cat.Fields[f.ID] = f
 		cat.ByKey[f.Key] = f
@@ -131,8 +132,8 @@ func (s *Store) CreateField(ctx context.Context, tenantID int64, f *model.Field)
 		if err := tx.queryRow(ctx, `SELECT COALESCE(MAX(position), 0) + 1 FROM fields WHERE tenant_id = ?`, tenantID).Scan(&f.Position); err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO fields (tenant_id, id, key, label, type, is_unique, position, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			tenantID, f.ID, f.Key, f.Label, string(f.Type), b2i(f.Unique), f.Position, model.Millis(f.CreatedAt)); err != nil {
+		if _, err := tx.exec(ctx, `INSERT INTO fields (tenant_id, id, key, label, type, is_unique, is_required, position, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			tenantID, f.ID, f.Key, f.Label, string(f.Type), b2i(f.Unique), b2i(f.Required), f.Position, model.Millis(f.CreatedAt)); err != nil {
 			if isConflict(err) {
 				return &model.ConflictError{Field: "key", Value: f.Key}
 			}
@@ -158,12 +159,12 @@ func (t *Tx) insertOption(ctx context.Context, tenantID, fieldID int64, o model.
 	return nil
 }
 
-// UpdateField saves a custom field's label, uniqueness and options. Options
+// UpdateField saves a custom field's label, uniqueness, required mark and options. Options
 // with id 0 are created; options missing from f are marked deleted, never
 // removed, so stored values keep their meaning.
 func (s *Store) UpdateField(ctx context.Context, tenantID int64, f *model.Field) error {
 	return s.InTx(ctx, func(tx *Tx) error {
-		res, err := tx.exec(ctx, `UPDATE fields SET label = ?, type = ?, is_unique = ? WHERE tenant_id = ? AND id = ?`, f.Label, string(f.Type), b2i(f.Unique), tenantID, f.ID)
+		res, err := tx.exec(ctx, `UPDATE fields SET label = ?, type = ?, is_unique = ?, is_required = ? WHERE tenant_id = ? AND id = ?`, f.Label, string(f.Type), b2i(f.Unique), b2i(f.Required), tenantID, f.ID)
 		if err != nil {
 			return fmt.Errorf("store: update field: %w", err)
 		}

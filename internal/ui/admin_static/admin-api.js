@@ -40,6 +40,8 @@
       if (t === "int") {
         if (v === "") continue;
         out[el.name] = parseInt(v, 10);
+      } else if (t === "bool") {
+        out[el.name] = v === "true";
       } else if (t === "lines") {
         var ls = v.split("\n").map(function (s) { return s.trim(); }).filter(Boolean);
         if (ls.length) out[el.name] = ls.map(function (s) { return { label: s }; });
