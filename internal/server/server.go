@@ -1,7 +1,8 @@
 // Package server assembles kehu's HTTP surface — the native API under /v1,
 // the three platform dialects at their own paths, /openapi.json, /docs,
-// health and metrics — and runs it with graceful shutdown: on SIGTERM or
-// SIGINT it stops accepting, lets requests in flight finish, then returns.
+// the web console (internal/ui) at /, health and metrics — and runs it
+// with graceful shutdown: on SIGTERM or SIGINT it stops accepting, lets
+// requests in flight finish, then returns.
 package server
 
 import (
@@ -29,6 +30,7 @@ import (
 	"github.com/kehu/kehu/internal/people"
 	"github.com/kehu/kehu/internal/ratelimit"
 	"github.com/kehu/kehu/internal/store"
+	"github.com/kehu/kehu/internal/ui"
 	"github.com/kehu/kehu/internal/webhook"
 )
 
@@ -140,10 +142,16 @@ func Handler(d *Deps) http.Handler {
 			mux.Handle(p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { httpx.SetRoute(r); h.ServeHTTP(w, r) }))
 		}
 	}
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		httpx.SetRoute(r)
-		http.Redirect(w, r, "/docs", http.StatusFound)
-	})
+	// The web console: / (the customers list), /login, its pages and
+	// /static/, all on the same people sessions and crm callers as /v1.
+	console, err := ui.New(d.Svc, d.People, d.Log)
+	if err != nil {
+		panic(err) // the embedded templates do not parse: a build defect, caught by every test
+	}
+	consoleH := via(model.ViaConsole, audit.ViaHandler(model.ViaConsole, console))
+	for _, p := range console.Patterns() {
+		mux.Handle(p, consoleH)
+	}
 	// Everything else: a problem document like the native API's, never Go's
 	// plain-text "404 page not found".
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,235 @@
+package ui
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/query"
+)
+
+// defaultColumns are the list's columns until a user chooses others.
+var defaultColumns = []string{"name", "phone", "company", "owner", "stage", "tags", "createdAt"}
+
+// pageSize of the customers list.
+const pageSize = 50
+
+// listState is the customers list as its URL says: the search box, the
+// filter (the native API's compact filter string), sort, columns, page.
+type listState struct {
+	Q, Filter, Sort, Cols, Cursor string
+	View                          int64
+}
+
+func stateOf(r *http.Request) listState {
+	q := r.URL.Query()
+	v, _ := strconv.ParseInt(q.Get("view"), 10, 64)
+	return listState{Q: q.Get("q"), Filter: q.Get("filter"), Sort: q.Get("sort"), Cols: q.Get("cols"), Cursor: q.Get("cursor"), View: v}
+}
+
+// Values are the URL parameters of s (without the cursor unless page).
+func (s listState) values(page bool) url.Values {
+	v := url.Values{}
+	for k, x := range map[string]string{"q": s.Q, "filter": s.Filter, "sort": s.Sort, "cols": s.Cols} {
+		if x != "" {
+			v.Set(k, x)
+		}
+	}
+	if s.View != 0 {
+		v.Set("view", strconv.FormatInt(s.View, 10))
+	}
+	if page && s.Cursor != "" {
+		v.Set("cursor", s.Cursor)
+	}
+	return v
+}
+
+func (s listState) URL(path string) string {
+	if e := s.values(true).Encode(); e != "" {
+		return path + "?" + e
+	}
+	return path
+}
+
+type column struct {
+	Key, Label string
+	Sortable   bool
+	SortURL    string
+	Sorted     string // "", "ascending", "descending" (aria-sort)
+}
+
+type row struct {
+	ID    int64
+	Cells []string
+}
+
+type listData struct {
+	State    listState
+	Columns  []column
+	Rows     []row
+	Total    int64
+	NextURL  string
+	FirstURL string
+	Took     string
+	Fields   []model.Field // every field, for the column chooser and the filter builder
+	Chosen   map[string]bool
+	Names    *names
+	Export   string // ui2's export page with the current filter and columns
+	Ops      []opChoice
+}
+
+func (h *Handler) customersPage(w http.ResponseWriter, r *http.Request) error {
+	d, err := h.listCustomers(r)
+	if err != nil {
+		return err
+	}
+	p := h.page(r, d)
+	p.Title = p.T("customers.title")
+	return h.renderPage(w, r, http.StatusOK, "customers", p)
+}
+
+// customersRows answers the table part of the list (the search box's
+// as-you-type fetch, sorting and paging without a reload).
+func (h *Handler) customersRows(w http.ResponseWriter, r *http.Request) error {
+	d, err := h.listCustomers(r)
+	if err != nil {
+		return err
+	}
+	return h.fragment(w, r, "customers", "rows", d)
+}
+
+func (h *Handler) listCustomers(r *http.Request) (*listData, error) {
+	ctx := r.Context()
+	who := callerOf(r)
+	st := stateOf(r)
+	env, err := h.Svc.Env(ctx, who)
+	if err != nil {
+		return nil, err
+	}
+	req := &query.Request{PageSize: pageSize, Cursor: st.Cursor, Total: query.TotalExact}
+	var conds []*query.Node
+	if n := searchNode(st.Q); n != nil {
+		conds = append(conds, n)
+	}
+	if strings.TrimSpace(st.Filter) != "" {
+		n, err := query.ParseString(st.Filter, query.DefaultLimits)
+		if err != nil {
+			return nil, err
+		}
+		conds = append(conds, n)
+	}
+	switch len(conds) {
+	case 1:
+		req.Filter = conds[0]
+	case 2:
+		req.Filter = &query.Node{And: conds}
+	}
+	sortKey, desc := strings.TrimPrefix(st.Sort, "-"), strings.HasPrefix(st.Sort, "-")
+	if f := env.Catalog.ByKey[sortKey]; f != nil && f.Sortable {
+		req.Sort = []query.SortSpec{{Field: sortKey, Desc: desc}}
+	} else {
+		sortKey = ""
+	}
+	start := time.Now()
+	res, err := h.Svc.Search(ctx, who, req, env)
+	if err != nil {
+		return nil, err
+	}
+	took := time.Since(start)
+	n, err := h.loadNames(ctx, who.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	cols := columnFields(env.Catalog, st.Cols, defaultColumns)
+	d := &listData{State: st, Total: res.Total, Names: n, Chosen: map[string]bool{}, Took: took.Round(time.Millisecond).String(),
+		Fields: env.Catalog.List(), Ops: ops}
+	for _, f := range cols {
+		c := column{Key: f.Key, Label: f.Label, Sortable: f.Sortable}
+		d.Chosen[f.Key] = true
+		if f.Sortable {
+			s := st
+			s.Cursor = ""
+			s.Sort = f.Key
+			if sortKey == f.Key {
+				c.Sorted = "ascending"
+				if desc {
+					c.Sorted = "descending"
+				} else {
+					s.Sort = "-" + f.Key
+				}
+			}
+			c.SortURL = s.URL("/customers")
+		}
+		d.Columns = append(d.Columns, c)
+	}
+	for _, c := range res.Customers {
+		custom := env.Catalog.FieldsByKey(c.Custom)
+		rw := row{ID: c.ID}
+		for _, f := range cols {
+			rw.Cells = append(rw.Cells, display(f, c, custom, n))
+		}
+		d.Rows = append(d.Rows, rw)
+	}
+	if res.NextCursor != "" {
+		s := st
+		s.Cursor = res.NextCursor
+		d.NextURL = s.URL("/customers")
+	}
+	if st.Cursor != "" {
+		s := st
+		s.Cursor = ""
+		d.FirstURL = s.URL("/customers")
+	}
+	ex := url.Values{}
+	if f := combinedFilter(req.Filter); f != "" {
+		ex.Set("filter", f)
+	}
+	var keys []string
+	for _, f := range cols {
+		keys = append(keys, f.Key)
+	}
+	ex.Set("cols", strings.Join(keys, ","))
+	d.Export = "/export?" + ex.Encode()
+	return d, nil
+}
+
+// combinedFilter is the list's whole condition (search box and filter) in
+// the compact string form the native API and the export take.
+func combinedFilter(n *query.Node) string {
+	if n == nil {
+		return ""
+	}
+	return n.String()
+}
+
+// opChoice is an operator the filter builder offers.
+type opChoice struct {
+	Op    string // the string form's spelling
+	Label string // message key
+	Types string // field types it applies to, space-separated; "" for all
+	NoVal bool
+}
+
+var ops = []opChoice{
+	{Op: "=", Label: "op.eq"},
+	{Op: "!=", Label: "op.neq"},
+	{Op: "~", Label: "op.contains", Types: "text textarea email phone"},
+	{Op: "!~", Label: "op.notContains", Types: "text textarea email"},
+	{Op: "^=", Label: "op.startsWith", Types: "text textarea email phone"},
+	{Op: "$=", Label: "op.endsWith", Types: "text phone"},
+	{Op: ">", Label: "op.gt", Types: "number datetime date id"},
+	{Op: ">=", Label: "op.gte", Types: "number datetime date id"},
+	{Op: "<", Label: "op.lt", Types: "number datetime date id"},
+	{Op: "<=", Label: "op.lte", Types: "number datetime date id"},
+	{Op: "?=", Label: "op.hasAny", Types: "tags multiselect staffList"},
+	{Op: "?!", Label: "op.hasNone", Types: "tags multiselect staffList"},
+	{Op: "isEmpty", Label: "op.isEmpty", NoVal: true},
+	{Op: "isNotEmpty", Label: "op.isNotEmpty", NoVal: true},
+	{Op: "today", Label: "op.today", Types: "datetime date", NoVal: true},
+	{Op: "thisWeek", Label: "op.thisWeek", Types: "datetime date", NoVal: true},
+	{Op: "thisMonth", Label: "op.thisMonth", Types: "datetime date", NoVal: true},
+	{Op: "lastDays", Label: "op.lastDays", Types: "datetime date"},
+}

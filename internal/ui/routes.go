@@ -1,0 +1,34 @@
+package ui
+
+import "github.com/kehu/kehu/internal/model"
+
+// route is one line of the console's route table.
+type route struct {
+	Pattern string // ServeMux pattern: "GET /customers/{id}"
+	// Public routes need no session (sign-in, language switch).
+	Public bool
+	// Perm is the permission the page needs beyond being signed in ("" for
+	// none). It only decides whether the page is offered; crm still checks
+	// every read and write with the caller.
+	Perm model.Permission
+	// Fragment routes answer a piece of a page (fetched by static/*.js):
+	// errors are answered as a short fragment, a missing session as 401.
+	Fragment bool
+	// MaxBody bounds a state-changing request's body; 0: 1 MiB.
+	MaxBody int64
+	Fn       func(h *Handler) handlerFunc
+}
+
+// routes is the console's one route table.
+func (h *Handler) routes() []route {
+	return []route{
+		{Pattern: "GET /{$}", Fn: func(h *Handler) handlerFunc { return h.home }},
+		{Pattern: "GET /login", Public: true, Fn: func(h *Handler) handlerFunc { return h.loginPage }},
+		{Pattern: "POST /login", Public: true, Fn: func(h *Handler) handlerFunc { return h.loginSubmit }},
+		{Pattern: "POST /logout", Fn: func(h *Handler) handlerFunc { return h.logout }},
+		{Pattern: "GET /lang/{lang}", Public: true, Fn: func(h *Handler) handlerFunc { return h.switchLang }},
+		{Pattern: "GET /customers", Fn: func(h *Handler) handlerFunc { return h.customersPage }},
+		{Pattern: "GET /customers/rows", Fragment: true, Fn: func(h *Handler) handlerFunc { return h.customersRows }},
+		{Pattern: "GET /customers/{id}", Fn: func(h *Handler) handlerFunc { return h.customerPage }},
+	}
+}

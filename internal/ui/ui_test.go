@@ -1,0 +1,116 @@
+package ui_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/kehu/kehu/internal/people"
+)
+
+func TestLoginAndSecurityHeaders(t *testing.T) {
+	c := newConsole(t)
+	cl := c.client(t)
+
+	resp, _ := cl.get("/")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") && resp.Header.Get("Location") != "/customers" {
+		t.Fatalf("GET / signed out: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, _ = cl.get("/customers")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login?next=%2Fcustomers" {
+		t.Fatalf("GET /customers signed out: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, page := cl.get("/login")
+	csp := resp.Header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") || resp.Header.Get("X-Frame-Options") != "DENY" {
+		t.Errorf("headers: %v", resp.Header)
+	}
+	if strings.Contains(page, "<script>") || strings.Contains(page, " style=") || strings.Contains(page, " onclick=") {
+		t.Errorf("inline script or style in the login page:\n%s", page)
+	}
+	// The form without its token is refused.
+	resp, body := cl.post("/login", url.Values{"login": {"rep"}, "password": {password}})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("login without csrf: %d\n%s", resp.StatusCode, body)
+	}
+	// A wrong password says so, without telling which part was wrong.
+	resp, body = cl.post("/login", url.Values{"csrf_token": {csrfOf(t, page)}, "login": {"rep"}, "password": {"nope"}})
+	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "用户名或密码错误") {
+		t.Errorf("wrong password: %d\n%s", resp.StatusCode, body)
+	}
+	csrf := cl.login("rep")
+	// The session cookie is the API's: GET /v1/auth/session answers it.
+	resp, _ = cl.get("/v1/auth/session")
+	if resp.StatusCode != 200 {
+		t.Errorf("/v1/auth/session with the console's cookie: %d", resp.StatusCode)
+	}
+	// A state-changing post without the CSRF token is refused.
+	resp, _ = cl.post("/logout", url.Values{})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("logout without csrf: %d", resp.StatusCode)
+	}
+	resp, _ = cl.post("/logout", url.Values{people.CSRFField: {csrf}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("logout: %d", resp.StatusCode)
+	}
+	resp, _ = cl.get("/customers")
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("after logout: %d", resp.StatusCode)
+	}
+}
+
+func TestLanguage(t *testing.T) {
+	c := newConsole(t)
+	cl := c.client(t)
+	_, zh := cl.get("/login")
+	if !strings.Contains(zh, `lang="zh-CN"`) || !strings.Contains(zh, "登录") {
+		t.Fatalf("default language:\n%s", zh)
+	}
+	resp, _ := cl.get("/lang/en?back=/login")
+	if resp.Header.Get("Location") != "/login" {
+		t.Fatalf("switch: %v", resp.Header)
+	}
+	_, en := cl.get("/login")
+	if !strings.Contains(en, `lang="en"`) || !strings.Contains(en, "Sign in") {
+		t.Fatalf("English:\n%s", en)
+	}
+	resp, _ = cl.get("/lang/en?back=//evil.example")
+	if resp.Header.Get("Location") != "/" {
+		t.Errorf("open redirect: %s", resp.Header.Get("Location"))
+	}
+}
+
+func TestCustomersListScope(t *testing.T) {
+	c := newConsole(t)
+	rep := c.client(t)
+	rep.login("rep")
+	_, body := rep.get("/customers/rows?q=" + url.QueryEscape("张"))
+	if !strings.Contains(body, "张三") || !strings.Contains(body, "张伟") || !strings.Contains(body, "共 2 位客户") {
+		t.Errorf("rep searching 张:\n%s", body)
+	}
+	_, body = rep.get("/customers")
+	if strings.Contains(body, "李四") || !strings.Contains(body, "共 3 位客户") {
+		t.Errorf("rep sees another rep's customer or a wrong total:\n%s", body)
+	}
+	if !strings.Contains(body, "138****8000") {
+		t.Errorf("rep sees an unmasked phone:\n%s", body)
+	}
+	resp, _ := rep.get("/customers/" + itoa(c.Customers["李四"].ID))
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("rep opening another rep's customer: %d", resp.StatusCode)
+	}
+	admin := c.client(t)
+	admin.login("admin")
+	for q, want := range map[string]string{"zs": "张三", "138 0013 8000": "张三", "8000": "张三", "zhangsan@example.com": "张三",
+		"腾讯": "李四", "Tom": "Tom Hanks"} {
+		_, body := admin.get("/customers/rows?q=" + url.QueryEscape(q))
+		if !strings.Contains(body, want) {
+			t.Errorf("admin searching %q: no %s\n%s", q, want, body)
+		}
+	}
+	_, body = admin.get("/customers")
+	if !strings.Contains(body, "8613700001111") || !strings.Contains(body, "共 5 位客户") {
+		t.Errorf("admin list:\n%s", body)
+	}
+}
