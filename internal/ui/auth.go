@@ -91,13 +91,13 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) error {
 const loginCSRFCookie = "kehu_login_csrf"
 
 type loginData struct {
-	Next     string
-	Login    string
-	Password string // only carried into the second-factor step
-	Tenant   string
-	Step     string // "", "totp"
+	Next      string
+	Login     string
+	Password  string // only carried into the second-factor step
+	Tenant    string
+	Step      string // "", "totp"
 	AskTenant bool
-	Token    string
+	Token     string
 }
 
 func (h *Handler) loginToken(w http.ResponseWriter, r *http.Request) string {

@@ -53,7 +53,10 @@ func newConsole(t *testing.T) *console {
 	_, err = e.Store.CreateStage(ctx, tid, "成交")
 	must(t, err)
 	must(t, e.Store.CreateField(ctx, tid, &model.Field{Key: "source", Label: "来源", Type: model.TypeText}))
-	for _, s := range []struct{ login, name, role string; dept int64 }{
+	for _, s := range []struct {
+		login, name, role string
+		dept              int64
+	}{
 		{"admin", "管理员甲", model.RoleAdmin, 0},
 		{"manager", "主管乙", model.RoleManager, sales.ID},
 		{"rep", "销售丙", model.RoleSales, team.ID},

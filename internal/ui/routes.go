@@ -16,7 +16,7 @@ type route struct {
 	Fragment bool
 	// MaxBody bounds a state-changing request's body; 0: 1 MiB.
 	MaxBody int64
-	Fn       func(h *Handler) handlerFunc
+	Fn      func(h *Handler) handlerFunc
 }
 
 // routes is the console's one route table.
