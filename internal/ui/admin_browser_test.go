@@ -26,6 +26,8 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"github.com/kehu/kehu/internal/admission"
+	"github.com/kehu/kehu/internal/api"
 	"github.com/kehu/kehu/internal/audit"
 	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/crm"
@@ -33,7 +35,6 @@ import (
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/people"
 	"github.com/kehu/kehu/internal/secret"
-	"github.com/kehu/kehu/internal/server"
 	"github.com/kehu/kehu/internal/store"
 	"github.com/kehu/kehu/internal/storetest"
 )
@@ -82,9 +83,12 @@ func newBrowser2(t *testing.T) *browser2 {
 	}
 	au := &auth.Service{Store: st, Keys: keys, Guard: &auth.Guard{Store: st}}
 	ppl := &people.Service{Store: st, Keys: keys, CRM: svc, Guard: au.Guard}
-	deps := &server.Deps{Store: st, Svc: svc, Auth: au, People: ppl, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	root := server.Handler(deps)
-	t.Cleanup(server.StartBackground(ctx, deps))
+	// The native API's handler as internal/server mounts it (the server
+	// itself mounts this package, so a test inside it cannot import it).
+	native := api.NewHandler(svc, au, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	native.People, native.Limits = ppl, admission.Default(2)
+	t.Cleanup(native.Background.Stop)
+	root := audit.Middleware(audit.ViaHandler(model.ViaNative, native))
 	tn, err := st.CreateTenant(ctx, "浏览器测试")
 	if err != nil {
 		t.Fatal(err)

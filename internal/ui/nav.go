@@ -11,17 +11,18 @@ import (
 type navItem struct {
 	Key  string // message key of the label
 	Path string
-	Perm model.Permission // shown only to callers with it ("" for all)
+	// Allow says whether the caller's role reaches the page (nil: all).
+	Allow func(*model.Caller) bool
 }
 
 // nav is the navigation, in order. An entry whose Path has no route yet
 // is not shown, so a page appears when its route is added to routes.go.
 var nav = []navItem{
 	{Key: "nav.customers", Path: "/customers"},
-	{Key: "nav.import", Path: "/import", Perm: model.PermImport},
-	{Key: "nav.export", Path: "/export", Perm: model.PermExport},
-	{Key: "nav.catalog", Path: "/catalog", Perm: model.PermCatalog},
-	{Key: "nav.admin", Path: "/admin", Perm: model.PermAdmin},
+	{Key: "nav.import", Path: "/import", Allow: func(c *model.Caller) bool { return nav2(c).Import }},
+	{Key: "nav.export", Path: "/export", Allow: func(c *model.Caller) bool { return nav2(c).Export }},
+	{Key: "nav.catalog", Path: "/catalog", Allow: func(c *model.Caller) bool { return nav2(c).Catalog }},
+	{Key: "nav.admin", Path: "/admin", Allow: func(c *model.Caller) bool { return nav2(c).Admin }},
 }
 
 // navLink is a navigation entry as the layout draws it.
@@ -40,7 +41,7 @@ func (h *Handler) navFor(r *http.Request, c *model.Caller, t func(string, ...any
 	}
 	var out []navLink
 	for _, n := range nav {
-		if !have[n.Path] || (n.Perm != "" && !c.Can(n.Perm)) {
+		if !have[n.Path] || (n.Allow != nil && !n.Allow(c)) {
 			continue
 		}
 		out = append(out, navLink{Label: t(n.Key), Path: n.Path,

@@ -21,7 +21,7 @@ type route struct {
 
 // routes is the console's one route table.
 func (h *Handler) routes() []route {
-	return []route{
+	return append([]route{
 		{Pattern: "GET /{$}", Fn: func(h *Handler) handlerFunc { return h.home }},
 		{Pattern: "GET /login", Public: true, Fn: func(h *Handler) handlerFunc { return h.loginPage }},
 		{Pattern: "POST /login", Public: true, Fn: func(h *Handler) handlerFunc { return h.loginSubmit }},
@@ -30,5 +30,5 @@ func (h *Handler) routes() []route {
 		{Pattern: "GET /customers", Fn: func(h *Handler) handlerFunc { return h.customersPage }},
 		{Pattern: "GET /customers/rows", Fragment: true, Fn: func(h *Handler) handlerFunc { return h.customersRows }},
 		{Pattern: "GET /customers/{id}", Fn: func(h *Handler) handlerFunc { return h.customerPage }},
-	}
+	}, h.routes2()...)
 }

@@ -26,6 +26,7 @@ type Handler struct {
 	Log    *slog.Logger
 
 	pages    *pages
+	p2       *pages2
 	messages *catalogues
 	mux      *http.ServeMux
 	static   http.Handler
@@ -46,18 +47,24 @@ func New(svc *crm.Service, ppl *people.Service, log *slog.Logger) (*Handler, err
 		return nil, err
 	}
 	h.static = http.StripPrefix("/static/", http.FileServerFS(sub))
+	h.p2 = h.newPages2()
 	h.mux = http.NewServeMux()
 	for _, rt := range h.routes() {
 		h.mux.Handle(rt.Pattern, h.wrap(rt))
 	}
 	h.mux.HandleFunc("GET /static/", h.serveStatic)
+	h.mux.HandleFunc("GET /static2/", func(w http.ResponseWriter, r *http.Request) {
+		httpx.SetRoute(r)
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		adminStatic.ServeHTTP(w, r)
+	})
 	return h, nil
 }
 
 // Patterns are the ServeMux patterns the console answers, for the server
 // to mount this handler at.
 func (h *Handler) Patterns() []string {
-	out := []string{"GET /static/"}
+	out := []string{"GET /static/", "GET /static2/"}
 	for _, rt := range h.routes() {
 		out = append(out, rt.Pattern)
 	}

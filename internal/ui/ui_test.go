@@ -114,3 +114,41 @@ func TestCustomersListScope(t *testing.T) {
 		t.Errorf("admin list:\n%s", body)
 	}
 }
+
+// TestPages2Wired: the import, export, catalogue and administration pages
+// are served in the console's layout, behind its session, and the
+// navigation offers each only to roles that reach it.
+func TestPages2Wired(t *testing.T) {
+	c := newConsole(t)
+	admin := c.client(t)
+	admin.login("admin")
+	for _, p := range []string{"/import", "/export", "/catalog", "/admin/users", "/admin/clients"} {
+		resp, body := admin.get(p)
+		if resp.StatusCode != 200 || !strings.Contains(body, `class="p2"`) || !strings.Contains(body, `href="/customers"`) ||
+			!strings.Contains(body, `name="csrf-token"`) {
+			t.Errorf("admin %s: %d\n%s", p, resp.StatusCode, body)
+		}
+	}
+	_, body := admin.get("/customers")
+	for _, nav := range []string{`href="/import"`, `href="/export"`, `href="/catalog"`, `href="/admin"`} {
+		if !strings.Contains(body, nav) {
+			t.Errorf("admin navigation lacks %s", nav)
+		}
+	}
+	rep := c.client(t)
+	rep.login("rep")
+	_, body = rep.get("/customers")
+	for _, nav := range []string{`href="/import"`, `href="/export"`, `href="/admin"`} {
+		if strings.Contains(body, nav) {
+			t.Errorf("销售 navigation offers %s", nav)
+		}
+	}
+	resp, _ := rep.get("/admin/users")
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("销售 /admin/users: %d", resp.StatusCode)
+	}
+	resp, _ = c.client(t).get("/admin/users")
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("signed out /admin/users: %d", resp.StatusCode)
+	}
+}
