@@ -128,3 +128,68 @@ func setList[T any](p *[]T, dst *[]T) {
 		*dst = append([]T(nil), (*p)...)
 	}
 }
+
+// SystemRef points at the member of in that writes system field id: a
+// **string, **int, **int64 or **[]int64; nil for fields no client writes
+// (id, times, derived fields). Importers and dialects that map a field by
+// its descriptor (model.SystemFieldDescs) write through it;
+// TestSystemRefCoversDescriptors keeps it in step with the descriptors.
+func (in *CustomerInput) SystemRef(id int64) any {
+	switch id {
+	case model.FieldName:
+		return &in.Name
+	case model.FieldPhone:
+		return &in.Phone
+	case model.FieldEmail:
+		return &in.Email
+	case model.FieldCompany:
+		return &in.Company
+	case model.FieldAddress:
+		return &in.Address
+	case model.FieldRemark:
+		return &in.Remark
+	case model.FieldStatus:
+		return &in.Status
+	case model.FieldProject:
+		return &in.ProjectID
+	case model.FieldOwner:
+		return &in.OwnerID
+	case model.FieldCollaborators:
+		return &in.CollaboratorIDs
+	case model.FieldTags:
+		return &in.TagIDs
+	case model.FieldStage:
+		return &in.StageID
+	case model.FieldSex:
+		return &in.Sex
+	case model.FieldIDNumber:
+		return &in.IDNumber
+	case model.FieldBornDate:
+		return &in.BornDate
+	case model.FieldExternalID:
+		return &in.ExternalID
+	case model.FieldFirstName:
+		return &in.FirstName
+	case model.FieldLastName:
+		return &in.LastName
+	case model.FieldCity:
+		return &in.City
+	case model.FieldState:
+		return &in.State
+	case model.FieldCountry:
+		return &in.Country
+	case model.FieldPostalCode:
+		return &in.PostalCode
+	case model.FieldStreet:
+		return &in.Street
+	case model.FieldAge:
+		return &in.Age
+	case model.FieldIDType:
+		return &in.IDType
+	case model.FieldMarriage:
+		return &in.Marriage
+	case model.FieldEducation:
+		return &in.Education
+	}
+	return nil
+}

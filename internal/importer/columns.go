@@ -23,42 +23,30 @@ type Column struct {
 	Label    string   // the header export writes
 	Aliases  []string // further headers import recognises
 	ReadOnly bool     // exported, recognised on import, but never written (times)
+	// Field is the descriptor of a system field (nil for further attributes).
+	Field *model.SystemField
 }
 
-// Columns are the system columns in export order. The department fields and
-// pinyin are derived from other values and are neither exported nor imported.
-var Columns = []Column{
-	{Key: "id", Label: "客户ID", Aliases: []string{"客户id", "id", "kehu id", "customer id"}},
-	{Key: "name", Label: "姓名", Aliases: []string{"名称", "客户名称", "客户姓名", "客户", "联系人", "联系人姓名", "真实姓名", "name", "full name", "customer name", "contact name"}},
-	{Key: "phone", Label: "手机号", Aliases: []string{"手机", "手机号码", "移动电话", "电话", "电话号码", "联系电话", "mobile", "phone", "mobile phone", "mobile number", "cell", "cellphone", "cell phone", "tel", "telephone", "phone number"}},
-	{Key: "email", Label: "邮箱", Aliases: []string{"电子邮件", "电子邮箱", "邮件", "邮箱地址", "email", "e-mail", "mail", "email address"}},
-	{Key: "company", Label: "公司", Aliases: []string{"公司名称", "所属公司", "公司全称", "单位", "单位名称", "工作单位", "企业", "企业名称", "客户公司", "company", "company name", "organization", "organisation", "corp"}},
-	{Key: "address", Label: "地址", Aliases: []string{"详细地址", "联系地址", "通讯地址", "家庭住址", "住址", "address"}},
-	{Key: "remark", Label: "备注", Aliases: []string{"说明", "描述", "remark", "remarks", "note", "notes", "comment", "comments", "description"}},
-	{Key: "status", Label: "客户状态", Aliases: []string{"状态", "status"}},
-	{Key: "projectId", Label: "项目", Aliases: []string{"项目名称", "project", "project id"}},
-	{Key: "createdAt", Label: "创建时间", Aliases: []string{"created", "created at"}, ReadOnly: true},
-	{Key: "updatedAt", Label: "更新时间", Aliases: []string{"updated", "updated at"}, ReadOnly: true},
-	{Key: "owner", Label: "负责人", Aliases: []string{"跟进人", "owner", "owner id"}},
-	{Key: "collaborators", Label: "协作人", Aliases: []string{"collaborators"}},
-	{Key: "tags", Label: "标签", Aliases: []string{"tags", "tag"}},
-	{Key: "stage", Label: "销售阶段", Aliases: []string{"阶段", "stage"}},
-	{Key: "sex", Label: "性别", Aliases: []string{"sex", "gender"}},
-	{Key: "idNumber", Label: "证件号码", Aliases: []string{"证件号", "身份证", "身份证号", "身份证号码", "idnumber", "id number", "id no"}},
-	{Key: "bornDate", Label: "出生日期", Aliases: []string{"生日", "出生年月日", "出生年月", "birthday", "birth date", "birthdate", "date of birth", "dob"}},
-	{Key: "externalId", Label: "外部ID", Aliases: []string{"外部id", "外部编号", "客户编号", "externalid", "external id"}},
-	{Key: "firstName", Label: "名", Aliases: []string{"firstname", "first name", "given name"}},
-	{Key: "lastName", Label: "姓", Aliases: []string{"lastname", "last name", "surname", "family name"}},
-	{Key: "city", Label: "城市", Aliases: []string{"市", "city"}},
-	{Key: "state", Label: "省份", Aliases: []string{"省", "省份/州", "state", "province"}},
-	{Key: "country", Label: "国家", Aliases: []string{"国家/地区", "country"}},
-	{Key: "postalCode", Label: "邮政编码", Aliases: []string{"邮编", "zip", "zipcode", "zip code", "postal code", "postcode"}},
-	{Key: "street", Label: "街道", Aliases: []string{"street"}},
-	{Key: "age", Label: "年龄", Aliases: []string{"age"}},
-	{Key: "idType", Label: "证件类型", Aliases: []string{"idtype", "id type"}},
-	{Key: "marriage", Label: "婚姻", Aliases: []string{"婚姻状况", "marriage", "marital status"}},
-	{Key: "education", Label: "学历", Aliases: []string{"教育程度", "education"}},
-	// Further attributes of a customer (no catalogue field).
+// Columns are the system columns in export order: the system fields, from
+// their descriptors (model.SystemFieldDescs; derived ones, NotInFiles, are
+// neither exported nor imported), then the customer's further attributes.
+var Columns = append(systemColumns(), attributeColumns...)
+
+func systemColumns() []Column {
+	var out []Column
+	for i := range model.SystemFieldDescs {
+		d := &model.SystemFieldDescs[i]
+		if d.NotInFiles {
+			continue
+		}
+		out = append(out, Column{Key: d.Key, Label: d.FileHeader(), Aliases: d.ImportHeaders, ReadOnly: d.ReadOnly, Field: d})
+	}
+	return out
+}
+
+// attributeColumns are the further attributes of a customer (no catalogue
+// field).
+var attributeColumns = []Column{
 	{Key: "phones", Label: "其他手机号", Aliases: []string{"其他手机", "备用手机", "备用手机号", "phones", "other phones"}},
 	{Key: "businessPhone", Label: "办公电话", Aliases: []string{"公司电话", "工作电话", "座机", "business phone", "work phone", "office phone"}},
 	{Key: "homePhone", Label: "家庭电话", Aliases: []string{"住宅电话", "home phone"}},

@@ -34,10 +34,25 @@ type SystemField struct {
 	// not carry it).
 	Wire Wire
 	// ImportHeaders are the column headers the importer maps onto the field
-	// besides its key and label (case- and space-insensitive).
+	// besides its key and its export header (compared folded: case, width,
+	// spaces and required-markers do not matter).
 	ImportHeaders []string
-	// ExportHeader is the header the exporter writes ("" : the label).
+	// ExportHeader is the header the exporter writes ("": the label).
 	ExportHeader string
+	// NotInFiles keeps a derived field (departments, pinyin) out of import
+	// and export files.
+	NotInFiles bool
+	// ReadOnly fields are kept by kehu (times): exported and recognised on
+	// import, never written by a client.
+	ReadOnly bool
+}
+
+// FileHeader is the header import and export files give the field.
+func (d *SystemField) FileHeader() string {
+	if d.ExportHeader != "" {
+		return d.ExportHeader
+	}
+	return d.Label
 }
 
 // Wire are one field's names on the four APIs.

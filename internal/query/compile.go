@@ -18,35 +18,21 @@ type sysCol struct {
 	intCol    bool   // bind numbers as int64
 }
 
-var sysCols = map[int64]sysCol{
-	model.FieldID:         {expr: "c.id", intCol: true},
-	model.FieldName:       {expr: "c.name"},
-	model.FieldPhone:      {expr: "c.phone", nullable: true},
-	model.FieldEmail:      {expr: "c.email", nullable: true},
-	model.FieldCompany:    {expr: "c.company"},
-	model.FieldAddress:    {expr: "c.address"},
-	model.FieldRemark:     {expr: "c.remark"},
-	model.FieldStatus:     {expr: "c.status", intCol: true},
-	model.FieldProject:    {expr: "c.project_id", nullable: true, intCol: true},
-	model.FieldCreatedAt:  {expr: "c.created_at", intCol: true},
-	model.FieldUpdatedAt:  {expr: "c.updated_at", intCol: true},
-	model.FieldOwner:      {expr: "c.owner_id", nullable: true, intCol: true},
-	model.FieldStage:      {expr: "c.stage_id", nullable: true, intCol: true},
-	model.FieldSex:        {expr: "c.sex", zeroEmpty: true, intCol: true},
-	model.FieldIDNumber:   {expr: "c.id_number", nullable: true},
-	model.FieldBornDate:   {expr: "c.born_date", zeroEmpty: true, guardZero: true, intCol: true},
-	model.FieldExternalID: {expr: "c.external_id", nullable: true},
-	model.FieldFirstName:  {expr: "c.first_name"},
-	model.FieldLastName:   {expr: "c.last_name"},
-	model.FieldCity:       {expr: "c.city"},
-	model.FieldState:      {expr: "c.state"},
-	model.FieldCountry:    {expr: "c.country"},
-	model.FieldPostalCode: {expr: "c.postal_code"},
-	model.FieldStreet:     {expr: "c.street"},
-	model.FieldAge:        {expr: "c.age", zeroEmpty: true, guardZero: true, intCol: true},
-	model.FieldIDType:     {expr: "c.id_type", zeroEmpty: true, intCol: true},
-	model.FieldMarriage:   {expr: "c.marriage", zeroEmpty: true, intCol: true},
-	model.FieldEducation:  {expr: "c.education", zeroEmpty: true, intCol: true},
+// sysCols are the plain-column system fields, read from their descriptors
+// (model.SystemFieldDescs). Fields without a column, and tags and
+// collaborators (queried through their link tables), are compiled by id in
+// leaf.
+var sysCols = map[int64]sysCol{}
+
+func init() {
+	for i := range model.SystemFieldDescs {
+		d := &model.SystemFieldDescs[i]
+		if _, isList := d.Get(&model.Customer{}).([]int64); d.Column == "" || isList {
+			continue
+		}
+		sysCols[d.ID] = sysCol{expr: "c." + d.Column, nullable: d.Empty == model.EmptyNull,
+			zeroEmpty: d.Empty == model.EmptyZero, guardZero: d.GuardZero, intCol: d.IntColumn()}
+	}
 }
 
 // builder accumulates SQL text and its bound arguments. Only constant SQL

@@ -198,59 +198,6 @@ func evalSystem(l *RLeaf, c *model.Customer, w *World) bool {
 		return match(l, textVal(s, false))
 	case model.FieldPinyin:
 		return textindex.MatchesPinyin(c.Name, l.Values[0].(string))
-	case model.FieldPhone:
-		v := textVal(c.Phone, true)
-		v.isPhone = true
-		return match(l, v)
-	case model.FieldEmail:
-		return match(l, textVal(c.Email, true))
-	case model.FieldIDNumber:
-		return match(l, textVal(c.IDNumber, true))
-	case model.FieldExternalID:
-		return match(l, textVal(c.ExternalID, true))
-	case model.FieldAddress:
-		return match(l, textVal(c.Address, false))
-	case model.FieldRemark:
-		return match(l, textVal(c.Remark, false))
-	case model.FieldFirstName:
-		return match(l, textVal(c.FirstName, false))
-	case model.FieldLastName:
-		return match(l, textVal(c.LastName, false))
-	case model.FieldCity:
-		return match(l, textVal(c.City, false))
-	case model.FieldState:
-		return match(l, textVal(c.State, false))
-	case model.FieldCountry:
-		return match(l, textVal(c.Country, false))
-	case model.FieldPostalCode:
-		return match(l, textVal(c.PostalCode, false))
-	case model.FieldStreet:
-		return match(l, textVal(c.Street, false))
-	case model.FieldID:
-		return match(l, idVal(c.ID, false))
-	case model.FieldStatus:
-		return match(l, idVal(int64(c.Status), false))
-	case model.FieldProject:
-		return match(l, idVal(c.ProjectID, true))
-	case model.FieldOwner:
-		return match(l, idVal(c.OwnerID, true))
-	case model.FieldStage:
-		return match(l, idVal(c.StageID, true))
-	case model.FieldCreatedAt:
-		return match(l, numVal(float64(model.Millis(c.CreatedAt)), false))
-	case model.FieldUpdatedAt:
-		return match(l, numVal(float64(model.Millis(c.UpdatedAt)), false))
-	case model.FieldBornDate:
-		return match(l, numVal(float64(c.BornDate), true))
-	case model.FieldAge:
-		return match(l, numVal(float64(c.Age), true))
-	case model.FieldSex, model.FieldIDType, model.FieldMarriage, model.FieldEducation:
-		x := map[int64]int{model.FieldSex: c.Sex, model.FieldIDType: c.IDType,
-			model.FieldMarriage: c.Marriage, model.FieldEducation: c.Education}[l.Field.ID]
-		if l.Op == OpIsEmpty {
-			return x == 0
-		}
-		return match(l, idVal(int64(x), false)) // 0 is an option like the others
 	case model.FieldTags:
 		return setMatch(l, c.TagIDs)
 	case model.FieldCollaborators:
@@ -268,7 +215,33 @@ func evalSystem(l *RLeaf, c *model.Customer, w *World) bool {
 		}
 		return false
 	}
+	if d := model.SystemFieldDesc(l.Field.ID); d != nil && d.Column != "" {
+		return evalColumn(l, d.Get(c), d)
+	}
 	panic(fmt.Sprintf("query.Eval: system field %d (%s) has no semantics", l.Field.ID, l.Field.Key))
+}
+
+// evalColumn is the meaning of a condition on a plain-column system field
+// with value v, by its descriptor: what the compiler's column does in SQL.
+func evalColumn(l *RLeaf, v any, d *model.SystemField) bool {
+	switch v := v.(type) {
+	case string:
+		ev := textVal(v, d.Empty == model.EmptyNull)
+		ev.isPhone = d.Type == model.TypePhone
+		return match(l, ev)
+	case int64:
+		switch {
+		case d.Type == model.TypeDateTime || d.Type == model.TypeNumber:
+			return match(l, numVal(float64(v), d.Empty != model.EmptyBlank))
+		case d.Empty == model.EmptyZero: // a select whose 0 is an option like the others
+			if l.Op == OpIsEmpty {
+				return v == 0
+			}
+			return match(l, idVal(v, false))
+		}
+		return match(l, idVal(v, d.Empty == model.EmptyNull))
+	}
+	panic(fmt.Sprintf("query.Eval: system field %s holds a %T", d.Key, v))
 }
 
 func evalCustom(l *RLeaf, c *model.Customer, w *World) bool {
@@ -533,47 +506,8 @@ func compareSortValues(a, b any) int {
 // sortValue is the value customer c sorts by on field f.
 func sortValue(f *model.Field, c *model.Customer, w *World) any {
 	if f.System {
-		switch f.ID {
-		case model.FieldID:
-			return c.ID
-		case model.FieldName:
-			return c.Name
-		case model.FieldPhone:
-			return c.Phone
-		case model.FieldEmail:
-			return c.Email
-		case model.FieldCompany:
-			return c.Company
-		case model.FieldFirstName:
-			return c.FirstName
-		case model.FieldLastName:
-			return c.LastName
-		case model.FieldCity:
-			return c.City
-		case model.FieldState:
-			return c.State
-		case model.FieldCountry:
-			return c.Country
-		case model.FieldPostalCode:
-			return c.PostalCode
-		case model.FieldStatus:
-			return int64(c.Status)
-		case model.FieldProject:
-			return c.ProjectID
-		case model.FieldOwner:
-			return c.OwnerID
-		case model.FieldStage:
-			return c.StageID
-		case model.FieldSex:
-			return int64(c.Sex)
-		case model.FieldAge:
-			return int64(c.Age)
-		case model.FieldCreatedAt:
-			return model.Millis(c.CreatedAt)
-		case model.FieldUpdatedAt:
-			return model.Millis(c.UpdatedAt)
-		case model.FieldBornDate:
-			return c.BornDate
+		if d := model.SystemFieldDesc(f.ID); d != nil && d.Column != "" && f.Sortable {
+			return d.Get(c)
 		}
 		panic(fmt.Sprintf("query.SortCustomers: system field %s has no sort value", f.Key))
 	}

@@ -12,93 +12,98 @@ import (
 
 // column maps one customers column to the model: how to write it and where
 // to scan it. One table of these keeps INSERT, UPDATE and SELECT in step.
+// System fields come from their descriptors (model.SystemFieldDescs, see
+// sys in customer_sysfields.go); a descriptor this table does not list is
+// appended, so a new system field needs only its entry and its migration.
 type column struct {
 	name string
 	arg  func(c *model.Customer) any
-	// dest returns a scan destination; fin (optional) moves it into c.
+	// dest returns a scan destination; fin (optional) moves it into c
+	// after Scan.
 	dest func(c *model.Customer, tmp *scanTmp) any
+	fin  func(c *model.Customer, tmp *scanTmp)
 }
 
-// scanTmp holds values that need conversion after Scan.
+// scanTmp holds values that need conversion after Scan. System fields take
+// numbered slots (sys assigns them).
 type scanTmp struct {
-	project, owner, stage                          sql.NullInt64
-	externalID, phone, email, idNumber             sql.NullString
 	phones, companyIDs, spaceIDs, spaceNames, path sql.NullString
-	collab, tags                                   sql.NullString
-	created, updated                               int64
 	lastFollow, nextFollow                         int64
 	lastFollowUser                                 sql.NullInt64
 	custom                                         string
+	strs                                           [maxSlots]sql.NullString
+	ints                                           [maxSlots]sql.NullInt64
+	millis                                         [maxSlots]int64
 }
 
 var customerCols = []column{
-	{"id", func(c *model.Customer) any { return c.ID }, func(c *model.Customer, _ *scanTmp) any { return &c.ID }},
-	{"project_id", func(c *model.Customer) any { return nullInt(c.ProjectID) }, func(_ *model.Customer, t *scanTmp) any { return &t.project }},
-	{"external_id", func(c *model.Customer) any { return nullStr(c.ExternalID) }, func(_ *model.Customer, t *scanTmp) any { return &t.externalID }},
-	{"name", func(c *model.Customer) any { return c.Name }, func(c *model.Customer, _ *scanTmp) any { return &c.Name }},
-	{"name_norm", func(c *model.Customer) any { return textindex.Normalize(c.Name) }, nil},
-	{"first_name", func(c *model.Customer) any { return c.FirstName }, func(c *model.Customer, _ *scanTmp) any { return &c.FirstName }},
-	{"last_name", func(c *model.Customer) any { return c.LastName }, func(c *model.Customer, _ *scanTmp) any { return &c.LastName }},
-	{"phone", func(c *model.Customer) any { return nullStr(c.Phone) }, func(_ *model.Customer, t *scanTmp) any { return &t.phone }},
-	{"phone_rev", func(c *model.Customer) any { return nullStr(ReversedDigits(c.Phone)) }, nil},
-	{"phones", func(c *model.Customer) any { return jsonList(c.Phones) }, func(_ *model.Customer, t *scanTmp) any { return &t.phones }},
-	{"email", func(c *model.Customer) any { return nullStr(c.Email) }, func(_ *model.Customer, t *scanTmp) any { return &t.email }},
-	{"company", func(c *model.Customer) any { return c.Company }, func(c *model.Customer, _ *scanTmp) any { return &c.Company }},
-	{"company_norm", func(c *model.Customer) any { return textindex.Normalize(c.Company) }, nil},
-	{"company_ids", func(c *model.Customer) any { return jsonList(c.CompanyIDs) }, func(_ *model.Customer, t *scanTmp) any { return &t.companyIDs }},
-	{"address", func(c *model.Customer) any { return c.Address }, func(c *model.Customer, _ *scanTmp) any { return &c.Address }},
-	{"street", func(c *model.Customer) any { return c.Street }, func(c *model.Customer, _ *scanTmp) any { return &c.Street }},
-	{"city", func(c *model.Customer) any { return c.City }, func(c *model.Customer, _ *scanTmp) any { return &c.City }},
-	{"state", func(c *model.Customer) any { return c.State }, func(c *model.Customer, _ *scanTmp) any { return &c.State }},
-	{"country", func(c *model.Customer) any { return c.Country }, func(c *model.Customer, _ *scanTmp) any { return &c.Country }},
-	{"postal_code", func(c *model.Customer) any { return c.PostalCode }, func(c *model.Customer, _ *scanTmp) any { return &c.PostalCode }},
-	{"business_phone", func(c *model.Customer) any { return c.BusinessPhone }, func(c *model.Customer, _ *scanTmp) any { return &c.BusinessPhone }},
-	{"home_phone", func(c *model.Customer) any { return c.HomePhone }, func(c *model.Customer, _ *scanTmp) any { return &c.HomePhone }},
-	{"fax", func(c *model.Customer) any { return c.Fax }, func(c *model.Customer, _ *scanTmp) any { return &c.Fax }},
-	{"remark", func(c *model.Customer) any { return c.Remark }, func(c *model.Customer, _ *scanTmp) any { return &c.Remark }},
-	{"status", func(c *model.Customer) any { return c.Status }, func(c *model.Customer, _ *scanTmp) any { return &c.Status }},
-	{"owner_id", func(c *model.Customer) any { return nullInt(c.OwnerID) }, func(_ *model.Customer, t *scanTmp) any { return &t.owner }},
-	{"stage_id", func(c *model.Customer) any { return nullInt(c.StageID) }, func(_ *model.Customer, t *scanTmp) any { return &t.stage }},
-	{"collaborator_ids", func(c *model.Customer) any { return jsonList(c.CollaboratorIDs) }, func(_ *model.Customer, t *scanTmp) any { return &t.collab }},
-	{"tag_ids", func(c *model.Customer) any { return jsonList(c.TagIDs) }, func(_ *model.Customer, t *scanTmp) any { return &t.tags }},
-	{"id_type", func(c *model.Customer) any { return c.IDType }, func(c *model.Customer, _ *scanTmp) any { return &c.IDType }},
-	{"id_number", func(c *model.Customer) any { return nullStr(c.IDNumber) }, func(_ *model.Customer, t *scanTmp) any { return &t.idNumber }},
-	{"sex", func(c *model.Customer) any { return c.Sex }, func(c *model.Customer, _ *scanTmp) any { return &c.Sex }},
-	{"age", func(c *model.Customer) any { return c.Age }, func(c *model.Customer, _ *scanTmp) any { return &c.Age }},
-	{"born_date", func(c *model.Customer) any { return c.BornDate }, func(c *model.Customer, _ *scanTmp) any { return &c.BornDate }},
-	{"space_ids", func(c *model.Customer) any { return jsonList(c.SpaceIDs) }, func(_ *model.Customer, t *scanTmp) any { return &t.spaceIDs }},
-	{"space_names", func(c *model.Customer) any { return jsonList(c.SpaceNames) }, func(_ *model.Customer, t *scanTmp) any { return &t.spaceNames }},
-	{"paths", func(c *model.Customer) any { return jsonList(c.Paths) }, func(_ *model.Customer, t *scanTmp) any { return &t.path }},
-	{"grade_id", func(c *model.Customer) any { return c.GradeID }, func(c *model.Customer, _ *scanTmp) any { return &c.GradeID }},
-	{"grade_name", func(c *model.Customer) any { return c.GradeName }, func(c *model.Customer, _ *scanTmp) any { return &c.GradeName }},
-	{"type_id", func(c *model.Customer) any { return c.TypeID }, func(c *model.Customer, _ *scanTmp) any { return &c.TypeID }},
-	{"type_name", func(c *model.Customer) any { return c.TypeName }, func(c *model.Customer, _ *scanTmp) any { return &c.TypeName }},
-	{"contact_name", func(c *model.Customer) any { return c.ContactName }, func(c *model.Customer, _ *scanTmp) any { return &c.ContactName }},
-	{"contact_phone", func(c *model.Customer) any { return c.ContactPhone }, func(c *model.Customer, _ *scanTmp) any { return &c.ContactPhone }},
-	{"native_place", func(c *model.Customer) any { return c.NativePlace }, func(c *model.Customer, _ *scanTmp) any { return &c.NativePlace }},
-	{"nation", func(c *model.Customer) any { return c.Nation }, func(c *model.Customer, _ *scanTmp) any { return &c.Nation }},
-	{"marriage", func(c *model.Customer) any { return c.Marriage }, func(c *model.Customer, _ *scanTmp) any { return &c.Marriage }},
-	{"education", func(c *model.Customer) any { return c.Education }, func(c *model.Customer, _ *scanTmp) any { return &c.Education }},
-	{"profession", func(c *model.Customer) any { return c.Profession }, func(c *model.Customer, _ *scanTmp) any { return &c.Profession }},
-	{"speciality", func(c *model.Customer) any { return c.Speciality }, func(c *model.Customer, _ *scanTmp) any { return &c.Speciality }},
-	{"interest", func(c *model.Customer) any { return c.Interest }, func(c *model.Customer, _ *scanTmp) any { return &c.Interest }},
-	{"personality", func(c *model.Customer) any { return c.Character }, func(c *model.Customer, _ *scanTmp) any { return &c.Character }},
-	{"job_num", func(c *model.Customer) any { return c.JobNum }, func(c *model.Customer, _ *scanTmp) any { return &c.JobNum }},
-	{"face_photo", func(c *model.Customer) any { return c.FacePhoto }, func(c *model.Customer, _ *scanTmp) any { return &c.FacePhoto }},
-	{"open_id", func(c *model.Customer) any { return c.OpenID }, func(c *model.Customer, _ *scanTmp) any { return &c.OpenID }},
-	{"union_id", func(c *model.Customer) any { return c.UnionID }, func(c *model.Customer, _ *scanTmp) any { return &c.UnionID }},
-	{"management_forms", func(c *model.Customer) any { return c.ManagementForms }, func(c *model.Customer, _ *scanTmp) any { return &c.ManagementForms }},
-	{"management_forms_id", func(c *model.Customer) any { return c.ManagementFormsID }, func(c *model.Customer, _ *scanTmp) any { return &c.ManagementFormsID }},
-	{"custom", func(c *model.Customer) any { return customJSON(c.Custom) }, func(_ *model.Customer, t *scanTmp) any { return &t.custom }},
-	{"last_follow_at", func(c *model.Customer) any { return model.Millis(c.LastFollowAt) }, func(_ *model.Customer, t *scanTmp) any { return &t.lastFollow }},
-	{"last_follow_user", func(c *model.Customer) any { return nullInt(c.LastFollowUserID) }, func(_ *model.Customer, t *scanTmp) any { return &t.lastFollowUser }},
-	{"next_follow_at", func(c *model.Customer) any { return model.Millis(c.NextFollowAt) }, func(_ *model.Customer, t *scanTmp) any { return &t.nextFollow }},
-	{"created_at", func(c *model.Customer) any { return model.Millis(c.CreatedAt) }, func(_ *model.Customer, t *scanTmp) any { return &t.created }},
-	{"updated_at", func(c *model.Customer) any { return model.Millis(c.UpdatedAt) }, func(_ *model.Customer, t *scanTmp) any { return &t.updated }},
-	{"created_by", func(c *model.Customer) any { return c.CreatedBy }, func(c *model.Customer, _ *scanTmp) any { return &c.CreatedBy }},
-	{"created_by_name", func(c *model.Customer) any { return c.CreatedByName }, func(c *model.Customer, _ *scanTmp) any { return &c.CreatedByName }},
-	{"updated_by", func(c *model.Customer) any { return c.UpdatedBy }, func(c *model.Customer, _ *scanTmp) any { return &c.UpdatedBy }},
-	{"updated_by_name", func(c *model.Customer) any { return c.UpdatedByName }, func(c *model.Customer, _ *scanTmp) any { return &c.UpdatedByName }},
+	sys(model.FieldID),
+	sys(model.FieldProject),
+	sys(model.FieldExternalID),
+	sys(model.FieldName),
+	{"name_norm", func(c *model.Customer) any { return textindex.Normalize(c.Name) }, nil, nil},
+	sys(model.FieldFirstName),
+	sys(model.FieldLastName),
+	sys(model.FieldPhone),
+	{"phone_rev", func(c *model.Customer) any { return nullStr(ReversedDigits(c.Phone)) }, nil, nil},
+	{"phones", func(c *model.Customer) any { return jsonList(c.Phones) }, func(_ *model.Customer, t *scanTmp) any { return &t.phones }, nil},
+	sys(model.FieldEmail),
+	sys(model.FieldCompany),
+	{"company_norm", func(c *model.Customer) any { return textindex.Normalize(c.Company) }, nil, nil},
+	{"company_ids", func(c *model.Customer) any { return jsonList(c.CompanyIDs) }, func(_ *model.Customer, t *scanTmp) any { return &t.companyIDs }, nil},
+	sys(model.FieldAddress),
+	sys(model.FieldStreet),
+	sys(model.FieldCity),
+	sys(model.FieldState),
+	sys(model.FieldCountry),
+	sys(model.FieldPostalCode),
+	{"business_phone", func(c *model.Customer) any { return c.BusinessPhone }, func(c *model.Customer, _ *scanTmp) any { return &c.BusinessPhone }, nil},
+	{"home_phone", func(c *model.Customer) any { return c.HomePhone }, func(c *model.Customer, _ *scanTmp) any { return &c.HomePhone }, nil},
+	{"fax", func(c *model.Customer) any { return c.Fax }, func(c *model.Customer, _ *scanTmp) any { return &c.Fax }, nil},
+	sys(model.FieldRemark),
+	sys(model.FieldStatus),
+	sys(model.FieldOwner),
+	sys(model.FieldStage),
+	sys(model.FieldCollaborators),
+	sys(model.FieldTags),
+	sys(model.FieldIDType),
+	sys(model.FieldIDNumber),
+	sys(model.FieldSex),
+	sys(model.FieldAge),
+	sys(model.FieldBornDate),
+	{"space_ids", func(c *model.Customer) any { return jsonList(c.SpaceIDs) }, func(_ *model.Customer, t *scanTmp) any { return &t.spaceIDs }, nil},
+	{"space_names", func(c *model.Customer) any { return jsonList(c.SpaceNames) }, func(_ *model.Customer, t *scanTmp) any { return &t.spaceNames }, nil},
+	{"paths", func(c *model.Customer) any { return jsonList(c.Paths) }, func(_ *model.Customer, t *scanTmp) any { return &t.path }, nil},
+	{"grade_id", func(c *model.Customer) any { return c.GradeID }, func(c *model.Customer, _ *scanTmp) any { return &c.GradeID }, nil},
+	{"grade_name", func(c *model.Customer) any { return c.GradeName }, func(c *model.Customer, _ *scanTmp) any { return &c.GradeName }, nil},
+	{"type_id", func(c *model.Customer) any { return c.TypeID }, func(c *model.Customer, _ *scanTmp) any { return &c.TypeID }, nil},
+	{"type_name", func(c *model.Customer) any { return c.TypeName }, func(c *model.Customer, _ *scanTmp) any { return &c.TypeName }, nil},
+	{"contact_name", func(c *model.Customer) any { return c.ContactName }, func(c *model.Customer, _ *scanTmp) any { return &c.ContactName }, nil},
+	{"contact_phone", func(c *model.Customer) any { return c.ContactPhone }, func(c *model.Customer, _ *scanTmp) any { return &c.ContactPhone }, nil},
+	{"native_place", func(c *model.Customer) any { return c.NativePlace }, func(c *model.Customer, _ *scanTmp) any { return &c.NativePlace }, nil},
+	{"nation", func(c *model.Customer) any { return c.Nation }, func(c *model.Customer, _ *scanTmp) any { return &c.Nation }, nil},
+	sys(model.FieldMarriage),
+	sys(model.FieldEducation),
+	{"profession", func(c *model.Customer) any { return c.Profession }, func(c *model.Customer, _ *scanTmp) any { return &c.Profession }, nil},
+	{"speciality", func(c *model.Customer) any { return c.Speciality }, func(c *model.Customer, _ *scanTmp) any { return &c.Speciality }, nil},
+	{"interest", func(c *model.Customer) any { return c.Interest }, func(c *model.Customer, _ *scanTmp) any { return &c.Interest }, nil},
+	{"personality", func(c *model.Customer) any { return c.Character }, func(c *model.Customer, _ *scanTmp) any { return &c.Character }, nil},
+	{"job_num", func(c *model.Customer) any { return c.JobNum }, func(c *model.Customer, _ *scanTmp) any { return &c.JobNum }, nil},
+	{"face_photo", func(c *model.Customer) any { return c.FacePhoto }, func(c *model.Customer, _ *scanTmp) any { return &c.FacePhoto }, nil},
+	{"open_id", func(c *model.Customer) any { return c.OpenID }, func(c *model.Customer, _ *scanTmp) any { return &c.OpenID }, nil},
+	{"union_id", func(c *model.Customer) any { return c.UnionID }, func(c *model.Customer, _ *scanTmp) any { return &c.UnionID }, nil},
+	{"management_forms", func(c *model.Customer) any { return c.ManagementForms }, func(c *model.Customer, _ *scanTmp) any { return &c.ManagementForms }, nil},
+	{"management_forms_id", func(c *model.Customer) any { return c.ManagementFormsID }, func(c *model.Customer, _ *scanTmp) any { return &c.ManagementFormsID }, nil},
+	{"custom", func(c *model.Customer) any { return customJSON(c.Custom) }, func(_ *model.Customer, t *scanTmp) any { return &t.custom }, nil},
+	{"last_follow_at", func(c *model.Customer) any { return model.Millis(c.LastFollowAt) }, func(_ *model.Customer, t *scanTmp) any { return &t.lastFollow }, nil},
+	{"last_follow_user", func(c *model.Customer) any { return nullInt(c.LastFollowUserID) }, func(_ *model.Customer, t *scanTmp) any { return &t.lastFollowUser }, nil},
+	{"next_follow_at", func(c *model.Customer) any { return model.Millis(c.NextFollowAt) }, func(_ *model.Customer, t *scanTmp) any { return &t.nextFollow }, nil},
+	sys(model.FieldCreatedAt),
+	sys(model.FieldUpdatedAt),
+	{"created_by", func(c *model.Customer) any { return c.CreatedBy }, func(c *model.Customer, _ *scanTmp) any { return &c.CreatedBy }, nil},
+	{"created_by_name", func(c *model.Customer) any { return c.CreatedByName }, func(c *model.Customer, _ *scanTmp) any { return &c.CreatedByName }, nil},
+	{"updated_by", func(c *model.Customer) any { return c.UpdatedBy }, func(c *model.Customer, _ *scanTmp) any { return &c.UpdatedBy }, nil},
+	{"updated_by_name", func(c *model.Customer) any { return c.UpdatedByName }, func(c *model.Customer, _ *scanTmp) any { return &c.UpdatedByName }, nil},
 }
 
 // Column lists derived once from customerCols.
@@ -109,10 +114,20 @@ var (
 	insertPlaceholders    string
 	updateAssignments     string
 	readCols              []column
+	finCols               []column // readCols with a fin
 )
 
 func init() {
 	var sel, ins, ph, upd []string
+	listed := map[string]bool{}
+	for _, col := range customerCols {
+		listed[col.name] = true
+	}
+	for i := range model.SystemFieldDescs {
+		if d := &model.SystemFieldDescs[i]; d.Column != "" && !listed[d.Column] {
+			customerCols = append(customerCols, sys(d.ID))
+		}
+	}
 	for _, col := range customerCols {
 		ins = append(ins, col.name)
 		ph = append(ph, "?")
@@ -122,6 +137,9 @@ func init() {
 		if col.dest != nil {
 			sel = append(sel, "c."+col.name)
 			readCols = append(readCols, col)
+			if col.fin != nil {
+				finCols = append(finCols, col)
+			}
 		}
 	}
 	CustomerSelectColumns = strings.Join(sel, ", ")
@@ -151,22 +169,14 @@ func ScanCustomerWith(sc Scanner, tenantID int64, c *model.Customer, extra ...an
 		return err
 	}
 	c.TenantID = tenantID
-	c.ProjectID = t.project.Int64
-	c.OwnerID = t.owner.Int64
-	c.StageID = t.stage.Int64
-	c.ExternalID = t.externalID.String
-	c.Phone = t.phone.String
-	c.Email = t.email.String
-	c.IDNumber = t.idNumber.String
+	for _, col := range finCols {
+		col.fin(c, &t)
+	}
 	c.Phones = fromJSONList[string](t.phones)
 	c.CompanyIDs = fromJSONList[string](t.companyIDs)
 	c.SpaceIDs = fromJSONList[string](t.spaceIDs)
 	c.SpaceNames = fromJSONList[string](t.spaceNames)
 	c.Paths = fromJSONList[string](t.path)
-	c.CollaboratorIDs = fromJSONList[int64](t.collab)
-	c.TagIDs = fromJSONList[int64](t.tags)
-	c.CreatedAt = model.FromMillis(t.created)
-	c.UpdatedAt = model.FromMillis(t.updated)
 	c.LastFollowAt = model.FromMillis(t.lastFollow)
 	c.LastFollowUserID = t.lastFollowUser.Int64
 	c.NextFollowAt = model.FromMillis(t.nextFollow)
