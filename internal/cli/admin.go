@@ -7,8 +7,10 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
-	"text/tabwriter"
 	"time"
+	"unicode"
+
+	"golang.org/x/text/width"
 
 	"github.com/kehu/kehu/internal/audit"
 	"github.com/kehu/kehu/internal/auth"
@@ -350,18 +352,21 @@ func operator(tenantID int64) *model.Caller {
 }
 
 // lister prints the rows of a list command as JSON lines (the default, for
-// scripts: jq reads them) or as an aligned table for people.
+// scripts: jq reads them) or as an aligned table for people. The table is
+// aligned by display width, not by bytes or runes: a Chinese character takes
+// two columns of a terminal (text/tabwriter counts it as one, so a 项目 name
+// pushed every later column out of line).
 type lister struct {
 	w     io.Writer
-	table *tabwriter.Writer
+	table bool
+	rows  [][]string
 	err   error
 }
 
 func newLister(w io.Writer, table bool, header ...string) *lister {
-	l := &lister{w: w}
+	l := &lister{w: w, table: table}
 	if table {
-		l.table = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(l.table, strings.Join(header, "\t"))
+		l.rows = append(l.rows, header)
 	}
 	return l
 }
@@ -370,7 +375,7 @@ func (l *lister) row(obj map[string]any, cells ...any) {
 	if l.err != nil {
 		return
 	}
-	if l.table == nil {
+	if !l.table {
 		l.err = printJSON(l.w, obj)
 		return
 	}
@@ -378,14 +383,54 @@ func (l *lister) row(obj map[string]any, cells ...any) {
 	for i, c := range cells {
 		s[i] = fmt.Sprint(c)
 	}
-	_, l.err = fmt.Fprintln(l.table, strings.Join(s, "\t"))
+	l.rows = append(l.rows, s)
 }
 
 func (l *lister) flush() error {
-	if l.err == nil && l.table != nil {
-		l.err = l.table.Flush()
+	if l.err != nil || !l.table {
+		return l.err
 	}
-	return l.err
+	var widths []int
+	for _, r := range l.rows {
+		for i, c := range r {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], displayWidth(c))
+		}
+	}
+	var b strings.Builder
+	for _, r := range l.rows {
+		b.Reset()
+		for i, c := range r {
+			b.WriteString(c)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
+			}
+		}
+		b.WriteByte('\n')
+		if _, err := io.WriteString(l.w, b.String()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// displayWidth is the number of terminal columns s takes: East Asian wide
+// and fullwidth characters two, combining marks and other zero-width
+// characters none, everything else one.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch {
+		case r == 0x200B || r == 0xFEFF || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r) || unicode.IsControl(r):
+		case width.LookupRune(r).Kind() == width.EastAsianWide || width.LookupRune(r).Kind() == width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 func stamp(t time.Time) string { return t.In(crm.China).Format("2006-01-02 15:04 -07:00") }
