@@ -1,13 +1,16 @@
 package ui
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/kehu/kehu/internal/audit"
 	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/store"
 )
 
 // fieldGroups say how the customer page groups the system fields; custom
@@ -28,6 +31,17 @@ type fieldView struct {
 	Key, Label, Text string
 	Type             model.FieldType
 	Masked           bool // the text is masked for this caller
+	// Edit is how the field is edited in place ("" for read-only fields):
+	// text, textarea, number, select, multi (checkboxes).
+	Edit    string
+	Value   string   // the input's current value (empty when masked)
+	Options []option // select and multi choices
+	Error   string   // crm's message after a refused edit of this field
+}
+
+type option struct {
+	Value, Label string
+	Selected     bool
 }
 
 type groupView struct {
@@ -51,7 +65,10 @@ type customerData struct {
 	Groups  []groupView
 	History []historyEntry
 	Names   *names
-	Masked  bool // some values are masked; the "show" action may be offered
+	Masked  bool // some values are masked
+	CanShow bool // the caller may unmask them ("show", audited)
+	Shown   bool // this answer shows them unmasked
+	CanEdit bool
 	// FollowUps is the slot of the follow-ups timeline (nil until crm has
 	// follow-ups; templates/customer.html draws "followups" when set).
 	FollowUps any
@@ -62,18 +79,36 @@ func (h *Handler) customerPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || id <= 0 {
 		return model.ErrNotFound
 	}
-	d, err := h.customerData(r, id)
+	return h.showCustomer(w, r, id, false, nil)
+}
+
+// showCustomer renders the customer page: unmasked when shown (after the
+// audited "show"), with editErr at its field after a refused edit.
+func (h *Handler) showCustomer(w http.ResponseWriter, r *http.Request, id int64, shown bool, editErr *editError) error {
+	d, err := h.customerData(r, id, shown, editErr)
 	if err != nil {
 		return err
 	}
 	p := h.page(r, d)
 	p.Title = d.C.Name
-	return h.renderPage(w, r, http.StatusOK, "customer", p)
+	status := http.StatusOK
+	if editErr != nil {
+		status, p.Error = http.StatusUnprocessableEntity, editErr.msg
+	}
+	return h.renderPage(w, r, status, "customer", p)
 }
 
-func (h *Handler) customerData(r *http.Request, id int64) (*customerData, error) {
+func (h *Handler) customerData(r *http.Request, id int64, shown bool, editErr *editError) (*customerData, error) {
 	ctx, who := r.Context(), callerOf(r)
-	c, err := h.Svc.Customer(ctx, who, id)
+	canShow := who.Can(model.PermUnmask)
+	read := who
+	if canShow && !shown {
+		// The page shows contact data masked until "show" is pressed, also
+		// to roles that may see it: crm masks for a caller narrowed to
+		// lack the permission (only ever less than the session may).
+		read = withoutUnmask(who)
+	}
+	c, err := h.Svc.Customer(ctx, read, id)
 	if err != nil {
 		return nil, err
 	}
@@ -86,12 +121,19 @@ func (h *Handler) customerData(r *http.Request, id int64) (*customerData, error)
 		return nil, err
 	}
 	t := h.messages.translator(langOf(r))
-	masked := !who.Can(model.PermUnmask)
-	d := &customerData{C: c, Names: n, Masked: masked && (c.Phone != "" || c.Email != "" || c.IDNumber != "")}
+	masked := !read.Can(model.PermUnmask)
+	d := &customerData{C: c, Names: n, Masked: masked && (c.Phone != "" || c.Email != "" || c.IDNumber != ""),
+		CanShow: canShow && !shown, Shown: shown, CanEdit: who.Can(model.PermEdit)}
 	custom := env.Catalog.FieldsByKey(c.Custom)
 	view := func(f *model.Field) fieldView {
 		fv := fieldView{Key: f.Key, Label: f.Label, Type: f.Type, Text: display(f, c, custom, n)}
-		fv.Masked = masked && fv.Text != "" && (f.ID == model.FieldPhone || f.ID == model.FieldEmail || f.ID == model.FieldIDNumber)
+		fv.Masked = masked && fv.Text != "" && maskable(f)
+		if d.CanEdit {
+			editor(&fv, f, c, custom, n)
+		}
+		if editErr != nil && editErr.field == f.Key {
+			fv.Error, fv.Value = editErr.msg, editErr.value
+		}
 		return fv
 	}
 	for _, g := range fieldGroups {
@@ -119,11 +161,7 @@ func (h *Handler) customerData(r *http.Request, id int64) (*customerData, error)
 	for _, e := range slices.Backward(evs) {
 		he := historyEntry{Time: e.CreatedAt, Kind: e.Kind, Actor: e.Actor.Name, Via: string(e.Via)}
 		for _, ch := range e.Changes {
-			label := ch.Field
-			if f := env.Catalog.ByKey[ch.Field]; f != nil {
-				label = f.Label
-			}
-			he.Changes = append(he.Changes, changeView{Field: label, Old: rawText(ch.Old), New: rawText(ch.New)})
+			he.Changes = append(he.Changes, changeOf(ch, env.Catalog, n))
 		}
 		d.History = append(d.History, he)
 	}
@@ -140,4 +178,73 @@ func rawText(b []byte) string {
 		return uq
 	}
 	return s
+}
+
+// withoutUnmask is caller narrowed to lack customer.unmask.
+func withoutUnmask(c *model.Caller) *model.Caller {
+	n := *c
+	if c.Role != nil {
+		r := *c.Role
+		r.Perms = slices.DeleteFunc(slices.Clone(r.Perms), func(p model.Permission) bool { return p == model.PermUnmask })
+		n.Role = &r
+	}
+	return &n
+}
+
+func maskable(f *model.Field) bool {
+	switch f.ID {
+	case model.FieldPhone, model.FieldEmail, model.FieldIDNumber:
+		return true
+	}
+	return !f.System && (f.Type == model.TypePhone || f.Type == model.TypeEmail)
+}
+
+// unmaskCustomer serves POST /customers/{id}/unmask, the "show" action: the
+// same crm read and audit entry as POST /v1/customers/{id}/unmask, then
+// the page with the full values.
+func (h *Handler) unmaskCustomer(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return model.ErrNotFound
+	}
+	who := callerOf(r)
+	if !who.Can(model.PermUnmask) {
+		return &model.PermissionError{Perm: model.PermUnmask}
+	}
+	if _, err := h.Svc.Customer(r.Context(), who, id); err != nil {
+		return err
+	}
+	if err := audit.Record(r.Context(), h.Store, who, audit.CustomerUnmask, audit.Customer(id), nil); err != nil {
+		return err
+	}
+	return h.showCustomer(w, r, id, true, nil)
+}
+
+// changeOf shows one change of the history: the field's label, ids named.
+func changeOf(ch model.Change, cat *store.Catalog, n *names) changeView {
+	ref := map[string]struct {
+		field int64
+		m     map[int64]string
+	}{"ownerId": {model.FieldOwner, n.Staff}, "stageId": {model.FieldStage, n.Stages}, "tagIds": {model.FieldTags, n.Tags},
+		"collaboratorIds": {model.FieldCollaborators, n.Staff}, "projectId": {model.FieldProject, n.Projects}}
+	if r, ok := ref[ch.Field]; ok {
+		named := func(b []byte) string {
+			var ids []int64
+			var one int64
+			if json.Unmarshal(b, &one) == nil {
+				if one == 0 {
+					return ""
+				}
+				return nameOf(r.m, one)
+			}
+			_ = json.Unmarshal(b, &ids)
+			return namesOf(r.m, ids)
+		}
+		return changeView{Field: cat.Fields[r.field].Label, Old: named(ch.Old), New: named(ch.New)}
+	}
+	label := ch.Field
+	if f := cat.ByKey[ch.Field]; f != nil {
+		label = f.Label
+	}
+	return changeView{Field: label, Old: rawText(ch.Old), New: rawText(ch.New)}
 }

@@ -86,6 +86,7 @@ type Page struct {
 	CSRF    string
 	Data    any
 	Error   string // a message for the whole page (an error state)
+	Saved   bool   // a change was just saved (?saved=…)
 	Problem *model.FieldError
 }
 
@@ -100,7 +101,7 @@ func (p *Page) Can(perm string) bool {
 
 func (h *Handler) page(r *http.Request, data any) *Page {
 	lang := langOf(r)
-	p := &Page{tr: h.messages.translator(lang), Lang: lang, Path: r.URL.RequestURI(), Data: data}
+	p := &Page{tr: h.messages.translator(lang), Lang: lang, Path: r.URL.RequestURI(), Data: data, Saved: r.URL.Query().Get("saved") != ""}
 	if s := sessionOf(r.Context()); s != nil {
 		p.Caller, p.Staff, p.CSRF = s.Caller, s.Caller.StaffName, h.People.CSRFToken(s.Token)
 		p.Nav = h.navFor(r, s.Caller, p.T)

@@ -30,5 +30,7 @@ func (h *Handler) routes() []route {
 		{Pattern: "GET /customers", Fn: func(h *Handler) handlerFunc { return h.customersPage }},
 		{Pattern: "GET /customers/rows", Fragment: true, Fn: func(h *Handler) handlerFunc { return h.customersRows }},
 		{Pattern: "GET /customers/{id}", Fn: func(h *Handler) handlerFunc { return h.customerPage }},
+		{Pattern: "POST /customers/{id}/fields", Fn: func(h *Handler) handlerFunc { return h.editField }},
+		{Pattern: "POST /customers/{id}/unmask", Fn: func(h *Handler) handlerFunc { return h.unmaskCustomer }},
 	}, h.routes2()...)
 }
