@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"errors"
 	"fmt"
-	"html/template"
 	"io"
 	"log/slog"
 	"net/http"
@@ -94,65 +92,16 @@ func newBrowser2(t *testing.T) *browser2 {
 		t.Fatal(err)
 	}
 	b := &browser2{st: st, tenant: tn.ID, shots: os.Getenv("KEHU_SCREENSHOTS")}
-	session := func(r *http.Request) *people.Authenticated {
-		a, err := ppl.Authenticate(r.Context(), people.TokenFrom(r))
-		if err != nil {
-			return nil
-		}
-		return a
-	}
-	p := &pages2{svc: svc, people: ppl,
-		caller: func(r *http.Request) *model.Caller {
-			if a := session(r); a != nil {
-				c := *a.Caller
-				c.Via = model.ViaConsole
-				return &c
-			}
-			return nil
-		},
-		sessionID: func(r *http.Request) int64 {
-			if a := session(r); a != nil {
-				return a.Session.ID
-			}
-			return 0
-		},
-		lang: func(*http.Request) string { return "zh-CN" },
-		layout: func(w http.ResponseWriter, r *http.Request, title string, body template.HTML) {
-			tok := people.TokenFrom(r)
-			fmt.Fprintf(w, `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<meta name="csrf-token" content="%s"><link rel="icon" href="data:,"><link rel="stylesheet" href="/static2/admin.css"><title>%s</title><script src="/static2/admin-api.js" defer></script><script src="/static2/import.js" defer></script></head><body><main>%s</main></body></html>`,
-				template.HTMLEscapeString(ppl.CSRFToken(tok)), template.HTMLEscapeString(title), body)
-		},
-		fail: func(w http.ResponseWriter, r *http.Request, err error) {
-			var pe *model.PermissionError
-			code := 500
-			switch {
-			case errors.As(err, &pe):
-				code = 403
-			case errors.Is(err, model.ErrNotFound):
-				code = 404
-			}
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.WriteHeader(code)
-			fmt.Fprintf(w, `<!doctype html><html><head><link rel="icon" href="data:,"><title>%d</title></head><body><main><h1 data-error="%d">%d</h1></main></body></html>`, code, code, code)
-		},
+	// The console itself (its layout, session, CSRF and CSP) in front of
+	// the native API, as kehu serve mounts them.
+	console, err := New(svc, ppl, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", root)
-	mux.Handle("GET /static2/", adminStatic)
-	for pat, h := range p.routes2() {
-		mux.HandleFunc(pat, func(w http.ResponseWriter, r *http.Request) {
-			if p.caller(r) == nil {
-				http.Error(w, "sign in", 401)
-				return
-			}
-			h(w, r)
-		})
-	}
-	b.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
-		mux.ServeHTTP(w, r)
-	}))
+	mux.Handle("/", console)
+	b.srv = httptest.NewServer(mux)
 	t.Cleanup(b.srv.Close)
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU,
@@ -201,16 +150,21 @@ func (b *browser2) expected(text, url string) bool {
 
 // login makes a staff member with a login and role and signs the browser
 // in as them (the session cookie of POST /v1/auth/login).
+// A user of "" signs in again as the first login made (admin).
 func (b *browser2) login(t *testing.T, name, user, roleKey string) {
 	ctx := context.Background()
-	role, err := b.st.RoleByKey(ctx, b.tenant, roleKey)
-	if err != nil {
-		t.Fatal(err)
+	if user == "" {
+		user = "admin"
+	} else {
+		role, err := b.st.RoleByKey(ctx, b.tenant, roleKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := createLogin(ctx, b.st, b.tenant, name, user, role.ID); err != nil {
+			t.Fatal(err)
+		}
 	}
 	body := fmt.Sprintf(`{"tenantId":%d,"login":%q,"password":"correct horse 1"}`, b.tenant, user)
-	if err := createLogin(ctx, b.st, b.tenant, name, user, role.ID); err != nil {
-		t.Fatal(err)
-	}
 	res, err := http.Post(b.srv.URL+"/v1/auth/login", "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -230,6 +184,10 @@ func (b *browser2) login(t *testing.T, name, user, roleKey string) {
 		t.Fatal(err)
 	}
 	if _, err := chromedp.Call(b.ctx, network.SetCookie, network.SetCookieParams{Name: people.CookieName, Value: b.token, URL: b.srv.URL, HTTPOnly: ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+	// Chinese, the console's first language (Chromium asks for English).
+	if _, err := chromedp.Call(b.ctx, network.SetCookie, network.SetCookieParams{Name: langCookie, Value: "zh-CN", URL: b.srv.URL}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -288,6 +246,49 @@ func textOf(ctx context.Context, t *testing.T, sel string) string {
 		t.Fatalf("%s: %v", sel, err)
 	}
 	return s
+}
+
+// seedCatalog gives the tenant a catalogue worth a screenshot.
+func (b *browser2) seedCatalog(t *testing.T) {
+	ctx := context.Background()
+	st, tn := b.st, b.tenant
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(st.CreateField(ctx, tn, &model.Field{Key: "level", Label: "会员等级", Type: model.TypeSelect, Required: true,
+		Options: []model.Option{{Label: "金卡"}, {Label: "银卡"}, {Label: "普通"}}}))
+	must(st.CreateField(ctx, tn, &model.Field{Key: "memberNo", Label: "会员号", Type: model.TypeText, Unique: true}))
+	must(st.CreateField(ctx, tn, &model.Field{Key: "visitDate", Label: "到店日期", Type: model.TypeDate}))
+	for g, tags := range map[string][]string{"来源": {"展会", "转介绍", "官网"}, "意向": {"高", "中", "低"}} {
+		grp, err := st.CreateTagGroup(ctx, tn, g)
+		must(err)
+		for _, n := range tags {
+			_, err := st.CreateTag(ctx, tn, grp.ID, n)
+			must(err)
+		}
+	}
+	for _, n := range []string{"初次接触", "需求确认", "方案报价", "成交"} {
+		_, err := st.CreateStage(ctx, tn, n)
+		must(err)
+	}
+	hq, err := st.CreateDepartment(ctx, tn, 0, "销售中心")
+	must(err)
+	east, err := st.CreateDepartment(ctx, tn, hq.ID, "华东区")
+	must(err)
+	_, err = st.CreateDepartment(ctx, tn, east.ID, "上海组")
+	must(err)
+	_, err = st.CreateDepartment(ctx, tn, hq.ID, "华南区")
+	must(err)
+	for _, n := range []string{"张伟", "王芳", "李娜"} {
+		must(st.CreateStaff(ctx, tn, &model.Staff{Name: n, DepartmentID: east.ID}))
+	}
+	keys, _ := secret.New(make([]byte, 32))
+	au := &auth.Service{Store: st, Keys: keys}
+	_, err = au.CreateClient(ctx, tn, 0, "ERP 同步", []string{model.ScopeRead, model.ScopeWrite})
+	must(err)
 }
 
 // importFixture writes a GBK CSV of six customers in which file rows 5 and
@@ -447,7 +448,7 @@ func TestBrowserSalesNoAdmin(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(b.srv.URL+"/admin/users")); err != nil {
 		t.Fatal(err)
 	}
-	h := textOf(ctx, t, "h1")
+	h, alert := textOf(ctx, t, "h1"), textOf(ctx, t, "[role=alert]")
 	if err := chromedp.Do(ctx, chromedp.Navigate(b.srv.URL+"/catalog"), chromedp.WaitVisible(chromedp.CSS("h1"))); err != nil {
 		t.Fatal(err)
 	}
@@ -455,8 +456,8 @@ func TestBrowserSalesNoAdmin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h != "403" || n != 0 {
-		t.Fatalf("403 page %q, %d catalogue forms shown to a 销售", h, n)
+	if h != "出错了" || alert != "你的角色无权进行此操作。" || n != 0 {
+		t.Fatalf("403 page %q %q, %d catalogue forms shown to a 销售", h, alert, n)
 	}
 	b.noErrors(t)
 }
@@ -466,7 +467,10 @@ func TestBrowserSalesNoAdmin(t *testing.T) {
 // scrolling; each is photographed for the README.
 func TestBrowserPages2Tour(t *testing.T) {
 	b := newBrowser2(t)
+	b.seedCatalog(t)
 	b.login(t, "管理员甲", "admin", model.RoleAdmin)
+	b.login(t, "销售乙", "sales", model.RoleSales)
+	b.login(t, "管理员甲", "", "")
 	ctx, cancel := context.WithTimeout(b.ctx, 120*time.Second)
 	defer cancel()
 	for _, pg := range []struct{ path, shot string }{

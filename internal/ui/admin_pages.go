@@ -1,6 +1,3 @@
-// Package ui is kehu's web console. This part of it is the import wizard,
-// the export page, the catalogue and the administration pages (files
-// import*, export*, catalog*, admin*).
 package ui
 
 import (
@@ -77,13 +74,20 @@ func pageFuncs(lang string) template.FuncMap {
 			}
 			return t.In(consoleZone).Format("2006-01-02 15:04:05")
 		},
-		"percent": func(p float64) int { return int(math.Floor(p * 100)) },
-		"deref":   func(p *int64) int64 { return *p },
-		"join":    strings.Join,
-		"running": running,
-		"inc":     func(n int) int { return n + 1 },
-		"indent":  func(n int) string { return strings.Repeat("\u00a0\u00a0", n) },
+		"percent":    func(p float64) int { return int(math.Floor(p * 100)) },
+		"deref":      func(p *int64) int64 { return *p },
+		"join":       strings.Join,
+		"running":    running,
+		"inc":        func(n int) int { return n + 1 },
+		"fieldTable": func(fs []model.Field, canEdit bool) fieldTable { return fieldTable{Fields: fs, CanEdit: canEdit} },
+		"indent":     func(n int) string { return strings.Repeat("\u00a0\u00a0", n) },
 	}
+}
+
+// fieldTable is a table of fields, editable or not.
+type fieldTable struct {
+	Fields  []model.Field
+	CanEdit bool
 }
 
 // render executes template name with data in the request's language.

@@ -15,15 +15,17 @@ import (
 
 // catalogData is the catalogue as its pages show it.
 type catalogData struct {
-	CanEdit     bool // catalog.manage: the forms are shown
-	CanRole     bool // admin.manage: a new staff member may be given a role
-	Fields      []model.Field
-	CustomTypes []model.FieldType
-	TagGroups   []model.TagGroup
-	Stages      []model.Stage
-	Departments []deptNode
-	Staff       []staffRow
-	Roles       []model.Role
+	CanEdit      bool // catalog.manage: the forms are shown
+	CanRole      bool // admin.manage: a new staff member may be given a role
+	Fields       []model.Field
+	CustomFields []model.Field
+	SystemFields []model.Field // the fixed ones, pinyin and other derived ones included
+	CustomTypes  []model.FieldType
+	TagGroups    []model.TagGroup
+	Stages       []model.Stage
+	Departments  []deptNode
+	Staff        []staffRow
+	Roles        []model.Role
 }
 
 // deptNode is a department with its depth in the tree.
@@ -48,6 +50,13 @@ func loadCatalog(ctx context.Context, svc *crm.Service, caller *model.Caller) (*
 		return nil, err
 	}
 	d.Fields = cat.List()
+	for _, f := range d.Fields {
+		if f.System {
+			d.SystemFields = append(d.SystemFields, f)
+		} else {
+			d.CustomFields = append(d.CustomFields, f)
+		}
+	}
 	if d.TagGroups, err = st.TagGroups(ctx, t); err != nil {
 		return nil, err
 	}

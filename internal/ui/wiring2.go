@@ -47,7 +47,7 @@ func (h *Handler) routes2() []route {
 	for _, p := range pats {
 		fn := m[p]
 		out = append(out, route{Pattern: p, Fragment: strings.HasSuffix(p, "/status") || strings.HasSuffix(p, "/preview"),
-			MaxBody: 64 << 20, // the import upload
+			MaxBody: maxImportUpload + 1<<20, // the preview reads what the import reads
 			Fn: func(*Handler) handlerFunc {
 				return func(w http.ResponseWriter, r *http.Request) error { fn(w, r); return nil }
 			}})
