@@ -154,7 +154,7 @@ func (h *Handler) customerData(r *http.Request, id int64, shown bool, editErr *e
 	if len(cg.Fields) > 0 {
 		d.Groups = append(d.Groups, cg)
 	}
-	evs, err := h.Svc.History(ctx, who, id, 0, 200)
+	evs, err := h.Svc.History(ctx, read, id, 0, 200) // masked like the page
 	if err != nil {
 		return nil, err
 	}

@@ -62,3 +62,14 @@ func TestCustomerEditAndShow(t *testing.T) {
 		t.Errorf("unmask audit entries: %v", es)
 	}
 }
+
+// TestHistoryMaskedWithPage: until "show", the history masks like the page.
+func TestHistoryMaskedWithPage(t *testing.T) {
+	c := newConsole(t)
+	admin := c.client(t)
+	admin.login("admin")
+	_, page := admin.get("/customers/" + itoa(c.Customers["张三"].ID))
+	if strings.Contains(page, "8613800138000") || strings.Contains(page, "zhangsan@example.com") {
+		t.Errorf("full contact data before show:\n%s", page)
+	}
+}
