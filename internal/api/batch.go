@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/kehu/kehu/internal/crm"
@@ -210,38 +209,13 @@ func (h *Handler) batchItem(ctx context.Context, tx *store.Tx, bulk *crm.Bulk, r
 			}
 			return err
 		}
-		var key *crm.Key
-		var field *model.Field
-		var raw any
+		var m *crm.Match
 		if rec.Match != nil {
-			f, err := crm.MatchField(bulk.Catalog, rec.Match.By)
-			if err != nil {
-				return err
-			}
-			field = f
-			if len(rec.Match.Value) > 0 && string(rec.Match.Value) != "null" {
-				d := json.NewDecoder(bytes.NewReader(rec.Match.Value))
-				d.UseNumber()
-				if err := d.Decode(&raw); err != nil {
-					return model.Invalid("match.value", "not valid JSON")
-				}
-			} else {
-				raw = ownValue(&in, f)
-				if raw == nil {
-					return &model.FieldError{Field: "match.value", Code: "required", Msg: "give match.value or set " + f.Key + " in customer"}
-				}
-			}
-			k, err := h.Svc.NormalizeKey(bulk.Catalog, f, raw)
-			if err != nil {
-				return err
-			}
-			key = &k
+			m = &crm.Match{By: rec.Match.By, Value: rec.Match.Value}
 		}
-		return tx.Savepoint(ctx, func() error {
-			var err error
-			id, status, err = bulk.Upsert(ctx, tx, key, field, raw, &in)
-			return err
-		})
+		var err error
+		id, status, err = bulk.Upsert(ctx, tx, m, &in)
+		return err
 	}()
 	if err == nil {
 		res.ID, res.Status = id, status
@@ -269,40 +243,6 @@ func (h *Handler) batchItem(ctx context.Context, tx *store.Tx, bulk *crm.Bulk, r
 		res.Error.ExistingID = id
 	}
 	return res, nil
-}
-
-// ownValue is the record's own value of a match field, when it sets one.
-func ownValue(in *crm.CustomerInput, f *model.Field) any {
-	deref := func(p *string) any {
-		if p == nil {
-			return nil
-		}
-		return *p
-	}
-	switch f.ID {
-	case model.FieldPhone:
-		return deref(in.Phone)
-	case model.FieldEmail:
-		return deref(in.Email)
-	case model.FieldIDNumber:
-		return deref(in.IDNumber)
-	case model.FieldExternalID:
-		return deref(in.ExternalID)
-	}
-	if f.System {
-		return nil
-	}
-	for _, k := range []string{f.Key, strconv.FormatInt(f.ID, 10)} {
-		if raw, ok := in.Fields[k]; ok {
-			d := json.NewDecoder(bytes.NewReader(raw))
-			d.UseNumber()
-			var v any
-			if d.Decode(&v) == nil {
-				return v
-			}
-		}
-	}
-	return nil
 }
 
 // setFieldUnique: PUT /v1/fields/{id}/unique {"unique":true|false} marks a

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
 
 	"github.com/kehu/kehu/internal/idgen"
 	"github.com/kehu/kehu/internal/model"
@@ -246,13 +247,63 @@ func (e *AmbiguousError) Error() string {
 	return fmt.Sprintf("%s matches several customers (%s); match on a unique key", e.Key, DescribeIDs(e.IDs))
 }
 
-// Upsert writes one record of a batch inside tx (the caller wraps it in a
-// savepoint): with a key, the one customer the caller sees holding it is
-// patched; none creates (carrying the matched value: field and raw as the
-// client sent them); several is an *AmbiguousError naming only customers
-// the caller sees. Without a key it creates. It returns the customer's id
-// (also on a failed patch, when known) and the outcome.
-func (b *Bulk) Upsert(ctx context.Context, tx *store.Tx, key *Key, field *model.Field, raw any, in *CustomerInput) (int64, string, error) {
+// Match says which customer a record of a batch upsert updates: By is a
+// match key name (id, externalId, phone, email, idNumber or the key of a
+// field marked unique) and Value the value as the client sent it (JSON); an
+// empty or null Value means the record's own value of that field.
+type Match struct {
+	By    string
+	Value json.RawMessage
+}
+
+// Upsert writes one record of a batch inside tx, in a savepoint of its own
+// so a refused record leaves tx usable and the batch's other writes in
+// place. With a match, the one customer the caller sees holding its key is
+// patched; none creates (carrying the matched value); several is an
+// *AmbiguousError naming only customers the caller sees; matching by id
+// and finding nothing is model.ErrNotFound. Without a match it creates. It
+// returns the customer's id (also on a failed patch, when known) and the
+// outcome (Created, Updated or Unchanged). Errors name fields as the batch
+// endpoint does ("match.by", "match.value").
+func (b *Bulk) Upsert(ctx context.Context, tx *store.Tx, m *Match, in *CustomerInput) (int64, string, error) {
+	var key *Key
+	var field *model.Field
+	var raw any
+	if m != nil {
+		f, err := MatchField(b.Catalog, m.By)
+		if err != nil {
+			return 0, "", err
+		}
+		field = f
+		if len(m.Value) > 0 && string(m.Value) != "null" {
+			d := json.NewDecoder(bytes.NewReader(m.Value))
+			d.UseNumber()
+			if err := d.Decode(&raw); err != nil {
+				return 0, "", model.Invalid("match.value", "not valid JSON")
+			}
+		} else {
+			if raw = in.ownValue(f); raw == nil {
+				return 0, "", &model.FieldError{Field: "match.value", Code: "required", Msg: "give match.value or set " + f.Key + " in customer"}
+			}
+		}
+		k, err := b.s.NormalizeKey(b.Catalog, f, raw)
+		if err != nil {
+			return 0, "", err
+		}
+		key = &k
+	}
+	var id int64
+	var status string
+	err := tx.Savepoint(ctx, func() error {
+		var err error
+		id, status, err = b.upsert(ctx, tx, key, field, raw, in)
+		return err
+	})
+	return id, status, err
+}
+
+// upsert is Upsert with the key resolved, inside its savepoint.
+func (b *Bulk) upsert(ctx context.Context, tx *store.Tx, key *Key, field *model.Field, raw any, in *CustomerInput) (int64, string, error) {
 	var ids []int64
 	if key != nil {
 		var err error
@@ -264,21 +315,8 @@ func (b *Bulk) Upsert(ctx context.Context, tx *store.Tx, key *Key, field *model.
 	case len(ids) > 1:
 		return 0, "", &AmbiguousError{Key: *key, IDs: ids}
 	case len(ids) == 1:
-		old, err := tx.CustomerForUpdate(ctx, b.TenantID, ids[0])
-		if err != nil {
-			return 0, "", err
-		}
-		nc, changed, err := b.Patch(ctx, old, in)
-		if err != nil {
-			return old.ID, "", b.HideConflict(ctx, err)
-		}
-		if !changed {
-			return old.ID, Unchanged, nil
-		}
-		if err := tx.UpdateCustomer(ctx, old, nc, b.Catalog); err != nil {
-			return old.ID, "", b.HideConflict(ctx, err)
-		}
-		return old.ID, Updated, nil
+		status, err := b.update(ctx, tx, ids[0], in)
+		return ids[0], status, b.HideConflict(ctx, err)
 	}
 	if key != nil && key.Field == model.FieldID {
 		return 0, "", fmt.Errorf("crm: no customer with id %s: %w", key.Value, model.ErrNotFound)
@@ -299,6 +337,81 @@ func (b *Bulk) Upsert(ctx context.Context, tx *store.Tx, key *Key, field *model.
 		return 0, "", b.HideConflict(ctx, err)
 	}
 	return c.ID, Created, nil
+}
+
+// UpdateTx patches customer id with in inside tx, in a savepoint (a
+// refused patch fails alone): the customer is locked and read in the
+// transaction, and Patch's checks apply to it. It returns Updated or
+// Unchanged; a conflict names only a holder the caller sees.
+func (b *Bulk) UpdateTx(ctx context.Context, tx *store.Tx, id int64, in *CustomerInput) (string, error) {
+	var status string
+	err := tx.Savepoint(ctx, func() error {
+		var err error
+		status, err = b.update(ctx, tx, id, in)
+		return err
+	})
+	return status, b.HideConflict(ctx, err)
+}
+
+// update is UpdateTx without the savepoint.
+func (b *Bulk) update(ctx context.Context, tx *store.Tx, id int64, in *CustomerInput) (string, error) {
+	old, err := tx.CustomerForUpdate(ctx, b.TenantID, id)
+	if err != nil {
+		return "", err
+	}
+	nc, changed, err := b.Patch(ctx, old, in)
+	if err != nil {
+		return "", err
+	}
+	if !changed {
+		return Unchanged, nil
+	}
+	if err := tx.UpdateCustomer(ctx, old, nc, b.Catalog); err != nil {
+		return "", err
+	}
+	return Updated, nil
+}
+
+// InsertTx inserts c (from Prepare, checked with CheckCreate, with its id)
+// inside tx, in a savepoint, so a unique value another customer holds
+// fails this customer alone; the conflict names only a holder the caller
+// sees.
+func (b *Bulk) InsertTx(ctx context.Context, tx *store.Tx, c *model.Customer) error {
+	return b.HideConflict(ctx, tx.Savepoint(ctx, func() error { return tx.InsertCustomer(ctx, c, b.Catalog) }))
+}
+
+// ownValue is the record's own value of a match field, when it sets one.
+func (in *CustomerInput) ownValue(f *model.Field) any {
+	deref := func(p *string) any {
+		if p == nil {
+			return nil
+		}
+		return *p
+	}
+	switch f.ID {
+	case model.FieldPhone:
+		return deref(in.Phone)
+	case model.FieldEmail:
+		return deref(in.Email)
+	case model.FieldIDNumber:
+		return deref(in.IDNumber)
+	case model.FieldExternalID:
+		return deref(in.ExternalID)
+	}
+	if f.System {
+		return nil
+	}
+	for _, k := range []string{f.Key, strconv.FormatInt(f.ID, 10)} {
+		if raw, ok := in.Fields[k]; ok {
+			d := json.NewDecoder(bytes.NewReader(raw))
+			d.UseNumber()
+			var v any
+			if d.Decode(&v) == nil {
+				return v
+			}
+		}
+	}
+	return nil
 }
 
 // IsNameRequired reports whether err is only the "name is required" of a

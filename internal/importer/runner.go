@@ -1039,7 +1039,7 @@ func (r *run) apply(ctx context.Context, tx *store.Tx, b *batch, out *outcome, b
 	}
 	if len(b.creates) > 0 && !bulk {
 		for _, op := range b.creates {
-			err := r.bulk.HideConflict(ctx, tx.Savepoint(ctx, func() error { return tx.InsertCustomer(ctx, op.create, cat) }))
+			err := r.bulk.InsertTx(ctx, tx, op.create)
 			var ce *model.ConflictError
 			switch {
 			case err == nil:
@@ -1052,32 +1052,16 @@ func (r *run) apply(ctx context.Context, tx *store.Tx, b *batch, out *outcome, b
 		}
 	}
 	for _, op := range b.updates {
-		var res string
-		err := tx.Savepoint(ctx, func() error {
-			old, err := tx.CustomerForUpdate(ctx, r.o.TenantID, op.updateID)
-			if err != nil {
-				return err
-			}
-			nc, changed, err := r.bulk.Patch(ctx, old, op.it.in)
-			if err != nil {
-				return err
-			}
-			if !changed {
-				res = "unchanged"
-				return nil
-			}
-			res = "updated"
-			return tx.UpdateCustomer(ctx, old, nc, cat)
-		})
+		res, err := r.bulk.UpdateTx(ctx, tx, op.updateID, op.it.in)
 		if err != nil {
-			is, ok := r.writeIssue(op, r.bulk.HideConflict(ctx, err))
+			is, ok := r.writeIssue(op, err)
 			if !ok {
 				return err
 			}
 			out.issues = append(out.issues, is)
 			continue
 		}
-		if res == "unchanged" {
+		if res == crm.Unchanged {
 			out.unchanged++
 		} else {
 			out.updated++

@@ -121,23 +121,7 @@ func (r *run) write(ctx context.Context, page int, total int64, recs []*Record) 
 			if o.update == 0 {
 				continue
 			}
-			var res string
-			err := tx.Savepoint(ctx, func() error {
-				old, err := tx.CustomerForUpdate(ctx, r.cfg.TenantID, o.update)
-				if err != nil {
-					return err
-				}
-				nc, changed, err := r.bulk.Patch(ctx, old, o.rec.In)
-				if err != nil {
-					return err
-				}
-				if !changed {
-					res = "unchanged"
-					return nil
-				}
-				res = "updated"
-				return tx.UpdateCustomer(ctx, old, nc, cat)
-			})
+			res, err := r.bulk.UpdateTx(ctx, tx, o.update, o.rec.In)
 			if err != nil {
 				var fe *model.FieldError
 				var ce *model.ConflictError
