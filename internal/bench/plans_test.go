@@ -174,6 +174,23 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 					}
 				})
 			}
+			// Follow-up state (issue 16): a rep's customers by last or next
+			// follow-up, due follow-ups, a project's least recently followed,
+			// who followed up last.
+			for _, q := range []string{
+				fmt.Sprintf(`filter=%s&sort=-lastFollowAt`, url.QueryEscape(fmt.Sprintf(`owner = %d`, s.staff[0]))),
+				fmt.Sprintf(`filter=%s&sort=nextFollowAt`, url.QueryEscape(fmt.Sprintf(`owner = %d && nextFollowAt <= "2026-01-01"`, s.staff[0]))),
+				fmt.Sprintf(`filter=%s&sort=lastFollowAt`, url.QueryEscape(fmt.Sprintf(`projectId = %d && lastFollowAt < "2026-01-01"`, p.ID))),
+				fmt.Sprintf(`filter=%s`, url.QueryEscape(fmt.Sprintf(`lastFollowUser = %d`, s.staff[1]))),
+				`sort=-lastFollowAt`, `sort=nextFollowAt`,
+			} {
+				req, _ := cl.native("GET", "/v1/customers?"+q, nil)
+				scoped(q, func() {
+					if res := once(ctx, cl, &workload{request: func(*clients, *rand.Rand, int) (*http.Request, error) { return req, nil }, check: checkNative}, r, 0); res.err != nil {
+						t.Fatalf("%s: %v", q, res.err)
+					}
+				})
+			}
 			// More searches: every kind of index-backed condition, through
 			// the native API and 探马's searchKey forms.
 			for _, f := range []string{`company ~ "科技"`, `remark ~ "老客户"`, `name ~ "欧阳"`, `name ~ "wang"`,

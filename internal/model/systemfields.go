@@ -36,6 +36,9 @@ const (
 	FieldMarriage
 	FieldEducation
 	FieldPinyin
+	FieldLastFollowAt
+	FieldLastFollowUser
+	FieldNextFollowAt
 	maxSystemField
 )
 
@@ -226,6 +229,30 @@ var SystemFieldDescs = []SystemField{
 	// pinyin is a search-only field: name matched by full pinyin or initials prefix.
 	{Field: Field{ID: FieldPinyin, Key: "pinyin", Label: "姓名拼音", Type: TypeText},
 		NotInFiles: true},
+	// The follow-up state (跟进), kept by crm from the customer's newest
+	// follow-up: read-only for customer writes, set only by an import of
+	// history from another system (crm/followups.go). 0 is "never" /
+	// "nothing planned".
+	{Field: Field{ID: FieldLastFollowAt, Key: "lastFollowAt", Label: "最后跟进时间", Type: TypeDateTime, Sortable: true},
+		Column:        "last_follow_at",
+		Empty:         EmptyZero,
+		GuardZero:     true,
+		Ref:           func(c *Customer) any { return &c.LastFollowAt },
+		Wire:          Wire{Native: "lastFollowAt"},
+		ImportHeaders: []string{"最近跟进时间", "上次跟进时间", "last follow up", "last followed", "last contacted"}},
+	{Field: Field{ID: FieldLastFollowUser, Key: "lastFollowUser", Label: "最后跟进人", Type: TypeStaff, Sortable: true},
+		Column:        "last_follow_user",
+		Empty:         EmptyNull,
+		Ref:           func(c *Customer) any { return &c.LastFollowUserID },
+		Wire:          Wire{Native: "lastFollowUserId", Tanma: "lastFollowUserId"},
+		ImportHeaders: []string{"最近跟进人", "上次跟进人", "last followed by"}},
+	{Field: Field{ID: FieldNextFollowAt, Key: "nextFollowAt", Label: "下次跟进时间", Type: TypeDateTime, Sortable: true},
+		Column:        "next_follow_at",
+		Empty:         EmptyZero,
+		GuardZero:     true,
+		Ref:           func(c *Customer) any { return &c.NextFollowAt },
+		Wire:          Wire{Native: "nextFollowAt"},
+		ImportHeaders: []string{"下次跟进", "计划跟进时间", "next follow up"}},
 }
 
 // SystemFields is the system part of every tenant's catalogue, in display

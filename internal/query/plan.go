@@ -177,6 +177,22 @@ func sortIndex(keys []sortKey, conj []*RNode) string {
 			}
 		}
 		return "customers_created"
+	case "c.last_follow_at", "c.next_follow_at":
+		// (tenant, [owner | project,] last/next_follow_at, id, …): migration 0012.
+		col := strings.TrimPrefix(strings.TrimSuffix(keys[0].expr, "_at"), "c.")
+		for _, n := range conj {
+			if isOneOwner(n.Leaf) {
+				return "customers_owner_" + col
+			}
+		}
+		if col == "last_follow" {
+			for _, n := range conj {
+				if isOneProject(n.Leaf) {
+					return "customers_project_last_follow"
+				}
+			}
+		}
+		return "customers_" + col
 	case "c.updated_at":
 		return "customers_updated"
 	case "c.name":

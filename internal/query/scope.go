@@ -226,8 +226,20 @@ func createdRange(n *RNode) bool {
 // index for one project, else the creation-time index for a time range.
 // Counters answer project/status-only filters before this (fastCount).
 func scopedCount(dialect string, tenantID int64, conj []*RNode) (string, []any, bool) {
-	if len(conj) == 0 || len(scopeFor(conj, -1)) != len(conj) {
+	if len(conj) == 0 {
 		return "", nil, false
+	}
+	// One condition on the follow-up state may join the scope conditions:
+	// its indexes (migration 0012) carry the scope columns too.
+	follow := ""
+	for _, n := range conj {
+		if c := followColumn(n); c != "" && follow == "" {
+			follow = c
+			continue
+		}
+		if !scopable(n) {
+			return "", nil, false
+		}
 	}
 	ix := ""
 	for _, n := range conj {
@@ -240,6 +252,19 @@ func scopedCount(dialect string, tenantID int64, conj []*RNode) (string, []any, 
 			ix = "customers_created"
 		}
 	}
+	switch {
+	case follow == "last_follow_user":
+		if len(conj) > 1 {
+			return "", nil, false // its index carries no scope columns
+		}
+		ix = "customers_last_follow_user"
+	case follow != "" && ix == "customers_owner":
+		ix = "customers_owner_" + follow
+	case follow == "last_follow" && ix == "customers_project":
+		ix = "customers_project_last_follow"
+	case follow != "":
+		ix = "customers_" + follow
+	}
 	if ix == "" {
 		return "", nil, false
 	}
@@ -251,6 +276,26 @@ func scopedCount(dialect string, tenantID int64, conj []*RNode) (string, []any, 
 		b.node(n)
 	}
 	return store.Rebind(dialect, b.sb.String()), b.args, true
+}
+
+// followColumn names the follow-up column (without "_at") a condition on
+// lastFollowAt, nextFollowAt or lastFollowUser tests, or "".
+func followColumn(n *RNode) string {
+	l := n.Leaf
+	if l == nil {
+		return ""
+	}
+	switch l.Field.ID {
+	case model.FieldLastFollowAt:
+		return "last_follow"
+	case model.FieldNextFollowAt:
+		return "next_follow"
+	case model.FieldLastFollowUser:
+		if l.Op == OpEq || l.Op == OpIn {
+			return "last_follow_user"
+		}
+	}
+	return ""
 }
 
 // columnSet writes the candidate ids of an owner, department or project

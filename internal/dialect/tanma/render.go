@@ -286,6 +286,10 @@ func (rd *renderer) systemValue(f *model.Field, c *model.Customer) any {
 		return c.IDNumber
 	case model.FieldBornDate:
 		return formatTime(model.FromMillis(c.BornDate))
+	case model.FieldLastFollowAt:
+		return formatTime(c.LastFollowAt)
+	case model.FieldNextFollowAt:
+		return formatTime(c.NextFollowAt)
 	case model.FieldExternalID:
 		return c.ExternalID
 	case model.FieldFirstName:

@@ -1,0 +1,5 @@
+-- last_follow_user_in (sqlite)
+-- lastFollowUser in ["7"]
+(c.last_follow_user IS NOT NULL AND c.last_follow_user IN (?))
+-- args:
+-- 1: int64 7
