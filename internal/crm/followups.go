@@ -531,6 +531,34 @@ func (s *Service) applyFollowUp(ctx context.Context, tx *store.Tx, caller *model
 	return nil
 }
 
+// applyFollowImport sets the follow-up state an import of history carries
+// (CustomerInput.LastFollowAt …); see the file comment for how it meets
+// kehu's own follow-ups.
+func (s *Service) applyFollowImport(ctx context.Context, c *model.Customer, in *CustomerInput) error {
+	if in.LastFollowAt != nil {
+		t := in.LastFollowAt.UTC().Truncate(time.Millisecond)
+		if t.After(s.now().Add(followUpSkew)) {
+			return model.Invalid("lastFollowAt", "is in the future: it is when the customer was last followed up")
+		}
+		c.LastFollowAt = t
+	}
+	if in.LastFollowUserID != nil {
+		if id := *in.LastFollowUserID; id != 0 {
+			if _, err := s.Store.Staff(ctx, c.TenantID, id); err != nil {
+				if errors.Is(err, model.ErrNotFound) {
+					return model.Invalid("lastFollowUser", "staff %d does not exist", id)
+				}
+				return err
+			}
+		}
+		c.LastFollowUserID = *in.LastFollowUserID
+	}
+	if in.NextFollowAt != nil {
+		c.NextFollowAt = in.NextFollowAt.UTC().Truncate(time.Millisecond)
+	}
+	return nil
+}
+
 // followState is what a customer's follow-up fields become after a
 // follow-up write: before/after are the follow-up written (nil: none, for
 // an add or a delete), newest the customer's newest follow-up after the

@@ -2,6 +2,7 @@ package crm
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/kehu/kehu/internal/model"
 )
@@ -64,6 +65,14 @@ type CustomerInput struct {
 	ManagementForms   *string                    `json:"managementForms,omitempty"`
 	ManagementFormsID *int64                     `json:"managementFormsId,omitempty"`
 	Fields            map[string]json.RawMessage `json:"fields,omitempty"`
+
+	// The follow-up state as an import of history from another system
+	// carries it (最后跟进时间, 最后跟进人, 下次跟进时间). No API writes it
+	// (json:"-"): follow-ups keep it (followups.go); the zero time or 0
+	// clears.
+	LastFollowAt     *time.Time `json:"-"`
+	LastFollowUserID *int64     `json:"-"`
+	NextFollowAt     *time.Time `json:"-"`
 }
 
 // Ptr returns a pointer to v (for building inputs in dialects and tests).

@@ -325,6 +325,9 @@ func (s *Service) applyInput(ctx context.Context, c *model.Customer, in *Custome
 	if err := s.applyRefs(ctx, c, in); err != nil {
 		return err
 	}
+	if err := s.applyFollowImport(ctx, c, in); err != nil {
+		return err
+	}
 	if len(in.Fields) > 0 {
 		if err := applyCustom(c, in.Fields, cat, s.Region); err != nil {
 			return err

@@ -426,8 +426,15 @@ func IsNameRequired(err error) bool {
 func (b *Bulk) apply(ctx context.Context, c *model.Customer, in *CustomerInput, create bool) error {
 	rest := *in
 	rest.ProjectID, rest.OwnerID, rest.CollaboratorIDs, rest.StageID, rest.TagIDs = nil, nil, nil, nil, nil
+	rest.LastFollowUserID = nil
 	if err := b.s.applyInput(ctx, c, &rest, b.Catalog, create); err != nil {
 		return err
+	}
+	if in.LastFollowUserID != nil {
+		if *in.LastFollowUserID != 0 && !b.staff[*in.LastFollowUserID] {
+			return model.Invalid("lastFollowUser", "staff %d does not exist", *in.LastFollowUserID)
+		}
+		c.LastFollowUserID = *in.LastFollowUserID
 	}
 	if in.ProjectID != nil {
 		if *in.ProjectID != 0 {

@@ -66,6 +66,7 @@ var zhRules = func() []zhRule {
 	add(`stage (\d+) does not exist`, `销售阶段 $1 不存在`)
 	add(`tag (\d+) does not exist`, `标签 $1 不存在`)
 	add(`this client may only import into project (\d+)`, `此客户端只能导入项目 $1`)
+	add(`is in the future: it is when the customer was last followed up`, `晚于当前时间：应为最后一次跟进的时间`)
 	// the query engine (searches through a Chinese platform API)
 	add(`^unknown field$`, `未知字段`)
 	add(`operator not supported for (\w+) fields \(allowed: ([^)]*)\)`, `$1 类型的字段不支持此操作符（可用：$2）`)

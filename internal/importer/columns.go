@@ -353,6 +353,28 @@ func setSystem(col *Column, cell string, in *crm.CustomerInput, cat *store.Catal
 			return model.Invalid("owner", "%s", err.Error())
 		}
 		in.OwnerID = &id
+	case "lastFollowUser":
+		id, err := refs.id("staff", cell)
+		if err != nil {
+			return model.Invalid("lastFollowUser", "%s", err.Error())
+		}
+		in.LastFollowUserID = &id
+	case "lastFollowAt", "nextFollowAt":
+		v := cell // a bare date (2024/5/7) is midnight in Asia/Shanghai, as for bornDate
+		if d, err := crm.Coerce(&model.Field{Type: model.TypeDate}, cell, region); err == nil && d != nil {
+			v = d.(string)
+		}
+		x, err := crm.Coerce(cat.ByKey[col.Key], v, region)
+		if err != nil {
+			return model.Invalid(col.Key, "%s", err.Error())
+		}
+		ms, _ := strconv.ParseInt(fmt.Sprint(x), 10, 64)
+		t := model.FromMillis(ms)
+		if col.Key == "lastFollowAt" {
+			in.LastFollowAt = &t
+		} else {
+			in.NextFollowAt = &t
+		}
 	case "collaborators", "tags":
 		kind := "staff"
 		if col.Key == "tags" {
@@ -456,6 +478,12 @@ func FormatSystem(col *Column, c *model.Customer, cat *store.Catalog, refs *Refs
 		return formatMillis(model.Millis(c.UpdatedAt), false)
 	case "owner":
 		return refs.name("staff", c.OwnerID)
+	case "lastFollowAt":
+		return formatMillis(model.Millis(c.LastFollowAt), false)
+	case "lastFollowUser":
+		return refs.name("staff", c.LastFollowUserID)
+	case "nextFollowAt":
+		return formatMillis(model.Millis(c.NextFollowAt), false)
 	case "collaborators":
 		names := make([]string, len(c.CollaboratorIDs))
 		for i, id := range c.CollaboratorIDs {

@@ -143,6 +143,12 @@ func (tm *tanma) begin(ctx context.Context, r *run) error {
 			continue
 		}
 		typ, _ := f.Type.int64()
+		if f.System && (f.Alias == "lastFollowAt" || f.Alias == "nextFollowAt") {
+			// Another kehu's follow-up state: kept from its follow-ups,
+			// which 探马's API does not carry.
+			r.noteUnmapped(fmt.Sprintf("field %s (%s): follow-up state, kept by kehu from follow-ups", id, f.Name))
+			continue
+		}
 		if f.System && tanmaSystem[f.Alias] {
 			tm.fields[id] = &tanmaTarget{name: f.Name, sys: f.Alias}
 			switch f.Alias {
