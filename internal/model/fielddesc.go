@@ -45,6 +45,10 @@ type SystemField struct {
 	// ReadOnly fields are kept by kehu (times): exported and recognised on
 	// import, never written by a client.
 	ReadOnly bool
+	// ImportOnly fields are kept by kehu but set by an import of history
+	// from another system (the follow-up state): no API client writes them,
+	// the importer does (crm.CustomerInput's json:"-" members).
+	ImportOnly bool
 }
 
 // FileHeader is the header import and export files give the field.

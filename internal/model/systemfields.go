@@ -239,12 +239,14 @@ var SystemFieldDescs = []SystemField{
 		GuardZero:     true,
 		Ref:           func(c *Customer) any { return &c.LastFollowAt },
 		Wire:          Wire{Native: "lastFollowAt"},
+		ImportOnly:    true,
 		ImportHeaders: []string{"最近跟进时间", "上次跟进时间", "last follow up", "last followed", "last contacted"}},
 	{Field: Field{ID: FieldLastFollowUser, Key: "lastFollowUser", Label: "最后跟进人", Type: TypeStaff, Sortable: true},
 		Column:        "last_follow_user",
 		Empty:         EmptyNull,
 		Ref:           func(c *Customer) any { return &c.LastFollowUserID },
 		Wire:          Wire{Native: "lastFollowUserId", Tanma: "lastFollowUserId"},
+		ImportOnly:    true,
 		ImportHeaders: []string{"最近跟进人", "上次跟进人", "last followed by"}},
 	{Field: Field{ID: FieldNextFollowAt, Key: "nextFollowAt", Label: "下次跟进时间", Type: TypeDateTime, Sortable: true},
 		Column:        "next_follow_at",
@@ -252,6 +254,7 @@ var SystemFieldDescs = []SystemField{
 		GuardZero:     true,
 		Ref:           func(c *Customer) any { return &c.NextFollowAt },
 		Wire:          Wire{Native: "nextFollowAt"},
+		ImportOnly:    true,
 		ImportHeaders: []string{"下次跟进", "计划跟进时间", "next follow up"}},
 }
 
