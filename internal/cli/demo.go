@@ -14,6 +14,7 @@ import (
 
 	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/people"
 	"github.com/kehu/kehu/internal/seed"
 	"github.com/kehu/kehu/internal/server"
 	"github.com/kehu/kehu/internal/store"
@@ -32,6 +33,7 @@ type demoCreds struct {
 	Base, ClientID, Secret string
 	TenantID, ProjectID    int64
 	Now                    time.Time
+	Logins                 []demoLogin // the web console's demo staff logins
 }
 
 var demoHints = []func(c demoCreds) []demoHint{nativeHints}
@@ -61,13 +63,18 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	ppl := &people.Service{Store: st, Keys: au.Keys, CRM: svc, Guard: au.Guard}
+	logins, err := demoLogins(ctx, st, ppl, client.TenantID)
+	if err != nil {
+		return err
+	}
 	creds := demoCreds{Base: "http://" + *addr, ClientID: client.ClientID, Secret: client.Secret,
-		TenantID: client.TenantID, ProjectID: projectID}
+		TenantID: client.TenantID, ProjectID: projectID, Logins: logins}
 	if *printEnv {
 		_, err := io.WriteString(env.Stdout, demoEnv(creds))
 		return err
 	}
-	deps := &server.Deps{Store: st, Svc: svc, Auth: au, Log: log}
+	deps := &server.Deps{Store: st, Svc: svc, Auth: au, Log: log, People: ppl}
 	defer server.StartBackground(ctx, deps)()
 	return server.Run(ctx, *addr, server.Handler(deps), log, func(a net.Addr) {
 		creds.Base, creds.Now = "http://"+a.String(), time.Now()
@@ -163,6 +170,7 @@ kehu demo is running at %s   (API docs: %s/docs)
   client id:     %s
   client secret: %s
 `, c.Base, c.Base, c.TenantID, c.ProjectID, c.ClientID, c.Secret)
+	printConsole(w, c.Base, c.Logins)
 	if envFile != "" {
 		fmt.Fprintf(w, "\nFor the README's examples, in another shell: . %s   (or eval \"$(kehu demo --print-env)\")\n", envFile)
 	}
