@@ -22,8 +22,8 @@ import (
 
 const demoTenant = "kehu demo"
 
-// demoHint is one titled ready-to-paste command block; dialect wiring adds
-// its own through demoHints.
+// demoHint is one titled ready-to-paste command block: the native API's
+// (nativeHints) and each dialect's (dialectHints, demo_dialects.go).
 type demoHint struct {
 	Title, Command string
 }
@@ -35,8 +35,6 @@ type demoCreds struct {
 	Now                    time.Time
 	Logins                 []demoLogin // the web console's demo staff logins
 }
-
-var demoHints = []func(c demoCreds) []demoHint{nativeHints}
 
 func runDemo(ctx context.Context, env *Env, args []string) error {
 	f := newFlags("demo", env)
@@ -175,8 +173,8 @@ kehu demo is running at %s   (API docs: %s/docs)
 		fmt.Fprintf(w, "\nFor the README's examples, in another shell: . %s   (or eval \"$(kehu demo --print-env)\")\n", envFile)
 	}
 	fmt.Fprintf(w, "\nThe same client id and secret work for all four APIs. Paste these:\n")
-	for _, mk := range demoHints {
-		for _, h := range mk(c) {
+	for _, hints := range [][]demoHint{nativeHints(c), dialectHints(c)} {
+		for _, h := range hints {
 			fmt.Fprintf(w, "\n# %s\n%s\n", h.Title, h.Command)
 		}
 	}

@@ -7,8 +7,10 @@ import (
 	"github.com/kehu/kehu/internal/model"
 )
 
-func init() {
-	dialects = append(dialects,
+// dialects are the platform APIs the server mounts beside the native one,
+// each at its own paths.
+func dialects() []func(d *Deps) Mount {
+	return []func(d *Deps) Mount{
 		func(d *Deps) Mount {
 			return Mount{Via: model.ViaDashi, Patterns: dashi.Patterns, Handler: dashi.NewHandler(d.Svc, d.Auth, d.Log)}
 		},
@@ -18,5 +20,5 @@ func init() {
 		func(d *Deps) Mount {
 			return Mount{Via: model.ViaYeastar, Patterns: yeastar.Patterns, Handler: yeastar.NewHandler(d.Svc, d.Auth, d.Log)}
 		},
-	)
+	}
 }

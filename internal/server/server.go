@@ -79,9 +79,6 @@ type Mount struct {
 	Handler  http.Handler
 }
 
-// dialects are registered by the dialect packages' wiring in dialects.go.
-var dialects []func(d *Deps) Mount
-
 // Handler builds the root handler with its own metrics registry.
 func Handler(d *Deps) http.Handler {
 	d.setup()
@@ -135,7 +132,7 @@ func Handler(d *Deps) http.Handler {
 	})
 	prom := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) { httpx.SetRoute(r); prom.ServeHTTP(w, r) })
-	for _, mk := range dialects {
+	for _, mk := range dialects() {
 		m := mk(d)
 		for _, p := range m.Patterns {
 			h := via(m.Via, audit.ViaHandler(m.Via, m.Handler))

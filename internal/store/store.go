@@ -324,16 +324,16 @@ func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return s.r.QueryRowContext(ctx, s.Rebind(q), args...)
 }
 
-// Query runs a read query built by the query compiler (already in this
-// store's dialect, with bound arguments).
+// Query runs a read query (from the query compiler, or with ?
+// placeholders, rebound for this store's dialect like every query of the
+// store's own).
 func (s *Store) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	return rows, s.translate(err)
+	return s.query(ctx, q, args...)
 }
 
 // QueryRow is Query for one row.
 func (s *Store) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return s.r.QueryRowContext(ctx, q, args...)
+	return s.queryRow(ctx, q, args...)
 }
 
 // notFound turns sql.ErrNoRows into model.ErrNotFound with context.
