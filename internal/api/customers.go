@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"github.com/kehu/kehu/internal/cond"
 	"net/http"
 	"strconv"
 	"strings"
@@ -141,9 +142,9 @@ func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request) error {
 			return problem(400, "unknown_parameter", k, "unknown query parameter "+strconv.Quote(k))
 		}
 	}
-	var conds []*query.Node
-	leaf := func(field string, op query.Op, vals ...any) {
-		conds = append(conds, &query.Node{Leaf: &query.Cond{Field: field, Op: op, Values: vals, Pos: field}})
+	var conds []*cond.Node
+	leaf := func(field string, op cond.Op, vals ...any) {
+		conds = append(conds, &cond.Node{Leaf: &cond.Cond{Field: field, Op: op, Values: vals, Pos: field}})
 	}
 	for _, p := range []string{"name", "q"} {
 		if v := strings.TrimSpace(q.Get(p)); v != "" {
@@ -151,13 +152,13 @@ func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if v := strings.TrimSpace(q.Get("phone")); v != "" {
-		leaf("phone", query.OpEq, v)
+		leaf("phone", cond.OpEq, v)
 	}
 	if v := strings.TrimSpace(q.Get("phoneSuffix")); v != "" {
-		leaf("phone", query.OpEndsWith, v)
+		leaf("phone", cond.OpEndsWith, v)
 	}
 	if v := strings.TrimSpace(q.Get("email")); v != "" {
-		leaf("email", query.OpEq, v)
+		leaf("email", cond.OpEq, v)
 	}
 	if v := q.Get("status"); v != "" {
 		var vals []any
@@ -168,18 +169,18 @@ func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request) error {
 			}
 			vals = append(vals, json.Number(strconv.Itoa(n)))
 		}
-		leaf("status", query.OpIn, vals...)
+		leaf("status", cond.OpIn, vals...)
 	}
 	if v := q.Get("projectId"); v != "" {
 		if _, err := strconv.ParseInt(v, 10, 64); err != nil {
 			return problem(400, "invalid", "projectId", "projectId must be an integer")
 		}
-		leaf("projectId", query.OpEq, json.Number(v))
+		leaf("projectId", cond.OpEq, json.Number(v))
 	}
 	for _, p := range []struct {
 		name string
-		op   query.Op
-	}{{"createdFrom", query.OpGte}, {"createdTo", query.OpLte}} {
+		op   cond.Op
+	}{{"createdFrom", cond.OpGte}, {"createdTo", cond.OpLte}} {
 		if v := q.Get(p.name); v != "" {
 			if _, err := crm.ParseTime(v); err != nil {
 				return problem(400, "invalid", p.name, err.Error())
@@ -188,7 +189,7 @@ func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if v := q.Get("filter"); v != "" {
-		n, err := query.ParseString(v, query.DefaultLimits)
+		n, err := cond.ParseString(v, cond.DefaultLimits)
 		if err != nil {
 			return err
 		}
@@ -204,15 +205,15 @@ func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request) error {
 	if len(conds) == 1 {
 		req.Filter = conds[0]
 	} else if len(conds) > 1 {
-		req.Filter = &query.Node{And: conds}
+		req.Filter = &cond.Node{And: conds}
 	}
 	return h.runSearch(w, r, req)
 }
 
 // nameSearch is the native name search: a fragment of the name, or — for
 // ASCII letters — also a pinyin prefix (zs, zhang, zhangsan → 张三).
-func nameSearch(v string) *query.Node {
-	frag := &query.Node{Leaf: &query.Cond{Field: "name", Op: query.OpContains, Values: []any{v}, Pos: "name"}}
+func nameSearch(v string) *cond.Node {
+	frag := &cond.Node{Leaf: &cond.Cond{Field: "name", Op: cond.OpContains, Values: []any{v}, Pos: "name"}}
 	ascii := true
 	for _, r := range v {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == ' ') {
@@ -222,8 +223,8 @@ func nameSearch(v string) *query.Node {
 	if !ascii {
 		return frag
 	}
-	py := &query.Node{Leaf: &query.Cond{Field: "pinyin", Op: query.OpStartsWith, Values: []any{v}, Pos: "name"}}
-	return &query.Node{Or: []*query.Node{frag, py}}
+	py := &cond.Node{Leaf: &cond.Cond{Field: "pinyin", Op: cond.OpStartsWith, Values: []any{v}, Pos: "name"}}
+	return &cond.Node{Or: []*cond.Node{frag, py}}
 }
 
 func pagingParams(page, pageSize, cursor, total string) (*query.Request, error) {
@@ -310,7 +311,7 @@ func (h *Handler) searchCustomers(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	if len(b.Filter) > 0 && string(b.Filter) != "null" {
-		n, err := query.ParseJSON(b.Filter, query.DefaultLimits)
+		n, err := cond.ParseJSON(b.Filter, cond.DefaultLimits)
 		if err != nil {
 			return err
 		}

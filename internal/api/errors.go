@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"github.com/kehu/kehu/internal/cond"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -49,7 +50,7 @@ func toProblem(err error) (int, Problem) {
 	var fe *model.FieldError
 	var ce *model.ConflictError
 	var qe *query.Error
-	var se *query.SyntaxError
+	var se *cond.SyntaxError
 	var ov *httpx.Overloaded
 	var pe *crm.ProjectError
 	var perm *model.PermissionError

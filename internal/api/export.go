@@ -1,6 +1,7 @@
 package api
 
 import (
+	"github.com/kehu/kehu/internal/cond"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -12,7 +13,6 @@ import (
 	"github.com/kehu/kehu/internal/exporter"
 	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/model"
-	"github.com/kehu/kehu/internal/query"
 )
 
 // exportCustomers: GET /v1/customers/export?format=csv|xlsx&filter=…&sort=…
@@ -37,7 +37,7 @@ func (h *Handler) exportCustomers(w http.ResponseWriter, r *http.Request) error 
 		return model.Invalid("format", "must be csv or xlsx")
 	}
 	if v := q.Get("filter"); v != "" {
-		n, err := query.ParseString(v, query.DefaultLimits)
+		n, err := cond.ParseString(v, cond.DefaultLimits)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/kehu/kehu/internal/cond"
 	"maps"
 	"reflect"
 	"regexp"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/model"
-	"github.com/kehu/kehu/internal/query"
 	"github.com/kehu/kehu/internal/webhook"
 )
 
@@ -426,13 +426,13 @@ func TestOpenAPIConditionOperators(t *testing.T) {
 		got = append(got, v.(string))
 	}
 	var want []string
-	for op := range query.Ops {
+	for op := range cond.Ops {
 		want = append(want, string(op))
 	}
 	slices.Sort(got)
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
-		t.Errorf("ConditionOperator enum differs from query.Ops\n got: %v\nwant: %v", got, want)
+		t.Errorf("ConditionOperator enum differs from cond.Ops\n got: %v\nwant: %v", got, want)
 	}
 	variants := at(t, doc, "components", "schemas", "Condition", "oneOf").([]any)
 	if len(variants) != 4 {
@@ -472,7 +472,7 @@ func TestOpenAPIConditionExamples(t *testing.T) {
 	parseJSON := func(name string, v any) {
 		t.Helper()
 		b, _ := json.Marshal(v)
-		if _, err := query.ParseJSON(b, query.DefaultLimits); err != nil {
+		if _, err := cond.ParseJSON(b, cond.DefaultLimits); err != nil {
 			t.Errorf("%s: %s does not parse: %v", name, b, err)
 		}
 	}
@@ -497,7 +497,7 @@ func TestOpenAPIConditionExamples(t *testing.T) {
 	}
 	for _, p := range at(t, doc, "paths", "/v1/customers", "get", "parameters").([]any) {
 		if p := p.(obj); p["name"] == "filter" {
-			if _, err := query.ParseString(p["example"].(string), query.DefaultLimits); err != nil {
+			if _, err := cond.ParseString(p["example"].(string), cond.DefaultLimits); err != nil {
 				t.Errorf("filter parameter example %q does not parse: %v", p["example"], err)
 			}
 		}

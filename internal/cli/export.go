@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/kehu/kehu/internal/cond"
 	"io"
 	"os"
 	"path/filepath"
@@ -41,7 +42,7 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 	}
 	req := exporter.Request{TenantID: *tenant, ProjectID: *project, Format: strings.ToLower(*format)}
 	if *filter != "" {
-		n, err := query.ParseString(*filter, query.DefaultLimits)
+		n, err := cond.ParseString(*filter, cond.DefaultLimits)
 		if err != nil {
 			return fmt.Errorf("--filter: %w", err)
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kehu/kehu/internal/cond"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,7 +54,7 @@ import (
 // access is one caller's visibility, resolved for one tenant catalogue.
 type access struct {
 	caller *model.Caller
-	node   *query.Node  // nil: the caller sees the whole tenant
+	node   *cond.Node   // nil: the caller sees the whole tenant
 	rnode  *query.RNode // node resolved, for query.Eval
 	// world is the department tree, loaded on the first in-memory check
 	// that needs it (searches never do: the SQL joins the tree itself).
@@ -71,15 +72,15 @@ func checkCaller(c *model.Caller) error {
 	return nil
 }
 
-func leaf(field string, op query.Op, vals ...any) *query.Node {
-	return &query.Node{Leaf: &query.Cond{Field: field, Op: op, Values: vals, Pos: "access"}}
+func leaf(field string, op cond.Op, vals ...any) *cond.Node {
+	return &cond.Node{Leaf: &cond.Cond{Field: field, Op: op, Values: vals, Pos: "access"}}
 }
 
 func num(id int64) json.Number { return json.Number(strconv.FormatInt(id, 10)) }
 
 // Visibility returns the condition a caller's reads are restricted to (nil:
 // the whole tenant). The planner sees it as ordinary conditions.
-func (s *Service) Visibility(ctx context.Context, caller *model.Caller) (*query.Node, error) {
+func (s *Service) Visibility(ctx context.Context, caller *model.Caller) (*cond.Node, error) {
 	a, err := s.access(ctx, caller, nil)
 	if err != nil {
 		return nil, err
@@ -94,26 +95,26 @@ func (s *Service) access(ctx context.Context, caller *model.Caller, cat *store.C
 		return nil, err
 	}
 	a := &access{caller: caller}
-	var and []*query.Node
+	var and []*cond.Node
 	if caller.ProjectID != 0 {
-		and = append(and, leaf("projectId", query.OpEq, num(caller.ProjectID)))
+		and = append(and, leaf("projectId", cond.OpEq, num(caller.ProjectID)))
 	}
 	needWorld := false
 	if caller.AsStaff() {
-		var scope *query.Node
-		self := leaf("owner", query.OpEq, num(caller.StaffID))
+		var scope *cond.Node
+		self := leaf("owner", cond.OpEq, num(caller.StaffID))
 		switch sc := caller.Role.Scope; {
 		case sc == model.DataAll:
 		case sc == model.DataSelf || caller.DeptID == 0:
 			scope = self
 		case sc == model.DataDeptTree:
-			scope, needWorld = leaf("department", query.OpEq, num(caller.DeptID)), true
+			scope, needWorld = leaf("department", cond.OpEq, num(caller.DeptID)), true
 		default: // dept: the department's subtree minus the subtrees below it
 			depts, err := s.Store.Departments(ctx, caller.TenantID)
 			if err != nil {
 				return nil, err
 			}
-			scope, needWorld = leaf("department", query.OpEq, num(caller.DeptID)), true
+			scope, needWorld = leaf("department", cond.OpEq, num(caller.DeptID)), true
 			var kids []any
 			for _, d := range depts {
 				if d.ParentID == caller.DeptID {
@@ -121,11 +122,11 @@ func (s *Service) access(ctx context.Context, caller *model.Caller, cat *store.C
 				}
 			}
 			if len(kids) > 0 {
-				scope = &query.Node{And: []*query.Node{scope, {Not: leaf("department", query.OpIn, kids...)}}}
+				scope = &cond.Node{And: []*cond.Node{scope, {Not: leaf("department", cond.OpIn, kids...)}}}
 			}
 		}
 		if caller.Role.Collab && scope != nil {
-			scope = &query.Node{Or: []*query.Node{scope, leaf("collaborators", query.OpHasAny, num(caller.StaffID))}}
+			scope = &cond.Node{Or: []*cond.Node{scope, leaf("collaborators", cond.OpHasAny, num(caller.StaffID))}}
 		}
 		if scope != nil {
 			and = append(and, scope)
@@ -137,7 +138,7 @@ func (s *Service) access(ctx context.Context, caller *model.Caller, cat *store.C
 	case 1:
 		a.node = and[0]
 	default:
-		a.node = &query.Node{And: and}
+		a.node = &cond.Node{And: and}
 	}
 	if cat == nil {
 		var err error
@@ -203,14 +204,14 @@ func (a *access) sees(c *model.Customer) bool {
 }
 
 // restrict ANDs the caller's visibility onto a filter.
-func (a *access) restrict(filter *query.Node) *query.Node {
+func (a *access) restrict(filter *cond.Node) *cond.Node {
 	switch {
 	case a.node == nil:
 		return filter
 	case filter == nil:
 		return a.node
 	}
-	return &query.Node{And: []*query.Node{a.node, filter}}
+	return &cond.Node{And: []*cond.Node{a.node, filter}}
 }
 
 // need returns ErrForbidden unless the caller holds p.
@@ -351,13 +352,13 @@ func (s *Service) visibleIDs(ctx context.Context, a *access, ids []int64) ([]int
 
 // maskedFieldOps are the operators a masked caller may use on a masked
 // field: whole values only.
-var maskedFieldOps = map[query.Op]bool{query.OpEq: true, query.OpNeq: true, query.OpIn: true, query.OpNotIn: true,
-	query.OpIsEmpty: true, query.OpIsNotEmpty: true}
+var maskedFieldOps = map[cond.Op]bool{cond.OpEq: true, cond.OpNeq: true, cond.OpIn: true, cond.OpNotIn: true,
+	cond.OpIsEmpty: true, cond.OpIsNotEmpty: true}
 
 // checkMaskedSearch refuses, for a masked caller, conditions and sorts that
 // would read masked digits back: fragments of phones, emails and id numbers
 // (a phone's last four digits, which the mask shows, stay searchable).
-func checkMaskedSearch(caller *model.Caller, n *query.Node, sort []query.SortSpec, cat *store.Catalog) error {
+func checkMaskedSearch(caller *model.Caller, n *cond.Node, sort []query.SortSpec, cat *store.Catalog) error {
 	if caller.Can(model.PermUnmask) {
 		return nil
 	}
@@ -367,8 +368,8 @@ func checkMaskedSearch(caller *model.Caller, n *query.Node, sort []query.SortSpe
 				Msg: fmt.Sprintf("%s is masked for your role: it cannot be sorted on", f.Key)}
 		}
 	}
-	var walk func(n *query.Node) error
-	walk = func(n *query.Node) error {
+	var walk func(n *cond.Node) error
+	walk = func(n *cond.Node) error {
 		switch {
 		case n == nil:
 			return nil
@@ -377,7 +378,7 @@ func checkMaskedSearch(caller *model.Caller, n *query.Node, sort []query.SortSpe
 			if f == nil || !maskedField(f) || maskedFieldOps[n.Leaf.Op] {
 				return nil
 			}
-			if f.Type == model.TypePhone && n.Leaf.Op == query.OpEndsWith && len(n.Leaf.Values) == 1 {
+			if f.Type == model.TypePhone && n.Leaf.Op == cond.OpEndsWith && len(n.Leaf.Values) == 1 {
 				if s, ok := n.Leaf.Values[0].(string); ok && len(digitsOf(s)) <= 4 {
 					return nil
 				}
@@ -387,7 +388,7 @@ func checkMaskedSearch(caller *model.Caller, n *query.Node, sort []query.SortSpe
 		case n.Not != nil:
 			return walk(n.Not)
 		}
-		for _, k := range append(append([]*query.Node{}, n.And...), n.Or...) {
+		for _, k := range append(append([]*cond.Node{}, n.And...), n.Or...) {
 			if err := walk(k); err != nil {
 				return err
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/kehu/kehu/internal/cond"
 	"strconv"
 	"testing"
 
@@ -80,22 +81,22 @@ func TestMaskedCaller(t *testing.T) {
 	if full, _ := st.Customer(ctx, tn.ID, c.ID); full.Phone != "+8613812345678" {
 		t.Fatalf("masking changed the stored customer: %+v", full)
 	}
-	search := func(f *query.Node, sort ...query.SortSpec) (*query.Result, error) {
+	search := func(f *cond.Node, sort ...query.SortSpec) (*query.Result, error) {
 		return svc.Search(ctx, who, &query.Request{Filter: f, Sort: sort, PageSize: 10, Total: query.TotalExact}, nil)
 	}
-	leaf := func(field string, op query.Op, v ...any) *query.Node {
-		return &query.Node{Leaf: &query.Cond{Field: field, Op: op, Values: v}}
+	leaf := func(field string, op cond.Op, v ...any) *cond.Node {
+		return &cond.Node{Leaf: &cond.Cond{Field: field, Op: op, Values: v}}
 	}
-	for _, f := range []*query.Node{leaf("phone", query.OpEq, "138 1234 5678"), leaf("phone", query.OpEndsWith, "5678"),
-		leaf("email", query.OpEq, "zhangsan@example.com"), leaf("idNumber", query.OpIn, "440106199001011234")} {
+	for _, f := range []*cond.Node{leaf("phone", cond.OpEq, "138 1234 5678"), leaf("phone", cond.OpEndsWith, "5678"),
+		leaf("email", cond.OpEq, "zhangsan@example.com"), leaf("idNumber", cond.OpIn, "440106199001011234")} {
 		res, err := search(f)
 		if err != nil || res.Total != 1 || res.Customers[0].Phone != "+86138****5678" {
 			t.Errorf("whole-value search %+v: %v %+v", f.Leaf, err, res)
 		}
 	}
 	var fe *model.FieldError
-	for _, f := range []*query.Node{leaf("phone", query.OpStartsWith, "1381"), leaf("phone", query.OpEndsWith, "45678"),
-		leaf("email", query.OpContains, "zhang"), {Not: leaf("idNumber", query.OpContains, "1990")}, leaf("workPhone", query.OpContains, "0000")} {
+	for _, f := range []*cond.Node{leaf("phone", cond.OpStartsWith, "1381"), leaf("phone", cond.OpEndsWith, "45678"),
+		leaf("email", cond.OpContains, "zhang"), {Not: leaf("idNumber", cond.OpContains, "1990")}, leaf("workPhone", cond.OpContains, "0000")} {
 		if _, err := search(f); !errors.As(err, &fe) || fe.Code != "masked_field" {
 			t.Errorf("fragment search %+v by a masked caller: %v", f, err)
 		}

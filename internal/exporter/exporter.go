@@ -11,6 +11,7 @@ package exporter
 
 import (
 	"context"
+	"github.com/kehu/kehu/internal/cond"
 	"io"
 
 	"github.com/kehu/kehu/internal/crm"
@@ -30,7 +31,7 @@ type Request struct {
 	Caller    *model.Caller
 	TenantID  int64
 	ProjectID int64 // with no Caller, non-zero: only this project
-	Filter    *query.Node
+	Filter    *cond.Node
 	Sort      []query.SortSpec
 	Format    string // csv (default) or xlsx
 	// Columns picks and orders the columns by key (system column keys such

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/kehu/kehu/internal/cond"
 	"os"
 	"path/filepath"
 	"strings"
@@ -296,7 +297,7 @@ func TestExportFilterAndPaging(t *testing.T) {
 	ctx := context.Background()
 	a, _ := st.CreateTenant(ctx, "t")
 	populate(t, svc, a.ID, catalogue(t, st, a.ID), 3200)
-	n, err := query.ParseString("status = 1", query.DefaultLimits)
+	n, err := cond.ParseString("status = 1", cond.DefaultLimits)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kehu/kehu/internal/cond"
 
 	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/model"
@@ -99,7 +100,7 @@ func Classify(err error) *Problem {
 	var mfe *model.FieldError
 	var ce *model.ConflictError
 	var qe *query.Error
-	var se *query.SyntaxError
+	var se *cond.SyntaxError
 	var ov *model.Overloaded
 	var kd Kinded
 	switch {

@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/kehu/kehu/internal/cond"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -48,7 +49,7 @@ func (f *fixture) search(t *testing.T, filter string) []*model.Customer {
 	t.Helper()
 	req := &query.Request{TenantID: f.tenant.ID, PageSize: 100, Sort: []query.SortSpec{{Field: "id"}}}
 	if filter != "" {
-		n, err := query.ParseString(filter, query.DefaultLimits)
+		n, err := cond.ParseString(filter, cond.DefaultLimits)
 		if err != nil {
 			t.Fatal(err)
 		}

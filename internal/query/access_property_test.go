@@ -2,6 +2,7 @@ package query_test
 
 import (
 	"fmt"
+	"github.com/kehu/kehu/internal/cond"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -37,7 +38,7 @@ func TestPropertyScopedSearchMatchesEval(t *testing.T) {
 				caller.Role = &model.Role{Name: "随机", Scope: pick(r, scopes), Collab: chance(r, 0.5),
 					Perms: []model.Permission{model.PermUnmask}}
 			}
-			var n *query.Node
+			var n *cond.Node
 			if !chance(r, 0.15) {
 				n = p.genNode(r, 0)
 			}
@@ -132,7 +133,7 @@ func (p *propWorld) visibleTo(c *model.Caller, id int64) bool {
 }
 
 // scopedSearch walks every page of crm's Search as the caller.
-func (p *propWorld) scopedSearch(c *model.Caller, n *query.Node) ([]int64, int64, error) {
+func (p *propWorld) scopedSearch(c *model.Caller, n *cond.Node) ([]int64, int64, error) {
 	req := &query.Request{Filter: n, PageSize: 50, Total: query.TotalExact}
 	var ids []int64
 	total := int64(-1)

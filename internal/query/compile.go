@@ -1,6 +1,7 @@
 package query
 
 import (
+	"github.com/kehu/kehu/internal/cond"
 	"math"
 	"strings"
 
@@ -126,8 +127,8 @@ func (b *builder) group(ns []*RNode, sep string) {
 // negated maps each negative operator to its positive twin: the compiler
 // only emits positives and wraps them in NOT, and every positive is
 // two-valued (never NULL), so NOT is an exact complement.
-var negated = map[Op]Op{OpNeq: OpEq, OpNotIn: OpIn, OpNotContains: OpContains, OpHasNone: OpHasAny,
-	OpIsNotEmpty: OpIsEmpty, opNotBetween: OpBetween}
+var negated = map[cond.Op]cond.Op{cond.OpNeq: cond.OpEq, cond.OpNotIn: cond.OpIn, cond.OpNotContains: cond.OpContains, cond.OpHasNone: cond.OpHasAny,
+	cond.OpIsNotEmpty: cond.OpIsEmpty, opNotBetween: cond.OpBetween}
 
 func (b *builder) leaf(l *RLeaf) {
 	if pos, ok := negated[l.Op]; ok {
@@ -145,11 +146,11 @@ func (b *builder) leaf(l *RLeaf) {
 	switch {
 	case f.ID == model.FieldName || f.ID == model.FieldCompany:
 		b.gramField(l)
-	case f.ID == model.FieldRemark && (l.Op == OpContains || l.Op == OpStartsWith || l.Op == OpEndsWith):
+	case f.ID == model.FieldRemark && (l.Op == cond.OpContains || l.Op == cond.OpStartsWith || l.Op == cond.OpEndsWith):
 		b.remarkGrams(l)
 	case f.ID == model.FieldPinyin:
 		b.pinyin(l)
-	case f.ID == model.FieldPhone && (l.Op == OpEndsWith):
+	case f.ID == model.FieldPhone && (l.Op == cond.OpEndsWith):
 		b.phoneSuffix(l)
 	case f.ID == model.FieldTags:
 		b.linkSet(l, "customer_tags", "tag_id")
@@ -175,7 +176,7 @@ func (b *builder) leaf(l *RLeaf) {
 // phonePrefix rewrites startsWith on a phone field: numbers are stored in
 // E.164, so the digits searched for follow the "+".
 func phonePrefix(l *RLeaf) *RLeaf {
-	if l.Field.Type == model.TypePhone && l.Op == OpStartsWith {
+	if l.Field.Type == model.TypePhone && l.Op == cond.OpStartsWith {
 		return &RLeaf{Field: l.Field, Op: l.Op, Values: []any{"+" + l.Values[0].(string)}, Pos: l.Pos}
 	}
 	return l
@@ -187,7 +188,7 @@ func (b *builder) column(l *RLeaf, col sysCol) {
 	if col.intCol {
 		conv = toInt
 	}
-	if l.Op == OpIsEmpty {
+	if l.Op == cond.OpIsEmpty {
 		switch {
 		case col.nullable && !col.intCol:
 			b.w("(" + col.expr + " IS NULL OR " + col.expr + " = '')")
@@ -222,21 +223,21 @@ func (b *builder) column(l *RLeaf, col sysCol) {
 // compare writes expr <op> values for the comparison operators.
 func (b *builder) compare(expr string, l *RLeaf, conv func(any) any) {
 	switch l.Op {
-	case OpEq:
+	case cond.OpEq:
 		b.w(expr + " = ")
 		b.arg(conv(l.Values[0]))
-	case OpIn:
+	case cond.OpIn:
 		b.w(expr + " IN ")
 		b.argList(l.Values, conv)
-	case OpGt, OpGte, OpLt, OpLte:
-		b.w(expr + map[Op]string{OpGt: " > ", OpGte: " >= ", OpLt: " < ", OpLte: " <= "}[l.Op])
+	case cond.OpGt, cond.OpGte, cond.OpLt, cond.OpLte:
+		b.w(expr + map[cond.Op]string{cond.OpGt: " > ", cond.OpGte: " >= ", cond.OpLt: " < ", cond.OpLte: " <= "}[l.Op])
 		b.arg(conv(l.Values[0]))
-	case OpBetween:
+	case cond.OpBetween:
 		b.w(expr + " BETWEEN ")
 		b.arg(conv(l.Values[0]))
 		b.w(" AND ")
 		b.arg(conv(l.Values[1]))
-	case OpContains, OpStartsWith, OpEndsWith:
+	case cond.OpContains, cond.OpStartsWith, cond.OpEndsWith:
 		b.w(expr + b.like())
 		b.arg(likePattern(l.Op, l.Values[0].(string)))
 		b.w(` ESCAPE '\'`)
@@ -261,11 +262,11 @@ func wholeNumbers(l *RLeaf) *RLeaf {
 			continue
 		}
 		switch {
-		case l.Op == OpEq || l.Op == OpIn:
+		case l.Op == cond.OpEq || l.Op == cond.OpIn:
 			if x != math.Trunc(x) || math.Abs(x) > limit {
 				continue
 			}
-		case l.Op == OpGt || l.Op == OpLte || l.Op == OpBetween && i == 1:
+		case l.Op == cond.OpGt || l.Op == cond.OpLte || l.Op == cond.OpBetween && i == 1:
 			x = math.Floor(x)
 		default: // gte, lt, the lower bound of between
 			x = math.Ceil(x)
@@ -305,13 +306,13 @@ func toNum(v any) any {
 }
 
 // likePattern escapes s for LIKE … ESCAPE '\' and adds the wildcards of op.
-func likePattern(op Op, s string) string {
+func likePattern(op cond.Op, s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	e := r.Replace(s)
 	switch op {
-	case OpStartsWith:
+	case cond.OpStartsWith:
 		return e + "%"
-	case OpEndsWith:
+	case cond.OpEndsWith:
 		return "%" + e
 	}
 	return "%" + e + "%"
@@ -326,14 +327,14 @@ func (b *builder) gramField(l *RLeaf) {
 		prefix, norm, col = "c", "c.company_norm", "c.company"
 	}
 	switch l.Op {
-	case OpContains, OpStartsWith, OpEndsWith:
+	case cond.OpContains, cond.OpStartsWith, cond.OpEndsWith:
 	default:
 		b.column(l, sysCol{expr: col})
 		return
 	}
 	q := textindex.NormalizeFragment(l.Values[0].(string)) // " " for a blank fragment: names with inner whitespace
 	grams, recheck := textindex.FragmentGrams(prefix, q)
-	if l.Op != OpContains {
+	if l.Op != cond.OpContains {
 		recheck = true
 	}
 	if len(grams) == 0 { // nothing indexable (punctuation only, or empty): plain match
@@ -459,16 +460,16 @@ func reverse(s string) string {
 // linkSet compiles hasAny/hasAll/isEmpty over a link table.
 func (b *builder) linkSet(l *RLeaf, table, col string) {
 	b.w("c.id ")
-	if l.Op == OpIsEmpty {
+	if l.Op == cond.OpIsEmpty {
 		b.w("NOT ")
 	}
 	b.w("IN (SELECT customer_id FROM " + table + " WHERE tenant_id = ")
 	b.arg(b.tenant)
 	b.correlate("customer_id", "c.id")
-	if l.Op != OpIsEmpty {
+	if l.Op != cond.OpIsEmpty {
 		b.w(" AND " + col + " IN ")
 		b.argList(l.Values, func(v any) any { return v })
-		if l.Op == OpHasAll {
+		if l.Op == cond.OpHasAll {
 			b.w(" GROUP BY customer_id HAVING COUNT(DISTINCT " + col + ") = ")
 			b.arg(int64(len(distinct(l.Values))))
 		}
@@ -528,7 +529,7 @@ func (b *builder) custom(l *RLeaf) {
 		conv = toNum
 	}
 	b.w("c.id ")
-	if l.Op == OpIsEmpty {
+	if l.Op == cond.OpIsEmpty {
 		b.w("NOT ")
 	}
 	b.w("IN (SELECT customer_id FROM " + table + " WHERE tenant_id = ")
@@ -537,11 +538,11 @@ func (b *builder) custom(l *RLeaf) {
 	b.w(" AND field_id = ")
 	b.arg(l.Field.ID)
 	switch l.Op {
-	case OpIsEmpty:
-	case OpHasAny:
+	case cond.OpIsEmpty:
+	case cond.OpHasAny:
 		b.w(" AND value IN ")
 		b.argList(l.Values, conv)
-	case OpHasAll:
+	case cond.OpHasAll:
 		b.w(" AND value IN ")
 		b.argList(l.Values, conv)
 		b.w(" GROUP BY customer_id HAVING COUNT(DISTINCT value) = ")

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/kehu/kehu/internal/admission"
+	"github.com/kehu/kehu/internal/cond"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,7 +40,7 @@ const (
 // four APIs translate into.
 type Request struct {
 	TenantID int64
-	Filter   *Node
+	Filter   *cond.Node
 	Sort     []SortSpec
 	PageSize int
 	Page     int    // 1-based page number; ignored when Cursor is set

@@ -3,6 +3,7 @@ package query
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/kehu/kehu/internal/cond"
 	"sort"
 	"strconv"
 	"strings"
@@ -124,20 +125,20 @@ func Eval(n *RNode, c *model.Customer, w *World) bool {
 }
 
 // positiveOf pairs every negative operator with the one it complements.
-func positiveOf(op Op) (Op, bool) {
+func positiveOf(op cond.Op) (cond.Op, bool) {
 	switch op {
-	case OpNeq:
-		return OpEq, true
-	case OpNotIn:
-		return OpIn, true
-	case OpNotContains:
-		return OpContains, true
-	case OpHasNone:
-		return OpHasAny, true
-	case OpIsNotEmpty:
-		return OpIsEmpty, true
+	case cond.OpNeq:
+		return cond.OpEq, true
+	case cond.OpNotIn:
+		return cond.OpIn, true
+	case cond.OpNotContains:
+		return cond.OpContains, true
+	case cond.OpHasNone:
+		return cond.OpHasAny, true
+	case cond.OpIsNotEmpty:
+		return cond.OpIsEmpty, true
 	case opNotBetween:
-		return OpBetween, true
+		return cond.OpBetween, true
 	}
 	return op, false
 }
@@ -192,7 +193,7 @@ func evalSystem(l *RLeaf, c *model.Customer, w *World) bool {
 			s = c.Company
 		}
 		switch l.Op {
-		case OpContains, OpStartsWith, OpEndsWith:
+		case cond.OpContains, cond.OpStartsWith, cond.OpEndsWith:
 			return fragmentMatch(l.Op, textindex.Normalize(s), textindex.NormalizeFragment(l.Values[0].(string)))
 		}
 		return match(l, textVal(s, false))
@@ -203,9 +204,9 @@ func evalSystem(l *RLeaf, c *model.Customer, w *World) bool {
 	case model.FieldCollaborators:
 		return setMatch(l, c.CollaboratorIDs)
 	case model.FieldDepartment:
-		return l.Op == OpIn && w.inSubtree(c.OwnerID, l.Values)
+		return l.Op == cond.OpIn && w.inSubtree(c.OwnerID, l.Values)
 	case model.FieldCollaboratorDepartment:
-		if l.Op != OpIn {
+		if l.Op != cond.OpIn {
 			return false
 		}
 		for _, s := range c.CollaboratorIDs {
@@ -234,7 +235,7 @@ func evalColumn(l *RLeaf, v any, d *model.SystemField) bool {
 		case d.Type == model.TypeDateTime || d.Type == model.TypeNumber:
 			return match(l, numVal(float64(v), d.Empty != model.EmptyBlank))
 		case d.Empty == model.EmptyZero: // a select whose 0 is an option like the others
-			if l.Op == OpIsEmpty {
+			if l.Op == cond.OpIsEmpty {
 				return v == 0
 			}
 			return match(l, idVal(v, false))
@@ -274,10 +275,10 @@ func evalCustom(l *RLeaf, c *model.Customer, w *World) bool {
 		}
 	case model.TypeBool:
 		if b, isBool := raw.(bool); isBool {
-			if l.Op == OpIsEmpty {
+			if l.Op == cond.OpIsEmpty {
 				return false
 			}
-			return l.Op == OpEq && l.Values[0] == b
+			return l.Op == cond.OpEq && l.Values[0] == b
 		}
 	case model.TypeSelect:
 		if x, isNum := evalNumber(raw); ok && isNum {
@@ -311,7 +312,7 @@ func evalNumber(v any) (float64, bool) {
 
 // match applies a positive operator to a value.
 func match(l *RLeaf, v evalValue) bool {
-	if l.Op == OpIsEmpty {
+	if l.Op == cond.OpIsEmpty {
 		return !v.present || v.empty
 	}
 	if !v.present {
@@ -328,7 +329,7 @@ func match(l *RLeaf, v evalValue) bool {
 		}
 	}
 	for _, id := range v.ids {
-		if l.Op == OpIn {
+		if l.Op == cond.OpIn {
 			for _, want := range l.Values {
 				if want == id {
 					return true
@@ -339,18 +340,18 @@ func match(l *RLeaf, v evalValue) bool {
 	return false
 }
 
-func textMatch(op Op, vals []any, s string, isPhone bool) bool {
+func textMatch(op cond.Op, vals []any, s string, isPhone bool) bool {
 	switch op {
-	case OpEq:
+	case cond.OpEq:
 		return s == vals[0].(string)
-	case OpIn:
+	case cond.OpIn:
 		for _, v := range vals {
 			if s == v.(string) {
 				return true
 			}
 		}
 		return false
-	case OpContains, OpStartsWith, OpEndsWith:
+	case cond.OpContains, cond.OpStartsWith, cond.OpEndsWith:
 		q := vals[0].(string)
 		if isPhone { // digits against the digits of the E.164 number
 			return fragmentMatch(op, phone.Digits(s), phone.Digits(q))
@@ -360,39 +361,39 @@ func textMatch(op Op, vals []any, s string, isPhone bool) bool {
 	return false
 }
 
-func fragmentMatch(op Op, s, q string) bool {
+func fragmentMatch(op cond.Op, s, q string) bool {
 	switch op {
-	case OpContains:
+	case cond.OpContains:
 		return strings.Contains(s, q)
-	case OpStartsWith:
+	case cond.OpStartsWith:
 		return strings.HasPrefix(s, q)
-	case OpEndsWith:
+	case cond.OpEndsWith:
 		return strings.HasSuffix(s, q)
 	}
 	return false
 }
 
-func numMatch(op Op, vals []any, x float64) bool {
+func numMatch(op cond.Op, vals []any, x float64) bool {
 	f := func(i int) float64 { return vals[i].(float64) }
 	switch op {
-	case OpEq:
+	case cond.OpEq:
 		return x == f(0)
-	case OpIn:
+	case cond.OpIn:
 		for i := range vals {
 			if x == f(i) {
 				return true
 			}
 		}
 		return false
-	case OpGt:
+	case cond.OpGt:
 		return x > f(0)
-	case OpGte:
+	case cond.OpGte:
 		return x >= f(0)
-	case OpLt:
+	case cond.OpLt:
 		return x < f(0)
-	case OpLte:
+	case cond.OpLte:
 		return x <= f(0)
-	case OpBetween:
+	case cond.OpBetween:
 		return f(0) <= x && x <= f(1)
 	}
 	return false
@@ -408,16 +409,16 @@ func setMatch(l *RLeaf, have []int64) bool {
 		return false
 	}
 	switch l.Op {
-	case OpIsEmpty:
+	case cond.OpIsEmpty:
 		return len(have) == 0
-	case OpHasAny:
+	case cond.OpHasAny:
 		for _, v := range l.Values {
 			if in(v) {
 				return true
 			}
 		}
 		return false
-	case OpHasAll:
+	case cond.OpHasAll:
 		for _, v := range l.Values {
 			if !in(v) {
 				return false

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/kehu/kehu/internal/cond"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -165,7 +166,7 @@ func (fx *tenantFixture) create(in *crm.CustomerInput) *model.Customer {
 
 // searchAll runs a filter and returns the ids of every match (walking pages
 // when there are more than one) and the total the first page reported.
-func searchAll(ctx context.Context, eng *query.Engine, env *query.Env, tenant int64, filter *query.Node) ([]int64, int64, error) {
+func searchAll(ctx context.Context, eng *query.Engine, env *query.Env, tenant int64, filter *cond.Node) ([]int64, int64, error) {
 	req := &query.Request{TenantID: tenant, Filter: filter, PageSize: query.MaxPageSize, Total: query.TotalExact}
 	var ids []int64
 	total := int64(-1)
@@ -219,14 +220,14 @@ func idDiff(a, b []int64) (onlyA, onlyB []int64) {
 // render prints a condition tree for failure messages, using the parser
 // helper's canonical String form when it is available and a plain one
 // otherwise.
-func render(n *query.Node) string {
+func render(n *cond.Node) string {
 	if s, ok := any(n).(fmt.Stringer); ok {
 		return s.String()
 	}
 	return renderPlain(n)
 }
 
-func renderPlain(n *query.Node) string {
+func renderPlain(n *cond.Node) string {
 	switch {
 	case n == nil:
 		return "<nil>"
@@ -250,13 +251,13 @@ func renderPlain(n *query.Node) string {
 	return "(" + strings.Join(parts, sep) + ")"
 }
 
-func leaf(field string, op query.Op, vals ...any) *query.Node {
-	return &query.Node{Leaf: &query.Cond{Field: field, Op: op, Values: vals}}
+func leaf(field string, op cond.Op, vals ...any) *cond.Node {
+	return &cond.Node{Leaf: &cond.Cond{Field: field, Op: op, Values: vals}}
 }
 
-func and(ns ...*query.Node) *query.Node { return &query.Node{And: ns} }
-func or(ns ...*query.Node) *query.Node  { return &query.Node{Or: ns} }
-func not(n *query.Node) *query.Node     { return &query.Node{Not: n} }
+func and(ns ...*cond.Node) *cond.Node { return &cond.Node{And: ns} }
+func or(ns ...*cond.Node) *cond.Node  { return &cond.Node{Or: ns} }
+func not(n *cond.Node) *cond.Node     { return &cond.Node{Not: n} }
 
 func num(v any) json.Number { return json.Number(fmt.Sprint(v)) }
 

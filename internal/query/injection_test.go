@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kehu/kehu/internal/cond"
 	"slices"
 	"strings"
 	"testing"
@@ -70,24 +71,24 @@ func TestSQLInjection(t *testing.T) {
 		fx.must(err)
 
 		for i, h := range hostile {
-			exact := []*query.Node{
-				leaf("name", query.OpEq, h),
-				leaf("name", query.OpContains, h),
-				leaf("name", query.OpIn, h, "nobody"),
-				leaf("address", query.OpEq, h),
-				leaf("address", query.OpContains, h),
-				leaf("remark", query.OpEndsWith, h),
-				leaf("company", query.OpStartsWith, h),
-				leaf("f_text", query.OpEq, h),
-				leaf("f_text", query.OpContains, h),
-				leaf(fmt.Sprint(fx.fields["f_text"].ID), query.OpIn, h),
-				leaf("f_select", query.OpEq, h),
-				leaf("f_multi", query.OpHasAll, h),
-				leaf("f_area", query.OpEq, h),
-				leaf("f_area", query.OpContains, h),
-				leaf("tags", query.OpEq, h),
-				leaf("stage", query.OpEq, h),
-				and(leaf("name", query.OpEq, h), not(leaf("address", query.OpNeq, h))),
+			exact := []*cond.Node{
+				leaf("name", cond.OpEq, h),
+				leaf("name", cond.OpContains, h),
+				leaf("name", cond.OpIn, h, "nobody"),
+				leaf("address", cond.OpEq, h),
+				leaf("address", cond.OpContains, h),
+				leaf("remark", cond.OpEndsWith, h),
+				leaf("company", cond.OpStartsWith, h),
+				leaf("f_text", cond.OpEq, h),
+				leaf("f_text", cond.OpContains, h),
+				leaf(fmt.Sprint(fx.fields["f_text"].ID), cond.OpIn, h),
+				leaf("f_select", cond.OpEq, h),
+				leaf("f_multi", cond.OpHasAll, h),
+				leaf("f_area", cond.OpEq, h),
+				leaf("f_area", cond.OpContains, h),
+				leaf("tags", cond.OpEq, h),
+				leaf("stage", cond.OpEq, h),
+				and(leaf("name", cond.OpEq, h), not(leaf("address", cond.OpNeq, h))),
 			}
 			for _, n := range exact {
 				got, total, err := searchAll(ctx, fx.eng, env, fx.tenant, n)
@@ -108,12 +109,12 @@ func TestSQLInjection(t *testing.T) {
 				}
 			}
 			// Negations and fragments agree with Eval.
-			for _, n := range []*query.Node{
-				leaf("name", query.OpNotContains, h),
-				leaf("address", query.OpNeq, h),
-				leaf("f_text", query.OpNotIn, h),
-				leaf("name", query.OpContains, string([]rune(h)[:len([]rune(h))/2])),
-				leaf("tags", query.OpHasNone, h),
+			for _, n := range []*cond.Node{
+				leaf("name", cond.OpNotContains, h),
+				leaf("address", cond.OpNeq, h),
+				leaf("f_text", cond.OpNotIn, h),
+				leaf("name", cond.OpContains, string([]rune(h)[:len([]rune(h))/2])),
+				leaf("tags", cond.OpHasNone, h),
 			} {
 				checkAgainstEval(t, fx, env, world, all, n)
 			}
@@ -123,15 +124,15 @@ func TestSQLInjection(t *testing.T) {
 		// can never match a stored value (writes reject them); they must be
 		// refused as a client error or match nothing, never break a query.
 		for _, v := range []string{"a\x00b", "\x00", "'\x00--", "x\x01y", "\xff\xfe", "ok\xc3"} {
-			for _, n := range []*query.Node{
-				leaf("address", query.OpEq, v),
-				leaf("address", query.OpContains, v),
-				leaf("name", query.OpEq, v),
-				leaf("name", query.OpContains, v),
-				leaf("f_text", query.OpIn, v),
-				leaf("f_area", query.OpContains, v),
-				leaf("email", query.OpStartsWith, v),
-				leaf("pinyin", query.OpStartsWith, v),
+			for _, n := range []*cond.Node{
+				leaf("address", cond.OpEq, v),
+				leaf("address", cond.OpContains, v),
+				leaf("name", cond.OpEq, v),
+				leaf("name", cond.OpContains, v),
+				leaf("f_text", cond.OpIn, v),
+				leaf("f_area", cond.OpContains, v),
+				leaf("email", cond.OpStartsWith, v),
+				leaf("pinyin", cond.OpStartsWith, v),
 			} {
 				got, _, err := searchAll(ctx, fx.eng, env, fx.tenant, n)
 				var qe *query.Error
@@ -151,7 +152,7 @@ func TestSQLInjection(t *testing.T) {
 		if res.Total != int64(len(hostile)+1) {
 			t.Errorf("%d customers left, want %d", res.Total, len(hostile)+1)
 		}
-		got, _, err := searchAll(ctx, fx.eng, env, fx.tenant, leaf("name", query.OpContains, "Robert"))
+		got, _, err := searchAll(ctx, fx.eng, env, fx.tenant, leaf("name", cond.OpContains, "Robert"))
 		fx.must(err)
 		if len(got) != 1 {
 			t.Errorf("name grams damaged: %v", got)
@@ -160,7 +161,7 @@ func TestSQLInjection(t *testing.T) {
 }
 
 // checkAgainstEval runs n through the engine and through Eval over cs.
-func checkAgainstEval(t *testing.T, fx *tenantFixture, env *query.Env, w *query.World, cs []*model.Customer, n *query.Node) {
+func checkAgainstEval(t *testing.T, fx *tenantFixture, env *query.Env, w *query.World, cs []*model.Customer, n *cond.Node) {
 	t.Helper()
 	got, total, err := searchAll(fx.ctx, fx.eng, env, fx.tenant, n)
 	if err != nil {

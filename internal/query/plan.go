@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/kehu/kehu/internal/cond"
 	"strconv"
 	"strings"
 
@@ -100,27 +101,27 @@ func pointIndex(n *RNode) string {
 	switch l.Field.ID {
 	case model.FieldPhone:
 		switch l.Op {
-		case OpEq, OpIn:
+		case cond.OpEq, cond.OpIn:
 			return "customers_phone"
-		case OpEndsWith:
+		case cond.OpEndsWith:
 			if len(l.Values) == 1 && len(l.Values[0].(string)) >= 3 {
 				return "customers_phone_rev"
 			}
 		}
 	case model.FieldEmail:
-		if l.Op == OpEq || l.Op == OpIn {
+		if l.Op == cond.OpEq || l.Op == cond.OpIn {
 			return "customers_email"
 		}
 	case model.FieldIDNumber:
-		if l.Op == OpEq || l.Op == OpIn {
+		if l.Op == cond.OpEq || l.Op == cond.OpIn {
 			return "customers_id_number"
 		}
 	case model.FieldExternalID:
-		if l.Op == OpEq || l.Op == OpIn {
+		if l.Op == cond.OpEq || l.Op == cond.OpIn {
 			return "customers_external"
 		}
 	case model.FieldID:
-		if l.Op == OpEq || l.Op == OpIn {
+		if l.Op == cond.OpEq || l.Op == cond.OpIn {
 			return pkIndex
 		}
 	}
@@ -129,12 +130,12 @@ func pointIndex(n *RNode) string {
 
 // isOneProject: projectId equals one project (choice fields resolve eq to in).
 func isOneProject(l *RLeaf) bool {
-	return l != nil && l.Field.ID == model.FieldProject && (l.Op == OpEq || l.Op == OpIn) && len(l.Values) == 1
+	return l != nil && l.Field.ID == model.FieldProject && (l.Op == cond.OpEq || l.Op == cond.OpIn) && len(l.Values) == 1
 }
 
 // isOneOwner: owner equals one staff member.
 func isOneOwner(l *RLeaf) bool {
-	return l != nil && l.Field.ID == model.FieldOwner && (l.Op == OpEq || l.Op == OpIn) && len(l.Values) == 1
+	return l != nil && l.Field.ID == model.FieldOwner && (l.Op == cond.OpEq || l.Op == cond.OpIn) && len(l.Values) == 1
 }
 
 // columnIndex is the index serving an owner, department or project set.
@@ -236,7 +237,7 @@ func (b *builder) idSet(n *RNode) bool {
 	f := l.Field
 	switch {
 	case f.ID == model.FieldName || f.ID == model.FieldCompany:
-		if l.Op != OpContains && l.Op != OpStartsWith && l.Op != OpEndsWith {
+		if l.Op != cond.OpContains && l.Op != cond.OpStartsWith && l.Op != cond.OpEndsWith {
 			return false
 		}
 		prefix, table, col := "", "customer_grams", "customer_id"
@@ -268,7 +269,7 @@ func (b *builder) idSet(n *RNode) bool {
 			b.w(b.inEnd())
 		}
 		return true
-	case f.ID == model.FieldRemark && (l.Op == OpContains || l.Op == OpStartsWith || l.Op == OpEndsWith):
+	case f.ID == model.FieldRemark && (l.Op == cond.OpContains || l.Op == cond.OpStartsWith || l.Op == cond.OpEndsWith):
 		grams, _ := textindex.FoldFragmentGrams(store.RemarkGramPrefix, l.Values[0].(string))
 		if len(grams) == 0 {
 			return false
@@ -293,14 +294,14 @@ func (b *builder) idSet(n *RNode) bool {
 		}
 		b.pinyinRanges(prefixes)
 		return true
-	case f.ID == model.FieldPhone && (l.Op == OpEq || l.Op == OpEndsWith):
+	case f.ID == model.FieldPhone && (l.Op == cond.OpEq || l.Op == cond.OpEndsWith):
 		ix := "customers_phone"
-		if l.Op == OpEndsWith {
+		if l.Op == cond.OpEndsWith {
 			ix = "customers_phone_rev"
 		}
 		b.w("SELECT c2.id FROM customers c2" + b.indexedBy(ix) + " WHERE c2.tenant_id = ")
 		b.arg(b.tenant)
-		if l.Op == OpEq {
+		if l.Op == cond.OpEq {
 			b.w(" AND c2.phone IS NOT NULL AND c2.phone = ")
 			b.arg(l.Values[0])
 			return true
@@ -315,7 +316,7 @@ func (b *builder) idSet(n *RNode) bool {
 		b.arg(textindex.PrefixUpperBound(rev))
 		return true
 	case f.ID == model.FieldTags || f.ID == model.FieldCollaborators:
-		if l.Op != OpHasAny && l.Op != OpHasAll {
+		if l.Op != cond.OpHasAny && l.Op != cond.OpHasAll {
 			return false
 		}
 		table, col := "customer_tags", "tag_id"
@@ -329,7 +330,7 @@ func (b *builder) idSet(n *RNode) bool {
 		return true
 	case !f.System:
 		switch l.Op {
-		case OpIsEmpty, OpNeq, OpNotIn, OpNotContains, OpHasNone, OpIsNotEmpty, opNotBetween:
+		case cond.OpIsEmpty, cond.OpNeq, cond.OpNotIn, cond.OpNotContains, cond.OpHasNone, cond.OpIsNotEmpty, opNotBetween:
 			return false
 		}
 		table := valueTable(f.Type)
@@ -342,7 +343,7 @@ func (b *builder) idSet(n *RNode) bool {
 		b.w(" AND field_id = ")
 		b.arg(f.ID)
 		switch l.Op {
-		case OpHasAny, OpHasAll:
+		case cond.OpHasAny, cond.OpHasAll:
 			b.w(" AND value IN ")
 			b.argList(l.Values, conv)
 		default:
@@ -391,16 +392,16 @@ func exactSet(n *RNode) bool {
 	case f.ID == model.FieldPinyin:
 		return true
 	case f.ID == model.FieldName:
-		if l.Op != OpContains {
+		if l.Op != cond.OpContains {
 			return false
 		}
 		grams, recheck := textindex.FragmentGrams("", textindex.Normalize(l.Values[0].(string)))
 		return len(grams) > 0 && !recheck
 	case f.ID == model.FieldTags || f.ID == model.FieldCollaborators:
-		return l.Op == OpHasAny
+		return l.Op == cond.OpHasAny
 	case !f.System:
 		switch l.Op {
-		case OpHasAny, OpEq, OpIn, OpGt, OpGte, OpLt, OpLte, OpBetween:
+		case cond.OpHasAny, cond.OpEq, cond.OpIn, cond.OpGt, cond.OpGte, cond.OpLt, cond.OpLte, cond.OpBetween:
 			return true
 		}
 	}
@@ -529,7 +530,7 @@ func fastCount(dialect string, tenantID int64, conj []*RNode) (string, []any, bo
 			return scoped()
 		}
 		switch {
-		case l.Field.ID == model.FieldStatus && (l.Op == OpEq || l.Op == OpIn) && status == nil:
+		case l.Field.ID == model.FieldStatus && (l.Op == cond.OpEq || l.Op == cond.OpIn) && status == nil:
 			status = l
 		default:
 			return scoped()
@@ -592,7 +593,7 @@ func projectValues(n *RNode) ([]int64, bool) {
 			return nil, false
 		}
 		return []int64{id}, true
-	case l != nil && l.Field.ID == model.FieldProject && l.Op == OpIsEmpty:
+	case l != nil && l.Field.ID == model.FieldProject && l.Op == cond.OpIsEmpty:
 		return []int64{0}, true
 	}
 	return nil, false

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/kehu/kehu/internal/cond"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -91,7 +92,7 @@ func TestPropertySearchMatchesEval(t *testing.T) {
 	})
 }
 
-func countLeaves(n *query.Node) int {
+func countLeaves(n *cond.Node) int {
 	switch {
 	case n.Leaf != nil:
 		return 1
@@ -123,18 +124,18 @@ const (
 	gDept
 )
 
-var relOps = []query.Op{query.OpToday, query.OpYesterday, query.OpThisWeek, query.OpThisMonth, query.OpLastMonth,
-	query.OpThisYear, query.OpLastYear, query.OpLastDays, query.OpNextDays}
+var relOps = []cond.Op{cond.OpToday, cond.OpYesterday, cond.OpThisWeek, cond.OpThisMonth, cond.OpLastMonth,
+	cond.OpThisYear, cond.OpLastYear, cond.OpLastDays, cond.OpNextDays}
 
-var kindOps = map[gkind][]query.Op{
+var kindOps = map[gkind][]cond.Op{
 	gText:     {"eq", "neq", "in", "notIn", "contains", "notContains", "startsWith", "endsWith", "isEmpty", "isNotEmpty"},
 	gName:     {"eq", "neq", "in", "notIn", "contains", "notContains", "startsWith", "endsWith", "isEmpty", "isNotEmpty"},
 	gPhone:    {"eq", "neq", "in", "notIn", "contains", "notContains", "startsWith", "endsWith", "isEmpty", "isNotEmpty"},
 	gPinyin:   {"eq", "contains", "startsWith"},
 	gArea:     {"eq", "neq", "in", "notIn", "contains", "notContains", "isEmpty", "isNotEmpty"},
 	gNumber:   {"eq", "neq", "in", "notIn", "gt", "gte", "lt", "lte", "between", "isEmpty", "isNotEmpty"},
-	gDate:     append([]query.Op{"eq", "neq", "in", "notIn", "gt", "gte", "lt", "lte", "between", "isEmpty", "isNotEmpty"}, relOps...),
-	gDateTime: append([]query.Op{"eq", "neq", "gt", "gte", "lt", "lte", "between", "isEmpty", "isNotEmpty"}, relOps...),
+	gDate:     append([]cond.Op{"eq", "neq", "in", "notIn", "gt", "gte", "lt", "lte", "between", "isEmpty", "isNotEmpty"}, relOps...),
+	gDateTime: append([]cond.Op{"eq", "neq", "gt", "gte", "lt", "lte", "between", "isEmpty", "isNotEmpty"}, relOps...),
 	gChoice:   {"eq", "neq", "in", "notIn", "hasAny", "hasNone", "isEmpty", "isNotEmpty"},
 	gSet:      {"eq", "neq", "in", "notIn", "hasAny", "hasAll", "hasNone", "isEmpty", "isNotEmpty"},
 	gBool:     {"eq", "neq", "isEmpty", "isNotEmpty"},
@@ -164,7 +165,7 @@ type propWorld struct {
 	sortable  []string
 	// coverage counts, per field key and operator, the generated leaves
 	// that matched some but not all customers.
-	coverage map[string]map[query.Op]int
+	coverage map[string]map[cond.Op]int
 }
 
 var (
@@ -639,43 +640,43 @@ func (p *propWorld) buildFields() {
 }
 
 // genNode builds a random tree of depth at most 4.
-func (p *propWorld) genNode(r *rand.Rand, depth int) *query.Node {
+func (p *propWorld) genNode(r *rand.Rand, depth int) *cond.Node {
 	x := r.IntN(10)
 	if depth >= 3 || x < 4 {
 		return p.genLeaf(r)
 	}
 	switch {
 	case x < 7:
-		var kids []*query.Node
+		var kids []*cond.Node
 		for range 2 + r.IntN(2) {
 			kids = append(kids, p.genNode(r, depth+1))
 		}
-		return &query.Node{And: kids}
+		return &cond.Node{And: kids}
 	case x < 9:
-		var kids []*query.Node
+		var kids []*cond.Node
 		for range 2 + r.IntN(2) {
 			kids = append(kids, p.genNode(r, depth+1))
 		}
-		return &query.Node{Or: kids}
+		return &cond.Node{Or: kids}
 	}
-	return &query.Node{Not: p.genNode(r, depth+1)}
+	return &cond.Node{Not: p.genNode(r, depth+1)}
 }
 
 // genScoped is a search as scoped callers make it: a name fragment (or
 // none) and conditions on project, owner, department, collaborators,
 // status and creation time — what crm's data scopes and the project
 // binding add to a filter, pushed into the token index by the planner.
-func (p *propWorld) genScoped(r *rand.Rand) *query.Node {
-	var and []*query.Node
+func (p *propWorld) genScoped(r *rand.Rand) *cond.Node {
+	var and []*cond.Node
 	if chance(r, 0.8) {
 		f := p.gfield("name")
 		if v, ok := p.sample(r, f).(string); ok && v != "" {
 			rs := []rune(v)
 			k := 1 + r.IntN(min(2, len(rs)))
 			at := r.IntN(len(rs) - k + 1)
-			and = append(and, leaf("name", query.OpContains, string(rs[at:at+k])))
+			and = append(and, leaf("name", cond.OpContains, string(rs[at:at+k])))
 		} else {
-			and = append(and, leaf("name", query.OpContains, "张"))
+			and = append(and, leaf("name", cond.OpContains, "张"))
 		}
 	}
 	scopes := []string{"projectId", "owner", "department", "collaborators", "status", "createdAt"}
@@ -684,22 +685,22 @@ func (p *propWorld) genScoped(r *rand.Rand) *query.Node {
 		f := p.gfield(key)
 		op := pick(r, kindOps[f.kind])
 		if chance(r, 0.6) {
-			op = pick(r, []query.Op{query.OpEq, query.OpIn})
+			op = pick(r, []cond.Op{cond.OpEq, cond.OpIn})
 			if f.kind == gDateTime {
-				op = pick(r, []query.Op{query.OpGte, query.OpBetween, query.OpLastYear})
+				op = pick(r, []cond.Op{cond.OpGte, cond.OpBetween, cond.OpLastYear})
 			}
 			if f.kind == gSet {
-				op = query.OpHasAny
+				op = cond.OpHasAny
 			}
 		}
 		and = append(and, leaf(key, op, p.genValues(r, f, op)...))
 	}
 	if chance(r, 0.3) { // 销售 with collaborations: own OR collaborating
 		o, c := p.gfield("owner"), p.gfield("collaborators")
-		and = append(and, &query.Node{Or: []*query.Node{leaf("owner", query.OpEq, p.genValues(r, o, query.OpEq)...),
-			leaf("collaborators", query.OpHasAny, p.genValues(r, c, query.OpHasAny)...)}})
+		and = append(and, &cond.Node{Or: []*cond.Node{leaf("owner", cond.OpEq, p.genValues(r, o, cond.OpEq)...),
+			leaf("collaborators", cond.OpHasAny, p.genValues(r, c, cond.OpHasAny)...)}})
 	}
-	return &query.Node{And: and}
+	return &cond.Node{And: and}
 }
 
 // gfield is the generator field of a key.
@@ -712,7 +713,7 @@ func (p *propWorld) gfield(key string) *gfield {
 	panic("no generator field " + key)
 }
 
-func (p *propWorld) genLeaf(r *rand.Rand) *query.Node {
+func (p *propWorld) genLeaf(r *rand.Rand) *cond.Node {
 	f := pick(r, p.gfields)
 	op := pick(r, kindOps[f.kind])
 	name := f.key
@@ -731,26 +732,26 @@ func (p *propWorld) sample(r *rand.Rand, f *gfield) any {
 	return pick(r, s)
 }
 
-func (p *propWorld) genValues(r *rand.Rand, f *gfield, op query.Op) []any {
+func (p *propWorld) genValues(r *rand.Rand, f *gfield, op cond.Op) []any {
 	switch op {
-	case query.OpIsEmpty, query.OpIsNotEmpty, query.OpToday, query.OpYesterday, query.OpThisWeek,
-		query.OpThisMonth, query.OpLastMonth, query.OpThisYear, query.OpLastYear:
+	case cond.OpIsEmpty, cond.OpIsNotEmpty, cond.OpToday, cond.OpYesterday, cond.OpThisWeek,
+		cond.OpThisMonth, cond.OpLastMonth, cond.OpThisYear, cond.OpLastYear:
 		return nil
-	case query.OpLastDays, query.OpNextDays:
+	case cond.OpLastDays, cond.OpNextDays:
 		return []any{num(pick(r, []int{1, 2, 7, 30, 365}))}
-	case query.OpIn, query.OpNotIn, query.OpHasAny, query.OpHasNone, query.OpHasAll:
+	case cond.OpIn, cond.OpNotIn, cond.OpHasAny, cond.OpHasNone, cond.OpHasAll:
 		var out []any
 		for range 1 + r.IntN(3) {
 			out = append(out, p.genValue(r, f, op))
 		}
 		return out
-	case query.OpBetween:
+	case cond.OpBetween:
 		return p.genRange(r, f)
 	}
 	return []any{p.genValue(r, f, op)}
 }
 
-func (p *propWorld) genValue(r *rand.Rand, f *gfield, op query.Op) any {
+func (p *propWorld) genValue(r *rand.Rand, f *gfield, op cond.Op) any {
 	s := p.sample(r, f)
 	switch f.kind {
 	case gText, gName, gArea:
@@ -759,7 +760,7 @@ func (p *propWorld) genValue(r *rand.Rand, f *gfield, op query.Op) any {
 			str = pick(r, append(plainTexts, customTexts...))
 		}
 		switch op {
-		case query.OpContains, query.OpNotContains, query.OpStartsWith, query.OpEndsWith:
+		case cond.OpContains, cond.OpNotContains, cond.OpStartsWith, cond.OpEndsWith:
 			if chance(r, 0.05) { // a blank fragment: whitespace, literally
 				return pick(r, []string{" ", "\t", "\u3000", " \u200b", "  "})
 			}
@@ -794,10 +795,10 @@ func (p *propWorld) genValue(r *rand.Rand, f *gfield, op query.Op) any {
 		}
 		digits := strings.TrimPrefix(e164, "+")
 		switch op {
-		case query.OpContains, query.OpNotContains:
+		case cond.OpContains, cond.OpNotContains:
 			i := r.IntN(len(digits) - 1)
 			return digits[i : i+1+r.IntN(min(6, len(digits)-i))]
-		case query.OpStartsWith:
+		case cond.OpStartsWith:
 			if national, ok := strings.CutPrefix(digits, "86"); ok && chance(r, 0.4) { // typed without +86
 				q := national[:1+r.IntN(6)]
 				if chance(r, 0.3) {
@@ -810,7 +811,7 @@ func (p *propWorld) genValue(r *rand.Rand, f *gfield, op query.Op) any {
 				q = "+" + q
 			}
 			return q
-		case query.OpEndsWith:
+		case cond.OpEndsWith:
 			q := digits[len(digits)-1-r.IntN(6):]
 			if chance(r, 0.3) && len(q) > 2 {
 				q = q[:2] + "-" + q[2:]
@@ -882,12 +883,12 @@ func datetimeValue(r *rand.Rand, ms int64) any {
 func (p *propWorld) genRange(r *rand.Rand, f *gfield) []any {
 	switch f.kind {
 	case gNumber:
-		a, _ := strconv.ParseFloat(string(p.genValue(r, f, query.OpGt).(json.Number)), 64)
-		b, _ := strconv.ParseFloat(string(p.genValue(r, f, query.OpGt).(json.Number)), 64)
+		a, _ := strconv.ParseFloat(string(p.genValue(r, f, cond.OpGt).(json.Number)), 64)
+		b, _ := strconv.ParseFloat(string(p.genValue(r, f, cond.OpGt).(json.Number)), 64)
 		a, b = min(a, b), max(a, b)
 		return []any{json.Number(strconv.FormatFloat(a, 'g', -1, 64)), json.Number(strconv.FormatFloat(b, 'g', -1, 64))}
 	case gDate:
-		a, b := p.genValue(r, f, query.OpGt).(string), p.genValue(r, f, query.OpGt).(string)
+		a, b := p.genValue(r, f, cond.OpGt).(string), p.genValue(r, f, cond.OpGt).(string)
 		if b < a {
 			a, b = b, a
 		}
@@ -910,14 +911,14 @@ func (p *propWorld) genRange(r *rand.Rand, f *gfield) []any {
 
 // fragment cuts a piece of s for contains/startsWith/endsWith, sometimes
 // changing letter case (and, for normalised fields, width).
-func fragment(r *rand.Rand, s string, op query.Op, normalised bool) string {
+func fragment(r *rand.Rand, s string, op cond.Op, normalised bool) string {
 	rs := []rune(s)
 	n := min(len(rs), pick(r, []int{1, 1, 2, 2, 3, 4, 6}))
 	var q []rune
 	switch op {
-	case query.OpStartsWith:
+	case cond.OpStartsWith:
 		q = rs[:n]
-	case query.OpEndsWith:
+	case cond.OpEndsWith:
 		q = rs[len(rs)-n:]
 	default:
 		i := r.IntN(len(rs) - n + 1)
@@ -959,7 +960,7 @@ func fullWidth(s string) string {
 }
 
 // evalIDs runs query.Eval over every customer.
-func (p *propWorld) evalIDs(n *query.Node) ([]int64, error) {
+func (p *propWorld) evalIDs(n *cond.Node) ([]int64, error) {
 	rn, err := query.Resolve(n, p.env)
 	if err != nil {
 		return nil, err
@@ -975,7 +976,7 @@ func (p *propWorld) evalIDs(n *query.Node) ([]int64, error) {
 
 // check compares engine and Eval for one condition; it returns the number
 // of matches, or -1 after reporting a disagreement.
-func (p *propWorld) check(t *testing.T, label string, n *query.Node) int {
+func (p *propWorld) check(t *testing.T, label string, n *cond.Node) int {
 	t.Helper()
 	want, err := p.evalIDs(n)
 	if err != nil {
@@ -1027,11 +1028,11 @@ func hasDup(ids []int64) bool {
 
 // shrink returns the smallest subtree of n on which engine and Eval still
 // disagree (there always is a leaf: and/or/not of agreeing parts agree).
-func (p *propWorld) shrink(n *query.Node) *query.Node {
-	var kids []*query.Node
+func (p *propWorld) shrink(n *cond.Node) *cond.Node {
+	var kids []*cond.Node
 	switch {
 	case n.Not != nil:
-		kids = []*query.Node{n.Not}
+		kids = []*cond.Node{n.Not}
 	default:
 		kids = append(slices.Clone(n.And), n.Or...)
 	}
@@ -1048,7 +1049,7 @@ func (p *propWorld) shrink(n *query.Node) *query.Node {
 	return n
 }
 
-func (p *propWorld) plan(n *query.Node) (string, []any) {
+func (p *propWorld) plan(n *cond.Node) (string, []any) {
 	pl, err := p.eng.Build(&query.Request{TenantID: p.tenant, Filter: n, PageSize: 10}, p.env)
 	if err != nil {
 		return "", nil
@@ -1077,7 +1078,7 @@ func (p *propWorld) checkSort(t *testing.T, r *rand.Rand, i int) {
 		}
 		specs = append(specs, query.SortSpec{Field: key, Desc: chance(r, 0.5)})
 	}
-	var filter *query.Node
+	var filter *cond.Node
 	want := slices.Clone(p.customers)
 	if chance(r, 0.3) {
 		filter = p.genNode(r, 2)
@@ -1141,15 +1142,15 @@ func (p *propWorld) checkSort(t *testing.T, r *rand.Rand, i int) {
 
 // noteLeaves records which field/operator pairs the generated leaves cover
 // with a selective condition (judged by Eval alone).
-func (p *propWorld) noteLeaves(n *query.Node) {
+func (p *propWorld) noteLeaves(n *cond.Node) {
 	switch {
 	case n.Leaf != nil:
 		f := p.env.Catalog.Field(n.Leaf.Field)
 		if p.coverage == nil {
-			p.coverage = map[string]map[query.Op]int{}
+			p.coverage = map[string]map[cond.Op]int{}
 		}
 		if p.coverage[f.Key] == nil {
-			p.coverage[f.Key] = map[query.Op]int{}
+			p.coverage[f.Key] = map[cond.Op]int{}
 		}
 		ids, err := p.evalIDs(n)
 		if err == nil && len(ids) > 0 && len(ids) < len(p.customers) {

@@ -3,6 +3,7 @@ package query
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/kehu/kehu/internal/cond"
 	"math"
 	"strconv"
 	"strings"
@@ -54,7 +55,7 @@ var shanghai = func() *time.Location {
 type Error struct {
 	Pos   string
 	Field string
-	Op    Op
+	Op    cond.Op
 	Msg   string
 }
 
@@ -88,7 +89,7 @@ type RNode struct {
 // text, bool for bool.
 type RLeaf struct {
 	Field  *model.Field
-	Op     Op
+	Op     cond.Op
 	Values []any
 	Pos    string
 }
@@ -134,32 +135,32 @@ func kindOf(f *model.Field) kind {
 	return kindText
 }
 
-var relativeOps = map[Op]bool{OpToday: true, OpYesterday: true, OpThisWeek: true, OpThisMonth: true,
-	OpLastMonth: true, OpThisYear: true, OpLastYear: true, OpLastDays: true, OpNextDays: true}
+var relativeOps = map[cond.Op]bool{cond.OpToday: true, cond.OpYesterday: true, cond.OpThisWeek: true, cond.OpThisMonth: true,
+	cond.OpLastMonth: true, cond.OpThisYear: true, cond.OpLastYear: true, cond.OpLastDays: true, cond.OpNextDays: true}
 
 // allowed lists the operators each kind accepts.
-var allowed = map[kind]map[Op]bool{
-	kindText:     set(OpEq, OpNeq, OpIn, OpNotIn, OpContains, OpNotContains, OpStartsWith, OpEndsWith, OpIsEmpty, OpIsNotEmpty),
-	kindPinyin:   set(OpEq, OpContains, OpStartsWith),
-	kindArea:     set(OpEq, OpNeq, OpIn, OpNotIn, OpContains, OpNotContains, OpIsEmpty, OpIsNotEmpty),
-	kindNumber:   set(OpEq, OpNeq, OpIn, OpNotIn, OpGt, OpGte, OpLt, OpLte, OpBetween, OpIsEmpty, OpIsNotEmpty),
-	kindDate:     withRelative(OpEq, OpNeq, OpIn, OpNotIn, OpGt, OpGte, OpLt, OpLte, OpBetween, OpIsEmpty, OpIsNotEmpty),
-	kindDateTime: withRelative(OpEq, OpNeq, OpGt, OpGte, OpLt, OpLte, OpBetween, OpIsEmpty, OpIsNotEmpty),
-	kindChoice:   set(OpEq, OpNeq, OpIn, OpNotIn, OpHasAny, OpHasNone, OpIsEmpty, OpIsNotEmpty),
-	kindSet:      set(OpEq, OpNeq, OpIn, OpNotIn, OpHasAny, OpHasAll, OpHasNone, OpIsEmpty, OpIsNotEmpty),
-	kindBool:     set(OpEq, OpNeq, OpIsEmpty, OpIsNotEmpty),
-	kindDept:     set(OpEq, OpNeq, OpIn, OpNotIn),
+var allowed = map[kind]map[cond.Op]bool{
+	kindText:     set(cond.OpEq, cond.OpNeq, cond.OpIn, cond.OpNotIn, cond.OpContains, cond.OpNotContains, cond.OpStartsWith, cond.OpEndsWith, cond.OpIsEmpty, cond.OpIsNotEmpty),
+	kindPinyin:   set(cond.OpEq, cond.OpContains, cond.OpStartsWith),
+	kindArea:     set(cond.OpEq, cond.OpNeq, cond.OpIn, cond.OpNotIn, cond.OpContains, cond.OpNotContains, cond.OpIsEmpty, cond.OpIsNotEmpty),
+	kindNumber:   set(cond.OpEq, cond.OpNeq, cond.OpIn, cond.OpNotIn, cond.OpGt, cond.OpGte, cond.OpLt, cond.OpLte, cond.OpBetween, cond.OpIsEmpty, cond.OpIsNotEmpty),
+	kindDate:     withRelative(cond.OpEq, cond.OpNeq, cond.OpIn, cond.OpNotIn, cond.OpGt, cond.OpGte, cond.OpLt, cond.OpLte, cond.OpBetween, cond.OpIsEmpty, cond.OpIsNotEmpty),
+	kindDateTime: withRelative(cond.OpEq, cond.OpNeq, cond.OpGt, cond.OpGte, cond.OpLt, cond.OpLte, cond.OpBetween, cond.OpIsEmpty, cond.OpIsNotEmpty),
+	kindChoice:   set(cond.OpEq, cond.OpNeq, cond.OpIn, cond.OpNotIn, cond.OpHasAny, cond.OpHasNone, cond.OpIsEmpty, cond.OpIsNotEmpty),
+	kindSet:      set(cond.OpEq, cond.OpNeq, cond.OpIn, cond.OpNotIn, cond.OpHasAny, cond.OpHasAll, cond.OpHasNone, cond.OpIsEmpty, cond.OpIsNotEmpty),
+	kindBool:     set(cond.OpEq, cond.OpNeq, cond.OpIsEmpty, cond.OpIsNotEmpty),
+	kindDept:     set(cond.OpEq, cond.OpNeq, cond.OpIn, cond.OpNotIn),
 }
 
-func set(ops ...Op) map[Op]bool {
-	m := map[Op]bool{}
+func set(ops ...cond.Op) map[cond.Op]bool {
+	m := map[cond.Op]bool{}
 	for _, o := range ops {
 		m[o] = true
 	}
 	return m
 }
 
-func withRelative(ops ...Op) map[Op]bool {
+func withRelative(ops ...cond.Op) map[cond.Op]bool {
 	m := set(ops...)
 	for o := range relativeOps {
 		m[o] = true
@@ -172,7 +173,7 @@ func withRelative(ops ...Op) map[Op]bool {
 // datetime becomes a between over the day; relative dates become between;
 // eq/in on sets become hasAny), so the compiler and the in-memory evaluator
 // see a small core.
-func Resolve(n *Node, env *Env) (*RNode, error) {
+func Resolve(n *cond.Node, env *Env) (*RNode, error) {
 	if n == nil {
 		return nil, nil
 	}
@@ -221,8 +222,8 @@ func Resolve(n *Node, env *Env) (*RNode, error) {
 // "any of those tags", so each value must be matched on its own. Such a
 // condition becomes an AND of one hasAny per value; ok is false when the
 // condition needs no splitting.
-func splitSharedTagNames(c *Cond, env *Env) (_ *RNode, ok bool, _ error) {
-	if c.Op != OpHasAll {
+func splitSharedTagNames(c *cond.Cond, env *Env) (_ *RNode, ok bool, _ error) {
+	if c.Op != cond.OpHasAll {
 		return nil, false, nil
 	}
 	if f := env.Catalog.Field(c.Field); f == nil || f.Type != model.TypeTags {
@@ -241,7 +242,7 @@ func splitSharedTagNames(c *Cond, env *Env) (_ *RNode, ok bool, _ error) {
 	}
 	r := &RNode{}
 	for _, v := range c.Values {
-		l, err := resolveLeaf(&Cond{Field: c.Field, Op: OpHasAny, Values: []any{v}, Pos: c.Pos}, env)
+		l, err := resolveLeaf(&cond.Cond{Field: c.Field, Op: cond.OpHasAny, Values: []any{v}, Pos: c.Pos}, env)
 		if err != nil {
 			if e, isErr := err.(*Error); isErr {
 				e.Op = c.Op
@@ -253,7 +254,7 @@ func splitSharedTagNames(c *Cond, env *Env) (_ *RNode, ok bool, _ error) {
 	return r, true, nil
 }
 
-func resolveLeaf(c *Cond, env *Env) (*RLeaf, error) {
+func resolveLeaf(c *cond.Cond, env *Env) (*RLeaf, error) {
 	f := env.Catalog.Field(c.Field)
 	fail := func(format string, args ...any) error {
 		return &Error{Pos: c.Pos, Field: c.Field, Op: c.Op, Msg: fmt.Sprintf(format, args...)}
@@ -265,24 +266,24 @@ func resolveLeaf(c *Cond, env *Env) (*RLeaf, error) {
 	if !allowed[k][c.Op] {
 		return nil, fail("operator not supported for %s fields (allowed: %s)", f.Type, opList(allowed[k]))
 	}
-	arity, ok := Ops[c.Op]
+	arity, ok := cond.Ops[c.Op]
 	if !ok {
 		return nil, fail("unknown operator")
 	}
 	switch arity {
-	case ArityNone:
+	case cond.ArityNone:
 		if len(c.Values) != 0 {
 			return nil, fail("takes no value")
 		}
-	case ArityOne:
+	case cond.ArityOne:
 		if len(c.Values) != 1 {
 			return nil, fail("needs exactly one value")
 		}
-	case ArityTwo:
+	case cond.ArityTwo:
 		if len(c.Values) != 2 {
 			return nil, fail("needs exactly two values")
 		}
-	case ArityMany:
+	case cond.ArityMany:
 		if len(c.Values) == 0 {
 			return nil, fail("needs at least one value")
 		}
@@ -291,7 +292,7 @@ func resolveLeaf(c *Cond, env *Env) (*RLeaf, error) {
 	if relativeOps[c.Op] {
 		return resolveRelative(l, c, env, k, fail)
 	}
-	if c.Op == OpIsEmpty || c.Op == OpIsNotEmpty {
+	if c.Op == cond.OpIsEmpty || c.Op == cond.OpIsNotEmpty {
 		return l, nil
 	}
 	for i, v := range c.Values {
@@ -313,30 +314,30 @@ func resolveLeaf(c *Cond, env *Env) (*RLeaf, error) {
 			return nil, fail("%v", err)
 		}
 	}
-	if c.Op == OpBetween && lessAny(l.Values[1], l.Values[0]) {
+	if c.Op == cond.OpBetween && lessAny(l.Values[1], l.Values[0]) {
 		return nil, fail("between needs the lower bound first")
 	}
 	// Normalise set/choice synonyms.
 	switch {
-	case k == kindSet && (l.Op == OpEq || l.Op == OpIn):
-		l.Op = OpHasAny
-	case k == kindSet && (l.Op == OpNeq || l.Op == OpNotIn):
-		l.Op = OpHasNone
-	case k == kindChoice && l.Op == OpHasAny, k == kindChoice && l.Op == OpEq:
-		l.Op = OpIn
-	case k == kindChoice && l.Op == OpHasNone, k == kindChoice && l.Op == OpNeq:
-		l.Op = OpNotIn
-	case k == kindDept && l.Op == OpEq:
-		l.Op = OpIn
-	case k == kindDept && l.Op == OpNeq:
-		l.Op = OpNotIn
+	case k == kindSet && (l.Op == cond.OpEq || l.Op == cond.OpIn):
+		l.Op = cond.OpHasAny
+	case k == kindSet && (l.Op == cond.OpNeq || l.Op == cond.OpNotIn):
+		l.Op = cond.OpHasNone
+	case k == kindChoice && l.Op == cond.OpHasAny, k == kindChoice && l.Op == cond.OpEq:
+		l.Op = cond.OpIn
+	case k == kindChoice && l.Op == cond.OpHasNone, k == kindChoice && l.Op == cond.OpNeq:
+		l.Op = cond.OpNotIn
+	case k == kindDept && l.Op == cond.OpEq:
+		l.Op = cond.OpIn
+	case k == kindDept && l.Op == cond.OpNeq:
+		l.Op = cond.OpNotIn
 	}
 	return l, nil
 }
 
-func opList(m map[Op]bool) string {
+func opList(m map[cond.Op]bool) string {
 	var out []string
-	for o := range Ops {
+	for o := range cond.Ops {
 		if m[o] {
 			out = append(out, string(o))
 		}
@@ -363,7 +364,7 @@ func lessAny(a, b any) bool {
 // dateOnly marks a datetime value that was written as a bare date.
 type dateOnly struct{ start, end float64 } // [start, end] in ms, end = last ms of the day
 
-func coerce(f *model.Field, k kind, op Op, v any, env *Env) (any, error) {
+func coerce(f *model.Field, k kind, op cond.Op, v any, env *Env) (any, error) {
 	if v == nil {
 		return nil, fmt.Errorf("null is not a value here (use isEmpty)")
 	}
@@ -373,8 +374,8 @@ func coerce(f *model.Field, k kind, op Op, v any, env *Env) (any, error) {
 		if !ok {
 			return nil, fmt.Errorf("want a string")
 		}
-		if utf8.RuneCountInString(s) > DefaultLimits.MaxStringLen {
-			return nil, fmt.Errorf("string longer than %d characters", DefaultLimits.MaxStringLen)
+		if utf8.RuneCountInString(s) > cond.DefaultLimits.MaxStringLen {
+			return nil, fmt.Errorf("string longer than %d characters", cond.DefaultLimits.MaxStringLen)
 		}
 		if err := checkSearchText(s); err != nil {
 			return nil, err
@@ -389,7 +390,7 @@ func coerce(f *model.Field, k kind, op Op, v any, env *Env) (any, error) {
 			}
 			s = strings.ToLower(s)
 		case model.TypePhone:
-			if op == OpEq || op == OpNeq || op == OpIn || op == OpNotIn {
+			if op == cond.OpEq || op == cond.OpNeq || op == cond.OpIn || op == cond.OpNotIn {
 				if n, err := phone.Normalize(s, env.region()); err == nil {
 					s = n
 				}
@@ -578,7 +579,7 @@ func parseDateTime(s string, loc *time.Location) (any, error) {
 }
 
 // widenDays rewrites bare dates on a datetime field into millisecond bounds.
-func widenDays(l *RLeaf, c *Cond, env *Env) error {
+func widenDays(l *RLeaf, c *cond.Cond, env *Env) error {
 	hasDay := false
 	for _, v := range l.Values {
 		if _, ok := v.(dateOnly); ok {
@@ -601,18 +602,18 @@ func widenDays(l *RLeaf, c *Cond, env *Env) error {
 		return v
 	}
 	switch l.Op {
-	case OpEq, OpNeq:
+	case cond.OpEq, cond.OpNeq:
 		d, _ := l.Values[0].(dateOnly)
-		neg := l.Op == OpNeq
-		l.Op, l.Values = OpBetween, []any{d.start, d.end}
+		neg := l.Op == cond.OpNeq
+		l.Op, l.Values = cond.OpBetween, []any{d.start, d.end}
 		if neg {
 			l.Op = opNotBetween
 		}
-	case OpGt, OpLte:
+	case cond.OpGt, cond.OpLte:
 		l.Values[0] = hi(l.Values[0])
-	case OpGte, OpLt:
+	case cond.OpGte, cond.OpLt:
 		l.Values[0] = lo(l.Values[0])
-	case OpBetween:
+	case cond.OpBetween:
 		l.Values[0], l.Values[1] = lo(l.Values[0]), hi(l.Values[1])
 	default:
 		return fmt.Errorf("a bare date is not supported with %s", l.Op)
@@ -621,47 +622,47 @@ func widenDays(l *RLeaf, c *Cond, env *Env) error {
 }
 
 // opNotBetween is internal: the negation of between, produced by widenDays.
-const opNotBetween Op = "notBetween"
+const opNotBetween cond.Op = "notBetween"
 
 // resolveRelative turns today/lastDays/… into a between over the tenant's calendar.
-func resolveRelative(l *RLeaf, c *Cond, env *Env, k kind, fail func(string, ...any) error) (*RLeaf, error) {
+func resolveRelative(l *RLeaf, c *cond.Cond, env *Env, k kind, fail func(string, ...any) error) (*RLeaf, error) {
 	loc := env.loc()
 	now := env.now().In(loc)
 	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
 	var start, end time.Time // [start, end)
 	switch c.Op {
-	case OpToday:
+	case cond.OpToday:
 		start, end = day, day.AddDate(0, 0, 1)
-	case OpYesterday:
+	case cond.OpYesterday:
 		start, end = day.AddDate(0, 0, -1), day
-	case OpThisWeek:
+	case cond.OpThisWeek:
 		wd := (int(day.Weekday()) + 6) % 7 // Monday first
 		start = day.AddDate(0, 0, -wd)
 		end = start.AddDate(0, 0, 7)
-	case OpThisMonth:
+	case cond.OpThisMonth:
 		start = time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, loc)
 		end = start.AddDate(0, 1, 0)
-	case OpLastMonth:
+	case cond.OpLastMonth:
 		end = time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, loc)
 		start = end.AddDate(0, -1, 0)
-	case OpThisYear:
+	case cond.OpThisYear:
 		start = time.Date(now.Year(), 1, 1, 0, 0, 0, 0, loc)
 		end = start.AddDate(1, 0, 0)
-	case OpLastYear:
+	case cond.OpLastYear:
 		end = time.Date(now.Year(), 1, 1, 0, 0, 0, 0, loc)
 		start = end.AddDate(-1, 0, 0)
-	case OpLastDays, OpNextDays:
+	case cond.OpLastDays, cond.OpNextDays:
 		n, ok := scalarInt(c.Values[0])
 		if !ok || n < 1 || n > 36600 {
 			return nil, fail("needs a whole number of days between 1 and 36600")
 		}
-		if c.Op == OpLastDays {
+		if c.Op == cond.OpLastDays {
 			start, end = day.AddDate(0, 0, -int(n-1)), day.AddDate(0, 0, 1)
 		} else {
 			start, end = day, day.AddDate(0, 0, int(n))
 		}
 	}
-	l.Op = OpBetween
+	l.Op = cond.OpBetween
 	if k == kindDate {
 		a, _ := store.DateNumber(start.Format("2006-01-02"))
 		b, _ := store.DateNumber(end.AddDate(0, 0, -1).Format("2006-01-02"))
@@ -675,8 +676,8 @@ func resolveRelative(l *RLeaf, c *Cond, env *Env, k kind, fail func(string, ...a
 // NormalizeFragment is the folding applied to name/company fragments.
 func NormalizeFragment(s string) string { return textindex.NormalizeFragment(s) }
 
-func isFragmentOp(op Op) bool {
-	return op == OpContains || op == OpNotContains || op == OpStartsWith || op == OpEndsWith
+func isFragmentOp(op cond.Op) bool {
+	return op == cond.OpContains || op == cond.OpNotContains || op == cond.OpStartsWith || op == cond.OpEndsWith
 }
 
 // nationalPhonePrefix is the second reading of a startsWith on a phone
@@ -686,7 +687,7 @@ func isFragmentOp(op Op) bool {
 // +86 755…). A prefix typed with the country code (86138…) still matches
 // through the first reading. nil when there is no second reading.
 func nationalPhonePrefix(l *RLeaf, env *Env) *RLeaf {
-	if l.Field.Type != model.TypePhone || l.Op != OpStartsWith || len(l.Values) != 1 {
+	if l.Field.Type != model.TypePhone || l.Op != cond.OpStartsWith || len(l.Values) != 1 {
 		return nil
 	}
 	digits, _ := l.Values[0].(string)

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"github.com/kehu/kehu/internal/cond"
 	"strconv"
 
 	"github.com/kehu/kehu/internal/model"
@@ -63,13 +64,13 @@ func scopable(n *RNode) bool {
 	switch l.Field.ID {
 	case model.FieldStatus, model.FieldProject, model.FieldOwner, model.FieldCreatedAt:
 		switch l.Op {
-		case OpEq, OpIn, OpNeq, OpNotIn, OpGt, OpGte, OpLt, OpLte, OpBetween, opNotBetween, OpIsEmpty, OpIsNotEmpty:
+		case cond.OpEq, cond.OpIn, cond.OpNeq, cond.OpNotIn, cond.OpGt, cond.OpGte, cond.OpLt, cond.OpLte, cond.OpBetween, opNotBetween, cond.OpIsEmpty, cond.OpIsNotEmpty:
 			return true
 		}
 	case model.FieldDepartment:
 		return true
 	case model.FieldCollaborators:
-		return l.Op == OpHasAny || l.Op == OpHasNone
+		return l.Op == cond.OpHasAny || l.Op == cond.OpHasNone
 	}
 	return false
 }
@@ -118,7 +119,7 @@ func (b *builder) scopeGrams() {
 // character name fragment), if it is.
 func singleGram(n *RNode) (string, bool) {
 	l := n.Leaf
-	if l == nil || l.Field.ID != model.FieldName || l.Op != OpContains {
+	if l == nil || l.Field.ID != model.FieldName || l.Op != cond.OpContains {
 		return "", false
 	}
 	grams, recheck := textindex.FragmentGrams("", textindex.Normalize(l.Values[0].(string)))
@@ -200,9 +201,9 @@ func ownerLeaf(n *RNode) bool {
 	}
 	switch l.Field.ID {
 	case model.FieldOwner:
-		return l.Op == OpEq || l.Op == OpIn
+		return l.Op == cond.OpEq || l.Op == cond.OpIn
 	case model.FieldDepartment:
-		return l.Op == OpEq || l.Op == OpIn
+		return l.Op == cond.OpEq || l.Op == cond.OpIn
 	}
 	return false
 }
@@ -214,7 +215,7 @@ func createdRange(n *RNode) bool {
 		return false
 	}
 	switch l.Op {
-	case OpGt, OpGte, OpLt, OpLte, OpBetween, OpEq, OpIn:
+	case cond.OpGt, cond.OpGte, cond.OpLt, cond.OpLte, cond.OpBetween, cond.OpEq, cond.OpIn:
 		return true
 	}
 	return false
@@ -291,7 +292,7 @@ func followColumn(n *RNode) string {
 	case model.FieldNextFollowAt:
 		return "next_follow"
 	case model.FieldLastFollowUser:
-		if l.Op == OpEq || l.Op == OpIn {
+		if l.Op == cond.OpEq || l.Op == cond.OpIn {
 			return "last_follow_user"
 		}
 	}

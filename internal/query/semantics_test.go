@@ -2,6 +2,7 @@ package query_test
 
 import (
 	"encoding/json"
+	"github.com/kehu/kehu/internal/cond"
 	"slices"
 	"testing"
 	"time"
@@ -37,25 +38,25 @@ func TestRelativeDates(t *testing.T) {
 	monday := func(t time.Time) int { return day(t) - (int(t.In(shanghai).Weekday())+6)%7 }
 	month := func(t time.Time) int { y, m, _ := t.In(shanghai).Date(); return y*12 + int(m) - 1 }
 	year := func(t time.Time) int { return t.In(shanghai).Year() }
-	in := func(op query.Op, n int, t, now time.Time) bool {
+	in := func(op cond.Op, n int, t, now time.Time) bool {
 		switch op {
-		case query.OpToday:
+		case cond.OpToday:
 			return day(t) == day(now)
-		case query.OpYesterday:
+		case cond.OpYesterday:
 			return day(t) == day(now)-1
-		case query.OpThisWeek:
+		case cond.OpThisWeek:
 			return monday(t) == monday(now)
-		case query.OpThisMonth:
+		case cond.OpThisMonth:
 			return month(t) == month(now)
-		case query.OpLastMonth:
+		case cond.OpLastMonth:
 			return month(t) == month(now)-1
-		case query.OpThisYear:
+		case cond.OpThisYear:
 			return year(t) == year(now)
-		case query.OpLastYear:
+		case cond.OpLastYear:
 			return year(t) == year(now)-1
-		case query.OpLastDays:
+		case cond.OpLastDays:
 			return day(now)-(n-1) <= day(t) && day(t) <= day(now)
-		case query.OpNextDays:
+		case cond.OpNextDays:
 			return day(now) <= day(t) && day(t) <= day(now)+n-1
 		}
 		panic(op)
@@ -75,11 +76,11 @@ func TestRelativeDates(t *testing.T) {
 		env := &query.Env{Catalog: cat, Now: now}
 		for _, op := range relOps {
 			for _, n := range []int{1, 2, 7, 31, 366} {
-				if n > 1 && op != query.OpLastDays && op != query.OpNextDays {
+				if n > 1 && op != cond.OpLastDays && op != cond.OpNextDays {
 					continue
 				}
 				var vals []any
-				if op == query.OpLastDays || op == query.OpNextDays {
+				if op == cond.OpLastDays || op == cond.OpNextDays {
 					vals = []any{num(n)}
 				}
 				for _, field := range []string{"createdAt", "d"} {
@@ -88,7 +89,7 @@ func TestRelativeDates(t *testing.T) {
 						t.Fatalf("%s %s %d: %v", field, op, n, err)
 					}
 					l := rn.Leaf
-					if l.Op != query.OpBetween || len(l.Values) != 2 {
+					if l.Op != cond.OpBetween || len(l.Values) != 2 {
 						t.Fatalf("%s %s: resolved to %s %v", field, op, l.Op, l.Values)
 					}
 					lo, hi := l.Values[0].(float64), l.Values[1].(float64)
@@ -146,19 +147,19 @@ func TestSharedTagNames(t *testing.T) {
 		c5 := mk("c5")
 		env := fx.env()
 		for _, tc := range []struct {
-			cond *query.Node
+			cond *cond.Node
 			want []int64
 		}{
-			{leaf("tags", query.OpHasAll, "VIP", "golf"), []int64{c1, c2}},
-			{leaf("tags", query.OpHasAll, "VIP"), []int64{c1, c2, c3}},
-			{leaf("tags", query.OpHasAll, "VIP", "VIP"), []int64{c1, c2, c3}},
-			{leaf("tags", query.OpHasAll, num(vip1), num(vip2)), []int64{c3}},
-			{leaf("tags", query.OpHasAll, num(vip1), "golf"), []int64{c1}},
-			{leaf("tags", query.OpHasAny, "VIP"), []int64{c1, c2, c3}},
-			{leaf("tags", query.OpEq, "VIP"), []int64{c1, c2, c3}},
-			{leaf("tags", query.OpHasNone, "VIP"), []int64{c4, c5}},
-			{not(leaf("tags", query.OpHasAll, "VIP", "golf")), []int64{c3, c4, c5}},
-			{leaf("tags", query.OpIsEmpty), []int64{c5}},
+			{leaf("tags", cond.OpHasAll, "VIP", "golf"), []int64{c1, c2}},
+			{leaf("tags", cond.OpHasAll, "VIP"), []int64{c1, c2, c3}},
+			{leaf("tags", cond.OpHasAll, "VIP", "VIP"), []int64{c1, c2, c3}},
+			{leaf("tags", cond.OpHasAll, num(vip1), num(vip2)), []int64{c3}},
+			{leaf("tags", cond.OpHasAll, num(vip1), "golf"), []int64{c1}},
+			{leaf("tags", cond.OpHasAny, "VIP"), []int64{c1, c2, c3}},
+			{leaf("tags", cond.OpEq, "VIP"), []int64{c1, c2, c3}},
+			{leaf("tags", cond.OpHasNone, "VIP"), []int64{c4, c5}},
+			{not(leaf("tags", cond.OpHasAll, "VIP", "golf")), []int64{c3, c4, c5}},
+			{leaf("tags", cond.OpIsEmpty), []int64{c5}},
 		} {
 			got, total, err := searchAll(fx.ctx, fx.eng, env, fx.tenant, tc.cond)
 			fx.must(err)
@@ -187,36 +188,36 @@ func TestPhoneAndIntegerEdges(t *testing.T) {
 		c := mk("c", "", 0, "")
 		env := fx.env()
 		for _, tc := range []struct {
-			cond *query.Node
+			cond *cond.Node
 			want []int64
 		}{
-			{leaf("phone", query.OpStartsWith, "+86 138"), []int64{a}},
-			{leaf("phone", query.OpStartsWith, "86"), []int64{a}},
-			{leaf("phone", query.OpStartsWith, "1"), []int64{a, b}},  // +1…, and the national +86 1…
-			{leaf("phone", query.OpStartsWith, "138"), []int64{a}},   // typed without +86: the national number
-			{leaf("phone", query.OpStartsWith, "8613"), []int64{a}},  // with the country code
-			{leaf("phone", query.OpStartsWith, "+138"), []int64{a}},  // digits count, the + is not a country code
-			{leaf("phone", query.OpContains, "1381234"), []int64{a}}, // a contains of the national digits
-			{leaf("phone", query.OpEndsWith, "56-78"), []int64{a}},
-			{not(leaf("phone", query.OpEndsWith, "5678")), []int64{b, c}},
-			{leaf("phone", query.OpContains, "555"), []int64{b}},
-			{leaf("phone", query.OpEq, "138-1234-5678"), []int64{a}},
-			{leaf("f_phone", query.OpStartsWith, "+86139"), []int64{a}},
-			{not(leaf("f_phone", query.OpEndsWith, "1111")), []int64{b, c}},
-			{leaf("age", query.OpEq, num(30.5)), nil},
-			{leaf("age", query.OpNeq, num(30.5)), []int64{a, b, c}},
-			{leaf("age", query.OpGt, num(30.5)), []int64{b}},
-			{leaf("age", query.OpGte, num(30.5)), []int64{b}},
-			{leaf("age", query.OpLt, num(30.5)), []int64{a}},
-			{leaf("age", query.OpLte, num(30.5)), []int64{a}},
-			{leaf("age", query.OpBetween, num(29.5), num(30.5)), []int64{a}},
-			{leaf("age", query.OpBetween, num(30.2), num(30.8)), nil},
-			{leaf("age", query.OpIn, num(30.5), num(31)), []int64{b}},
-			{leaf("age", query.OpGt, num("1e300")), nil},
-			{leaf("age", query.OpLt, num("1e300")), []int64{a, b}},
-			{leaf("age", query.OpGt, num("-1e300")), []int64{a, b}},
-			{leaf("createdAt", query.OpGt, num("9223372036854775807")), nil},
-			{leaf("createdAt", query.OpLt, num("9223372036854775807")), []int64{a, b, c}},
+			{leaf("phone", cond.OpStartsWith, "+86 138"), []int64{a}},
+			{leaf("phone", cond.OpStartsWith, "86"), []int64{a}},
+			{leaf("phone", cond.OpStartsWith, "1"), []int64{a, b}},  // +1…, and the national +86 1…
+			{leaf("phone", cond.OpStartsWith, "138"), []int64{a}},   // typed without +86: the national number
+			{leaf("phone", cond.OpStartsWith, "8613"), []int64{a}},  // with the country code
+			{leaf("phone", cond.OpStartsWith, "+138"), []int64{a}},  // digits count, the + is not a country code
+			{leaf("phone", cond.OpContains, "1381234"), []int64{a}}, // a contains of the national digits
+			{leaf("phone", cond.OpEndsWith, "56-78"), []int64{a}},
+			{not(leaf("phone", cond.OpEndsWith, "5678")), []int64{b, c}},
+			{leaf("phone", cond.OpContains, "555"), []int64{b}},
+			{leaf("phone", cond.OpEq, "138-1234-5678"), []int64{a}},
+			{leaf("f_phone", cond.OpStartsWith, "+86139"), []int64{a}},
+			{not(leaf("f_phone", cond.OpEndsWith, "1111")), []int64{b, c}},
+			{leaf("age", cond.OpEq, num(30.5)), nil},
+			{leaf("age", cond.OpNeq, num(30.5)), []int64{a, b, c}},
+			{leaf("age", cond.OpGt, num(30.5)), []int64{b}},
+			{leaf("age", cond.OpGte, num(30.5)), []int64{b}},
+			{leaf("age", cond.OpLt, num(30.5)), []int64{a}},
+			{leaf("age", cond.OpLte, num(30.5)), []int64{a}},
+			{leaf("age", cond.OpBetween, num(29.5), num(30.5)), []int64{a}},
+			{leaf("age", cond.OpBetween, num(30.2), num(30.8)), nil},
+			{leaf("age", cond.OpIn, num(30.5), num(31)), []int64{b}},
+			{leaf("age", cond.OpGt, num("1e300")), nil},
+			{leaf("age", cond.OpLt, num("1e300")), []int64{a, b}},
+			{leaf("age", cond.OpGt, num("-1e300")), []int64{a, b}},
+			{leaf("createdAt", cond.OpGt, num("9223372036854775807")), nil},
+			{leaf("createdAt", cond.OpLt, num("9223372036854775807")), []int64{a, b, c}},
 		} {
 			got, total, err := searchAll(fx.ctx, fx.eng, env, fx.tenant, tc.cond)
 			if err != nil {
@@ -250,26 +251,26 @@ func TestBlankFragments(t *testing.T) {
 		c := mk("Li　Lei", "", "l@example.com", "", "")
 		env := fx.env()
 		for _, tc := range []struct {
-			cond *query.Node
+			cond *cond.Node
 			want []int64
 		}{
-			{leaf("name", query.OpContains, " "), []int64{a, c}},
-			{leaf("name", query.OpContains, "\t"), []int64{a, c}},
-			{leaf("name", query.OpContains, "\u3000"), []int64{a, c}},
-			{leaf("name", query.OpContains, " \u200b"), []int64{a, c}},
-			{leaf("name", query.OpNotContains, " "), []int64{b}},
-			{leaf("name", query.OpStartsWith, " "), nil}, // names are trimmed
-			{leaf("name", query.OpEndsWith, " "), nil},
-			{leaf("name", query.OpContains, "e  B"), []int64{a}}, // inner whitespace collapses
-			{leaf("name", query.OpContains, "Brown "), []int64{a}},
-			{leaf("company", query.OpContains, " "), []int64{a}},
-			{leaf("company", query.OpNotContains, " "), []int64{b, c}},
-			{leaf("email", query.OpContains, " "), nil},
-			{leaf("email", query.OpNotContains, " "), []int64{a, b, c}},
-			{leaf("remark", query.OpContains, " "), []int64{a}},
-			{leaf("phone", query.OpStartsWith, "0755"), []int64{a}},
-			{leaf("phone", query.OpStartsWith, "755"), []int64{a}},
-			{leaf("phone", query.OpStartsWith, "86755"), []int64{a}},
+			{leaf("name", cond.OpContains, " "), []int64{a, c}},
+			{leaf("name", cond.OpContains, "\t"), []int64{a, c}},
+			{leaf("name", cond.OpContains, "\u3000"), []int64{a, c}},
+			{leaf("name", cond.OpContains, " \u200b"), []int64{a, c}},
+			{leaf("name", cond.OpNotContains, " "), []int64{b}},
+			{leaf("name", cond.OpStartsWith, " "), nil}, // names are trimmed
+			{leaf("name", cond.OpEndsWith, " "), nil},
+			{leaf("name", cond.OpContains, "e  B"), []int64{a}}, // inner whitespace collapses
+			{leaf("name", cond.OpContains, "Brown "), []int64{a}},
+			{leaf("company", cond.OpContains, " "), []int64{a}},
+			{leaf("company", cond.OpNotContains, " "), []int64{b, c}},
+			{leaf("email", cond.OpContains, " "), nil},
+			{leaf("email", cond.OpNotContains, " "), []int64{a, b, c}},
+			{leaf("remark", cond.OpContains, " "), []int64{a}},
+			{leaf("phone", cond.OpStartsWith, "0755"), []int64{a}},
+			{leaf("phone", cond.OpStartsWith, "755"), []int64{a}},
+			{leaf("phone", cond.OpStartsWith, "86755"), []int64{a}},
 		} {
 			got, total, err := searchAll(fx.ctx, fx.eng, env, fx.tenant, tc.cond)
 			if err != nil {
@@ -308,10 +309,10 @@ func TestDeletedTag(t *testing.T) {
 		}
 		env := fx.env()
 		w := fx.world()
-		for _, n := range []*query.Node{
-			leaf("tags", query.OpHasAny, num(gone.ID)),
-			leaf("tags", query.OpIsEmpty),
-			leaf("tags", query.OpHasAll, num(keep.ID)),
+		for _, n := range []*cond.Node{
+			leaf("tags", cond.OpHasAny, num(gone.ID)),
+			leaf("tags", cond.OpIsEmpty),
+			leaf("tags", cond.OpHasAll, num(keep.ID)),
 		} {
 			checkAgainstEval(t, fx, env, w, cs, n)
 		}

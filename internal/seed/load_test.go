@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kehu/kehu/internal/cond"
 	"testing"
 	"time"
 
@@ -54,9 +55,9 @@ func TestLoadMatchesInsert(t *testing.T) {
 			eng := &query.Engine{Store: st}
 			answer := func(s *seed.Setup, filter string, sort []query.SortSpec) string {
 				t.Helper()
-				var f *query.Node
+				var f *cond.Node
 				if filter != "" {
-					if f, err = query.ParseString(filter, query.DefaultLimits); err != nil {
+					if f, err = cond.ParseString(filter, cond.DefaultLimits); err != nil {
 						t.Fatal(err)
 					}
 				}

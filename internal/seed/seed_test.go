@@ -2,6 +2,7 @@ package seed_test
 
 import (
 	"context"
+	"github.com/kehu/kehu/internal/cond"
 	"os"
 	"strconv"
 	"testing"
@@ -42,9 +43,9 @@ func TestCustomers(t *testing.T) {
 			eng := &query.Engine{Store: st}
 			count := func(filter string) int64 {
 				t.Helper()
-				var f *query.Node
+				var f *cond.Node
 				if filter != "" {
-					if f, err = query.ParseString(filter, query.DefaultLimits); err != nil {
+					if f, err = cond.ParseString(filter, cond.DefaultLimits); err != nil {
 						t.Fatal(err)
 					}
 				}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"github.com/kehu/kehu/internal/cond"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -110,12 +111,12 @@ func (h *Handler) listCustomers(r *http.Request) (*listData, error) {
 		return nil, err
 	}
 	req := &query.Request{PageSize: pageSize, Cursor: st.Cursor, Total: query.TotalExact}
-	var conds []*query.Node
+	var conds []*cond.Node
 	if n := searchNode(st.Q); n != nil {
 		conds = append(conds, n)
 	}
 	if strings.TrimSpace(st.Filter) != "" {
-		n, err := query.ParseString(st.Filter, query.DefaultLimits)
+		n, err := cond.ParseString(st.Filter, cond.DefaultLimits)
 		if err != nil {
 			return nil, err
 		}
@@ -125,7 +126,7 @@ func (h *Handler) listCustomers(r *http.Request) (*listData, error) {
 	case 1:
 		req.Filter = conds[0]
 	case 2:
-		req.Filter = &query.Node{And: conds}
+		req.Filter = &cond.Node{And: conds}
 	}
 	sortKey, desc := strings.TrimPrefix(st.Sort, "-"), strings.HasPrefix(st.Sort, "-")
 	if f := env.Catalog.ByKey[sortKey]; f != nil && f.Sortable {
@@ -198,7 +199,7 @@ func (h *Handler) listCustomers(r *http.Request) (*listData, error) {
 
 // combinedFilter is the list's whole condition (search box and filter) in
 // the compact string form the native API and the export take.
-func combinedFilter(n *query.Node) string {
+func combinedFilter(n *cond.Node) string {
 	if n == nil {
 		return ""
 	}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"github.com/kehu/kehu/internal/cond"
 	"net/url"
 	"slices"
 	"strings"
@@ -89,7 +90,7 @@ func loadExportPage(ctx context.Context, svc *crm.Service, caller *model.Caller,
 	})
 	req := &query.Request{TenantID: caller.TenantID, PageSize: 1, Total: query.TotalExact}
 	if d.Filter != "" {
-		n, err := query.ParseString(d.Filter, query.DefaultLimits)
+		n, err := cond.ParseString(d.Filter, cond.DefaultLimits)
 		if err != nil {
 			d.FilterError = err.Error()
 			return d, nil

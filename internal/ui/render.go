@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/kehu/kehu/internal/cond"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -181,7 +182,7 @@ func (h *Handler) classify(r *http.Request, err error) (int, string) {
 	}
 	var ce *model.ConflictError
 	var qe *query.Error
-	var se *query.SyntaxError
+	var se *cond.SyntaxError
 	var pe *crm.ProjectError
 	var perm *model.PermissionError
 	var ov *httpx.Overloaded

@@ -1,10 +1,9 @@
 package ui
 
 import (
+	"github.com/kehu/kehu/internal/cond"
 	"strings"
 	"unicode"
-
-	"github.com/kehu/kehu/internal/query"
 )
 
 // searchNode turns what a user typed into the one search box into a
@@ -13,28 +12,28 @@ import (
 // enough; customer_grams), a pinyin prefix for Latin letters (zs → 张三),
 // the last digits of a phone number written in any form (138 0013 8000,
 // +86-138…; the phone suffix index), an email.
-func searchNode(q string) *query.Node {
+func searchNode(q string) *cond.Node {
 	q = strings.TrimSpace(q)
 	if q == "" {
 		return nil
 	}
-	leaf := func(field string, op query.Op, v string) *query.Node {
-		return &query.Node{Leaf: &query.Cond{Field: field, Op: op, Values: []any{v}, Pos: "q"}}
+	leaf := func(field string, op cond.Op, v string) *cond.Node {
+		return &cond.Node{Leaf: &cond.Cond{Field: field, Op: op, Values: []any{v}, Pos: "q"}}
 	}
 	if strings.Contains(q, "@") {
-		return &query.Node{Or: []*query.Node{leaf("email", query.OpEq, strings.ToLower(q)), leaf("name", query.OpContains, q)}}
+		return &cond.Node{Or: []*cond.Node{leaf("email", cond.OpEq, strings.ToLower(q)), leaf("name", cond.OpContains, q)}}
 	}
 	if d, ok := phoneDigits(q); ok {
 		if len(d) > 11 && strings.HasPrefix(d, "86") {
 			d = d[2:] // +86 138…: stored as E.164, the national number is its tail
 		}
-		return leaf("phone", query.OpEndsWith, d)
+		return leaf("phone", cond.OpEndsWith, d)
 	}
-	ors := []*query.Node{leaf("name", query.OpContains, q), leaf("company", query.OpContains, q)}
+	ors := []*cond.Node{leaf("name", cond.OpContains, q), leaf("company", cond.OpContains, q)}
 	if isLatin(q) {
-		ors = append(ors, leaf("pinyin", query.OpStartsWith, strings.ToLower(q)))
+		ors = append(ors, leaf("pinyin", cond.OpStartsWith, strings.ToLower(q)))
 	}
-	return &query.Node{Or: ors}
+	return &cond.Node{Or: ors}
 }
 
 // phoneDigits reports whether s is a phone number or part of one: at

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/kehu/kehu/internal/cond"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -105,7 +106,7 @@ func (s *Service) fanOutOne(ctx context.Context, w *model.Webhook, cache map[int
 
 // compile parses and resolves a filter against the tenant's catalogue.
 func (s *Service) compile(ctx context.Context, tenantID int64, filter string) (*compiled, error) {
-	n, err := query.ParseString(filter, query.Limits{})
+	n, err := cond.ParseString(filter, cond.Limits{})
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package dashi_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/kehu/kehu/internal/cond"
 	"strconv"
 	"testing"
 
@@ -38,7 +39,7 @@ func BenchmarkPage4000HTTP(b *testing.B) {
 		}
 	})
 	b.Run("search-only", func(b *testing.B) {
-		filter := &query.Node{Leaf: &query.Cond{Field: "projectId", Op: query.OpEq, Values: []any{json.Number(strconv.FormatInt(e.Project.ID, 10))}}}
+		filter := &cond.Node{Leaf: &cond.Cond{Field: "projectId", Op: cond.OpEq, Values: []any{json.Number(strconv.FormatInt(e.Project.ID, 10))}}}
 		for b.Loop() {
 			res, err := e.Svc.Search(ctx, crm.SystemCaller(e.Tenant.ID, model.Actor{}), &query.Request{Filter: filter, PageSize: 4000, Page: 1,
 				Sort: []query.SortSpec{{Field: "createdAt", Desc: true}}, Total: query.TotalExact}, nil)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/kehu/kehu/internal/cond"
 	"math"
 	"net/http"
 	"slices"
@@ -108,34 +109,34 @@ func parsePage(ctx context.Context, body []byte) (*pageRequest, error) {
 // filter translates the page body into kehu's condition tree, scoped to
 // the page's project: the project's customers only (customers without a
 // project are seen only by unbound callers, through the other APIs).
-func (p *pageRequest) filter(projectID int64) *query.Node {
-	leaf := func(pos, field string, op query.Op, vals ...any) *query.Node {
-		return &query.Node{Leaf: &query.Cond{Field: field, Op: op, Values: vals, Pos: pos}}
+func (p *pageRequest) filter(projectID int64) *cond.Node {
+	leaf := func(pos, field string, op cond.Op, vals ...any) *cond.Node {
+		return &cond.Node{Leaf: &cond.Cond{Field: field, Op: op, Values: vals, Pos: pos}}
 	}
 	num := func(n int64) json.Number { return json.Number(strconv.FormatInt(n, 10)) }
-	and := []*query.Node{leaf("project", "projectId", query.OpEq, num(projectID))}
+	and := []*cond.Node{leaf("project", "projectId", cond.OpEq, num(projectID))}
 	if p.Name != "" {
-		and = append(and, leaf("name", "name", query.OpContains, p.Name))
+		and = append(and, leaf("name", "name", cond.OpContains, p.Name))
 	}
 	if p.Phone != "" {
 		// Normalised to E.164 by the engine; a value that is no valid
 		// number stays as typed and so matches nothing.
-		and = append(and, leaf("phone", "phone", query.OpEq, p.Phone))
+		and = append(and, leaf("phone", "phone", cond.OpEq, p.Phone))
 	}
 	if p.Start != 0 {
-		and = append(and, leaf("creationTimeStart", "createdAt", query.OpGte, num(p.Start)))
+		and = append(and, leaf("creationTimeStart", "createdAt", cond.OpGte, num(p.Start)))
 	}
 	if p.End != 0 {
-		and = append(and, leaf("creationTimeEnd", "createdAt", query.OpLte, num(p.End)))
+		and = append(and, leaf("creationTimeEnd", "createdAt", cond.OpLte, num(p.End)))
 	}
 	if len(p.Statuses) > 0 {
 		var vals []any
 		for _, s := range p.Statuses {
 			vals = append(vals, num(int64(s)))
 		}
-		and = append(and, leaf("customerStatus", "status", query.OpIn, vals...))
+		and = append(and, leaf("customerStatus", "status", cond.OpIn, vals...))
 	}
-	return &query.Node{And: and}
+	return &cond.Node{And: and}
 }
 
 // page implements POST …/customer/page.

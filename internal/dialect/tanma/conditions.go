@@ -3,6 +3,7 @@ package tanma
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/kehu/kehu/internal/cond"
 	"strconv"
 	"strings"
 	"time"
@@ -92,44 +93,44 @@ func parseOp(raw json.RawMessage, path string) (int, error) {
 
 // node helpers
 
-func leaf(f *model.Field, op query.Op, pos string, vals ...any) *query.Node {
-	return &query.Node{Leaf: &query.Cond{Field: fieldArg(f), Op: op, Values: vals, Pos: pos}}
+func leaf(f *model.Field, op cond.Op, pos string, vals ...any) *cond.Node {
+	return &cond.Node{Leaf: &cond.Cond{Field: fieldArg(f), Op: op, Values: vals, Pos: pos}}
 }
 
-func anyOf(ns []*query.Node) *query.Node {
+func anyOf(ns []*cond.Node) *cond.Node {
 	if len(ns) == 1 {
 		return ns[0]
 	}
-	return &query.Node{Or: ns}
+	return &cond.Node{Or: ns}
 }
 
-func allOf(ns []*query.Node) *query.Node {
+func allOf(ns []*cond.Node) *cond.Node {
 	if len(ns) == 1 {
 		return ns[0]
 	}
-	return &query.Node{And: ns}
+	return &cond.Node{And: ns}
 }
 
-func not(n *query.Node) *query.Node { return &query.Node{Not: n} }
+func not(n *cond.Node) *cond.Node { return &cond.Node{Not: n} }
 
 // matchNothing is a condition no customer meets (c.id is never empty).
-func matchNothing(pos string) *query.Node {
-	return &query.Node{Leaf: &query.Cond{Field: sysField(model.FieldID), Op: query.OpIsEmpty, Pos: pos}}
+func matchNothing(pos string) *cond.Node {
+	return &cond.Node{Leaf: &cond.Cond{Field: sysField(model.FieldID), Op: cond.OpIsEmpty, Pos: pos}}
 }
 
 // translateItem turns one condition item into a query node; nil means the
 // item constrains nothing (a range with two open bounds).
 // opPath and vpath name the op and the values in messages.
-func translateItem(env *query.Env, f *model.Field, op int, vals []any, opPath, vpath string) (*query.Node, error) {
+func translateItem(env *query.Env, f *model.Field, op int, vals []any, opPath, vpath string) (*cond.Node, error) {
 	cls := classOf(f)
 	if !classOps[cls][op] {
 		return nil, invalid(CodeBadOp, opPath, "%s 不适用于%s字段 %s(%d)", opName(op), typeName(f), f.Label, f.ID)
 	}
 	switch op {
 	case opEmpty:
-		return leaf(f, query.OpIsEmpty, vpath), nil
+		return leaf(f, cond.OpIsEmpty, vpath), nil
 	case opNotEmpty:
-		return leaf(f, query.OpIsNotEmpty, vpath), nil
+		return leaf(f, cond.OpIsNotEmpty, vpath), nil
 	case opRange:
 		if len(vals) != 2 {
 			return nil, invalid(CodeOutOfRange, vpath, "区间条件(op 为 null)需要 2 个值 [开始, 结束],收到 %d 个", len(vals))
@@ -164,16 +165,16 @@ func translateItem(env *query.Env, f *model.Field, op int, vals []any, opPath, v
 		}
 		switch op {
 		case opEqAny:
-			return leaf(f, query.OpIn, vpath, texts...), nil
+			return leaf(f, cond.OpIn, vpath, texts...), nil
 		case opNoneOf:
-			return leaf(f, query.OpNotIn, vpath, texts...), nil
+			return leaf(f, cond.OpNotIn, vpath, texts...), nil
 		}
-		var ns []*query.Node
+		var ns []*cond.Node
 		for _, t := range texts {
 			if positive {
-				ns = append(ns, leaf(f, query.OpContains, vpath, t))
+				ns = append(ns, leaf(f, cond.OpContains, vpath, t))
 			} else {
-				ns = append(ns, leaf(f, query.OpNotContains, vpath, t))
+				ns = append(ns, leaf(f, cond.OpNotContains, vpath, t))
 			}
 		}
 		if positive {
@@ -185,9 +186,9 @@ func translateItem(env *query.Env, f *model.Field, op int, vals []any, opPath, v
 		if err != nil {
 			return nil, err
 		}
-		var ns []*query.Node
+		var ns []*cond.Node
 		for _, t := range texts {
-			ns = append(ns, leaf(f, query.OpStartsWith, vpath, t))
+			ns = append(ns, leaf(f, cond.OpStartsWith, vpath, t))
 		}
 		return anyOf(ns), nil
 	case clsArea:
@@ -196,9 +197,9 @@ func translateItem(env *query.Env, f *model.Field, op int, vals []any, opPath, v
 			return nil, err
 		}
 		if positive {
-			return leaf(f, query.OpIn, vpath, texts...), nil
+			return leaf(f, cond.OpIn, vpath, texts...), nil
 		}
-		return leaf(f, query.OpNotIn, vpath, texts...), nil
+		return leaf(f, cond.OpNotIn, vpath, texts...), nil
 	case clsChoice, clsDept:
 		for i, v := range vals {
 			if _, ok := v.(bool); ok {
@@ -206,9 +207,9 @@ func translateItem(env *query.Env, f *model.Field, op int, vals []any, opPath, v
 			}
 		}
 		if positive {
-			return leaf(f, query.OpIn, vpath, vals...), nil
+			return leaf(f, cond.OpIn, vpath, vals...), nil
 		}
-		return leaf(f, query.OpNotIn, vpath, vals...), nil
+		return leaf(f, cond.OpNotIn, vpath, vals...), nil
 	case clsSet:
 		for i, v := range vals {
 			if _, ok := v.(bool); ok {
@@ -233,20 +234,20 @@ func translateItem(env *query.Env, f *model.Field, op int, vals []any, opPath, v
 			vals = known
 		}
 		if positive {
-			return leaf(f, query.OpHasAny, vpath, vals...), nil
+			return leaf(f, cond.OpHasAny, vpath, vals...), nil
 		}
-		return leaf(f, query.OpHasNone, vpath, vals...), nil
+		return leaf(f, cond.OpHasNone, vpath, vals...), nil
 	case clsBool:
-		var ns []*query.Node
+		var ns []*cond.Node
 		for i, v := range vals {
 			b, err := boolValue(v, index(vpath, i))
 			if err != nil {
 				return nil, err
 			}
 			if positive {
-				ns = append(ns, leaf(f, query.OpEq, vpath, b))
+				ns = append(ns, leaf(f, cond.OpEq, vpath, b))
 			} else {
-				ns = append(ns, leaf(f, query.OpNeq, vpath, b))
+				ns = append(ns, leaf(f, cond.OpNeq, vpath, b))
 			}
 		}
 		if positive {
@@ -263,9 +264,9 @@ func translateItem(env *query.Env, f *model.Field, op int, vals []any, opPath, v
 			nums[i] = n
 		}
 		if positive {
-			return leaf(f, query.OpIn, vpath, nums...), nil
+			return leaf(f, cond.OpIn, vpath, nums...), nil
 		}
-		return leaf(f, query.OpNotIn, vpath, nums...), nil
+		return leaf(f, cond.OpNotIn, vpath, nums...), nil
 	case clsDate:
 		n, err := dateAnyNode(f, vals, vpath)
 		if err != nil || positive {
@@ -273,13 +274,13 @@ func translateItem(env *query.Env, f *model.Field, op int, vals []any, opPath, v
 		}
 		return not(n), nil
 	case clsDateTime:
-		var ns []*query.Node
+		var ns []*cond.Node
 		for i, v := range vals {
 			lo, hi, err := dateTimeValue(v, index(vpath, i))
 			if err != nil {
 				return nil, err
 			}
-			ns = append(ns, leaf(f, query.OpBetween, vpath, ms(lo), ms(hi)))
+			ns = append(ns, leaf(f, cond.OpBetween, vpath, ms(lo), ms(hi)))
 		}
 		if positive {
 			return anyOf(ns), nil
@@ -373,7 +374,7 @@ func dateValue(v any, path string) (date, monthDay string, err error) {
 
 // dateAnyNode matches a date equal to one of vals; "MM-dd" values match
 // that day of any year from firstYear to lastYear.
-func dateAnyNode(f *model.Field, vals []any, path string) (*query.Node, error) {
+func dateAnyNode(f *model.Field, vals []any, path string) (*cond.Node, error) {
 	var dates []any
 	var days []string
 	for i, v := range vals {
@@ -390,9 +391,9 @@ func dateAnyNode(f *model.Field, vals []any, path string) (*query.Node, error) {
 	if len(days) > maxMonthDays {
 		return nil, invalid(CodeOutOfRange, path, "MM-dd 形式的值最多 %d 个,收到 %d 个", maxMonthDays, len(days))
 	}
-	var ns []*query.Node
+	var ns []*cond.Node
 	if len(dates) > 0 {
-		ns = append(ns, leaf(f, query.OpIn, path, dates...))
+		ns = append(ns, leaf(f, cond.OpIn, path, dates...))
 	}
 	var chunk []any
 	for _, md := range days {
@@ -403,13 +404,13 @@ func dateAnyNode(f *model.Field, vals []any, path string) (*query.Node, error) {
 			}
 			chunk = append(chunk, s)
 			if len(chunk) == maxItemValues {
-				ns = append(ns, leaf(f, query.OpIn, path, chunk...))
+				ns = append(ns, leaf(f, cond.OpIn, path, chunk...))
 				chunk = nil
 			}
 		}
 	}
 	if len(chunk) > 0 {
-		ns = append(ns, leaf(f, query.OpIn, path, chunk...))
+		ns = append(ns, leaf(f, cond.OpIn, path, chunk...))
 	}
 	return anyOf(ns), nil
 }
@@ -437,7 +438,7 @@ func isOpen(v any) bool {
 
 // rangeNode is the closed range [a, b]; an open (null or "") bound is
 // unbounded. Date and date-time ranges include the whole of their end.
-func rangeNode(f *model.Field, cls class, a, b any, path string) (*query.Node, error) {
+func rangeNode(f *model.Field, cls class, a, b any, path string) (*cond.Node, error) {
 	if isOpen(a) && isOpen(b) {
 		return nil, nil
 	}
@@ -513,26 +514,26 @@ func numLess(a, b json.Number) bool {
 
 // bounded builds between / gte / lte from the bounds that are set (a nil
 // interface or "" json.Number is open).
-func bounded[T comparable](f *model.Field, path string, lo, hi T, reversed bool) (*query.Node, error) {
+func bounded[T comparable](f *model.Field, path string, lo, hi T, reversed bool) (*cond.Node, error) {
 	var zero T
 	if reversed {
 		return nil, invalid(CodeOutOfRange, path, "区间开始值大于结束值")
 	}
 	switch {
 	case lo != zero && hi != zero:
-		return leaf(f, query.OpBetween, path, lo, hi), nil
+		return leaf(f, cond.OpBetween, path, lo, hi), nil
 	case lo != zero:
-		return leaf(f, query.OpGte, path, lo), nil
+		return leaf(f, cond.OpGte, path, lo), nil
 	case hi != zero:
-		return leaf(f, query.OpLte, path, hi), nil
+		return leaf(f, cond.OpLte, path, hi), nil
 	}
 	return nil, nil
 }
 
 // compareNode is gt/lt/gte/lte; a date-time value compares by the span it
 // names (> its end, ≥ its start, < its start, ≤ its end).
-func compareNode(f *model.Field, cls class, op int, v any, path string) (*query.Node, error) {
-	qop := map[int]query.Op{opGt: query.OpGt, opLt: query.OpLt, opGte: query.OpGte, opLte: query.OpLte}[op]
+func compareNode(f *model.Field, cls class, op int, v any, path string) (*cond.Node, error) {
+	qop := map[int]cond.Op{opGt: cond.OpGt, opLt: cond.OpLt, opGte: cond.OpGte, opLte: cond.OpLte}[op]
 	p0 := index(path, 0)
 	switch cls {
 	case clsNumber:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/kehu/kehu/internal/cond"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -133,9 +134,9 @@ type translator struct {
 
 // searchFilter is the AND of every top-level parameter and the
 // conditions; role is the "role" each result carries ("1" or "2").
-func (t *translator) searchFilter(b *searchBody, cl *model.Client) (*query.Node, string, error) {
-	var and []*query.Node
-	add := func(n *query.Node) {
+func (t *translator) searchFilter(b *searchBody, cl *model.Client) (*cond.Node, string, error) {
+	var and []*cond.Node
+	add := func(n *cond.Node) {
 		if n != nil {
 			and = append(and, n)
 		}
@@ -143,7 +144,7 @@ func (t *translator) searchFilter(b *searchBody, cl *model.Client) (*query.Node,
 	if id, ok, err := parseInt(b.CustomerID, "customerId"); err != nil {
 		return nil, "", err
 	} else if ok {
-		add(&query.Node{Leaf: &query.Cond{Field: sysField(model.FieldID), Op: query.OpEq, Values: []any{ms(id)}, Pos: "customerId"}})
+		add(&cond.Node{Leaf: &cond.Cond{Field: sysField(model.FieldID), Op: cond.OpEq, Values: []any{ms(id)}, Pos: "customerId"}})
 	}
 	key, _, err := parseString(b.SearchKey, "searchKey")
 	if err != nil {
@@ -192,7 +193,7 @@ func (t *translator) searchFilter(b *searchBody, cl *model.Client) (*query.Node,
 	}
 	if code = strings.TrimSpace(code); code != "" {
 		if f := t.env.Catalog.ByKey["creditCode"]; f != nil && !f.System {
-			add(leaf(f, query.OpIn, "creditCode", code))
+			add(leaf(f, cond.OpIn, "creditCode", code))
 		} else {
 			add(matchNothing("creditCode"))
 		}
@@ -212,22 +213,22 @@ func (t *translator) searchFilter(b *searchBody, cl *model.Client) (*query.Node,
 // is Latin letters), or company or remark contains it, or — when the key
 // has 3 or more digits and nothing but digits and phone punctuation — the
 // phone number ends with those digits.
-func searchKeyNode(key string) *query.Node {
-	c := func(id int64, op query.Op, v string) *query.Node {
-		return &query.Node{Leaf: &query.Cond{Field: sysField(id), Op: op, Values: []any{v}, Pos: "searchKey"}}
+func searchKeyNode(key string) *cond.Node {
+	c := func(id int64, op cond.Op, v string) *cond.Node {
+		return &cond.Node{Leaf: &cond.Cond{Field: sysField(id), Op: op, Values: []any{v}, Pos: "searchKey"}}
 	}
-	or := []*query.Node{c(model.FieldName, query.OpContains, key), c(model.FieldCompany, query.OpContains, key), c(model.FieldRemark, query.OpContains, key)}
+	or := []*cond.Node{c(model.FieldName, cond.OpContains, key), c(model.FieldCompany, cond.OpContains, key), c(model.FieldRemark, cond.OpContains, key)}
 	latin := true
 	for _, r := range key {
 		latin = latin && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
 	}
 	if latin {
-		or = append(or, c(model.FieldPinyin, query.OpStartsWith, key))
+		or = append(or, c(model.FieldPinyin, cond.OpStartsWith, key))
 	}
 	if d := phone.Digits(key); len(d) >= 3 && strings.Trim(key, "0123456789+-() ") == "" {
-		or = append(or, c(model.FieldPhone, query.OpEndsWith, d))
+		or = append(or, c(model.FieldPhone, cond.OpEndsWith, d))
 	}
-	return &query.Node{Or: or}
+	return &cond.Node{Or: or}
 }
 
 // parseRole reads role: "1"/1 owner (the default), "2"/2 collaborator.
@@ -248,17 +249,17 @@ func parseRole(raw json.RawMessage) (string, error) {
 // ownershipNode: customers whose owner (role 1) or one of whose
 // collaborators (role 2) is in staff, or belongs to one of depts (with its
 // sub-departments). Both lists select the union, as 探马's 员工/部门 picker.
-func ownershipNode(role string, staff, depts []int64) *query.Node {
-	staffField, staffOp, deptField := model.FieldOwner, query.OpIn, model.FieldDepartment
+func ownershipNode(role string, staff, depts []int64) *cond.Node {
+	staffField, staffOp, deptField := model.FieldOwner, cond.OpIn, model.FieldDepartment
 	if role == "2" {
-		staffField, staffOp, deptField = model.FieldCollaborators, query.OpHasAny, model.FieldCollaboratorDepartment
+		staffField, staffOp, deptField = model.FieldCollaborators, cond.OpHasAny, model.FieldCollaboratorDepartment
 	}
-	var or []*query.Node
+	var or []*cond.Node
 	if len(staff) > 0 {
-		or = append(or, &query.Node{Leaf: &query.Cond{Field: sysField(int64(staffField)), Op: staffOp, Values: idValues(staff), Pos: "salesIdList"}})
+		or = append(or, &cond.Node{Leaf: &cond.Cond{Field: sysField(int64(staffField)), Op: staffOp, Values: idValues(staff), Pos: "salesIdList"}})
 	}
 	if len(depts) > 0 {
-		or = append(or, &query.Node{Leaf: &query.Cond{Field: sysField(int64(deptField)), Op: query.OpIn, Values: idValues(depts), Pos: "departmentIdList"}})
+		or = append(or, &cond.Node{Leaf: &cond.Cond{Field: sysField(int64(deptField)), Op: cond.OpIn, Values: idValues(depts), Pos: "departmentIdList"}})
 	}
 	if len(or) == 0 {
 		return nil
@@ -313,7 +314,7 @@ func parseTimeRange(ctx context.Context, raw json.RawMessage, path string) (lo, 
 	return lo, hi, nil
 }
 
-func createTimeNode(ctx context.Context, raw json.RawMessage) (*query.Node, error) {
+func createTimeNode(ctx context.Context, raw json.RawMessage) (*cond.Node, error) {
 	lo, hi, err := parseTimeRange(ctx, raw, "createTime")
 	if err != nil {
 		return nil, err
@@ -321,18 +322,18 @@ func createTimeNode(ctx context.Context, raw json.RawMessage) (*query.Node, erro
 	f := sysField(model.FieldCreatedAt)
 	switch {
 	case lo != nil && hi != nil:
-		return &query.Node{Leaf: &query.Cond{Field: f, Op: query.OpBetween, Values: []any{ms(*lo), ms(*hi)}, Pos: "createTime"}}, nil
+		return &cond.Node{Leaf: &cond.Cond{Field: f, Op: cond.OpBetween, Values: []any{ms(*lo), ms(*hi)}, Pos: "createTime"}}, nil
 	case lo != nil:
-		return &query.Node{Leaf: &query.Cond{Field: f, Op: query.OpGte, Values: []any{ms(*lo)}, Pos: "createTime"}}, nil
+		return &cond.Node{Leaf: &cond.Cond{Field: f, Op: cond.OpGte, Values: []any{ms(*lo)}, Pos: "createTime"}}, nil
 	case hi != nil:
-		return &query.Node{Leaf: &query.Cond{Field: f, Op: query.OpLte, Values: []any{ms(*hi)}, Pos: "createTime"}}, nil
+		return &cond.Node{Leaf: &cond.Cond{Field: f, Op: cond.OpLte, Values: []any{ms(*hi)}, Pos: "createTime"}}, nil
 	}
 	return nil, nil
 }
 
 // conditions translates the advanced conditions: conditionOp 1 (or 0,
 // null, absent) ANDs the items, 2 ORs them.
-func (t *translator) conditions(raw json.RawMessage) (*query.Node, error) {
+func (t *translator) conditions(raw json.RawMessage) (*cond.Node, error) {
 	if isNull(raw) {
 		return nil, nil
 	}
@@ -363,7 +364,7 @@ func (t *translator) conditions(raw json.RawMessage) (*query.Node, error) {
 	if len(items) > maxItems {
 		return nil, invalid(CodeOutOfRange, itemsPath, "最多 %d 个条件,收到 %d 个", maxItems, len(items))
 	}
-	var nodes []*query.Node
+	var nodes []*cond.Node
 	open := false // an item that constrains nothing (a range with two open bounds)
 	for i, raw := range items {
 		path := index(itemsPath, i)

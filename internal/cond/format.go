@@ -1,4 +1,4 @@
-package query
+package cond
 
 import (
 	"bytes"
@@ -241,7 +241,7 @@ func (n *Node) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-var errEmptyNode = errors.New("query: cannot marshal a Node with none of And, Or, Not and Leaf set")
+var errEmptyNode = errors.New("cond: cannot marshal a Node with none of And, Or, Not and Leaf set")
 
 func writeJSON(b *bytes.Buffer, n *Node) error {
 	switch {

@@ -1,15 +1,14 @@
-// Package query holds kehu's condition language: one AST with two spellings
-// (a JSON form for POST /v1/customers/search and a compact string form for
-// ?filter=), the limits that bound it, and the stages that turn it into SQL.
+// Package cond is kehu's condition language, pure syntax: one AST with two
+// spellings (a JSON form for POST /v1/customers/search and a compact string
+// form for ?filter=), the formatter that prints either spelling back, the
+// limits that bound a tree, and typed constructors (Eq, In, And, …) that the
+// platform dialects use to build trees from what they decoded.
 //
-// The stages follow PocketBase's model: Parse (string or JSON → *Node, pure
-// syntax, no knowledge of fields) → Resolve (every field looked up in the
-// tenant's catalogue, values coerced by type, unknown field or bad operator =
-// error) → Compile (resolved tree → SQL with bound parameters for SQLite or
-// PostgreSQL). Nothing a client typed ever reaches SQL text.
-package query
-
-import "encoding/json"
+// It knows nothing about fields, catalogues or SQL: internal/query resolves a
+// tree against the tenant's catalogue (unknown field or bad operator = error),
+// plans it and compiles it to SQL with bound parameters. Nothing a client
+// typed ever reaches SQL text.
+package cond
 
 // Node is one node of a condition tree. Exactly one of And, Or, Not, Leaf is set.
 type Node struct {
@@ -112,5 +111,3 @@ type SyntaxError struct {
 }
 
 func (e *SyntaxError) Error() string { return e.Pos + ": " + e.Msg }
-
-var _ = json.Number("")

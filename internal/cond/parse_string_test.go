@@ -1,4 +1,4 @@
-package query
+package cond
 
 import (
 	"encoding/json"
