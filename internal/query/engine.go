@@ -293,6 +293,10 @@ type Plan struct {
 	pageSize int
 	page     int
 	cursor   bool
+	// countFilter is CountSQL's "FROM … WHERE …" before Rebind, which
+	// estimate wraps in a capped count and EXPLAIN (CountArgs are its
+	// arguments); "" with FastCount.
+	countFilter string
 	// sample is the SQLite estimate query (see estimate).
 	sample     string
 	sampleArgs []any
@@ -429,7 +433,7 @@ func (e *Engine) build(req *Request, rn *RNode, keys []sortKey, ch *choice) (*Pl
 	}
 	p := &Plan{SQL: store.Rebind(dialect, b.sb.String()), Args: b.args, keys: keys, pageSize: req.PageSize,
 		page: req.Page, cursor: req.Cursor != ""}
-	if ch != nil && ch.reason == "small set" && req.Cursor == "" {
+	if ch != nil && ch.strategy == bySmallSet && req.Cursor == "" {
 		// At most PlanCap candidates: one pass finds every match with its
 		// sort keys, which gives the page and the exact total together;
 		// only the page's rows are then loaded.
@@ -456,9 +460,9 @@ func (e *Engine) build(req *Request, rn *RNode, keys []sortKey, ch *choice) (*Pl
 		}
 	}
 	cb := &builder{dialect: dialect, tenant: req.TenantID}
-	cb.w("SELECT COUNT(*)")
 	filter(cb, true)
-	p.CountSQL, p.CountArgs = store.Rebind(dialect, cb.sb.String()), cb.args
+	p.countFilter, p.CountArgs = cb.sb.String(), cb.args
+	p.CountSQL = store.Rebind(dialect, "SELECT COUNT(*)"+p.countFilter)
 	if ch != nil && dialect == store.SQLite {
 		// For total=estimate: the filter over a sample (the newest
 		// estimateSample customers) and the tenant's customer count.
@@ -521,7 +525,6 @@ func (e *Engine) searchRows(ctx context.Context, req *Request, p *Plan) (*Result
 	}
 	defer rows.Close()
 	res := &Result{Total: -1}
-	nk := len(p.keys)
 	var lastVals []any
 	for rows.Next() {
 		if len(res.Customers) == p.pageSize {
@@ -529,32 +532,11 @@ func (e *Engine) searchRows(ctx context.Context, req *Request, p *Plan) (*Result
 			break
 		}
 		c := &model.Customer{}
-		vals := make([]any, nk)
-		ptrs := make([]any, nk)
-		for i, k := range p.keys {
-			switch {
-			case k.isText:
-				ptrs[i] = new(string)
-			case k.isInt:
-				ptrs[i] = new(int64)
-			default:
-				ptrs[i] = new(float64)
-			}
-		}
+		ptrs := scanKeys(p.keys)
 		if err := store.ScanCustomerWith(rows, req.TenantID, c, ptrs...); err != nil {
 			return nil, fmt.Errorf("query: scan: %w", err)
 		}
-		for i, p := range ptrs {
-			switch x := p.(type) {
-			case *string:
-				vals[i] = *x
-			case *int64:
-				vals[i] = *x
-			case *float64:
-				vals[i] = *x
-			}
-		}
-		lastVals = vals
+		lastVals = keyValues(ptrs)
 		res.Customers = append(res.Customers, c)
 	}
 	if err := rows.Err(); err != nil {
@@ -595,6 +577,7 @@ func scanKeys(keys []sortKey) []any {
 	return ptrs
 }
 
+// keyValues reads the sort keys scanned into scanKeys' destinations.
 func keyValues(ptrs []any) []any {
 	vals := make([]any, len(ptrs))
 	for i, p := range ptrs {

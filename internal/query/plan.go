@@ -71,10 +71,37 @@ type choice struct {
 	driver   int      // index in conj of the set that drives, or -1
 	hint     string   // SQLite INDEXED BY index, "" for none
 	estimate int      // capped size of the driving set
-	reason   string   // for EXPLAIN tests and logs
+	strategy strategy // what drives the query
 	// colDriver: the driving set is an owner, department or project
 	// condition, answered through its index (hint) rather than as ids.
 	colDriver bool
+}
+
+// strategy is what the planner found to drive a query.
+type strategy int
+
+const (
+	// byPoint: a point condition (phone, email, id, …) through its index.
+	byPoint strategy = iota
+	// bySmallSet: the smallest set condition, at most PlanCap customers.
+	bySmallSet
+	// bySortOrder: walking the sort's index, one page at a time.
+	bySortOrder
+	// byLargeSets: no small set and no sort index; the database decides.
+	byLargeSets
+)
+
+// String is the strategy's name in Plan.Choice, for EXPLAIN tests and logs.
+func (s strategy) String() string {
+	switch s {
+	case byPoint:
+		return "point condition"
+	case bySmallSet:
+		return "small set"
+	case bySortOrder:
+		return "sort order"
+	}
+	return "large sets"
 }
 
 // conjuncts flattens nested ANDs.
@@ -422,7 +449,7 @@ func (e *Engine) plan(ctx context.Context, tenantID int64, rn *RNode, keys []sor
 	dialect := e.Store.Dialect()
 	for _, n := range ch.conj {
 		if ix := pointIndex(n); ix != "" {
-			ch.hint, ch.reason = ix, "point condition"
+			ch.hint, ch.strategy = ix, byPoint
 			return ch, nil
 		}
 	}
@@ -446,7 +473,7 @@ func (e *Engine) plan(ctx context.Context, tenantID int64, rn *RNode, keys []sor
 	}
 	ch.estimate = best
 	if ch.driver >= 0 && best <= PlanCap {
-		ch.hint, ch.reason = pkIndex, "small set"
+		ch.hint, ch.strategy = pkIndex, bySmallSet
 		if ix := columnIndex(ch.conj[ch.driver]); ix != "" {
 			// An owner, department or project set: walk its index, which
 			// carries the scope columns, instead of looking ids up.
@@ -455,10 +482,10 @@ func (e *Engine) plan(ctx context.Context, tenantID int64, rn *RNode, keys []sor
 		return ch, nil
 	}
 	if ix := sortIndex(keys, ch.conj); ix != "" {
-		ch.hint, ch.reason = ix, "sort order"
+		ch.hint, ch.strategy = ix, bySortOrder
 		return ch, nil
 	}
-	ch.reason = "large sets"
+	ch.strategy = byLargeSets
 	return ch, nil
 }
 
@@ -467,7 +494,7 @@ func (e *Engine) plan(ctx context.Context, tenantID int64, rn *RNode, keys []sor
 // is always driven by the smallest set when there is one; a page only when
 // it does not walk the sort order.
 func (ch *choice) where(b *builder, count bool) {
-	drive := ch.driver >= 0 && (count || ch.reason != "sort order")
+	drive := ch.driver >= 0 && (count || ch.strategy != bySortOrder)
 	for i, n := range ch.conj {
 		b.w(" AND ")
 		if drive && i == ch.driver && ch.colDriver {
@@ -494,10 +521,10 @@ func (ch *choice) where(b *builder, count bool) {
 // from is the FROM clause with the SQLite index hint for the page query.
 func (ch *choice) from(dialect string, count bool) string {
 	hint := ch.hint
-	if count && ch.reason == "sort order" {
+	if count && ch.strategy == bySortOrder {
 		hint = "" // the order is irrelevant to a count
 	}
-	if count && ch.reason == "large sets" && ch.driver >= 0 {
+	if count && ch.strategy == byLargeSets && ch.driver >= 0 {
 		hint = pkIndex // drive the count from the smallest set
 	}
 	if hint == "" || dialect != store.SQLite {
@@ -602,7 +629,7 @@ func projectValues(n *RNode) ([]int64, bool) {
 // describe is a one-line summary of a choice, for tests and debugging.
 func (ch *choice) describe() string {
 	var s strings.Builder
-	s.WriteString(ch.reason)
+	s.WriteString(ch.strategy.String())
 	if ch.hint != "" {
 		s.WriteString(" via " + strings.Replace(ch.hint, pkIndex, "primary key", 1))
 	}
@@ -621,9 +648,8 @@ const estimateSample = 2000
 // customers times the tenant's customer count — never below PlanCap+1.
 func (e *Engine) estimate(ctx context.Context, p *Plan, res *Result) error {
 	dialect := e.Store.Dialect()
-	// CountSQL is "SELECT COUNT(*) FROM …": count at most PlanCap+1 rows.
-	inner := strings.TrimPrefix(p.CountSQL, "SELECT COUNT(*)")
-	capped := "SELECT COUNT(*) FROM (SELECT 1" + inner + " LIMIT " + strconv.Itoa(PlanCap+1) + ") AS e"
+	// Count at most PlanCap+1 rows of the count's filter.
+	capped := store.Rebind(dialect, "SELECT COUNT(*) FROM (SELECT 1"+p.countFilter+" LIMIT "+strconv.Itoa(PlanCap+1)+") AS e")
 	if err := e.Store.QueryRow(ctx, capped, p.CountArgs...).Scan(&res.Total); err != nil {
 		return fmt.Errorf("query: count: %w", err)
 	}
@@ -634,7 +660,7 @@ func (e *Engine) estimate(ctx context.Context, p *Plan, res *Result) error {
 	var est float64
 	if dialect == store.Postgres {
 		var js string
-		if err := e.Store.QueryRow(ctx, "EXPLAIN (FORMAT JSON) SELECT 1"+inner, p.CountArgs...).Scan(&js); err != nil {
+		if err := e.Store.QueryRow(ctx, store.Rebind(dialect, "EXPLAIN (FORMAT JSON) SELECT 1"+p.countFilter), p.CountArgs...).Scan(&js); err != nil {
 			return fmt.Errorf("query: estimate: %w", err)
 		}
 		var out []struct {
