@@ -28,7 +28,11 @@ type listState struct {
 func stateOf(r *http.Request) listState {
 	q := r.URL.Query()
 	v, _ := strconv.ParseInt(q.Get("view"), 10, 64)
-	return listState{Q: q.Get("q"), Filter: q.Get("filter"), Sort: q.Get("sort"), Cols: q.Get("cols"), Cursor: q.Get("cursor"), View: v}
+	cols := q.Get("cols")
+	if c := q["col"]; len(c) > 0 { // the column chooser's checkboxes
+		cols = strings.Join(c, ",")
+	}
+	return listState{Q: q.Get("q"), Filter: q.Get("filter"), Sort: q.Get("sort"), Cols: cols, Cursor: q.Get("cursor"), View: v}
 }
 
 // Values are the URL parameters of s (without the cursor unless page).
@@ -80,6 +84,7 @@ type listData struct {
 	Names    *names
 	Export   string // ui2's export page with the current filter and columns
 	Ops      []opChoice
+	Back     string // this list's URL, for the bulk form to come back to
 }
 
 func (h *Handler) customersPage(w http.ResponseWriter, r *http.Request) error {
@@ -184,6 +189,7 @@ func (h *Handler) listCustomers(r *http.Request) (*listData, error) {
 		s.Cursor = ""
 		d.FirstURL = s.URL("/customers")
 	}
+	d.Back = st.URL("/customers")
 	ex := url.Values{}
 	if f := combinedFilter(req.Filter); f != "" {
 		ex.Set("filter", f)

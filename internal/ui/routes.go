@@ -29,6 +29,7 @@ func (h *Handler) routes() []route {
 		{Pattern: "GET /lang/{lang}", Public: true, Fn: func(h *Handler) handlerFunc { return h.switchLang }},
 		{Pattern: "GET /customers", Fn: func(h *Handler) handlerFunc { return h.customersPage }},
 		{Pattern: "GET /customers/rows", Fragment: true, Fn: func(h *Handler) handlerFunc { return h.customersRows }},
+		{Pattern: "POST /customers/bulk", Fn: func(h *Handler) handlerFunc { return h.bulkAction }},
 		{Pattern: "GET /customers/{id}", Fn: func(h *Handler) handlerFunc { return h.customerPage }},
 		{Pattern: "POST /customers/{id}/fields", Fn: func(h *Handler) handlerFunc { return h.editField }},
 		{Pattern: "POST /customers/{id}/unmask", Fn: func(h *Handler) handlerFunc { return h.unmaskCustomer }},

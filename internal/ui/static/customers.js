@@ -60,3 +60,79 @@
   });
   window.kehuList = { reload: function () { last = null; load(paramsOf(), true); }, form: form };
 })();
+
+// The filter builder: field, operator and value become a condition of the
+// compact filter language, added to the filter with && or ||.
+(function () {
+  var field = document.getElementById("b-field"), op = document.getElementById("b-op"),
+    value = document.getElementById("b-value"), text = document.getElementById("filter");
+  if (!field || !op || !value || !text) return;
+  function fitOps() {
+    var t = field.selectedOptions[0] ? field.selectedOptions[0].dataset.type : "";
+    Array.from(op.options).forEach(function (o) {
+      var types = o.dataset.types;
+      o.hidden = !!types && types.split(" ").indexOf(t) < 0;
+    });
+    if (op.selectedOptions[0] && op.selectedOptions[0].hidden) {
+      var first = Array.from(op.options).find(function (o) { return !o.hidden; });
+      if (first) op.value = first.value;
+    }
+    fitValue();
+  }
+  function fitValue() {
+    var o = op.selectedOptions[0];
+    value.disabled = !!(o && o.dataset.noval);
+  }
+  function quote(v) {
+    if (/^-?\d+(\.\d+)?$/.test(v) || v === "true" || v === "false") return v;
+    return JSON.stringify(v);
+  }
+  function cond() {
+    var o = op.selectedOptions[0], f = field.value;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(f)) f = "`" + f.replace(/`/g, "\\`") + "`";
+    if (o.dataset.noval) return f + " " + o.value;
+    var v = value.value.trim();
+    if (o.value === "?=" || o.value === "?!") {
+      return f + " " + o.value + " (" + v.split(/[,，]/).map(function (x) { return quote(x.trim()); }).join(", ") + ")";
+    }
+    return f + " " + o.value + " " + quote(v);
+  }
+  function add(join) {
+    var c = cond(), cur = text.value.trim();
+    text.value = cur ? cur + " " + join + " " + c : c;
+    value.value = "";
+    text.dispatchEvent(new Event("change"));
+  }
+  field.addEventListener("change", fitOps);
+  op.addEventListener("change", fitValue);
+  document.getElementById("b-and").addEventListener("click", function () { add("&&"); });
+  document.getElementById("b-or").addEventListener("click", function () { add("||"); });
+  document.getElementById("b-group").addEventListener("click", function () {
+    var cur = text.value.trim();
+    if (cur) text.value = "(" + cur + ")";
+  });
+  fitOps();
+})();
+
+// Bulk selection: "select all" ticks the page's rows; the value picker of
+// the chosen action is the only one shown.
+(function () {
+  function wire() {
+    var all = document.getElementById("sel-all"), action = document.getElementById("bulk-action");
+    if (all) all.addEventListener("change", function () {
+      document.querySelectorAll('#customers-table input[name="ids"]').forEach(function (b) { b.checked = all.checked; });
+    });
+    if (action) {
+      var fit = function () {
+        document.querySelectorAll("#bulk-form [data-for]").forEach(function (s) {
+          s.hidden = s.dataset.for !== action.value;
+          s.disabled = s.hidden;
+        });
+      };
+      action.addEventListener("change", fit);
+      fit();
+    }
+  }
+  wire();
+  document.addEventListener("kehu:rows", wire);
+})();
