@@ -250,36 +250,6 @@ func setSystem(col *Column, cell string, in *crm.CustomerInput, cat *store.Catal
 		return nil
 	}
 	switch col.Key {
-	case "name":
-		return str(&in.Name)
-	case "firstName":
-		return str(&in.FirstName)
-	case "lastName":
-		return str(&in.LastName)
-	case "phone":
-		return str(&in.Phone)
-	case "email":
-		return str(&in.Email)
-	case "company":
-		return str(&in.Company)
-	case "address":
-		return str(&in.Address)
-	case "remark":
-		return str(&in.Remark)
-	case "idNumber":
-		return str(&in.IDNumber)
-	case "externalId":
-		return str(&in.ExternalID)
-	case "city":
-		return str(&in.City)
-	case "state":
-		return str(&in.State)
-	case "country":
-		return str(&in.Country)
-	case "postalCode":
-		return str(&in.PostalCode)
-	case "street":
-		return str(&in.Street)
 	case "businessPhone":
 		return str(&in.BusinessPhone)
 	case "homePhone":
@@ -308,12 +278,6 @@ func setSystem(col *Column, cell string, in *crm.CustomerInput, cat *store.Catal
 		return choice(&in.Status, statusWords)
 	case "sex":
 		return choice(&in.Sex, sexWords)
-	case "idType":
-		return choice(&in.IDType, nil)
-	case "marriage":
-		return choice(&in.Marriage, nil)
-	case "education":
-		return choice(&in.Education, nil)
 	case "age":
 		x, err := crm.Coerce(cat.ByKey["age"], cell, region)
 		if err != nil {
@@ -393,6 +357,20 @@ func setSystem(col *Column, cell string, in *crm.CustomerInput, cat *store.Catal
 		} else {
 			in.CollaboratorIDs = &ids
 		}
+	default:
+		// A system field by its descriptor: text as written, a select's
+		// option by label or id.
+		if col.Field == nil {
+			break
+		}
+		switch p := in.SystemRef(col.Field.ID).(type) {
+		case **string:
+			return str(p)
+		case **int:
+			if col.Field.Type == model.TypeSelect {
+				return choice(p, nil)
+			}
+		}
 	}
 	return nil
 }
@@ -454,28 +432,8 @@ func FormatSystem(col *Column, c *model.Customer, cat *store.Catalog, refs *Refs
 		return optionLabel(cat.ByKey[col.Key], int64(n))
 	}
 	switch col.Key {
-	case "id":
-		return strconv.FormatInt(c.ID, 10)
-	case "name":
-		return c.Name
-	case "phone":
-		return c.Phone
-	case "email":
-		return c.Email
-	case "company":
-		return c.Company
-	case "address":
-		return c.Address
-	case "remark":
-		return c.Remark
-	case "status":
-		return choice(c.Status)
 	case "projectId":
 		return refs.name("projectId", c.ProjectID)
-	case "createdAt":
-		return formatMillis(model.Millis(c.CreatedAt), false)
-	case "updatedAt":
-		return formatMillis(model.Millis(c.UpdatedAt), false)
 	case "owner":
 		return refs.name("staff", c.OwnerID)
 	case "lastFollowAt":
@@ -498,39 +456,8 @@ func FormatSystem(col *Column, c *model.Customer, cat *store.Catalog, refs *Refs
 		return strings.Join(names, listSep)
 	case "stage":
 		return refs.name("stage", c.StageID)
-	case "sex":
-		return choice(c.Sex)
-	case "idNumber":
-		return c.IDNumber
 	case "bornDate":
 		return formatMillis(c.BornDate, true)
-	case "externalId":
-		return c.ExternalID
-	case "firstName":
-		return c.FirstName
-	case "lastName":
-		return c.LastName
-	case "city":
-		return c.City
-	case "state":
-		return c.State
-	case "country":
-		return c.Country
-	case "postalCode":
-		return c.PostalCode
-	case "street":
-		return c.Street
-	case "age":
-		if c.Age == 0 {
-			return ""
-		}
-		return strconv.Itoa(c.Age)
-	case "idType":
-		return choice(c.IDType)
-	case "marriage":
-		return choice(c.Marriage)
-	case "education":
-		return choice(c.Education)
 	case "phones":
 		return strings.Join(c.Phones, listSep)
 	case "businessPhone":
@@ -551,6 +478,27 @@ func FormatSystem(col *Column, c *model.Customer, cat *store.Catalog, refs *Refs
 		return c.Profession
 	case "jobNum":
 		return c.JobNum
+	}
+	if col.Field == nil {
+		return ""
+	}
+	// A system field by its descriptor: text as stored, a select's option
+	// label, a time in Asia/Shanghai, a number or id in digits (0: empty
+	// where 0 is how the column stores empty).
+	switch v := col.Field.Get(c).(type) {
+	case string:
+		return v
+	case int64:
+		switch col.Field.Type {
+		case model.TypeSelect:
+			return choice(int(v))
+		case model.TypeDateTime:
+			return formatMillis(v, false)
+		}
+		if v == 0 && col.Field.Empty != model.EmptyBlank {
+			return ""
+		}
+		return strconv.FormatInt(v, 10)
 	}
 	return ""
 }
