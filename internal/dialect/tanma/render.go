@@ -251,72 +251,33 @@ func (rd *renderer) phones(c *model.Customer) []string {
 }
 
 // systemValue is a listed system field's value in the form custom fields
-// of its type take.
+// of its type take, read through the field's descriptor: phones and tags as
+// lists, times "yyyy-MM-dd HH:mm:ss", an unset stage or age null.
 func (rd *renderer) systemValue(f *model.Field, c *model.Customer) any {
 	switch f.ID {
-	case model.FieldName:
-		return c.Name
 	case model.FieldPhone:
 		return rd.phones(c)
-	case model.FieldEmail:
-		return c.Email
-	case model.FieldCompany:
-		return c.Company
-	case model.FieldAddress:
-		return c.Address
-	case model.FieldRemark:
-		return c.Remark
-	case model.FieldStatus:
-		return c.Status
-	case model.FieldCreatedAt:
-		return formatTime(c.CreatedAt)
-	case model.FieldUpdatedAt:
-		return formatTime(c.UpdatedAt)
 	case model.FieldTags:
 		ids := []int64{}
 		return append(ids, c.TagIDs...)
-	case model.FieldStage:
-		if c.StageID == 0 {
+	}
+	d := model.SystemFieldDesc(f.ID)
+	if d == nil {
+		return nil
+	}
+	switch v := d.Get(c).(type) {
+	case string:
+		return v
+	case int64:
+		switch {
+		case f.Type == model.TypeDateTime:
+			return formatTime(model.FromMillis(v))
+		case f.Type == model.TypeSelect:
+			return v // 0 is an option like the others
+		case v == 0 && d.Empty != model.EmptyBlank:
 			return nil
 		}
-		return c.StageID
-	case model.FieldSex:
-		return c.Sex
-	case model.FieldIDNumber:
-		return c.IDNumber
-	case model.FieldBornDate:
-		return formatTime(model.FromMillis(c.BornDate))
-	case model.FieldLastFollowAt:
-		return formatTime(c.LastFollowAt)
-	case model.FieldNextFollowAt:
-		return formatTime(c.NextFollowAt)
-	case model.FieldExternalID:
-		return c.ExternalID
-	case model.FieldFirstName:
-		return c.FirstName
-	case model.FieldLastName:
-		return c.LastName
-	case model.FieldCity:
-		return c.City
-	case model.FieldState:
-		return c.State
-	case model.FieldCountry:
-		return c.Country
-	case model.FieldPostalCode:
-		return c.PostalCode
-	case model.FieldStreet:
-		return c.Street
-	case model.FieldAge:
-		if c.Age == 0 {
-			return nil
-		}
-		return c.Age
-	case model.FieldIDType:
-		return c.IDType
-	case model.FieldMarriage:
-		return c.Marriage
-	case model.FieldEducation:
-		return c.Education
+		return v
 	}
 	return nil
 }
