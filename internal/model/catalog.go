@@ -6,7 +6,7 @@ import (
 )
 
 // FieldType is the type of a catalogue field. The first eight are 探马's
-// catalogue types (their numbers in TanmaType); bool, email and area are
+// catalogue types (the 探马 dialect numbers them); bool, email and area are
 // kehu's additions; the ref types describe system fields only.
 type FieldType string
 
@@ -36,29 +36,6 @@ const (
 // CustomTypes are the types a tenant may give its own fields.
 var CustomTypes = []FieldType{TypeText, TypeTextarea, TypeSelect, TypeMultiSelect, TypeDate,
 	TypeDateTime, TypeNumber, TypePhone, TypeBool, TypeEmail, TypeArea}
-
-// TanmaType maps a field type to 探马's catalogue type number (0: none).
-func TanmaType(t FieldType) int {
-	switch t {
-	case TypeText, TypeEmail, TypeArea:
-		return 1
-	case TypeSelect, TypeBool, TypeStage:
-		return 2
-	case TypeDate:
-		return 3
-	case TypeNumber:
-		return 4
-	case TypeTextarea:
-		return 5
-	case TypeMultiSelect, TypeTags:
-		return 6
-	case TypeDateTime:
-		return 7
-	case TypePhone:
-		return 8
-	}
-	return 0
-}
 
 // Field is one entry of a tenant's catalogue. System fields have fixed small
 // ids shared by every tenant; custom fields get time-ordered ids.

@@ -117,15 +117,38 @@ func classOf(f *model.Field) class {
 	return clsText
 }
 
+// catalogType maps a field type to 探马's catalogue type number (0: none).
+func catalogType(t model.FieldType) int {
+	switch t {
+	case model.TypeText, model.TypeEmail, model.TypeArea:
+		return 1
+	case model.TypeSelect, model.TypeBool, model.TypeStage:
+		return 2
+	case model.TypeDate:
+		return 3
+	case model.TypeNumber:
+		return 4
+	case model.TypeTextarea:
+		return 5
+	case model.TypeMultiSelect, model.TypeTags:
+		return 6
+	case model.TypeDateTime:
+		return 7
+	case model.TypePhone:
+		return 8
+	}
+	return 0
+}
+
 // listed says whether list-fields shows f: every field with a 探马 type
 // except the search-only pinyin field.
 func listed(f *model.Field) bool {
-	return model.TanmaType(f.Type) != 0 && f.ID != model.FieldPinyin
+	return catalogType(f.Type) != 0 && f.ID != model.FieldPinyin
 }
 
 // typeName is a field type as 探马's UI names it.
 func typeName(f *model.Field) string {
-	switch model.TanmaType(f.Type) {
+	switch catalogType(f.Type) {
 	case 1:
 		if f.Type == model.TypeArea {
 			return "地区"
@@ -191,7 +214,7 @@ func (h *Handler) listFields(rq *request) (any, error) {
 		if !listed(&f) {
 			continue
 		}
-		fo := fieldOut{ID: f.ID, Name: f.Label, Alias: f.Key, Type: model.TanmaType(f.Type), Items: []itemOut{}, System: f.System, Unique: f.Unique}
+		fo := fieldOut{ID: f.ID, Name: f.Label, Alias: f.Key, Type: catalogType(f.Type), Items: []itemOut{}, System: f.System, Unique: f.Unique}
 		switch f.Type {
 		case model.TypeSelect, model.TypeMultiSelect:
 			for _, o := range f.Options {
