@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/mail"
 	"sort"
 	"strconv"
@@ -317,33 +316,16 @@ func optionID(f *model.Field, v any) (int64, error) {
 	return 0, fmt.Errorf("want an option id or label")
 }
 
-func asString(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case json.Number:
-		return x.String(), true
-	}
-	return "", false
-}
+func asString(v any) (string, bool) { return model.ScalarText(v) }
 
-func asFloat(v any) (float64, bool) {
-	s, ok := asString(v)
-	if !ok {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-		return 0, false
-	}
-	return f, true
-}
+func asFloat(v any) (float64, bool) { return model.ScalarFloat(v) }
 
+// asInt is model.ScalarInt with surrounding spaces ignored (values typed
+// into forms and files).
 func asInt(v any) (int64, bool) {
-	s, ok := asString(v)
+	s, ok := model.ScalarText(v)
 	if !ok {
 		return 0, false
 	}
-	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-	return n, err == nil
+	return model.ScalarInt(strings.TrimSpace(s))
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/kehu/kehu/internal/cond"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -232,7 +231,7 @@ func splitSharedTagNames(c *cond.Cond, env *Env) (_ *RNode, ok bool, _ error) {
 	shared := false
 	for _, v := range c.Values {
 		if s, isStr := v.(string); isStr {
-			if _, isNum := scalarInt(v); !isNum && len(env.TagIDs[s]) > 1 {
+			if _, isNum := model.ScalarInt(v); !isNum && len(env.TagIDs[s]) > 1 {
 				shared = true
 			}
 		}
@@ -370,7 +369,7 @@ func coerce(f *model.Field, k kind, op cond.Op, v any, env *Env) (any, error) {
 	}
 	switch k {
 	case kindText, kindArea, kindPinyin:
-		s, ok := scalarString(v)
+		s, ok := model.ScalarText(v)
 		if !ok {
 			return nil, fmt.Errorf("want a string")
 		}
@@ -406,7 +405,7 @@ func coerce(f *model.Field, k kind, op cond.Op, v any, env *Env) (any, error) {
 		}
 		return s, nil
 	case kindNumber:
-		n, ok := scalarFloat(v)
+		n, ok := model.ScalarFloat(v)
 		if !ok {
 			return nil, fmt.Errorf("want a number")
 		}
@@ -478,7 +477,7 @@ func (e *Env) region() string {
 // coerceID turns an option id or label, tag name, stage name or id into
 // int64 ([]int64 for a tag name shared by several tags).
 func coerceID(f *model.Field, v any, env *Env) (any, error) {
-	id, isNum := scalarInt(v)
+	id, isNum := model.ScalarInt(v)
 	s, _ := v.(string)
 	switch f.Type {
 	case model.TypeSelect, model.TypeMultiSelect:
@@ -515,47 +514,6 @@ func coerceID(f *model.Field, v any, env *Env) (any, error) {
 		return id, nil
 	}
 	return nil, fmt.Errorf("want an id (integer)")
-}
-
-func scalarString(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case json.Number:
-		return x.String(), true
-	}
-	return "", false
-}
-
-func scalarFloat(v any) (float64, bool) {
-	var s string
-	switch x := v.(type) {
-	case json.Number:
-		s = x.String()
-	case string:
-		s = strings.TrimSpace(x)
-	default:
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-		return 0, false
-	}
-	return f, true
-}
-
-func scalarInt(v any) (int64, bool) {
-	var s string
-	switch x := v.(type) {
-	case json.Number:
-		s = x.String()
-	case string:
-		s = x
-	default:
-		return 0, false
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	return n, err == nil
 }
 
 // parseDateTime accepts RFC 3339, "2006-01-02 15:04:05", "2006-01-02T15:04:05"
@@ -652,7 +610,7 @@ func resolveRelative(l *RLeaf, c *cond.Cond, env *Env, k kind, fail func(string,
 		end = time.Date(now.Year(), 1, 1, 0, 0, 0, 0, loc)
 		start = end.AddDate(-1, 0, 0)
 	case cond.OpLastDays, cond.OpNextDays:
-		n, ok := scalarInt(c.Values[0])
+		n, ok := model.ScalarInt(c.Values[0])
 		if !ok || n < 1 || n > 36600 {
 			return nil, fail("needs a whole number of days between 1 and 36600")
 		}

@@ -295,7 +295,7 @@ func ms(n int64) json.Number { return json.Number(strconv.FormatInt(n, 10)) }
 func textValues(f *model.Field, op int, vals []any, path string) ([]any, error) {
 	out := make([]any, len(vals))
 	for i, v := range vals {
-		s, ok := scalarText(v)
+		s, ok := model.ScalarText(v)
 		if !ok {
 			return nil, invalid(CodeBadValue, index(path, i), "应为字符串,收到 %s", kindOf(v))
 		}
@@ -334,7 +334,7 @@ func boolValue(v any, path string) (bool, error) {
 }
 
 func numberValue(v any, path string) (json.Number, error) {
-	s, ok := scalarText(v)
+	s, ok := model.ScalarText(v)
 	if ok {
 		s = strings.TrimSpace(s)
 		if f, err := strconv.ParseFloat(s, 64); err == nil && !isInfOrNaN(f) {

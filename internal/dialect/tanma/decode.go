@@ -282,14 +282,3 @@ func kindOf(v any) string {
 	}
 	return fmt.Sprintf("%T", v)
 }
-
-// scalarText is a string or number value as text.
-func scalarText(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case json.Number:
-		return x.String(), true
-	}
-	return "", false
-}

@@ -327,7 +327,7 @@ func (w *writer) set(f *model.Field, vals []any, paths []string, vpath string) e
 		s := ""
 		if v != nil {
 			var ok bool
-			if s, ok = scalarText(v); !ok {
+			if s, ok = model.ScalarText(v); !ok {
 				return invalid(CodeBadValue, p, "应为字符串,收到 %s", kindOf(v))
 			}
 		}
@@ -421,7 +421,7 @@ func (w *writer) setPhones(vals []any, paths []string) error {
 		if v == nil {
 			continue
 		}
-		s, ok := scalarText(v)
+		s, ok := model.ScalarText(v)
 		if !ok {
 			return invalid(CodeBadValue, paths[i], "应为电话号码字符串,收到 %s", kindOf(v))
 		}
