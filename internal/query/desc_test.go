@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/model"
 )
 
@@ -22,12 +23,12 @@ func TestEverySystemFieldCompiles(t *testing.T) {
 		case (d.Column == "" || isList) && ok:
 			t.Errorf("%s: sysCol for a field without a plain column", d.Key)
 		}
-		l := &RLeaf{Field: &d.Field, Op: OpIsEmpty}
+		l := &RLeaf{Field: &d.Field, Op: cond.OpIsEmpty}
 		switch {
 		case d.ID == model.FieldPinyin:
-			l = &RLeaf{Field: &d.Field, Op: OpStartsWith, Values: []any{"zh"}}
+			l = &RLeaf{Field: &d.Field, Op: cond.OpStartsWith, Values: []any{"zh"}}
 		case d.Type == model.TypeDepartment:
-			l = &RLeaf{Field: &d.Field, Op: OpIn, Values: []any{int64(1)}}
+			l = &RLeaf{Field: &d.Field, Op: cond.OpIn, Values: []any{int64(1)}}
 		}
 		for _, dialect := range []string{"sqlite", "postgres"} {
 			if sql, _ := Compile(dialect, 1, &RNode{Leaf: l}); strings.TrimSpace(sql) == "" {
