@@ -47,7 +47,7 @@ type browser2 struct {
 	ctx    context.Context
 	mu     sync.Mutex
 	errs   []string
-	shots  string
+	shots  string // KEHU_SCREENSHOTS: where shot writes console-<name>.png (docs/screenshots for the README)
 	token  string // the session the browser holds
 	// allow are URLs whose refusals a test asks for: Chromium logs every
 	// 4xx answer as an error, also the ones the page handles.
@@ -221,7 +221,7 @@ func (b *browser2) shot(t *testing.T, name string) chromedp.Action[chromedp.Void
 		if err != nil {
 			return err
 		}
-		return os.WriteFile(filepath.Join(b.shots, name+".png"), png, 0o644)
+		return os.WriteFile(filepath.Join(b.shots, "console-"+name+".png"), png, 0o644)
 	})
 }
 
