@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kehu/kehu/internal/audit"
+	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/store"
 )
@@ -69,9 +70,9 @@ type customerData struct {
 	CanShow bool // the caller may unmask them ("show", audited)
 	Shown   bool // this answer shows them unmasked
 	CanEdit bool
-	// FollowUps is the slot of the follow-ups timeline (nil until crm has
-	// follow-ups; templates/customer.html draws "followups" when set).
-	FollowUps any
+	// FollowUps is the follow-ups timeline (crm.ListFollowUps, newest
+	// first), drawn by templates/_followups.html.
+	FollowUps []*model.FollowUp
 }
 
 func (h *Handler) customerPage(w http.ResponseWriter, r *http.Request) error {
@@ -154,6 +155,11 @@ func (h *Handler) customerData(r *http.Request, id int64, shown bool, editErr *e
 	if len(cg.Fields) > 0 {
 		d.Groups = append(d.Groups, cg)
 	}
+	fl, err := h.Svc.ListFollowUps(ctx, read, id, crm.FollowUpPage{Limit: 50})
+	if err != nil {
+		return nil, err
+	}
+	d.FollowUps = fl.Items
 	evs, err := h.Svc.History(ctx, read, id, 0, 200) // masked like the page
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/kehu/kehu/internal/audit"
+	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/model"
 )
 
@@ -71,5 +72,21 @@ func TestHistoryMaskedWithPage(t *testing.T) {
 	_, page := admin.get("/customers/" + itoa(c.Customers["张三"].ID))
 	if strings.Contains(page, "8613800138000") || strings.Contains(page, "zhangsan@example.com") {
 		t.Errorf("full contact data before show:\n%s", page)
+	}
+}
+
+// TestFollowUpsOnPage: the customer page shows crm's follow-ups timeline.
+func TestFollowUpsOnPage(t *testing.T) {
+	c := newConsole(t)
+	zs := c.Customers["张三"]
+	content := "电话回访：客户对报价满意"
+	_, err := c.Svc.AddFollowUp(context.Background(), &model.Caller{TenantID: c.Tenant.ID, Via: model.ViaCLI}, zs.ID,
+		&crm.FollowUpInput{Content: &content, Kind: crm.Ptr("电话"), StaffID: crm.Ptr(c.Staff["rep"])})
+	must(t, err)
+	rep := c.client(t)
+	rep.login("rep")
+	_, page := rep.get("/customers/" + itoa(zs.ID))
+	if !strings.Contains(page, `id="followups"`) || !strings.Contains(page, content) {
+		t.Errorf("follow-ups on the page:\n%s", page)
 	}
 }
