@@ -54,6 +54,7 @@ func toProblem(err error) (int, Problem) {
 	var ov *httpx.Overloaded
 	var pe *crm.ProjectError
 	var perm *model.PermissionError
+	var pool *model.PoolError
 	switch {
 	case errors.As(err, &ae):
 		return ae.status, ae.p
@@ -72,6 +73,8 @@ func toProblem(err error) (int, Problem) {
 		return 400, Problem{Code: br.Code, Field: br.Field, Detail: br.Error()}
 	case errors.As(err, &fe):
 		return 400, Problem{Code: fe.Code, Field: fe.Field, Detail: fe.Error()}
+	case errors.As(err, &pool):
+		return 409, Problem{Code: pool.Code, Detail: pool.Msg}
 	case errors.As(err, &ce):
 		return 409, Problem{Code: "conflict", Field: ce.Field, Detail: ce.Error(), ExistingID: ce.ExistingID}
 	case errors.As(err, &pe):

@@ -48,6 +48,8 @@ func (h *Handler) customerHistory(w http.ResponseWriter, r *http.Request) error 
 		Actor    model.Actor    `json:"actor"`
 		Via      model.Via      `json:"via,omitempty"`
 		Changes  []model.Change `json:"changes"`
+		Action   string         `json:"action,omitempty"` // a pool action (pool.claim …)
+		Reason   string         `json:"reason,omitempty"`
 	}
 	out := make([]entry, 0, len(evs))
 	next := after
@@ -56,7 +58,7 @@ func (h *Handler) customerHistory(w http.ResponseWriter, r *http.Request) error 
 		if ch == nil {
 			ch = []model.Change{}
 		}
-		out = append(out, entry{Position: e.Position, Time: e.CreatedAt, Kind: e.Kind, Actor: e.Actor, Via: e.Via, Changes: ch})
+		out = append(out, entry{Position: e.Position, Time: e.CreatedAt, Kind: e.Kind, Actor: e.Actor, Via: e.Via, Changes: ch, Action: e.Action, Reason: e.Reason})
 		next = e.Position
 	}
 	httpx.WriteJSON(w, 200, map[string]any{"data": out, "next": next})

@@ -396,6 +396,12 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		{"FollowUpList", reflect.TypeFor[followUpList](), nil},
 		{"FollowUpKind", reflect.TypeFor[model.FollowUpKind](), nil},
 		{"FollowUpKindInput", reflect.TypeFor[followUpKindIn](), nil},
+		{"Pool", reflect.TypeFor[model.Pool](), nil},
+		{"PoolRules", reflect.TypeFor[model.PoolRules](), nil},
+		{"PoolInput", reflect.TypeFor[poolIn](), nil},
+		{"PoolRulesInput", reflect.TypeFor[poolRulesIn](), nil},
+		{"PoolActionInput", reflect.TypeFor[crm.PoolActionInput](), nil},
+		{"PoolAction", reflect.TypeFor[model.PoolAction](), nil},
 		{"Problem", reflect.TypeFor[Problem](), nil},
 		{"TokenError", reflect.TypeFor[tokenError](), nil},
 	} {

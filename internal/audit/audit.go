@@ -57,6 +57,12 @@ const (
 	CustomerImport = "customer.import"
 	CustomerDelete = "customer.delete"
 	CustomerUnmask = "customer.unmask"
+
+	PoolCreated = "pool.created"
+	PoolUpdated = "pool.updated"
+	PoolDeleted = "pool.deleted"
+	// Administrative pool actions (assign, transfer, move) are recorded
+	// under their model.Pool* names: pool.assign, pool.transfer, pool.move.
 )
 
 // Target is what an action was done to.
@@ -69,6 +75,7 @@ func Staff(id int64) Target          { return Target{"staff", strconv.FormatInt(
 func Role(id int64) Target           { return Target{"role", strconv.FormatInt(id, 10)} }
 func Tenant(id int64) Target         { return Target{"tenant", strconv.FormatInt(id, 10)} }
 func Project(id int64) Target        { return Target{"project", strconv.FormatInt(id, 10)} }
+func Pool(id int64) Target           { return Target{"pool", strconv.FormatInt(id, 10)} }
 func Import(id int64) Target         { return Target{"import", strconv.FormatInt(id, 10)} }
 func Session(id int64) Target        { return Target{"session", strconv.FormatInt(id, 10)} }
 func Login(name string) Target       { return Target{"login", name} }

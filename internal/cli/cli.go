@@ -47,6 +47,7 @@ var commands = []command{
 	{"user", "user create --tenant ID (--staff ID | --name NAME) --username NAME --password-stdin [--role KEY]: give a staff member a login", runUser},
 	{"admin", "admin create --tenant ID --name NAME --username NAME --password-stdin [--super]: the first administrator", runAdmin},
 	{"webhook", "webhook create --tenant ID --url URL [--kinds add,edit] [--filter COND] [--format native|dashi] | list | update | delete | deliveries | redeliver | replay", runWebhook},
+	{"pool", "pool create --tenant ID --name NAME [--recycle-no-follow-days N] [--max-per-rep N] … | pool list --tenant ID | pool recycle [--dry-run]: 公海", runPool},
 	{"demo", "create demo data on an embedded database and serve it", runDemo},
 	{"bench", "load N customers and measure all four APIs (see BENCHMARKS.md)", runBench},
 	{"import", "import FILE --tenant ID: load a CSV or XLSX of customers (查重, report)", runImport},

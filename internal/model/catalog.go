@@ -135,6 +135,8 @@ type Event struct {
 	Actor      Actor     `json:"actor"`
 	Via        Via       `json:"via,omitempty"`
 	Changes    []Change  `json:"changes,omitempty"`
+	Action     string    `json:"action,omitempty"` // a pool action (model.PoolClaim …), when the change was one
+	Reason     string    `json:"reason,omitempty"` // why, for a pool action
 }
 
 // Change is one field of a customer changed by an event: its key (a system

@@ -89,6 +89,17 @@ type Customer struct {
 	LastFollowUserID int64     `json:"lastFollowUserId,omitempty"`
 	NextFollowAt     time.Time `json:"nextFollowAt,omitzero"`
 
+	// Pool (公海) state, written by crm's pool actions and the recycler
+	// only (see pool.go).
+	PoolID         int64     `json:"poolId,omitempty"`     // the pool the customer is in; 0: not in a pool
+	HomePoolID     int64     `json:"homePoolId,omitempty"` // the pool whose rules recycle it while owned
+	ClaimedAt      time.Time `json:"claimedAt,omitzero"`
+	ProtectedUntil time.Time `json:"protectedUntil,omitzero"`
+	PoolEnteredAt  time.Time `json:"poolEnteredAt,omitzero"` // when it last entered a pool (探马 abandonTime)
+	PoolEntry      string    `json:"poolEntry,omitempty"`    // how: PoolEntry* constants
+	PoolReason     string    `json:"poolReason,omitempty"`
+	StageChangedAt time.Time `json:"-"` // when the stage last changed (the no-deal rule); not a change of its own
+
 	CreatedAt     time.Time `json:"createdAt"`
 	UpdatedAt     time.Time `json:"updatedAt"`
 	CreatedBy     string    `json:"createdBy,omitempty"`

@@ -39,6 +39,10 @@ const (
 	FieldLastFollowAt
 	FieldLastFollowUser
 	FieldNextFollowAt
+	FieldPool           // the 公海 a customer is in (pool.go)
+	FieldInPool         // whether it is in one
+	FieldClaimedAt      // when its owner claimed it (or was assigned it)
+	FieldProtectedUntil // the end of its protection from recycling
 	maxSystemField
 )
 
@@ -256,6 +260,34 @@ var SystemFieldDescs = []SystemField{
 		Wire:          Wire{Native: "nextFollowAt"},
 		ImportOnly:    true,
 		ImportHeaders: []string{"下次跟进", "计划跟进时间", "next follow up"}},
+	// 公海 state (pool.go): written by pool actions and recycling only, so
+	// not in import and export files (an import targets a pool instead).
+	{Field: Field{ID: FieldPool, Key: "pool", Label: "所在公海", Type: TypeID},
+		Column:     "pool_id",
+		Empty:      EmptyNull,
+		Ref:        func(c *Customer) any { return &c.PoolID },
+		Wire:       Wire{Native: "poolId"},
+		ReadOnly:   true,
+		NotInFiles: true},
+	// inPool is derived: pool is set.
+	{Field: Field{ID: FieldInPool, Key: "inPool", Label: "在公海中", Type: TypeBool},
+		NotInFiles: true},
+	{Field: Field{ID: FieldClaimedAt, Key: "claimedAt", Label: "领取时间", Type: TypeDateTime, Sortable: true},
+		Column:     "claimed_at",
+		Empty:      EmptyZero,
+		GuardZero:  true,
+		Ref:        func(c *Customer) any { return &c.ClaimedAt },
+		Wire:       Wire{Native: "claimedAt"},
+		ReadOnly:   true,
+		NotInFiles: true},
+	{Field: Field{ID: FieldProtectedUntil, Key: "protectedUntil", Label: "保护期至", Type: TypeDateTime, Sortable: true},
+		Column:     "protected_until",
+		Empty:      EmptyZero,
+		GuardZero:  true,
+		Ref:        func(c *Customer) any { return &c.ProtectedUntil },
+		Wire:       Wire{Native: "protectedUntil"},
+		ReadOnly:   true,
+		NotInFiles: true},
 }
 
 // SystemFields is the system part of every tenant's catalogue, in display

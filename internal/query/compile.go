@@ -166,6 +166,8 @@ func (b *builder) leaf(l *RLeaf) {
 		b.w(" AND ")
 		b.ownerInDepartments(l.Values, "cc.staff_id")
 		b.w(")")
+	case f.ID == model.FieldInPool:
+		b.inPool(l, "c.pool_id IS NOT NULL")
 	case f.System:
 		b.column(l, sysCols[f.ID])
 	default:
@@ -552,4 +554,17 @@ func (b *builder) custom(l *RLeaf) {
 		b.compare("value", l, conv)
 	}
 	b.w(")")
+}
+
+// inPool compiles inPool = true/false (isEmpty never holds): in is the
+// condition "the customer is in a pool" on the row at hand.
+func (b *builder) inPool(l *RLeaf, in string) {
+	switch {
+	case l.Op == cond.OpEq && l.Values[0] == true:
+		b.w("(" + in + ")")
+	case l.Op == cond.OpEq:
+		b.w("NOT (" + in + ")")
+	default:
+		b.w("1 = 0")
+	}
 }

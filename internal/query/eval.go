@@ -203,6 +203,8 @@ func evalSystem(l *RLeaf, c *model.Customer, w *World) bool {
 		return setMatch(l, c.TagIDs)
 	case model.FieldCollaborators:
 		return setMatch(l, c.CollaboratorIDs)
+	case model.FieldInPool:
+		return l.Op == cond.OpEq && l.Values[0] == (c.PoolID != 0)
 	case model.FieldDepartment:
 		return l.Op == cond.OpIn && w.inSubtree(c.OwnerID, l.Values)
 	case model.FieldCollaboratorDepartment:

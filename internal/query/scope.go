@@ -39,6 +39,7 @@ var gramCols = map[int64]sysCol{
 	model.FieldProject:   {expr: "project_id", zeroEmpty: true, intCol: true},
 	model.FieldOwner:     {expr: "owner_id", zeroEmpty: true, intCol: true},
 	model.FieldCreatedAt: {expr: "created_at", intCol: true},
+	model.FieldPool:      {expr: "pool_id", zeroEmpty: true, intCol: true},
 }
 
 // scopable reports whether n only tests columns a token row carries (plus
@@ -62,7 +63,9 @@ func scopable(n *RNode) bool {
 	}
 	l := n.Leaf
 	switch l.Field.ID {
-	case model.FieldStatus, model.FieldProject, model.FieldOwner, model.FieldCreatedAt:
+	case model.FieldInPool:
+		return l.Op == cond.OpEq || l.Op == cond.OpIsEmpty
+	case model.FieldStatus, model.FieldProject, model.FieldOwner, model.FieldCreatedAt, model.FieldPool:
 		switch l.Op {
 		case cond.OpEq, cond.OpIn, cond.OpNeq, cond.OpNotIn, cond.OpGt, cond.OpGte, cond.OpLt, cond.OpLte, cond.OpBetween, opNotBetween, cond.OpIsEmpty, cond.OpIsNotEmpty:
 			return true
@@ -99,6 +102,8 @@ func (b *builder) scopeLeaf(l *RLeaf) {
 		b.w(" AND cc.staff_id IN ")
 		b.argList(l.Values, func(v any) any { return v })
 		b.w(")")
+	case model.FieldInPool:
+		b.inPool(l, "pool_id <> 0")
 	default:
 		b.column(l, gramCols[l.Field.ID])
 	}

@@ -9,7 +9,7 @@ import (
 
 // StartBackground starts the work every node does besides answering
 // requests — numbering the change feed and waking long-polling readers,
-// webhook fan-out and delivery, pruning events past the retention — and
+// webhook fan-out and delivery, 公海 recycling, pruning events past the retention — and
 // returns stop, which cancels that work and the work requests started
 // (imports, d.Background) and waits for all of it to end; canceling ctx
 // cancels it too. Every piece coordinates through the
@@ -27,6 +27,7 @@ func StartBackground(ctx context.Context, d *Deps) (stop func()) {
 	unlink := context.AfterFunc(ctx, d.Background.Stop)
 	run(func(ctx context.Context) { d.Store.RunFeed(ctx, d.Log) })
 	run(d.Webhooks.Run)
+	run(d.Recycler.Run)
 	if d.Retention > 0 {
 		run(func(ctx context.Context) { pruneEvents(ctx, d) })
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/people"
 	"github.com/kehu/kehu/internal/ratelimit"
+	"github.com/kehu/kehu/internal/recycle"
 	"github.com/kehu/kehu/internal/store"
 	"github.com/kehu/kehu/internal/ui"
 	"github.com/kehu/kehu/internal/webhook"
@@ -60,6 +61,9 @@ type Deps struct {
 	// Background runs the work requests start (imports); StartBackground's
 	// stop cancels it and waits for it. Made on first use when nil.
 	Background *background.Group
+	// Recycler moves customers back to their 公海 (StartBackground); made
+	// with the defaults when nil.
+	Recycler *recycle.Runner
 }
 
 // setup fills in the defaults of d.
@@ -69,6 +73,9 @@ func (d *Deps) setup() {
 	}
 	if d.Background == nil {
 		d.Background = background.New(context.Background())
+	}
+	if d.Recycler == nil {
+		d.Recycler = &recycle.Runner{Svc: d.Svc, Log: d.Log}
 	}
 }
 
@@ -85,6 +92,7 @@ func Handler(d *Deps) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(dbCollector{d.Store}, d.Webhooks.Collector())
+	reg.MustRegister(d.Recycler.Collectors()...)
 	metrics := httpx.NewMetrics(reg)
 
 	if d.Limits == nil {

@@ -30,6 +30,8 @@ type scanTmp struct {
 	phones, companyIDs, spaceIDs, spaceNames, path sql.NullString
 	lastFollow, nextFollow                         int64
 	lastFollowUser                                 sql.NullInt64
+	homePool                                       sql.NullInt64
+	poolEntered, stageChanged                      int64
 	custom                                         string
 	strs                                           [maxSlots]sql.NullString
 	ints                                           [maxSlots]sql.NullInt64
@@ -98,6 +100,16 @@ var customerCols = []column{
 	{"last_follow_at", func(c *model.Customer) any { return model.Millis(c.LastFollowAt) }, func(_ *model.Customer, t *scanTmp) any { return &t.lastFollow }, nil},
 	{"last_follow_user", func(c *model.Customer) any { return nullInt(c.LastFollowUserID) }, func(_ *model.Customer, t *scanTmp) any { return &t.lastFollowUser }, nil},
 	{"next_follow_at", func(c *model.Customer) any { return model.Millis(c.NextFollowAt) }, func(_ *model.Customer, t *scanTmp) any { return &t.nextFollow }, nil},
+	// 公海 state (0015): pool, claimedAt and protectedUntil are system
+	// fields; the rest only pool actions and recycling read.
+	sys(model.FieldPool),
+	{"home_pool_id", func(c *model.Customer) any { return nullInt(c.HomePoolID) }, func(_ *model.Customer, t *scanTmp) any { return &t.homePool }, nil},
+	sys(model.FieldClaimedAt),
+	sys(model.FieldProtectedUntil),
+	{"pool_entered_at", func(c *model.Customer) any { return model.Millis(c.PoolEnteredAt) }, func(_ *model.Customer, t *scanTmp) any { return &t.poolEntered }, nil},
+	{"pool_entry", func(c *model.Customer) any { return c.PoolEntry }, func(c *model.Customer, _ *scanTmp) any { return &c.PoolEntry }, nil},
+	{"pool_reason", func(c *model.Customer) any { return c.PoolReason }, func(c *model.Customer, _ *scanTmp) any { return &c.PoolReason }, nil},
+	{"stage_changed_at", func(c *model.Customer) any { return model.Millis(c.StageChangedAt) }, func(_ *model.Customer, t *scanTmp) any { return &t.stageChanged }, nil},
 	sys(model.FieldCreatedAt),
 	sys(model.FieldUpdatedAt),
 	{"created_by", func(c *model.Customer) any { return c.CreatedBy }, func(c *model.Customer, _ *scanTmp) any { return &c.CreatedBy }, nil},
@@ -180,6 +192,8 @@ func ScanCustomerWith(sc Scanner, tenantID int64, c *model.Customer, extra ...an
 	c.LastFollowAt = model.FromMillis(t.lastFollow)
 	c.LastFollowUserID = t.lastFollowUser.Int64
 	c.NextFollowAt = model.FromMillis(t.nextFollow)
+	c.HomePoolID = t.homePool.Int64
+	c.PoolEnteredAt, c.StageChangedAt = model.FromMillis(t.poolEntered), model.FromMillis(t.stageChanged)
 	if t.custom != "" && t.custom != "{}" {
 		c.Custom = json.RawMessage(t.custom)
 	} else {

@@ -18,6 +18,9 @@ func (t *Tx) InsertCustomer(ctx context.Context, c *model.Customer, cat *Catalog
 	if c.ID == 0 {
 		c.ID = idgen.Next()
 	}
+	if c.StageID != 0 && c.StageChangedAt.IsZero() {
+		c.StageChangedAt = c.CreatedAt
+	}
 	ix, err := buildIndex(c, cat)
 	if err != nil {
 		return err
@@ -53,6 +56,9 @@ func (s *Store) customerConflict(ctx context.Context, t *Tx, c *model.Customer, 
 // UpdateCustomer rewrites a customer row and its index rows and records an
 // "edit" event. old is the stored version (from CustomerForUpdate).
 func (t *Tx) UpdateCustomer(ctx context.Context, old, c *model.Customer, cat *Catalog) error {
+	if c.StageID != old.StageID && c.StageChangedAt.Equal(old.StageChangedAt) {
+		c.StageChangedAt = c.UpdatedAt // the no-deal recycling rule reads it
+	}
 	ix, err := buildIndex(c, cat)
 	if err != nil {
 		return err

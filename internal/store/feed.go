@@ -131,15 +131,24 @@ func (t *Tx) addEventWith(ctx context.Context, old, c *model.Customer, kind stri
 		ch = string(b)
 	}
 	actor := t.actorFor(c, kind)
-	_, err := t.exec(ctx, `INSERT INTO customer_events (tenant_id, id, project_id, customer_id, kind, data, created_at, actor_id, actor_name, actor_kind, via, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, `INSERT INTO customer_events (tenant_id, id, project_id, customer_id, kind, data, created_at, actor_id, actor_name, actor_kind, via, changes, action, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.TenantID, idgen.Next(), nullInt(c.ProjectID), c.ID, kind, string(data), model.Millis(at),
-		actor.ID, actor.Name, actor.Kind, string(t.origin.Via), ch)
+		actor.ID, actor.Name, actor.Kind, string(t.origin.Via), ch, t.note.action, t.note.reason)
 	if err != nil {
 		return fmt.Errorf("store: add event: %w", err)
 	}
 	t.events++
 	return nil
 }
+
+// eventNote is the action and reason the next events of a transaction
+// carry (pool actions: which one, and why).
+type eventNote struct{ action, reason string }
+
+// SetEventNote makes the events this transaction writes from now on carry
+// action and reason (a pool claim, a recycle and its rule); empty strings
+// clear it.
+func (t *Tx) SetEventNote(action, reason string) { t.note = eventNote{action, reason} }
 
 // AddEvent appends a change event without field changes (for callers that
 // record a change the store did not make itself).
@@ -416,7 +425,7 @@ func (s *Store) LastPosition(ctx context.Context, tenantID int64) (int64, error)
 	return p.Int64, err
 }
 
-const eventColumns = `id, position, project_id, customer_id, kind, data, created_at, actor_id, actor_name, actor_kind, via, changes`
+const eventColumns = `id, position, project_id, customer_id, kind, data, created_at, actor_id, actor_name, actor_kind, via, changes, action, reason`
 
 func (s *Store) scanEvents(ctx context.Context, tenantID int64, q string, args ...any) ([]model.Event, error) {
 	rows, err := s.query(ctx, q, args...)
@@ -431,7 +440,7 @@ func (s *Store) scanEvents(ctx context.Context, tenantID int64, q string, args .
 		var data, via, changes string
 		var created int64
 		if err := rows.Scan(&e.ID, &position, &project, &e.CustomerID, &e.Kind, &data, &created,
-			&e.Actor.ID, &e.Actor.Name, &e.Actor.Kind, &via, &changes); err != nil {
+			&e.Actor.ID, &e.Actor.Name, &e.Actor.Kind, &via, &changes, &e.Action, &e.Reason); err != nil {
 			return nil, err
 		}
 		e.Position = position.Int64

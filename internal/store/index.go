@@ -265,17 +265,22 @@ func (t *Tx) writeIndex(ctx context.Context, c *model.Customer, ix indexRows) er
 // project, an owner's customers or a department, a status and a time range
 // is counted and paged from the token index alone, without reading one
 // customer (migration 0005).
-const GramColumns = "tenant_id, gram, customer_id, status, project_id, owner_id, created_at"
+// The pool a customer is in (0 for none) is carried the same way (migration
+// 0015), so listing a pool with a name fragment is as fast.
+const GramColumns = "tenant_id, gram, customer_id, status, project_id, owner_id, created_at, pool_id"
+
+// gramWidth is the number of GramColumns.
+const gramWidth = 8
 
 // gramRow is a customer_grams row of c for token g.
 func gramRow(c *model.Customer, g string) []any {
-	return []any{c.TenantID, g, c.ID, int64(c.Status), c.ProjectID, c.OwnerID, model.Millis(c.CreatedAt)}
+	return []any{c.TenantID, g, c.ID, int64(c.Status), c.ProjectID, c.OwnerID, model.Millis(c.CreatedAt), c.PoolID}
 }
 
 // sameGramPayload reports whether old and c have the same token rows.
 func sameGramPayload(old, c *model.Customer) bool {
 	return old.Name == c.Name && old.Remark == c.Remark && old.Status == c.Status && old.ProjectID == c.ProjectID &&
-		old.OwnerID == c.OwnerID && model.Millis(old.CreatedAt) == model.Millis(c.CreatedAt)
+		old.OwnerID == c.OwnerID && model.Millis(old.CreatedAt) == model.Millis(c.CreatedAt) && old.PoolID == c.PoolID
 }
 
 // insertGrams writes a customer's name tokens with the columns they carry.
@@ -283,11 +288,11 @@ func (t *Tx) insertGrams(ctx context.Context, c *model.Customer, grams []string)
 	if len(grams) == 0 {
 		return nil
 	}
-	args := make([]any, 0, 7*len(grams))
+	args := make([]any, 0, gramWidth*len(grams))
 	for _, g := range grams {
 		args = append(args, gramRow(c, g)...)
 	}
-	q := `INSERT INTO customer_grams (` + GramColumns + `) VALUES ` + rowPlaceholders(7, len(grams))
+	q := `INSERT INTO customer_grams (` + GramColumns + `) VALUES ` + rowPlaceholders(gramWidth, len(grams))
 	if _, err := t.exec(ctx, q, args...); err != nil {
 		return fmt.Errorf("store: index grams: %w", err)
 	}

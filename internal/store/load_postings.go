@@ -18,6 +18,7 @@ type postings struct {
 	project []int64 // project, owner and creation time: the token rows carry them (GramColumns)
 	owner   []int64
 	created []int64
+	pool    []int64 // the pool a customer is in (0: none), also on token rows
 	grams   map[string][]uint32
 	company map[string][]string // value_grams: gram → normalised company names
 	seen    map[string]bool     // companies already tokenised
@@ -54,6 +55,7 @@ func (p *postings) add(c *model.Customer, ix *indexRows) {
 	p.project = append(p.project, c.ProjectID)
 	p.owner = append(p.owner, c.OwnerID)
 	p.created = append(p.created, model.Millis(c.CreatedAt))
+	p.pool = append(p.pool, c.PoolID)
 	for _, g := range ix.grams {
 		l, ok := p.grams[g]
 		if !ok {
@@ -125,12 +127,12 @@ func (p *postings) sources(tenantID int64) []rowSource {
 		ng += int64(len(l))
 	}
 	out = append(out, rowSource{"customer_grams", strings.Split(GramColumns, ", "), ng, func(yield func([]any) bool) {
-		row := make([]any, 7)
+		row := make([]any, gramWidth)
 		row[0] = tenantID
 		for _, g := range gramKeys {
 			row[1] = g
 			for _, i := range p.order(p.grams[g]) {
-				row[2], row[3], row[4], row[5], row[6] = p.ids[i], int64(p.status[i]), p.project[i], p.owner[i], p.created[i]
+				row[2], row[3], row[4], row[5], row[6], row[7] = p.ids[i], int64(p.status[i]), p.project[i], p.owner[i], p.created[i], p.pool[i]
 				if !yield(row) {
 					return
 				}

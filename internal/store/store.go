@@ -215,6 +215,7 @@ type Tx struct {
 	// origin is who makes this transaction's changes and through which
 	// API, recorded on its events (SetOrigin).
 	origin Origin
+	note   eventNote // action and reason of the events written (SetEventNote)
 	// events counts the change events written, so commit knows to number
 	// them (SQLite) or to wake the sequencer (PostgreSQL).
 	events int

@@ -1,0 +1,119 @@
+package crm
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/store"
+)
+
+// The pool (公海) rule engine: pure functions of a pool's rules, a
+// customer's state and the time, so the recycler, the claim path and the
+// tests (with a fake clock) apply the same rules.
+
+const day = 24 * time.Hour
+
+// recycleDue reports whether an owned customer the pool governs is due to go
+// back to the pool at now, and by which rule (model.PoolEntryFollow or
+// model.PoolEntryDeal) with the reason recorded on it. Days are exact
+// 24-hour periods from the basis: a customer claimed at 10:00 with a 3-day
+// rule is due at 10:00 three days later, not before.
+//
+//   - no follow-up: RecycleNoFollowDays after the later of its last
+//     follow-up and its claim;
+//   - no deal: RecycleNoDealDays after the later of its claim and its last
+//     deal stage change.
+//
+// A customer in a pool, without an owner, governed by another pool or
+// protected (now before ProtectedUntil) is never due.
+func recycleDue(p *model.Pool, st store.RecycleState, now time.Time) (entry, reason string, due bool) {
+	if st.PoolID != 0 || st.OwnerID == 0 || st.HomePoolID != p.ID || st.ClaimedAt.IsZero() {
+		return "", "", false
+	}
+	if now.Before(st.ProtectedUntil) {
+		return "", "", false
+	}
+	if n := p.Rules.RecycleNoFollowDays; n > 0 {
+		basis := later(st.ClaimedAt, st.LastFollowAt)
+		if !now.Before(basis.Add(time.Duration(n) * day)) {
+			return model.PoolEntryFollow, fmt.Sprintf("超过%d天未跟进", n), true
+		}
+	}
+	if n := p.Rules.RecycleNoDealDays; n > 0 {
+		basis := later(st.ClaimedAt, st.StageChangedAt)
+		if !now.Before(basis.Add(time.Duration(n) * day)) {
+			return model.PoolEntryDeal, fmt.Sprintf("领取后%d天未推进成交", n), true
+		}
+	}
+	return "", "", false
+}
+
+// earliestClaimDue is the latest claim time at which a customer can be due
+// at now: nothing claimed after it is (the basis is never before the claim).
+func earliestClaimDue(p *model.Pool, now time.Time) (time.Time, bool) {
+	n := 0
+	for _, d := range []int{p.Rules.RecycleNoFollowDays, p.Rules.RecycleNoDealDays} {
+		if d > 0 && (n == 0 || d < n) {
+			n = d
+		}
+	}
+	if n == 0 {
+		return time.Time{}, false
+	}
+	return now.Add(-time.Duration(n) * day), true
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// claimLimits are the counts the claim rules read for one rep.
+type claimLimits struct {
+	Held        int       // the pool's customers the rep owns now
+	ClaimsToday int       // the rep's claims from the pool since midnight (Asia/Shanghai)
+	LastLoss    time.Time // when the rep last lost this customer to a pool (zero: never)
+}
+
+// checkTake applies a pool's rules to giving one customer to a rep: the cap
+// on holdings and the cooldown after losing it apply to claims and to
+// assignments by a manager; the daily limit to the rep's own claims only
+// (a manager's assignment is not the rep claiming). The error names the
+// rule.
+func checkTake(p *model.Pool, l claimLimits, now time.Time, claim bool) error {
+	r := p.Rules
+	if r.MaxPerRep > 0 && l.Held >= r.MaxPerRep {
+		return &model.PoolError{Code: model.PoolErrCap,
+			Msg: fmt.Sprintf("maxPerRep: the rep already holds %d customers of pool %q, its cap is %d", l.Held, p.Name, r.MaxPerRep)}
+	}
+	if r.CooldownDays > 0 && !l.LastLoss.IsZero() {
+		if until := l.LastLoss.Add(time.Duration(r.CooldownDays) * day); now.Before(until) {
+			return &model.PoolError{Code: model.PoolErrCooldown,
+				Msg: fmt.Sprintf("cooldownDays: the rep gave this customer up at %s; pool %q lets them take it again after %d days, from %s",
+					l.LastLoss.In(China).Format("2006-01-02 15:04:05"), p.Name, r.CooldownDays, until.In(China).Format("2006-01-02 15:04:05"))}
+		}
+	}
+	if claim && r.DailyClaimLimit > 0 && l.ClaimsToday >= r.DailyClaimLimit {
+		return &model.PoolError{Code: model.PoolErrDaily,
+			Msg: fmt.Sprintf("dailyClaimLimit: the rep has claimed %d customers from pool %q today, the limit is %d a day", l.ClaimsToday, p.Name, r.DailyClaimLimit)}
+	}
+	return nil
+}
+
+// startOfDay is midnight of t's calendar day in Asia/Shanghai, where the
+// daily claim limit starts over.
+func startOfDay(t time.Time) time.Time {
+	y, m, d := t.In(China).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, China)
+}
+
+// protectUntil is the end of the protection period of a claim at now.
+func protectUntil(p *model.Pool, now time.Time) time.Time {
+	if p.Rules.ProtectDays <= 0 {
+		return time.Time{}
+	}
+	return now.Add(time.Duration(p.Rules.ProtectDays) * day)
+}

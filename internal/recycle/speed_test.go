@@ -1,0 +1,151 @@
+package recycle_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kehu/kehu/internal/crm"
+	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/seed"
+	"github.com/kehu/kehu/internal/store"
+	"github.com/kehu/kehu/internal/storetest"
+)
+
+// TestRecycleSpeed measures one recycling pass over a tenant of N customers
+// of which a tenth are due, while two clients read and edit other
+// customers through crm, and reports the pass time and the clients'
+// latencies during it (BENCHMARKS.md):
+//
+//	KEHU_POOL_BENCH=1 [KEHU_POOL_BENCH_N=1000000] [KEHU_POOL_BENCH_DB=sqlite|postgres] \
+//	  go test -count=1 -timeout 30m -run TestRecycleSpeed -v ./internal/recycle/
+func TestRecycleSpeed(t *testing.T) {
+	if os.Getenv("KEHU_POOL_BENCH") == "" {
+		t.Skip("a benchmark: set KEHU_POOL_BENCH=1")
+	}
+	n := 1_000_000
+	if v, err := strconv.Atoi(os.Getenv("KEHU_POOL_BENCH_N")); err == nil && v > 0 {
+		n = v
+	}
+	db := store.SQLite
+	if os.Getenv("KEHU_POOL_BENCH_DB") == "postgres" {
+		db = store.Postgres
+	}
+	ctx := context.Background()
+	st := storetest.Open(t, db)
+	tn, _ := st.CreateTenant(ctx, "pool bench")
+	sd, err := seed.Catalog(ctx, st, tn.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := seed.Load(ctx, st, sd, n, 1, store.LoadOptions{DeferIndexes: true}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("loaded %d customers in %v", n, time.Since(start).Round(time.Millisecond))
+	svc := crm.New(st, "CN", crm.China)
+	admin := crm.TenantCaller(tn.ID, 0, model.ViaCLI)
+	p, err := svc.CreatePool(ctx, admin, &model.Pool{Name: "公海", Rules: model.PoolRules{RecycleNoFollowDays: 7}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A tenth of the customers were claimed from the pool 30 days ago and
+	// never followed up; another tenth a day ago (scanned, not due).
+	due := n / 10
+	old := time.Now().Add(-30 * 24 * time.Hour).UnixMilli()
+	recent := time.Now().Add(-24 * time.Hour).UnixMilli()
+	if err := st.InTx(ctx, func(tx *store.Tx) error {
+		for _, x := range []struct {
+			offset int
+			at     int64
+		}{{0, old}, {due, recent}} {
+			if _, err := tx.Exec(ctx, `UPDATE customers SET home_pool_id = ?, claimed_at = ?, owner_id = COALESCE(owner_id, ?)
+ WHERE tenant_id = ? AND id IN (SELECT id FROM customers WHERE tenant_id = ? ORDER BY id LIMIT ? OFFSET ?)`,
+				p.ID, x.at, sd.StaffIDs[0], tn.ID, tn.ID, due, x.offset); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var others []int64
+	rows, err := st.Query(ctx, `SELECT id FROM customers WHERE tenant_id = ? AND home_pool_id IS NULL LIMIT 2000`, tn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		_ = rows.Scan(&id)
+		others = append(others, id)
+	}
+	rows.Close()
+
+	// Two clients: one reads, one edits, while the pass runs.
+	stop := make(chan struct{})
+	var mu sync.Mutex
+	lat := map[string][]time.Duration{}
+	var wg sync.WaitGroup
+	kinds := []string{"read", "edit"}
+	if os.Getenv("KEHU_POOL_BENCH_QUIET") != "" {
+		kinds = nil // the pass alone
+	}
+	for _, kind := range kinds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				id := others[i%len(others)]
+				t0 := time.Now()
+				var err error
+				if kind == "read" {
+					_, err = svc.Customer(ctx, admin, id)
+				} else {
+					_, err = svc.UpdateCustomer(ctx, admin, id, &crm.CustomerInput{Remark: crm.Ptr(fmt.Sprint("备注", i))})
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				lat[kind] = append(lat[kind], time.Since(t0))
+				mu.Unlock()
+				time.Sleep(5 * time.Millisecond)
+			}
+		}()
+	}
+	start = time.Now()
+	batch, _ := strconv.Atoi(os.Getenv("KEHU_POOL_BENCH_BATCH"))
+	rep, err := svc.Recycle(ctx, crm.RecycleOptions{Batch: batch})
+	took := time.Since(start)
+	close(stop)
+	wg.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Moved != due {
+		t.Fatalf("moved %d of %d due (%+v)", rep.Moved, due, rep)
+	}
+	t.Logf("%s: recycled %d of %d customers (scanned %d) in %v: %.0f customers/s", db, rep.Moved, n, rep.Scanned,
+		took.Round(time.Millisecond), float64(rep.Moved)/took.Seconds())
+	for _, kind := range []string{"read", "edit"} {
+		l := lat[kind]
+		slices.Sort(l)
+		if len(l) == 0 {
+			continue
+		}
+		pct := func(q float64) time.Duration { return l[min(len(l)-1, int(q*float64(len(l))))] }
+		t.Logf("  %s during the pass: %d requests, p50 %v, p99 %v, max %v", kind, len(l), pct(0.5).Round(10*time.Microsecond),
+			pct(0.99).Round(10*time.Microsecond), l[len(l)-1].Round(10*time.Microsecond))
+	}
+}
