@@ -141,9 +141,14 @@ func catalogType(t model.FieldType) int {
 }
 
 // listed says whether list-fields shows f: every field with a 探马 type
-// except the search-only pinyin field.
+// except the search-only pinyin field and the 公海 state, which 探马's rows
+// carry under their own names (toOpenSeaName, protectedTime …; render.go).
 func listed(f *model.Field) bool {
-	return catalogType(f.Type) != 0 && f.ID != model.FieldPinyin
+	switch f.ID {
+	case model.FieldPinyin, model.FieldPool, model.FieldInPool, model.FieldClaimedAt, model.FieldProtectedUntil:
+		return false
+	}
+	return catalogType(f.Type) != 0
 }
 
 // typeName is a field type as 探马's UI names it.
