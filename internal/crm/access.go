@@ -28,7 +28,9 @@ import (
 //     department (not below); deptTree: its owner is in the member's
 //     department or below; all: every customer. A role with 协作 (Collab)
 //     also admits the customers the member collaborates on. A member without
-//     a department under a dept scope sees what self would.
+//     a department under a dept scope sees what self would. Whatever the
+//     scope, a member also sees the customers in the 公海 pools they may
+//     see (pools.go: a pool of their department or above, or of none).
 //
 // Reads get this as ordinary conditions (projectId, owner, collaborators,
 // department) ANDed onto the query tree, so the planner answers it from
@@ -127,6 +129,20 @@ func (s *Service) access(ctx context.Context, caller *model.Caller, cat *store.C
 		}
 		if caller.Role.Collab && scope != nil {
 			scope = &cond.Node{Or: []*cond.Node{scope, leaf("collaborators", cond.OpHasAny, num(caller.StaffID))}}
+		}
+		if scope != nil {
+			// 公海: the customers of the pools the member may see (pools.go).
+			pools, err := s.VisiblePools(ctx, caller)
+			if err != nil {
+				return nil, err
+			}
+			if len(pools) > 0 {
+				ids := make([]any, len(pools))
+				for i, p := range pools {
+					ids[i] = num(p.ID)
+				}
+				scope = &query.Node{Or: []*query.Node{scope, leaf("pool", query.OpIn, ids...)}}
+			}
 		}
 		if scope != nil {
 			and = append(and, scope)

@@ -117,3 +117,26 @@ func protectUntil(p *model.Pool, now time.Time) time.Time {
 	}
 	return now.Add(time.Duration(p.Rules.ProtectDays) * day)
 }
+
+// RecycleAt is when an owned customer of pool p falls due for recycling
+// under the pool's rules, as they stand (a follow-up or a stage change
+// moves it); false when no rule would recycle it (not owned, governed by
+// another pool, a pool without recycling rules). Protection postpones it.
+func RecycleAt(p *model.Pool, c *model.Customer) (time.Time, bool) {
+	if p == nil || c.PoolID != 0 || c.OwnerID == 0 || c.HomePoolID != p.ID || c.ClaimedAt.IsZero() {
+		return time.Time{}, false
+	}
+	var at time.Time
+	if n := p.Rules.RecycleNoFollowDays; n > 0 {
+		at = later(c.ClaimedAt, c.LastFollowAt).Add(time.Duration(n) * day)
+	}
+	if n := p.Rules.RecycleNoDealDays; n > 0 {
+		if t := later(c.ClaimedAt, c.StageChangedAt).Add(time.Duration(n) * day); at.IsZero() || t.Before(at) {
+			at = t
+		}
+	}
+	if at.IsZero() {
+		return at, false
+	}
+	return later(at, c.ProtectedUntil), true
+}

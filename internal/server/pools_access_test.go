@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -89,6 +90,18 @@ func TestPoolPermissionMatrix(t *testing.T) {
 						if vis := slices.Contains(wt.pools, p.Name); (st == 200) != vis || (!vis && st != 404) {
 							t.Errorf("GET pool %s: %d", p.Name, st)
 						}
+					}
+					// Pool customers are visible to whoever sees the pool
+					// (phones masked by the role's rule), through the
+					// customer routes too.
+					inAll := fresh(name + "看")
+					st, out, raw = s.nat("GET", fmt.Sprintf("/v1/customers/%d", inAll), nil)
+					if st != 200 || strings.Contains(fmt.Sprint(out["phone"]), "*") != c.masked {
+						t.Fatalf("GET a customer of 全员公海: %d %s", st, raw)
+					}
+					st, out, _ = s.nat("GET", "/v1/customers?"+url.Values{"filter": {fmt.Sprintf("inPool = true && pool = %d && name ~ \"公海客户%s看\"", all.ID, name)}}.Encode(), nil)
+					if st != 200 || len(list(out["data"])) != 1 {
+						t.Fatalf("list 全员公海 by a name fragment: %d %v", st, out)
 					}
 					id := fresh(name + "领")
 					st, out, raw = s.nat("POST", fmt.Sprintf("/v1/pools/%d/claim", all.ID), map[string]any{"customerIds": []int64{id}})

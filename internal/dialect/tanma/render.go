@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"
 	"github.com/kehu/kehu/internal/store"
@@ -22,6 +23,7 @@ type renderer struct {
 	tags     map[int64]string
 	point    *model.Field // the custom field keyed point_credit, if any
 	now      time.Time    // for followTimeType (due or overdue)
+	pools    map[int64]*model.Pool
 }
 
 func (h *Handler) renderer(rq *request, env *query.Env) (*renderer, error) {
@@ -47,6 +49,14 @@ func (h *Handler) renderer(rq *request, env *query.Env) (*renderer, error) {
 	}
 	for name, id := range env.StageIDs {
 		rd.stages[id] = name
+	}
+	pools, err := h.svc.Store.Pools(ctx, tid)
+	if err != nil {
+		return nil, err
+	}
+	rd.pools = make(map[int64]*model.Pool, len(pools))
+	for _, p := range pools {
+		rd.pools[p.ID] = p
 	}
 	for name, ids := range env.TagIDs {
 		for _, id := range ids {
@@ -162,9 +172,6 @@ func (rd *renderer) customer(c *model.Customer, role string) map[string]any {
 	m["isCustomer"] = 1
 	m["customerType"] = 1
 	m["deleted"] = 0
-	m["enterSeaType"] = 4
-	m["enterSeaReason"] = "新建/导入"
-	m["customerRecovery"] = "-1"
 	m["salesDeleted"] = c.OwnerID != 0 && !hasOwner
 	// From kehu's follow-ups (跟进记录).
 	m["lastFollowUserId"], m["lastFollowUserName"] = nil, nil
@@ -175,18 +182,19 @@ func (rd *renderer) customer(c *model.Customer, role string) map[string]any {
 		}
 	}
 	m["followTimeType"] = followTimeType(c, rd.now)
+	rd.pool(m, c)
 	// 探马 data kehu does not keep (企业微信, open sea, chats, journeys):
 	// defaults of the example's types.
-	for _, k := range []string{"toOpenSeaName", "salesStageEndName", "remainingProtectionTime", "pvTagId",
+	for _, k := range []string{"salesStageEndName", "pvTagId",
 		"customerAbandonReason", "toSalesName", "openSeaTransferRecordId", "shareFirst", "remainingProtectionReason",
 		"salesStageSub", "contentType", "rollOutType", "wechatAvatar", "pointScore", "companyId",
 		"friendType", "externalUserId", "customerAbandon", "salesStageEnd", "lastRequestSent", "toId", "shield",
-		"shareSource", "deleteStatus", "qwRemark", "corpNameShort", "abandonTime", "toType", "qwSalesId", "fromId",
+		"shareSource", "deleteStatus", "qwRemark", "corpNameShort", "toType", "qwSalesId", "fromId",
 		"areaId", "wechatNickname", "location", "salesStageSubName", "stageFlowId"} {
 		m[k] = nil
 	}
 	for _, k := range []string{"customerAllocateSource", "replyChatCount", "sendChatCount",
-		"groupSize", "protectedTime", "protect", "signNum"} {
+		"groupSize", "signNum"} {
 		m[k] = 0
 	}
 	for _, k := range []string{"followRepeat", "isFailReason", "requestSent", "isFriend", "phoneRepeat", "openSeaEditable"} {
@@ -337,4 +345,54 @@ func nullIfEmpty(s string) any {
 		return nil
 	}
 	return s
+}
+
+// enterSeaTypes are 探马's enterSeaType codes for how a customer last
+// entered a pool (model.PoolEntry*), with the reason shown when kehu has
+// none recorded; 4 (新建/导入) is a customer that never entered one.
+var enterSeaTypes = map[string]struct {
+	code   int
+	reason string
+}{
+	model.PoolEntryFollow: {1, "超期未跟进"}, model.PoolEntryDeal: {2, "超期未成交"}, model.PoolEntryRelease: {3, "主动放弃"},
+	"": {4, "新建/导入"}, model.PoolEntryImport: {4, "新建/导入"}, model.PoolEntryMove: {5, "转移至公海"},
+}
+
+// pool fills 探马's open-sea (公海) members from the customer's pool state:
+// toOpenSeaName the pool it is in; enterSeaType/enterSeaReason how it last
+// entered one; abandonTime when; protect, protectedTime (the end, epoch ms)
+// and remainingProtectionTime (ms left) while protected after a claim;
+// customerRecovery the whole days until its pool recycles it ("0": due,
+// "-1": no rule will).
+func (rd *renderer) pool(m map[string]any, c *model.Customer) {
+	m["toOpenSeaName"] = nil
+	if p := rd.pools[c.PoolID]; p != nil {
+		m["toOpenSeaName"] = p.Name
+	}
+	e, ok := enterSeaTypes[c.PoolEntry]
+	if !ok {
+		e = enterSeaTypes[""]
+	}
+	m["enterSeaType"] = e.code
+	m["enterSeaReason"] = e.reason
+	if c.PoolReason != "" {
+		m["enterSeaReason"] = c.PoolReason
+	}
+	m["abandonTime"] = nil
+	if !c.PoolEnteredAt.IsZero() {
+		m["abandonTime"] = formatTime(c.PoolEnteredAt)
+	}
+	m["protect"], m["protectedTime"], m["remainingProtectionTime"] = 0, 0, nil
+	if c.OwnerID != 0 && rd.now.Before(c.ProtectedUntil) {
+		m["protect"], m["protectedTime"] = 1, model.Millis(c.ProtectedUntil)
+		m["remainingProtectionTime"] = c.ProtectedUntil.Sub(rd.now).Milliseconds()
+	}
+	m["customerRecovery"] = "-1"
+	if at, ok := crm.RecycleAt(rd.pools[c.HomePoolID], c); ok {
+		days := int64(0)
+		if left := at.Sub(rd.now); left > 0 {
+			days = int64((left + 24*time.Hour - 1) / (24 * time.Hour))
+		}
+		m["customerRecovery"] = strconv.FormatInt(days, 10)
+	}
 }
