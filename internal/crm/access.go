@@ -141,7 +141,7 @@ func (s *Service) access(ctx context.Context, caller *model.Caller, cat *store.C
 				for i, p := range pools {
 					ids[i] = num(p.ID)
 				}
-				scope = &query.Node{Or: []*query.Node{scope, leaf("pool", query.OpIn, ids...)}}
+				scope = &cond.Node{Or: []*cond.Node{scope, leaf("pool", cond.OpIn, ids...)}}
 			}
 		}
 		if scope != nil {
