@@ -167,15 +167,16 @@ func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request) error {
 			if err != nil || (n != 1 && n != 2) {
 				return problem(400, "invalid", "status", "status must be 1 (normal) or 2 (disabled), comma-separated")
 			}
-			vals = append(vals, json.Number(strconv.Itoa(n)))
+			vals = append(vals, n)
 		}
 		leaf("status", cond.OpIn, vals...)
 	}
 	if v := q.Get("projectId"); v != "" {
-		if _, err := strconv.ParseInt(v, 10, 64); err != nil {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
 			return problem(400, "invalid", "projectId", "projectId must be an integer")
 		}
-		leaf("projectId", cond.OpEq, json.Number(v))
+		leaf("projectId", cond.OpEq, id)
 	}
 	for _, p := range []struct {
 		name string
@@ -195,7 +196,7 @@ func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request) error {
 		}
 		conds = append(conds, n)
 	}
-	req, err := pagingParams(q.Get("page"), q.Get("pageSize"), q.Get("cursor"), q.Get("total"))
+	req, err := pagingParams(queryInt(q.Get("page")), queryInt(q.Get("pageSize")), q.Get("cursor"), q.Get("total"))
 	if err != nil {
 		return err
 	}
@@ -227,24 +228,36 @@ func nameSearch(v string) *cond.Node {
 	return &cond.Node{Or: []*cond.Node{frag, py}}
 }
 
-func pagingParams(page, pageSize, cursor, total string) (*query.Request, error) {
+// queryInt reads an integer query parameter for pagingParams: nil when
+// absent, -1 (out of range for page and pageSize alike) when not an integer.
+func queryInt(s string) *int {
+	if s == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		n = -1
+	}
+	return &n
+}
+
+// pagingParams checks the paging of a search (nil: not given).
+func pagingParams(page, pageSize *int, cursor, total string) (*query.Request, error) {
 	req := &query.Request{PageSize: 20, Cursor: cursor}
-	if pageSize != "" {
-		n, err := strconv.Atoi(pageSize)
-		if err != nil || n < 1 || n > query.MaxPageSize {
+	if pageSize != nil {
+		if n := *pageSize; n < 1 || n > query.MaxPageSize {
 			return nil, problem(400, "out_of_range", "pageSize", "pageSize must be an integer from 1 to 4000")
 		}
-		req.PageSize = n
+		req.PageSize = *pageSize
 	}
-	if page != "" {
+	if page != nil {
 		if cursor != "" {
 			return nil, problem(400, "invalid", "page", "use either page or cursor, not both")
 		}
-		n, err := strconv.Atoi(page)
-		if err != nil || n < 1 || n > 1_000_000 {
+		if n := *page; n < 1 || n > 1_000_000 {
 			return nil, problem(400, "out_of_range", "page", "page must be an integer from 1")
 		}
-		req.Page = n
+		req.Page = *page
 	}
 	switch total {
 	case "", "exact":
@@ -299,14 +312,7 @@ func (h *Handler) searchCustomers(w http.ResponseWriter, r *http.Request) error 
 	if err := httpx.DecodeJSON(body, &b); err != nil {
 		return err
 	}
-	page, size := "", ""
-	if b.Page != nil {
-		page = strconv.Itoa(*b.Page)
-	}
-	if b.PageSize != nil {
-		size = strconv.Itoa(*b.PageSize)
-	}
-	req, err := pagingParams(page, size, b.Cursor, b.Total)
+	req, err := pagingParams(b.Page, b.PageSize, b.Cursor, b.Total)
 	if err != nil {
 		return err
 	}

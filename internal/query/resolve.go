@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/kehu/kehu/internal/cond"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -231,7 +232,7 @@ func splitSharedTagNames(c *cond.Cond, env *Env) (_ *RNode, ok bool, _ error) {
 	shared := false
 	for _, v := range c.Values {
 		if s, isStr := v.(string); isStr {
-			if _, isNum := model.ScalarInt(v); !isNum && len(env.TagIDs[s]) > 1 {
+			if _, isNum := scalarInt(v); !isNum && len(env.TagIDs[s]) > 1 {
 				shared = true
 			}
 		}
@@ -369,7 +370,7 @@ func coerce(f *model.Field, k kind, op cond.Op, v any, env *Env) (any, error) {
 	}
 	switch k {
 	case kindText, kindArea, kindPinyin:
-		s, ok := model.ScalarText(v)
+		s, ok := scalarText(v)
 		if !ok {
 			return nil, fmt.Errorf("want a string")
 		}
@@ -405,7 +406,7 @@ func coerce(f *model.Field, k kind, op cond.Op, v any, env *Env) (any, error) {
 		}
 		return s, nil
 	case kindNumber:
-		n, ok := model.ScalarFloat(v)
+		n, ok := scalarFloat(v)
 		if !ok {
 			return nil, fmt.Errorf("want a number")
 		}
@@ -423,6 +424,11 @@ func coerce(f *model.Field, k kind, op cond.Op, v any, env *Env) (any, error) {
 		return n, nil
 	case kindDateTime:
 		switch x := v.(type) {
+		case int, int64, float64:
+			if ms, ok := scalarInt(x); ok {
+				return float64(ms), nil
+			}
+			return nil, fmt.Errorf("want epoch milliseconds or a date-time string")
 		case json.Number:
 			ms, err := x.Int64()
 			if err != nil {
@@ -446,6 +452,10 @@ func coerce(f *model.Field, k kind, op cond.Op, v any, env *Env) (any, error) {
 		case json.Number:
 			if x == "1" || x == "0" {
 				return x == "1", nil
+			}
+		case int, int64:
+			if n, _ := scalarInt(x); n == 0 || n == 1 {
+				return n == 1, nil
 			}
 		}
 		return nil, fmt.Errorf("want true or false")
@@ -477,7 +487,7 @@ func (e *Env) region() string {
 // coerceID turns an option id or label, tag name, stage name or id into
 // int64 ([]int64 for a tag name shared by several tags).
 func coerceID(f *model.Field, v any, env *Env) (any, error) {
-	id, isNum := model.ScalarInt(v)
+	id, isNum := scalarInt(v)
 	s, _ := v.(string)
 	switch f.Type {
 	case model.TypeSelect, model.TypeMultiSelect:
@@ -610,7 +620,7 @@ func resolveRelative(l *RLeaf, c *cond.Cond, env *Env, k kind, fail func(string,
 		end = time.Date(now.Year(), 1, 1, 0, 0, 0, 0, loc)
 		start = end.AddDate(-1, 0, 0)
 	case cond.OpLastDays, cond.OpNextDays:
-		n, ok := model.ScalarInt(c.Values[0])
+		n, ok := scalarInt(c.Values[0])
 		if !ok || n < 1 || n > 36600 {
 			return nil, fail("needs a whole number of days between 1 and 36600")
 		}
@@ -658,4 +668,45 @@ func nationalPhonePrefix(l *RLeaf, env *Env) *RLeaf {
 		return nil
 	}
 	return &RLeaf{Field: l.Field, Op: l.Op, Values: []any{national}, Pos: l.Pos}
+}
+
+// Values come as a parser decodes them (string, json.Number, bool, nil) or
+// as Go numbers from a tree built with cond's constructors (int, int64,
+// float64); these read a Go number like the JSON number with the same
+// digits and leave the rest to model's scalar helpers.
+
+func scalarText(v any) (string, bool) {
+	switch x := v.(type) {
+	case int:
+		return strconv.Itoa(x), true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), true
+	}
+	return model.ScalarText(v)
+}
+
+func scalarFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case float64:
+		return x, !math.IsInf(x, 0) && !math.IsNaN(x)
+	}
+	return model.ScalarFloat(v)
+}
+
+func scalarInt(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int:
+		return int64(x), true
+	case int64:
+		return x, true
+	case float64:
+		return model.ScalarInt(strconv.FormatFloat(x, 'f', -1, 64))
+	}
+	return model.ScalarInt(v)
 }

@@ -280,7 +280,7 @@ func translateItem(env *query.Env, f *model.Field, op int, vals []any, opPath, v
 			if err != nil {
 				return nil, err
 			}
-			ns = append(ns, leaf(f, cond.OpBetween, vpath, ms(lo), ms(hi)))
+			ns = append(ns, leaf(f, cond.OpBetween, vpath, lo, hi))
 		}
 		if positive {
 			return anyOf(ns), nil
@@ -289,8 +289,6 @@ func translateItem(env *query.Env, f *model.Field, op int, vals []any, opPath, v
 	}
 	return nil, invalid(CodeBadOp, opPath, "%s 不适用于字段 %d", opName(op), f.ID)
 }
-
-func ms(n int64) json.Number { return json.Number(strconv.FormatInt(n, 10)) }
 
 func textValues(f *model.Field, op int, vals []any, path string) ([]any, error) {
 	out := make([]any, len(vals))
@@ -333,15 +331,15 @@ func boolValue(v any, path string) (bool, error) {
 	return false, invalid(CodeBadValue, path, "应为 1(是) 或 0(否),收到 %s", kindOf(v))
 }
 
-func numberValue(v any, path string) (json.Number, error) {
+func numberValue(v any, path string) (float64, error) {
 	s, ok := model.ScalarText(v)
 	if ok {
 		s = strings.TrimSpace(s)
 		if f, err := strconv.ParseFloat(s, 64); err == nil && !isInfOrNaN(f) {
-			return json.Number(strconv.FormatFloat(f, 'f', -1, 64)), nil
+			return f, nil
 		}
 	}
-	return "", invalid(CodeBadValue, path, "应为数值,收到 %s", kindOf(v))
+	return 0, invalid(CodeBadValue, path, "应为数值,收到 %s", kindOf(v))
 }
 
 func isInfOrNaN(f float64) bool { return f != f || f > 1e308 || f < -1e308 }
@@ -444,19 +442,23 @@ func rangeNode(f *model.Field, cls class, a, b any, path string) (*cond.Node, er
 	}
 	switch cls {
 	case clsNumber:
-		var lo, hi json.Number
-		var err error
+		var l, h any // nil: open
+		var lo, hi float64
 		if !isOpen(a) {
-			if lo, err = numberValue(a, index(path, 0)); err != nil {
+			x, err := numberValue(a, index(path, 0))
+			if err != nil {
 				return nil, err
 			}
+			lo, l = x, x
 		}
 		if !isOpen(b) {
-			if hi, err = numberValue(b, index(path, 1)); err != nil {
+			y, err := numberValue(b, index(path, 1))
+			if err != nil {
 				return nil, err
 			}
+			hi, h = y, y
 		}
-		return bounded(f, path, lo, hi, lo != "" && hi != "" && numLess(hi, lo))
+		return bounded(f, path, l, h, l != nil && h != nil && hi < lo)
 	case clsDate:
 		var lo, hi string
 		for i, v := range []any{a, b} {
@@ -492,28 +494,22 @@ func rangeNode(f *model.Field, cls class, a, b any, path string) (*cond.Node, er
 			if err != nil {
 				return nil, err
 			}
-			lo, l = x, ms(x)
+			lo, l = x, x
 		}
 		if !isOpen(b) {
 			_, y, err := dateTimeValue(b, index(path, 1))
 			if err != nil {
 				return nil, err
 			}
-			hi, h = y, ms(y)
+			hi, h = y, y
 		}
 		return bounded(f, path, l, h, l != nil && h != nil && hi < lo)
 	}
 	return nil, invalid(CodeBadOp, path, "区间条件不适用于字段 %d", f.ID)
 }
 
-func numLess(a, b json.Number) bool {
-	x, _ := strconv.ParseFloat(a.String(), 64)
-	y, _ := strconv.ParseFloat(b.String(), 64)
-	return x < y
-}
-
 // bounded builds between / gte / lte from the bounds that are set (a nil
-// interface or "" json.Number is open).
+// interface or "" string is open).
 func bounded[T comparable](f *model.Field, path string, lo, hi T, reversed bool) (*cond.Node, error) {
 	var zero T
 	if reversed {
@@ -557,9 +553,9 @@ func compareNode(f *model.Field, cls class, op int, v any, path string) (*cond.N
 			return nil, err
 		}
 		if op == opGt || op == opLte {
-			return leaf(f, qop, path, ms(hi)), nil
+			return leaf(f, qop, path, hi), nil
 		}
-		return leaf(f, qop, path, ms(lo)), nil
+		return leaf(f, qop, path, lo), nil
 	}
 	return nil, invalid(CodeBadOp, path, "比较条件不适用于字段 %d", f.ID)
 }

@@ -144,7 +144,7 @@ func (t *translator) searchFilter(b *searchBody, cl *model.Client) (*cond.Node, 
 	if id, ok, err := parseInt(b.CustomerID, "customerId"); err != nil {
 		return nil, "", err
 	} else if ok {
-		add(&cond.Node{Leaf: &cond.Cond{Field: sysField(model.FieldID), Op: cond.OpEq, Values: []any{ms(id)}, Pos: "customerId"}})
+		add(&cond.Node{Leaf: &cond.Cond{Field: sysField(model.FieldID), Op: cond.OpEq, Values: []any{id}, Pos: "customerId"}})
 	}
 	key, _, err := parseString(b.SearchKey, "searchKey")
 	if err != nil {
@@ -270,7 +270,7 @@ func ownershipNode(role string, staff, depts []int64) *cond.Node {
 func idValues(ids []int64) []any {
 	out := make([]any, len(ids))
 	for i, id := range ids {
-		out[i] = ms(id)
+		out[i] = id
 	}
 	return out
 }
@@ -322,11 +322,11 @@ func createTimeNode(ctx context.Context, raw json.RawMessage) (*cond.Node, error
 	f := sysField(model.FieldCreatedAt)
 	switch {
 	case lo != nil && hi != nil:
-		return &cond.Node{Leaf: &cond.Cond{Field: f, Op: cond.OpBetween, Values: []any{ms(*lo), ms(*hi)}, Pos: "createTime"}}, nil
+		return &cond.Node{Leaf: &cond.Cond{Field: f, Op: cond.OpBetween, Values: []any{*lo, *hi}, Pos: "createTime"}}, nil
 	case lo != nil:
-		return &cond.Node{Leaf: &cond.Cond{Field: f, Op: cond.OpGte, Values: []any{ms(*lo)}, Pos: "createTime"}}, nil
+		return &cond.Node{Leaf: &cond.Cond{Field: f, Op: cond.OpGte, Values: []any{*lo}, Pos: "createTime"}}, nil
 	case hi != nil:
-		return &cond.Node{Leaf: &cond.Cond{Field: f, Op: cond.OpLte, Values: []any{ms(*hi)}, Pos: "createTime"}}, nil
+		return &cond.Node{Leaf: &cond.Cond{Field: f, Op: cond.OpLte, Values: []any{*hi}, Pos: "createTime"}}, nil
 	}
 	return nil, nil
 }
