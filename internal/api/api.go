@@ -292,13 +292,3 @@ func (h *Handler) authenticate(r *http.Request) (*model.Client, error) {
 	}
 	return &cc, nil
 }
-
-func actorOf(r *http.Request) model.Actor {
-	if c := callerOf(r.Context()); c != nil && c.session != nil {
-		return c.session.Caller.Actor()
-	}
-	if c := callerOf(r.Context()); c != nil {
-		return model.Actor{ID: c.client.ClientID, Name: c.client.Name, Kind: model.ActorClient}
-	}
-	return model.Actor{}
-}

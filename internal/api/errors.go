@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"github.com/kehu/kehu/internal/cond"
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -119,14 +118,6 @@ func toProblem(err error) (int, Problem) {
 		return 499, Problem{Code: "canceled", Detail: "the request was canceled"}
 	}
 	return 500, Problem{Code: "internal", Detail: "internal error; it has been logged"}
-}
-
-// writeError renders err as problem+json and logs server faults.
-func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	if status, _ := toProblem(err); status >= 500 && classify(err).Kind == httpx.KindInternal {
-		h.Log.ErrorContext(r.Context(), "native api error", slog.String("path", r.URL.Path), slog.Any("error", err))
-	}
-	h.writeProblemCause(w, r, err)
 }
 
 // writeProblemCause renders err as problem+json (the skeleton has logged

@@ -258,7 +258,7 @@ func TestImportProjectBound(t *testing.T) {
 			t.Fatalf("another project id: %d", code)
 		}
 		// A job of the whole tenant is invisible to the bound client.
-		code, job = admin.upload("all.csv", csvOf([]string{"姓名"}, []string{"丁"}), nil)
+		_, job = admin.upload("all.csv", csvOf([]string{"姓名"}, []string{"丁"}), nil)
 		admin.waitImport(job["id"].(json.Number).String())
 		bound.mustDo("GET", "/v1/imports/"+job["id"].(json.Number).String(), nil, 404)
 		admin.mustDo("GET", "/v1/imports/"+id, nil, 200)

@@ -80,7 +80,6 @@ type Report struct {
 	Errors    int64       `json:"errors"`
 	Started   time.Time   `json:"started"`
 	Notes     []string    `json:"notes,omitempty"`
-	loadStats *store.LoadStats
 }
 
 // LoadReport describes the load phase.

@@ -74,7 +74,7 @@ func newClients(ctx context.Context, base string, c *model.Client, conns int) (*
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {cl.id}, "client_secret": {cl.secret}}
 	if err := cl.getJSON(ctx, "POST", "/dm/open_api/oauth/token", []byte(form.Encode()),
 		map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, &tok); err != nil {
-		return nil, fmt.Errorf("Yeastar token: %w", err)
+		return nil, fmt.Errorf("yeastar token: %w", err)
 	}
 	cl.yeastarToken = tok.AccessToken
 

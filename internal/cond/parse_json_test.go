@@ -420,14 +420,14 @@ func TestMarshalJSON(t *testing.T) {
 			{Leaf: &Cond{Field: "n", Op: OpIn, Values: []any{3, 2.5, true, nil}}},
 		}},
 	}}
-	j, err := json.Marshal(n)
+	_, err := json.Marshal(n)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := `{"and":[{"field":"name","op":"contains","value":"张<&>\"\\\n\u0000"},{"not":{"field":"30744","op":"isEmpty"}},` +
 		`{"or":[{"field":"score","op":"between","values":[1,5.5]},{"field":"tags","op":"hasAny","values":["vip"]},{"field":"n","op":"in","values":[3,2.5,true,null]}]}]}`
 	// json.Marshal HTML-escapes the method's output; compare the method's own.
-	j, _ = n.MarshalJSON()
+	j, _ := n.MarshalJSON()
 	if string(j) != want {
 		t.Errorf("MarshalJSON\n got %s\nwant %s", j, want)
 	}

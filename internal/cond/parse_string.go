@@ -706,7 +706,7 @@ func (p *strParser) describe(i int) string {
 	if i >= len(s) {
 		return "end of input"
 	}
-	end := i + 1
+	var end int
 	r, w := utf8.DecodeRuneInString(s[i:])
 	switch {
 	case strings.IndexByte(opChars+"&|", s[i]) >= 0:

@@ -12,7 +12,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -524,5 +523,3 @@ func findHeader(src Source, build func([]string) *plan) (*header, error) {
 	}
 	return best, nil
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

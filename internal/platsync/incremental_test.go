@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/platsync"
 )
 
@@ -32,9 +31,8 @@ func TestIncrementalBySince(t *testing.T) {
 	}
 
 	w2 := newWorld(t, "sqlite")
-	var plat []*model.Customer
 	for i := range 10 {
-		plat = append(plat, w2.create(t, dashiCustomer(i, w2.project.ID)))
+		w2.create(t, dashiCustomer(i, w2.project.ID))
 	}
 	cfg = w2.config(platsync.PlatformDashi)
 	w2.sync(t, cfg)

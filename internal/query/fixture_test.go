@@ -117,16 +117,6 @@ func (fx *tenantFixture) field(key, label string, typ model.FieldType, options .
 	return f
 }
 
-func (fx *tenantFixture) option(key, label string) int64 {
-	for _, o := range fx.fields[key].Options {
-		if o.Label == label {
-			return o.ID
-		}
-	}
-	fx.t.Fatalf("no option %q in %s", label, key)
-	return 0
-}
-
 func (fx *tenantFixture) env() *query.Env {
 	fx.t.Helper()
 	env, err := fx.eng.Env(fx.ctx, fx.tenant)
@@ -256,7 +246,6 @@ func leaf(field string, op cond.Op, vals ...any) *cond.Node {
 }
 
 func and(ns ...*cond.Node) *cond.Node { return &cond.Node{And: ns} }
-func or(ns ...*cond.Node) *cond.Node  { return &cond.Node{Or: ns} }
 func not(n *cond.Node) *cond.Node     { return &cond.Node{Not: n} }
 
 func num(v any) json.Number { return json.Number(fmt.Sprint(v)) }

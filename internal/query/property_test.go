@@ -515,6 +515,7 @@ func (p *propWorld) buildFields() {
 		f := cat.Field(key)
 		if f == nil {
 			p.t.Fatalf("no field %s", key)
+			return
 		}
 		p.gfields = append(p.gfields, &gfield{key: key, id: f.ID, kind: kind, values: values, choices: choices})
 	}

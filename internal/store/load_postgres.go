@@ -14,7 +14,6 @@ import (
 
 type pgLoader struct {
 	conn *pgx.Conn
-	ddl  []string // constraints and indexes to restore, in order
 }
 
 func (l *pgLoader) open(ctx context.Context, dc any, _ bool) error {

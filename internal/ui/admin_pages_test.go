@@ -117,7 +117,7 @@ func newPages2Fixture(t *testing.T) *pages2Fixture {
 			var pe *model.PermissionError
 			switch {
 			case errors.As(err, &pe):
-				http.Error(w, "forbidden", 403)
+				http.Error(w, "forbidden", http.StatusForbidden)
 			case errors.Is(err, model.ErrNotFound):
 				http.Error(w, "not found", 404)
 			default:

@@ -110,11 +110,6 @@ func (h *Handler) page(r *http.Request, data any) *Page {
 	return p
 }
 
-// render writes page name (templates/name.html) with data, status 200.
-func (h *Handler) render(w http.ResponseWriter, r *http.Request, name string, data any) error {
-	return h.renderPage(w, r, http.StatusOK, name, h.page(r, data))
-}
-
 func (h *Handler) renderPage(w http.ResponseWriter, r *http.Request, status int, name string, p *Page) error {
 	return h.execute(w, status, name, "layout.html", p)
 }

@@ -104,10 +104,6 @@ func (h *Handler) now() time.Time {
 	return time.Now()
 }
 
-func actorOf(cl *model.Client) model.Actor {
-	return model.Actor{ID: cl.ClientID, Name: cl.Name, Kind: model.ActorClient}
-}
-
 // whoOf is the request's caller: crm decides with it what the request may
 // see and do.
 func whoOf(r *http.Request) *model.Caller { return httpx.CallerOf(r.Context()) }

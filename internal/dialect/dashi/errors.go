@@ -3,7 +3,6 @@ package dashi
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strconv"
 
@@ -113,12 +112,6 @@ var faces = map[httpx.Kind]struct {
 	httpx.KindInternal:        {500, StatusInternalError},
 }
 
-// toEnvelope maps any error to its client face: an apiError as it is,
-// anything else through the one classification and the faces table.
-// Unknown errors are 500 with a generic message; the cause goes to the log
-// only.
-func toEnvelope(err error) envelope { return problemEnvelope(httpx.Classify(err)) }
-
 func problemEnvelope(p *httpx.Problem) envelope {
 	var ae *apiError
 	if errors.As(p.Cause, &ae) {
@@ -167,15 +160,6 @@ func problemEnvelope(p *httpx.Problem) envelope {
 		msg = dashiField(p.Field) + "：" + msg
 	}
 	return envelope{Msg: msg, Code: face.code, Status: face.status}
-}
-
-// writeError renders err in the platform's envelope and logs server faults.
-func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	p := httpx.Classify(err)
-	if p.Kind == httpx.KindInternal {
-		h.log.ErrorContext(r.Context(), "dashi api error", slog.String("path", r.URL.Path), slog.Any("error", err))
-	}
-	h.writeProblem(w, r, p)
 }
 
 // writeProblem is the skeleton's error writer (it has logged faults).

@@ -39,10 +39,6 @@ type request struct {
 	body   []byte
 }
 
-func (rq *request) actor() model.Actor {
-	return model.Actor{ID: rq.client.ClientID, Name: rq.client.Name, Kind: model.ActorClient}
-}
-
 // routes is this dialect's one route table, mounted by httpx.Mount (which
 // does routing, 404/405, authentication — every route is signed —, the
 // scope rule and panics). A write's signature works once.

@@ -3,7 +3,6 @@ package yeastar
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"time"
 
@@ -97,17 +96,6 @@ var faces = map[httpx.Kind]struct {
 	httpx.KindInternal:        {500, CodeInternal, "INTERNAL ERROR: "},
 }
 
-// toFailure maps any error to its face: a failure as it is, anything else
-// through the one classification and the faces table. Unknown errors are
-// 500 with a generic message; their cause goes to the log only.
-func toFailure(err error) *failure {
-	var f *failure
-	if errors.As(err, &f) {
-		return f
-	}
-	return problemFailure(httpx.Classify(err))
-}
-
 func problemFailure(p *httpx.Problem) *failure {
 	var f *failure
 	if errors.As(p.Cause, &f) {
@@ -147,15 +135,6 @@ type failed struct {
 	ErrMsg    string `json:"errmsg"`
 	RequestID string `json:"requestId"`
 	Time      int64  `json:"time"`
-}
-
-// writeError renders err in the Failed envelope and logs server faults.
-func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	f := toFailure(err)
-	if f.status >= 500 {
-		h.Log.ErrorContext(r.Context(), "yeastar api error", slog.String("path", r.URL.Path), slog.Any("error", err))
-	}
-	h.writeFailure(w, r, f)
 }
 
 // writeProblem is the skeleton's error writer (it has logged faults).

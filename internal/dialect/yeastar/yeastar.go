@@ -129,20 +129,6 @@ func (h *Handler) authenticate(r *http.Request, _ *httpx.Route) (*httpx.Principa
 	return p, nil
 }
 
-func clientOf(r *http.Request) *model.Client {
-	if p := httpx.PrincipalOf(r.Context()); p != nil {
-		return p.Effective()
-	}
-	return nil
-}
-
-func actorOf(r *http.Request) model.Actor {
-	if c := clientOf(r); c != nil {
-		return model.Actor{ID: c.ClientID, Name: c.Name, Kind: model.ActorClient}
-	}
-	return model.Actor{}
-}
-
 func requestIDOf(r *http.Request) string {
 	if s, ok := r.Context().Value(requestIDKey).(string); ok {
 		return s
