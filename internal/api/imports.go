@@ -219,7 +219,8 @@ func (h *Handler) createImport(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// importOf loads a job of the caller's tenant (and project, for bound clients).
+// importOf loads a job of the caller's tenant that the caller may read
+// (crm.ImportJobAccess).
 func (h *Handler) importOf(r *http.Request) (*store.ImportJob, error) {
 	id, err := pathID(r)
 	if err != nil {
@@ -230,8 +231,8 @@ func (h *Handler) importOf(r *http.Request) (*store.ImportJob, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cl.ProjectID != 0 && importer.ProjectOf(j) != cl.ProjectID {
-		return nil, model.ErrNotFound
+	if err := crm.ImportJobAccess(whoOf(r), importer.ProjectOf(j)); err != nil {
+		return nil, err
 	}
 	return j, nil
 }

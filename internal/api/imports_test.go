@@ -15,6 +15,8 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/people"
 	"github.com/kehu/kehu/internal/testenv"
 )
 
@@ -262,5 +264,37 @@ func TestImportProjectBound(t *testing.T) {
 		admin.waitImport(job["id"].(json.Number).String())
 		bound.mustDo("GET", "/v1/imports/"+job["id"].(json.Number).String(), nil, 404)
 		admin.mustDo("GET", "/v1/imports/"+id, nil, 200)
+	})
+}
+
+// TestImportReportNeedsImport: an import's report holds the rows' original,
+// unmasked cells, so a staff member whose role may not import (销售) can read
+// neither the job nor its report, while one who may (管理员) can.
+func TestImportReportNeedsImport(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e *testenv.Env) {
+		admin := newClient(t, e, e.Client)
+		_, job := admin.upload("r.csv", csvOf([]string{"姓名", "手机"}, []string{"甲", "13800000001"}, []string{"乙", "bad"}), nil)
+		id := job["id"].(json.Number).String()
+		admin.waitImport(id)
+
+		ps := &people.Service{Store: e.Store, Keys: e.Auth.Keys, CRM: e.Svc}
+		staffLogin(t, e, ps, "李销售", "li", model.RoleSales)
+		staffLogin(t, e, ps, "王管理", "wang", model.RoleAdmin)
+		sales := &browser{t: t, e: e}
+		if st, _ := sales.login("li", "correct horse battery", ""); st != 200 {
+			t.Fatal("sales login")
+		}
+		for _, path := range []string{"/v1/imports/" + id, "/v1/imports/" + id + "/report?format=csv"} {
+			if st, _, out := sales.do("GET", path, nil, nil); st != 403 {
+				t.Errorf("销售 GET %s: %d %v", path, st, out)
+			}
+		}
+		boss := &browser{t: t, e: e}
+		if st, _ := boss.login("wang", "correct horse battery", ""); st != 200 {
+			t.Fatal("admin login")
+		}
+		if st, _, out := boss.do("GET", "/v1/imports/"+id, nil, nil); st != 200 {
+			t.Errorf("管理员 reads the job: %d %v", st, out)
+		}
 	})
 }

@@ -255,6 +255,21 @@ func Need(caller *model.Caller, p model.Permission) error {
 	return need(caller, p)
 }
 
+// ImportJobAccess decides whether the caller may read an import job: its
+// progress and its report. The report holds the rows' original cells,
+// unmasked, so reading it needs the import permission like starting one; a
+// project-bound caller sees only its own project's jobs, and another
+// project's job is answered as not found (its existence is not revealed).
+func ImportJobAccess(caller *model.Caller, jobProject int64) error {
+	if err := Need(caller, model.PermImport); err != nil {
+		return err
+	}
+	if caller.ProjectID != 0 && jobProject != caller.ProjectID {
+		return model.ErrNotFound
+	}
+	return nil
+}
+
 // ProjectError: a project-bound caller named another project (matches
 // model.ErrForbidden).
 type ProjectError struct{ Bound int64 }

@@ -72,7 +72,7 @@ func loadImportPage(ctx context.Context, svc *crm.Service, caller *model.Caller)
 	}
 	now := time.Now()
 	for i := range jobs {
-		if caller.ProjectID != 0 && importer.ProjectOf(&jobs[i]) != caller.ProjectID {
+		if crm.ImportJobAccess(caller, importer.ProjectOf(&jobs[i])) != nil {
 			continue
 		}
 		d.Recent = append(d.Recent, importer.ViewOf(&jobs[i], now))
@@ -182,15 +182,12 @@ func previewPart(ctx context.Context, svc *crm.Service, caller *model.Caller, na
 // loadImportJob reads a job of the caller's tenant (and project, when
 // bound) from the database, so any node shows it.
 func loadImportJob(ctx context.Context, st *store.Store, caller *model.Caller, id int64) (*importer.View, error) {
-	if err := crm.Need(caller, model.PermImport); err != nil {
-		return nil, err
-	}
 	j, err := st.Import(ctx, caller.TenantID, id)
 	if err != nil {
 		return nil, err
 	}
-	if caller.ProjectID != 0 && importer.ProjectOf(j) != caller.ProjectID {
-		return nil, model.ErrNotFound
+	if err := crm.ImportJobAccess(caller, importer.ProjectOf(j)); err != nil {
+		return nil, err
 	}
 	v := importer.ViewOf(j, time.Now())
 	return &v, nil
