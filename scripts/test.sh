@@ -146,7 +146,10 @@ else
 	# in Go 1.27), most often on a loaded machine. A failure that wrote a
 	# reproducer into testdata/fuzz/ always fails; one that wrote none is run
 	# once more, and fails if it fails again.
-	corpus_count() { find "$1/testdata/fuzz/$2" -type f 2>/dev/null | wc -l; }
+	corpus_count() {
+		local d=$1/testdata/fuzz/$2
+		if [[ -d $d ]]; then find "$d" -type f | wc -l; else echo 0; fi
+	}
 	for target in "${targets[@]}"; do
 		read -r pkg name <<<"$target"
 		echo "--- $pkg $name"
