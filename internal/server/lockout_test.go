@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -64,7 +65,7 @@ var lockAPIs = []lockAPI{
 	{
 		name: "dashi",
 		try: func(e *testenv.Env, id, secret string) (int, http.Header, map[string]any) {
-			ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
+			ts := uniqueMilli()
 			sign, _ := dashi.Sign("hmac-sha256", id, ts, secret)
 			q := url.Values{"appid": {id}, "sign_method": {"hmac-sha256"}, "timestamp": {ts}, "sign": {sign}}.Encode()
 			return send(e, "GET", "/api/justauth/generate/v1/visitor/token?"+q, nil, nil)
@@ -78,7 +79,7 @@ var lockAPIs = []lockAPI{
 		name: "tanma",
 		try: func(e *testenv.Env, id, secret string) (int, http.Header, map[string]any) {
 			body := []byte(`{}`)
-			ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
+			ts := uniqueMilli()
 			return send(e, "POST", "/api/v3/echo", map[string]string{"Content-Type": "application/json", "appId": id,
 				"timestamp": ts, "sign": tanma.Sign(id, ts, body, secret)}, body)
 		},
@@ -200,5 +201,22 @@ func TestLockoutEveryAPI(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// lastMilli backs uniqueMilli.
+var lastMilli atomic.Int64
+
+// uniqueMilli is a millisecond timestamp that no earlier call returned: two
+// signed requests with the same secret in the same millisecond carry the same
+// signature, which the platforms refuse as a replay, and on an idle machine
+// two in-process requests fit in one millisecond.
+func uniqueMilli() string {
+	for {
+		old := lastMilli.Load()
+		n := max(time.Now().UnixMilli(), old+1)
+		if lastMilli.CompareAndSwap(old, n) {
+			return strconv.FormatInt(n, 10)
+		}
 	}
 }
