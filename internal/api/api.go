@@ -191,6 +191,7 @@ func (h *Handler) authenticateRoute(r *http.Request, rt *httpx.Route) (*httpx.Pr
 // classify is this API's classification: toProblem decides the status and
 // code (its table), the skeleton only needs to know kehu's own faults.
 func classify(err error) *httpx.Problem {
+	err = faulted(err)
 	status, _ := toProblem(err)
 	kind := httpx.KindInvalid
 	if status >= 500 {

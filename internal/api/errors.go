@@ -13,6 +13,7 @@ import (
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/people"
 	"github.com/kehu/kehu/internal/query"
+	"github.com/kehu/kehu/internal/store"
 )
 
 // Problem is an RFC 9457 problem document with kehu's stable code and the
@@ -120,9 +121,19 @@ func toProblem(err error) (int, Problem) {
 	return 500, Problem{Code: "internal", Detail: "internal error; it has been logged"}
 }
 
+// faulted is err as a 503 when it would be a 500 but holds a database
+// fault (store.Faulted): a database that is down is not kehu's bug.
+func faulted(err error) error {
+	if status, _ := toProblem(err); status == 500 {
+		return store.Faulted(err)
+	}
+	return err
+}
+
 // writeProblemCause renders err as problem+json (the skeleton has logged
 // kehu's faults).
 func (h *Handler) writeProblemCause(w http.ResponseWriter, r *http.Request, err error) {
+	err = faulted(err)
 	status, p := toProblem(err)
 	httpx.OverloadHeaders(w, err)
 	p.Status = status

@@ -9,6 +9,7 @@ import (
 	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"
+	"github.com/kehu/kehu/internal/store"
 )
 
 // Kind is the one classification of every error an API answers with. Each
@@ -171,6 +172,10 @@ func Classify(err error) *Problem {
 		return &Problem{Kind: KindUnauthenticated, Msg: "unknown or revoked client, or wrong secret", Cause: err}
 	case errors.Is(err, context.Canceled):
 		return &Problem{Kind: KindCanceled, Msg: "the request was canceled", Cause: err}
+	}
+	// A database fault wrapped on its way up is the database's, not ours.
+	if f := store.Faulted(err); f != err {
+		return Classify(f)
 	}
 	return &Problem{Kind: KindInternal, Msg: "internal error", Cause: err}
 }

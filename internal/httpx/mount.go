@@ -210,8 +210,13 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt *Route) {
 }
 
 func (a *API) fail(w http.ResponseWriter, r *http.Request, p *Problem) {
-	if p.Kind == KindInternal {
+	switch p.Kind {
+	case KindInternal:
 		a.Log.ErrorContext(r.Context(), a.Name+" api error", slog.String("path", r.URL.Path), slog.Any("error", p.Cause))
+	case KindUnavailable:
+		// Not kehu's bug, but an operator wants the cause (which database
+		// error) next to the 503s.
+		a.Log.WarnContext(r.Context(), a.Name+" api unavailable", slog.String("path", r.URL.Path), slog.Any("error", p.Cause))
 	}
 	a.WriteError(w, r, p)
 }

@@ -21,6 +21,10 @@
 // first), then PATH. If they are missing, NewDatabase skips the test, or
 // fails it when the environment variable KEHU_TEST_POSTGRES=require is set.
 //
+// Fault tests (a database restarted under load) need a cluster of their own:
+// NewServer starts a private one that the test may Stop and Start, and that
+// commits synchronously, so a commit acknowledged before a crash is on disk.
+//
 // initdb and pg_ctl refuse to run as root, so when the test process is root
 // the cluster is created and run as the user "nobody".
 package pgtest
@@ -80,6 +84,10 @@ type cluster struct {
 	port     int
 	cred     *syscall.Credential // non-nil when running as root
 	noLocale bool                // initdb had to fall back to --no-locale
+	// syncCommit keeps synchronous_commit on (NewServer): the shared
+	// cluster turns it off for speed, which may lose the last commits when
+	// the server crashes — fine for tests that never crash it.
+	syncCommit bool
 
 	stopOnce sync.Once
 }
@@ -208,12 +216,14 @@ func (c *cluster) dropDatabase(ctx context.Context, name string) error {
 // ---------------------------------------------------------------------------
 // Cluster lifecycle.
 
-func startCluster() (_ *cluster, err error) {
+func startCluster() (*cluster, error) { return startClusterWith(false) }
+
+func startClusterWith(syncCommit bool) (_ *cluster, err error) {
 	binDir, err := findBinDir()
 	if err != nil {
 		return nil, err
 	}
-	c := &cluster{binDir: binDir}
+	c := &cluster{binDir: binDir, syncCommit: syncCommit}
 
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("nobody")
@@ -302,8 +312,14 @@ func (c *cluster) initdb() error {
 }
 
 func (c *cluster) start() error {
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"+
-		" -c full_page_writes=off -c shared_buffers=128MB -c max_connections=200", c.port, shellQuote(c.sockDir))
+	syncCommit := "off"
+	if c.syncCommit {
+		syncCommit = "on"
+	}
+	// fsync stays off even for syncCommit: the tests crash the server, not
+	// the machine, and the OS keeps what was written.
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=%s"+
+		" -c full_page_writes=off -c shared_buffers=128MB -c max_connections=200", c.port, shellQuote(c.sockDir), syncCommit)
 	out, err := c.run(3*time.Minute, "pg_ctl", "-D", c.dataDir, "-l", c.logFile, "-o", opts, "-w", "-t", "120", "start")
 	if err != nil {
 		return fmt.Errorf("pg_ctl start (port %d) failed: %v\n%s\n%s", c.port, err, out, c.logTail())

@@ -307,3 +307,33 @@ func TestFindBinDir(t *testing.T) {
 		t.Errorf("missing binaries did not skip the test")
 	}
 }
+
+// TestServerStopStart: a private server stops (both modes) and starts again
+// on the same port; a committed row survives the crash.
+func TestServerStopStart(t *testing.T) {
+	s := NewServer(t)
+	dsn := s.NewDatabase(t)
+	ctx := context.Background()
+	c := connect(t, dsn)
+	if _, err := c.Exec(ctx, "CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)"); err != nil {
+		t.Fatal(err)
+	}
+	for _, immediate := range []bool{true, false} {
+		if err := s.Stop(immediate); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pgx.Connect(ctx, dsn); err == nil {
+			t.Fatal("connected to a stopped server")
+		}
+		if err := s.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Start(); err == nil {
+			t.Fatal("Start of a running server succeeded")
+		}
+		var n int
+		if err := connect(t, dsn).QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil || n != 1 {
+			t.Fatalf("after restart (immediate=%v): %d rows, %v", immediate, n, err)
+		}
+	}
+}

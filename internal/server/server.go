@@ -133,6 +133,7 @@ func Handler(d *Deps) http.Handler {
 		defer cancel()
 		if err := d.Store.Ping(ctx); err != nil {
 			d.Log.Warn("readiness check failed", slog.Any("error", err))
+			w.Header().Set("Retry-After", "5")
 			httpx.WriteJSON(w, 503, map[string]string{"status": "unavailable", "reason": "database unreachable"})
 			return
 		}

@@ -3,7 +3,10 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/kehu/kehu/internal/model"
@@ -45,5 +48,21 @@ func TestSQLiteReadOnlyIsClear(t *testing.T) {
 	}
 	if _, err := st.TenantByName(ctx, "refused"); !errors.Is(err, model.ErrNotFound) {
 		t.Fatalf("the refused write left something: %v", err)
+	}
+}
+
+// TestFaulted: a database fault wrapped on its way up (here PostgreSQL's
+// connection refused inside a store message) is a 503 with Retry-After;
+// other errors stay as they are.
+func TestFaulted(t *testing.T) {
+	refused := fmt.Errorf("store: cache versions: %w", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED})
+	var o *model.Overloaded
+	if f := store.Faulted(refused); !errors.As(f, &o) || o.Status != 503 || o.RetryAfterSeconds() < 1 || !errors.Is(f, syscall.ECONNREFUSED) {
+		t.Fatalf("Faulted(connection refused) = %v, want a 503 keeping its cause", f)
+	}
+	for _, err := range []error{nil, errors.New("plain"), model.ErrNotFound, context.Canceled} {
+		if f := store.Faulted(err); f != err {
+			t.Errorf("Faulted(%v) = %v, want it unchanged", err, f)
+		}
 	}
 }

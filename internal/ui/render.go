@@ -19,6 +19,7 @@ import (
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/people"
 	"github.com/kehu/kehu/internal/query"
+	"github.com/kehu/kehu/internal/store"
 )
 
 // pages are the parsed templates: one set per page file, each holding the
@@ -190,6 +191,9 @@ func (h *Handler) classify(r *http.Request, err error) (int, string) {
 		return http.StatusForbidden, err.Error()
 	case errors.As(err, &ov):
 		return ov.Status, t("error.busy")
+	}
+	if f := store.Faulted(err); f != err {
+		return h.classify(r, f) // the database is down: busy, not our bug
 	}
 	return http.StatusInternalServerError, t("error.internal")
 }
