@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs kehu's whole test suite: the one command for CI and for a fresh Debian
-# machine. Installs PostgreSQL server binaries and Chromium if they are missing
+# machine. Installs PostgreSQL server binaries, Chromium and a CJK font
+# (fonts-wqy-microhei, for the screenshots) if they are missing
 # (as root), then runs go vet, all tests (against real PostgreSQL, see
 # internal/pgtest, and a real headless Chromium for the browser tests), every
 # fuzz target briefly, and a short benchmark smoke run.
@@ -107,6 +108,17 @@ if ! chromium_bin=$(find_chromium); then
 	fi
 fi
 echo "using $chromium_bin ($("$chromium_bin" --version 2>/dev/null || echo '?'))"
+# A CJK font, so the browser tests' screenshots (README) draw Chinese text
+# instead of empty boxes; the tests pass without it.
+if ! fc-list 2>/dev/null | grep -qi 'wqy\|microhei'; then
+	if [[ $(id -u) -eq 0 ]]; then
+		echo "no CJK font found; installing the Debian 'fonts-wqy-microhei' package"
+		apt-get update
+		DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-wqy-microhei
+	else
+		echo "no CJK font: screenshots will show boxes for Chinese (sudo apt-get install -y fonts-wqy-microhei)" >&2
+	fi
+fi
 # The browser tests skip without these; here a missing browser is a failure.
 export KEHU_BROWSER_TEST=1 CHROMIUM=$chromium_bin
 
