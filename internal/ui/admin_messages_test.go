@@ -9,7 +9,8 @@ import (
 	"github.com/kehu/kehu/internal/model"
 )
 
-// TestMessages2Keys: every text the pages2 templates ask for exists — the
+// TestMessages2Keys: every text the pages2 templates ask for exists in the
+// catalogue — the
 // literal keys and the families built with printf (field types, job
 // statuses, duplicate modes, data scopes, permissions).
 func TestMessages2Keys(t *testing.T) {
@@ -23,7 +24,7 @@ func TestMessages2Keys(t *testing.T) {
 			return err
 		}
 		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
-			if _, ok := messages2[m[1]]; !ok {
+			if _, ok := consoleMessages.byLang["zh-CN"][m[1]]; !ok {
 				t.Errorf("%s: no message %q", p, m[1])
 			}
 		}
@@ -52,7 +53,7 @@ func TestMessages2Keys(t *testing.T) {
 		keys = append(keys, "admin.perm."+string(p))
 	}
 	for _, k := range keys {
-		if _, ok := messages2[k]; !ok {
+		if _, ok := consoleMessages.byLang["zh-CN"][k]; !ok {
 			t.Errorf("no message %q", k)
 		}
 	}

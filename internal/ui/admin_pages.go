@@ -46,17 +46,21 @@ type pages2 struct {
 	fail   func(w http.ResponseWriter, r *http.Request, err error)
 }
 
-// text is the message key in lang ("en", or zh-CN for anything else).
+// text is the message key in lang, from the console's catalogues
+// (messages/*.json), like every other page's texts.
 func text(lang, key string) string {
-	m, ok := messages2[key]
-	if !ok {
-		return key
-	}
-	if strings.HasPrefix(lang, "en") {
-		return m[1]
-	}
-	return m[0]
+	return consoleMessages.translator(lang)(key)
 }
+
+// consoleMessages are the catalogues embedded in the binary (a broken one
+// fails every test, so it cannot ship).
+var consoleMessages = func() *catalogues {
+	c, err := loadCatalogues(assets)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}()
 
 var consoleZone = func() *time.Location {
 	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {

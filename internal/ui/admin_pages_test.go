@@ -199,12 +199,3 @@ func TestPages2Render(t *testing.T) {
 		}
 	}
 }
-
-// TestMessages2: every key has both languages.
-func TestMessages2(t *testing.T) {
-	for k, m := range messages2 {
-		if m[0] == "" || m[1] == "" {
-			t.Errorf("%s: %q", k, m)
-		}
-	}
-}

@@ -35,10 +35,8 @@ type Handler struct {
 // New builds the console handler.
 func New(svc *crm.Service, ppl *people.Service, log *slog.Logger) (*Handler, error) {
 	h := &Handler{Svc: svc, Store: svc.Store, People: ppl, Log: log}
+	h.messages = consoleMessages
 	var err error
-	if h.messages, err = loadCatalogues(assets); err != nil {
-		return nil, err
-	}
 	if h.pages, err = loadPages(assets); err != nil {
 		return nil, err
 	}
