@@ -31,13 +31,12 @@ func needAdmin(caller *model.Caller) error {
 	return nil
 }
 
-// userRow is a staff member with their login (nil: none) and role.
+// userRow is a staff member with their login (nil: none), role and
+// department.
 type userRow struct {
-	model.Staff
-	Login      *model.Login
-	Role       string
-	Department string
-	Self       bool // the signed-in staff member
+	staffRow
+	Login *model.Login
+	Self  bool // the signed-in staff member
 }
 
 type usersData struct {
@@ -52,34 +51,14 @@ func loadUsers(ctx context.Context, svc *crm.Service, caller *model.Caller) (*us
 	if err := needAdmin(caller); err != nil {
 		return nil, err
 	}
-	st, t := svc.Store, caller.TenantID
 	d := &usersData{Perms: model.AllPermissions,
 		Scopes: []model.DataScope{model.DataSelf, model.DataDept, model.DataDeptTree, model.DataAll}}
-	var err error
-	if d.Roles, err = st.Roles(ctx, t); err != nil {
-		return nil, err
-	}
-	depts, err := st.Departments(ctx, t)
+	dir, err := loadDirectory(ctx, svc, caller)
 	if err != nil {
 		return nil, err
 	}
-	d.Departments = deptTree(depts)
-	deptName := map[int64]string{}
-	for _, n := range depts {
-		deptName[n.ID] = n.Name
-	}
-	roleName, defaultRole := map[int64]string{}, ""
-	for _, r := range d.Roles {
-		roleName[r.ID] = r.Name
-		if r.Key == model.DefaultRole {
-			defaultRole = r.Name
-		}
-	}
-	staff, err := st.StaffList(ctx, t)
-	if err != nil {
-		return nil, err
-	}
-	logins, err := st.Logins(ctx, t)
+	d.Roles, d.Departments = dir.Roles, dir.Departments
+	logins, err := svc.Store.Logins(ctx, caller.TenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -87,12 +66,8 @@ func loadUsers(ctx context.Context, svc *crm.Service, caller *model.Caller) (*us
 	for i := range logins {
 		by[logins[i].StaffID] = &logins[i]
 	}
-	for _, s := range staff {
-		u := userRow{Staff: s, Login: by[s.ID], Role: roleName[s.RoleID], Department: deptName[s.DepartmentID], Self: s.ID == caller.StaffID}
-		if s.RoleID == 0 {
-			u.Role = defaultRole
-		}
-		d.Users = append(d.Users, u)
+	for _, s := range dir.Staff {
+		d.Users = append(d.Users, userRow{staffRow: s, Login: by[s.ID], Self: s.ID == caller.StaffID})
 	}
 	return d, nil
 }
@@ -119,10 +94,10 @@ func loadClients(ctx context.Context, svc *crm.Service, caller *model.Caller) (*
 	st, t := svc.Store, caller.TenantID
 	d := &clientsData{Scopes: auth.AllScopes}
 	var err error
-	if d.Projects, err = st.Projects(ctx, t); err != nil {
+	if d.Projects, err = svc.Projects(ctx, caller); err != nil {
 		return nil, err
 	}
-	if d.Staff, err = st.StaffList(ctx, t); err != nil {
+	if d.Staff, err = svc.Staff(ctx, caller); err != nil {
 		return nil, err
 	}
 	pname, sname := map[int64]string{}, map[int64]string{}
@@ -153,15 +128,6 @@ type auditData struct {
 
 const auditPageSize = 50
 
-// auditZone is where the log's dates are read (the console shows
-// Asia/Shanghai by default).
-var auditZone = func() *time.Location {
-	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return l
-	}
-	return time.FixedZone("CST", 8*3600)
-}()
-
 func loadAudit(ctx context.Context, svc *crm.Service, caller *model.Caller, q url.Values) (*auditData, error) {
 	if err := needAdmin(caller); err != nil {
 		return nil, err
@@ -173,7 +139,7 @@ func loadAudit(ctx context.Context, svc *crm.Service, caller *model.Caller, q ur
 		if v == "" {
 			return time.Time{}, true
 		}
-		t, err := time.ParseInLocation("2006-01-02", v, auditZone)
+		t, err := time.ParseInLocation("2006-01-02", v, defaultZone)
 		if err != nil {
 			return time.Time{}, false
 		}
@@ -227,7 +193,7 @@ func loadSessions(ctx context.Context, svc *crm.Service, ppl *people.Service, ca
 		return nil, err
 	}
 	st, t := svc.Store, caller.TenantID
-	staff, err := st.StaffList(ctx, t)
+	staff, err := svc.Staff(ctx, caller)
 	if err != nil {
 		return nil, err
 	}

@@ -62,13 +62,6 @@ var consoleMessages = func() *catalogues {
 	return c
 }()
 
-var consoleZone = func() *time.Location {
-	if l, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return l
-	}
-	return time.FixedZone("CST", 8*3600)
-}()
-
 func pageFuncs(lang string) template.FuncMap {
 	return template.FuncMap{
 		"T": func(key string) string { return text(lang, key) },
@@ -76,7 +69,7 @@ func pageFuncs(lang string) template.FuncMap {
 			if t.IsZero() {
 				return "—"
 			}
-			return t.In(consoleZone).Format("2006-01-02 15:04:05")
+			return t.In(defaultZone).Format("2006-01-02 15:04:05")
 		},
 		"percent":    func(p float64) int { return int(math.Floor(p * 100)) },
 		"deref":      func(p *int64) int64 { return *p },

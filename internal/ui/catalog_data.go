@@ -63,7 +63,26 @@ func loadCatalog(ctx context.Context, svc *crm.Service, caller *model.Caller) (*
 	if d.Stages, err = st.Stages(ctx, t); err != nil {
 		return nil, err
 	}
-	depts, err := st.Departments(ctx, t)
+	dir, err := loadDirectory(ctx, svc, caller)
+	if err != nil {
+		return nil, err
+	}
+	d.Departments, d.Roles, d.Staff = dir.Departments, dir.Roles, dir.Staff
+	return d, nil
+}
+
+// directory is the staff members the caller may list (crm.Staff) with
+// their departments' and roles' names, and the tenant's departments and
+// roles: what the catalogue's staff page and the users page show.
+type directory struct {
+	Staff       []staffRow
+	Departments []deptNode
+	Roles       []model.Role
+}
+
+func loadDirectory(ctx context.Context, svc *crm.Service, caller *model.Caller) (*directory, error) {
+	d := &directory{}
+	depts, err := svc.Store.Departments(ctx, caller.TenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +91,7 @@ func loadCatalog(ctx context.Context, svc *crm.Service, caller *model.Caller) (*
 	for _, n := range depts {
 		deptName[n.ID] = n.Name
 	}
-	if d.Roles, err = st.Roles(ctx, t); err != nil {
+	if d.Roles, err = svc.Store.Roles(ctx, caller.TenantID); err != nil {
 		return nil, err
 	}
 	roleName := map[int64]string{}
@@ -83,7 +102,7 @@ func loadCatalog(ctx context.Context, svc *crm.Service, caller *model.Caller) (*
 			defaultRole = r.Name
 		}
 	}
-	staff, err := st.StaffList(ctx, t)
+	staff, err := svc.Staff(ctx, caller)
 	if err != nil {
 		return nil, err
 	}

@@ -117,7 +117,7 @@ func (h *Handler) customerData(r *http.Request, id int64, shown bool, editErr *e
 	if err != nil {
 		return nil, err
 	}
-	n, err := h.loadNames(ctx, who.TenantID)
+	n, err := h.loadNames(ctx, who)
 	if err != nil {
 		return nil, err
 	}

@@ -145,7 +145,7 @@ func (h *Handler) listCustomers(r *http.Request) (*listData, error) {
 		return nil, err
 	}
 	took := time.Since(start)
-	n, err := h.loadNames(ctx, who.TenantID)
+	n, err := h.loadNames(ctx, who)
 	if err != nil {
 		return nil, err
 	}

@@ -48,7 +48,7 @@ func loadImportPage(ctx context.Context, svc *crm.Service, caller *model.Caller)
 	d := &importPageData{BoundTo: caller.ProjectID, Modes: []importer.Mode{importer.Skip, importer.Update, importer.Create},
 		MaxUpload: maxImportUpload}
 	if caller.ProjectID == 0 {
-		if d.Projects, err = st.Projects(ctx, caller.TenantID); err != nil {
+		if d.Projects, err = svc.Projects(ctx, caller); err != nil {
 			return nil, err
 		}
 	}

@@ -152,3 +152,26 @@ func TestPages2Wired(t *testing.T) {
 		t.Errorf("signed out /admin/users: %d", resp.StatusCode)
 	}
 }
+
+// TestPickersUseDirectory: the staff a page lists or offers come from
+// crm's directory: a 销售 (一组) sees its colleagues in 一组, not the
+// administrator or the 主管 of 销售部; the administrator sees everyone.
+func TestPickersUseDirectory(t *testing.T) {
+	c := newConsole(t)
+	rep := c.client(t)
+	rep.login("rep")
+	admin := c.client(t)
+	admin.login("admin")
+	for _, path := range []string{"/catalog/staff", "/customers/" + itoa(c.Customers["张三"].ID)} {
+		_, body := rep.get(path)
+		if !strings.Contains(body, "销售丁") || strings.Contains(body, "管理员甲") || strings.Contains(body, "主管乙") {
+			t.Errorf("%s as 销售 lists staff outside its directory (or not its colleague):\n%s", path, body)
+		}
+	}
+	_, body := admin.get("/catalog/staff")
+	for _, n := range []string{"管理员甲", "主管乙", "销售丙", "销售丁"} {
+		if !strings.Contains(body, n) {
+			t.Errorf("/catalog/staff as admin lacks %s", n)
+		}
+	}
+}

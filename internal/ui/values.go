@@ -13,8 +13,10 @@ import (
 )
 
 // names resolves the ids a customer carries (owner, collaborators, tags,
-// stage, project) to names for display: the tenant's catalogue, loaded
-// once per request.
+// stage, project) to names for display, loaded once per request. Staff and
+// projects are the caller's directory (crm.Staff, crm.Projects): the
+// pickers offer, and the pages name, only whom and what crm lets the
+// caller list; anyone else shows as #id.
 type names struct {
 	Staff    map[int64]string
 	Tags     map[int64]string
@@ -26,10 +28,11 @@ type names struct {
 	StageList []model.Stage
 }
 
-func (h *Handler) loadNames(ctx context.Context, tenantID int64) (*names, error) {
+func (h *Handler) loadNames(ctx context.Context, who *model.Caller) (*names, error) {
 	n := &names{Staff: map[int64]string{}, Tags: map[int64]string{}, Stages: map[int64]string{}, Projects: map[int64]string{}}
+	tenantID := who.TenantID
 	var err error
-	if n.StaffList, err = h.Store.StaffList(ctx, tenantID); err != nil {
+	if n.StaffList, err = h.Svc.Staff(ctx, who); err != nil {
 		return nil, err
 	}
 	for _, s := range n.StaffList {
@@ -49,7 +52,7 @@ func (h *Handler) loadNames(ctx context.Context, tenantID int64) (*names, error)
 	for _, s := range n.StageList {
 		n.Stages[s.ID] = s.Name
 	}
-	ps, err := h.Store.Projects(ctx, tenantID)
+	ps, err := h.Svc.Projects(ctx, who)
 	if err != nil {
 		return nil, err
 	}
