@@ -1,19 +1,12 @@
 package api
 
 import (
-	"context"
 	"errors"
-	"github.com/kehu/kehu/internal/cond"
 	"net/http"
-	"strings"
 
 	"github.com/kehu/kehu/internal/auth"
-	"github.com/kehu/kehu/internal/crm"
+	"github.com/kehu/kehu/internal/fault"
 	"github.com/kehu/kehu/internal/httpx"
-	"github.com/kehu/kehu/internal/model"
-	"github.com/kehu/kehu/internal/people"
-	"github.com/kehu/kehu/internal/query"
-	"github.com/kehu/kehu/internal/store"
 )
 
 // Problem is an RFC 9457 problem document with kehu's stable code and the
@@ -42,92 +35,27 @@ func problem(status int, code, field, detail string) *apiError {
 	return &apiError{status: status, p: Problem{Code: code, Field: field, Detail: detail}}
 }
 
-// toProblem maps any error to its client face. Unknown errors are 500 with a
+// toProblem maps any error to its client face: the API's own problems as
+// they are, everything else as fault classifies it (the console's error
+// page uses the same classification). Unknown errors are 500 with a
 // generic message; their cause goes to the log only.
 func toProblem(err error) (int, Problem) {
 	var ae *apiError
-	var br *httpx.BadRequest
-	var fe *model.FieldError
-	var ce *model.ConflictError
-	var qe *query.Error
-	var se *cond.SyntaxError
-	var ov *httpx.Overloaded
-	var pe *crm.ProjectError
-	var perm *model.PermissionError
-	var pool *model.PoolError
-	switch {
-	case errors.As(err, &ae):
+	if errors.As(err, &ae) {
 		return ae.status, ae.p
-	case errors.As(err, &ov):
-		code := "overloaded"
-		switch {
-		case ov.Limit > 0:
-			code = "rate_limited"
-		case ov.Status == 429:
-			code = "too_busy"
-		}
-		return ov.Status, Problem{Code: code, Detail: ov.Msg}
-	case errors.Is(err, httpx.ErrBodyTooLarge):
-		return 413, Problem{Code: "body_too_large", Detail: "the request body is larger than the limit"}
-	case errors.As(err, &br):
-		return 400, Problem{Code: br.Code, Field: br.Field, Detail: br.Error()}
-	case errors.As(err, &fe):
-		return 400, Problem{Code: fe.Code, Field: fe.Field, Detail: fe.Error()}
-	case errors.As(err, &pool):
-		return 409, Problem{Code: pool.Code, Detail: pool.Msg}
-	case errors.As(err, &ce):
-		return 409, Problem{Code: "conflict", Field: ce.Field, Detail: ce.Error(), ExistingID: ce.ExistingID}
-	case errors.As(err, &pe):
-		return 403, Problem{Code: "project_forbidden", Field: "projectId", Detail: pe.Error()}
-	case errors.As(err, &perm):
-		code := "permission_denied"
-		if perm.Scope != "" {
-			code = "insufficient_scope"
-		}
-		return 403, Problem{Code: code, Detail: perm.Error()}
-	case errors.Is(err, model.ErrForbidden):
-		return 403, Problem{Code: "forbidden", Detail: "forbidden"}
-	case errors.As(err, &qe):
-		field := qe.Field
-		if strings.HasPrefix(qe.Pos, "sort") { // the sort parameter is at fault, not the field it names
-			field = "sort"
-		}
-		return 400, Problem{Code: "invalid_query", Field: field, Detail: qe.Error()}
-	case errors.As(err, &se):
-		return 400, Problem{Code: "invalid_filter", Field: "filter", Detail: se.Error()}
-	case errors.Is(err, model.ErrNotFound):
-		return 404, Problem{Code: "not_found", Detail: "no such resource"}
-	case errors.Is(err, model.ErrForbidden):
-		return 403, Problem{Code: "forbidden", Detail: err.Error()}
-	case errors.Is(err, model.ErrConflict):
-		return 409, Problem{Code: "conflict", Detail: "the write conflicts with existing data"}
-	case errors.Is(err, auth.ErrTokenExpired):
-		return 401, Problem{Code: "token_expired", Detail: "the access token has expired; request a new one"}
-	case errors.Is(err, auth.ErrTokenRevoked):
-		return 401, Problem{Code: "token_revoked", Detail: "the access token was revoked (client secret rotated or client revoked)"}
-	case errors.Is(err, auth.ErrTokenInvalid):
-		return 401, Problem{Code: "token_invalid", Detail: "the access token is not valid"}
-	case errors.Is(err, people.ErrBadLogin):
-		return 401, Problem{Code: "invalid_login", Detail: "wrong login name or password"}
-	case errors.Is(err, people.ErrTOTPRequired):
-		return 401, Problem{Code: "totp_required", Field: "totp", Detail: "this login has a second factor: send the current code from the authenticator app as totp"}
-	case errors.Is(err, people.ErrTenantRequired):
-		return 400, Problem{Code: "tenant_required", Field: "tenantId", Detail: "this server holds several tenants: send tenantId"}
-	case errors.Is(err, auth.ErrLocked):
-		return 429, Problem{Code: "too_many_attempts", Detail: err.Error()}
-	case errors.Is(err, context.Canceled):
-		return 499, Problem{Code: "canceled", Detail: "the request was canceled"}
 	}
-	return 500, Problem{Code: "internal", Detail: "internal error; it has been logged"}
+	f := fault.Of(err)
+	return f.Status, Problem{Code: f.Code, Field: f.Field, Detail: f.Detail, ExistingID: f.ExistingID}
 }
 
 // faulted is err as a 503 when it would be a 500 but holds a database
-// fault (store.Faulted): a database that is down is not kehu's bug.
+// fault (fault.Faulted): a database that is down is not kehu's bug.
 func faulted(err error) error {
-	if status, _ := toProblem(err); status == 500 {
-		return store.Faulted(err)
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return err
 	}
-	return err
+	return fault.Faulted(err)
 }
 
 // writeProblemCause renders err as problem+json (the skeleton has logged

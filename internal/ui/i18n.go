@@ -81,6 +81,15 @@ func langOf(r *http.Request) string {
 	return "en"
 }
 
+// has reports whether lang's catalogue (or the Chinese one) has key.
+func (c *catalogues) has(lang, key string) bool {
+	_, ok := c.byLang[lang][key]
+	if !ok {
+		_, ok = c.byLang["zh-CN"][key]
+	}
+	return ok
+}
+
 // translator returns T for lang: the message of key with args applied,
 // falling back to Chinese, then to the key itself (a test keeps every key
 // present in every catalogue).

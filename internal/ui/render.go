@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/kehu/kehu/internal/cond"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -14,12 +13,8 @@ import (
 	"time"
 
 	"github.com/kehu/kehu/internal/auth"
-	"github.com/kehu/kehu/internal/crm"
-	"github.com/kehu/kehu/internal/httpx"
+	"github.com/kehu/kehu/internal/fault"
 	"github.com/kehu/kehu/internal/model"
-	"github.com/kehu/kehu/internal/people"
-	"github.com/kehu/kehu/internal/query"
-	"github.com/kehu/kehu/internal/store"
 )
 
 // pages are the parsed templates: one set per page file, each holding the
@@ -157,43 +152,33 @@ func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, rt route, 
 	}
 }
 
-// classify gives an error its status and the message a user sees.
+// classify gives an error its status and the message a user sees. The
+// status, code and safe detail come from fault.Of — the classification the
+// native API answers with — and the console only translates: the message
+// "fault.<code>" of the catalogue (given the detail where it has a %s),
+// else the safe detail of a client error, else "internal error".
 func (h *Handler) classify(r *http.Request, err error) (int, string) {
-	t := h.messages.translator(langOf(r))
-	var fe *model.FieldError
+	lang := langOf(r)
+	t := h.messages.translator(lang)
 	var locked *auth.LockedError
 	switch {
-	case errors.As(err, &fe):
-		return http.StatusUnprocessableEntity, fe.Error()
 	case errors.Is(err, errCSRF):
 		return http.StatusForbidden, t("error.csrf")
-	case errors.Is(err, model.ErrNotFound):
-		return http.StatusNotFound, t("error.notFound")
-	case errors.Is(err, model.ErrForbidden):
-		return http.StatusForbidden, t("error.forbidden")
 	case errors.As(err, &locked):
 		return http.StatusTooManyRequests, t("login.locked", int(locked.RetryAfter.Seconds())+1)
-	case errors.Is(err, people.ErrNoSession):
-		return http.StatusUnauthorized, t("error.session")
 	}
-	var ce *model.ConflictError
-	var qe *query.Error
-	var se *cond.SyntaxError
-	var pe *crm.ProjectError
-	var perm *model.PermissionError
-	var ov *httpx.Overloaded
-	switch {
-	case errors.As(err, &ce):
-		return http.StatusConflict, ce.Error()
-	case errors.As(err, &qe), errors.As(err, &se):
-		return http.StatusBadRequest, t("error.filter", err.Error())
-	case errors.As(err, &pe), errors.As(err, &perm):
-		return http.StatusForbidden, err.Error()
-	case errors.As(err, &ov):
-		return ov.Status, t("error.busy")
+	f := fault.Of(err)
+	if f.Status == 400 && f.Field != "" && f.Code != "invalid_query" && f.Code != "invalid_filter" {
+		f.Status = http.StatusUnprocessableEntity // a form value: the page says which
 	}
-	if f := store.Faulted(err); f != err {
-		return h.classify(r, f) // the database is down: busy, not our bug
+	if key := "fault." + f.Code; h.messages.has(lang, key) {
+		if strings.Contains(t(key), "%s") {
+			return f.Status, t(key, f.Detail)
+		}
+		return f.Status, t(key)
 	}
-	return http.StatusInternalServerError, t("error.internal")
+	if f.Internal() {
+		return f.Status, t("fault.internal")
+	}
+	return f.Status, f.Detail
 }
