@@ -373,3 +373,51 @@ func basic(id, secret string) string {
 	req.SetBasicAuth(id, secret)
 	return strings.TrimPrefix(req.Header.Get("Authorization"), "Basic ")
 }
+
+// TestClientCommandsNeedSharedKeyOnPostgres: on a real PostgreSQL database,
+// `kehu client create` and `rotate` without KEHU_SECRET_KEY refuse (and
+// write nothing) instead of sealing the secret under a key file that no
+// node shares; --allow-local-secret-key is the single-node way out.
+func TestClientCommandsNeedSharedKeyOnPostgres(t *testing.T) {
+	bin := kehuBinary(t)
+	dsn := pgtest.NewDatabase(t)
+	t.Setenv("KEHU_SECRET_KEY", "")
+	dir := t.TempDir()
+	run := func(args ...string) (string, error) {
+		cmd := exec.Command(bin, append(args, "--db", dsn, "--data-dir", dir)...)
+		cmd.Env = append(os.Environ(), "KEHU_LOG_LEVEL=warn")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := run("migrate"); err != nil {
+		t.Fatalf("migrate: %v %s", err, out)
+	}
+	out, err := run("tenant", "create", "--name", "key")
+	if err != nil {
+		t.Fatalf("tenant create: %v %s", err, out)
+	}
+	var tenant struct{ ID int64 }
+	json.Unmarshal([]byte(out), &tenant)
+	tid := strconv.FormatInt(tenant.ID, 10)
+	if out, err := run("client", "create", "--tenant", tid); err == nil || !strings.Contains(out, "KEHU_SECRET_KEY") {
+		t.Fatalf("client create without a shared key: %v %s", err, out)
+	}
+	if list, _ := run("client", "list", "--tenant", tid); strings.TrimSpace(list) != "" {
+		t.Fatalf("a refused client create wrote a client: %s", list)
+	}
+	out, err = run("client", "create", "--tenant", tid, "--allow-local-secret-key")
+	if err != nil {
+		t.Fatalf("client create --allow-local-secret-key: %v %s", err, out)
+	}
+	var cl struct{ ClientID string }
+	json.Unmarshal([]byte(out), &cl)
+	if _, err := os.Stat(dir + "/secret.key"); err != nil {
+		t.Fatalf("--allow-local-secret-key made no key file: %v", err)
+	}
+	if out, err := run("client", "rotate", "--client", cl.ClientID); err == nil || !strings.Contains(out, "KEHU_SECRET_KEY") {
+		t.Fatalf("client rotate without a shared key: %v %s", err, out)
+	}
+	if out, err := run("client", "rotate", "--client", cl.ClientID, "--allow-local-secret-key"); err != nil {
+		t.Fatalf("client rotate --allow-local-secret-key: %v %s", err, out)
+	}
+}

@@ -250,6 +250,7 @@ func runClient(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	f := newFlags("client "+sub, env)
+	f.secretKeyFlag()
 	var tenant, project, staff *int64
 	var name, scopes, clientID *string
 	var table *bool
@@ -274,6 +275,11 @@ func runClient(ctx context.Context, env *Env, args []string) error {
 		return usagef("client create", "--tenant is required")
 	case clientID != nil && *clientID == "":
 		return usagef("client "+sub, "--client is required")
+	}
+	if sub != "list" {
+		if err := f.checkSharedKey(); err != nil { // before the database is touched
+			return err
+		}
 	}
 	st, err := f.open(ctx, true)
 	if err != nil {

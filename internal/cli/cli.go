@@ -211,6 +211,7 @@ type flags struct {
 	env                                 *Env
 	db, dataDir, logLevel, region, sync *string
 	create                              *bool
+	allowLocalKey                       *bool // set by secretKeyFlag
 }
 
 func newFlags(name string, env *Env) *flags {
@@ -333,6 +334,9 @@ func (f *flags) openOrCreate(ctx context.Context, migrate bool) (*store.Store, e
 }
 
 func (f *flags) services(st *store.Store) (*crm.Service, *auth.Service, error) {
+	if err := f.checkSharedKey(); err != nil {
+		return nil, nil, err
+	}
 	keys, err := secret.Load(f.keyDir())
 	if err != nil {
 		return nil, nil, err

@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -113,5 +114,29 @@ func TestServePostgresNeedsSharedKey(t *testing.T) {
 	code := cli.Run(context.Background(), []string{"serve", "--db", "postgres://kehu@127.0.0.1:1/none", "--addr", "127.0.0.1:0"}, &out, &errb)
 	if code != 1 || !strings.Contains(errb.String(), "KEHU_SECRET_KEY") || !strings.Contains(errb.String(), "--allow-local-secret-key") {
 		t.Fatalf("serve on PostgreSQL without a key: exit %d, stderr %q", code, errb.String())
+	}
+}
+
+// TestSecretCommandsPostgresNeedSharedKey: on PostgreSQL, the commands that
+// seal or open client and webhook secrets refuse to fall back to a local
+// key file without KEHU_SECRET_KEY, like serve (a client created or rotated
+// under a key file no node has would fail every check); client create,
+// rotate and revoke refuse before they touch the database.
+func TestSecretCommandsPostgresNeedSharedKey(t *testing.T) {
+	t.Setenv("KEHU_SECRET_KEY", "")
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"client", "create", "--tenant", "1"},
+		{"client", "rotate", "--client", "x"},
+		{"client", "revoke", "--client", "x"},
+	} {
+		var out, errb bytes.Buffer
+		code := cli.Run(context.Background(), append(args, "--db", "postgres://kehu@127.0.0.1:1/none", "--data-dir", dir), &out, &errb)
+		if code != 1 || !strings.Contains(errb.String(), "KEHU_SECRET_KEY") || !strings.Contains(errb.String(), "--allow-local-secret-key") {
+			t.Errorf("%v on PostgreSQL without a key: exit %d, stderr %q", args, code, errb.String())
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "secret.key")); err == nil {
+		t.Fatal("a refused command wrote a key file")
 	}
 }

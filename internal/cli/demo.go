@@ -38,6 +38,7 @@ type demoCreds struct {
 
 func runDemo(ctx context.Context, env *Env, args []string) error {
 	f := newFlags("demo", env)
+	f.secretKeyFlag()
 	addr := f.String("addr", "127.0.0.1:8080", "listen address")
 	n := f.Int("customers", 10000, "customers to generate on first start")
 	printEnv := f.Bool("print-env", false, "print the demo's credentials as shell variables (eval \"$(kehu demo --print-env)\") and exit; creates the demo data if needed, serves nothing")

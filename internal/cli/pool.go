@@ -19,6 +19,7 @@ func runPool(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	f := newFlags("pool "+sub, env)
+	f.secretKeyFlag()
 	var tenant, project, dept, poolID *int64
 	var name *string
 	var follow, deal, protect, maxRep, cooldown, daily, items *int

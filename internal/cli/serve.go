@@ -23,7 +23,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	rateClient := f.Int("rate-client", ratelimit.Defaults.Client, "requests per second per API client across all nodes, unless its tenant sets its own (kehu tenant rate-limit); 0: unlimited")
 	rateAddress := f.Int("rate-address", ratelimit.Defaults.Address, "requests per second per source address across all nodes; 0: unlimited")
 	nodes := f.Int("nodes", 1, "kehu nodes sharing the rate budgets behind one load balancer (each enforces budget / nodes)")
-	allowLocalKey := f.Bool("allow-local-secret-key", false, "on PostgreSQL, start without KEHU_SECRET_KEY, using the key file in --data-dir (only safe for a single node)")
+	f.secretKeyFlag()
 	allowPrivate := f.Bool("webhook-allow-private", false, "let webhook subscriptions target loopback, link-local and private addresses")
 	var retention time.Duration
 	f.Func("history-retention", "keep change events and customer history this long, such as 400d or 8760h (default: for ever)", func(v string) error {
@@ -34,7 +34,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	if err := checkSharedKey(*f.db, *allowLocalKey); err != nil {
+	if err := f.checkSharedKey(); err != nil { // before the database is touched
 		return err
 	}
 	log := f.logger(env)
@@ -75,17 +75,28 @@ func parseDays(v string) (time.Duration, error) {
 	return d, nil
 }
 
-// checkSharedKey refuses to serve a PostgreSQL database without
-// KEHU_SECRET_KEY: client secrets are sealed under that key, and a node that
-// made up its own key file would fail every signature and token check of
-// clients created through another node. SQLite has one node, so its key file
-// is fine.
-func checkSharedKey(db string, allowLocal bool) error {
-	if !strings.Contains(db, "://") || allowLocal {
+// secretKeyFlag adds --allow-local-secret-key to a command that opens
+// client or webhook secrets (services).
+func (f *flags) secretKeyFlag() {
+	f.allowLocalKey = f.Bool("allow-local-secret-key", false, "on PostgreSQL, work without KEHU_SECRET_KEY, using the key file in --data-dir (only safe for a single node)")
+}
+
+// checkSharedKey refuses to open client secrets of a PostgreSQL database
+// without KEHU_SECRET_KEY: they are sealed under that key, and a node or
+// tool that made up its own key file would seal secrets no other node can
+// open (a client created or rotated that way fails every signature and
+// token check elsewhere), or fail to open theirs. SQLite has one node, so
+// its key file is fine.
+func (f *flags) checkSharedKey() error {
+	if !strings.Contains(*f.db, "://") || (f.allowLocalKey != nil && *f.allowLocalKey) {
 		return nil
 	}
 	if v, ok := os.LookupEnv(secret.EnvKey); ok && strings.TrimSpace(v) != "" {
 		return nil
 	}
-	return errors.New("kehu serve on PostgreSQL needs " + secret.EnvKey + " (64 hex characters, the same on every node; e.g. `openssl rand -hex 32`) so that all nodes open the same client secrets; for a single node add --allow-local-secret-key to use the key file in --data-dir")
+	what := "works on client secrets"
+	if f.name == "serve" {
+		what = "runs"
+	}
+	return errors.New("kehu " + f.name + " on PostgreSQL needs " + secret.EnvKey + " (64 hex characters, the same on every node; e.g. `openssl rand -hex 32`) so that every node and tool that " + what + " opens the same client secrets; for a single node add --allow-local-secret-key to use the key file in --data-dir")
 }

@@ -33,6 +33,7 @@ func runAdmin(ctx context.Context, env *Env, args []string) error {
 
 func createUser(ctx context.Context, env *Env, name string, args []string, fixedRole string) error {
 	f := newFlags(name, env)
+	f.secretKeyFlag()
 	tenant := f.Int64("tenant", 0, "tenant id")
 	staffID := f.Int64("staff", 0, "the staff member who gets the login")
 	staffName := f.String("name", "", "create a new staff member with this name instead of --staff")

@@ -25,6 +25,7 @@ func runWebhook(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	f := newFlags("webhook "+sub, env)
+	f.secretKeyFlag()
 	tenant := f.Int64("tenant", 0, "tenant id (required)")
 	var id, project, delivery, after *int64
 	var url, kinds, filter, format, status *string
