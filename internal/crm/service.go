@@ -47,7 +47,8 @@ func (s *Service) Customer(ctx context.Context, caller *model.Caller, id int64) 
 	if err := checkCaller(caller); err != nil {
 		return nil, err
 	}
-	c, err := s.Store.Customer(ctx, caller.TenantID, id)
+	// A page read: a replica may serve it once it has the caller's writes.
+	c, err := s.Store.Customer(s.Store.ReadOnly(ctx, caller.TenantID, caller.Session()), caller.TenantID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +101,9 @@ func (s *Service) Search(ctx context.Context, caller *model.Caller, req *query.R
 	r := *req
 	r.TenantID = caller.TenantID
 	r.Filter = a.restrict(req.Filter)
-	res, err := s.Engine.SearchWith(ctx, &r, env)
+	// Searches, counts and export pages are read-only work: a replica may
+	// run them once it has replayed the caller's own writes.
+	res, err := s.Engine.SearchWith(s.Store.ReadOnly(ctx, caller.TenantID, caller.Session()), &r, env)
 	if err != nil {
 		return nil, err
 	}

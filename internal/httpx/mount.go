@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/store"
 )
 
 // The one transport skeleton of kehu's APIs: an API is a route table, an
@@ -202,7 +203,11 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request, rt *Route) {
 			a.fail(w, r, &Problem{Kind: KindForbidden, Field: "scope", Msg: "this client lacks the " + rt.Scope + " scope"})
 			return
 		}
-		r = r.WithContext(context.WithValue(r.Context(), principalKey, p))
+		ctx := context.WithValue(r.Context(), principalKey, p)
+		if p.Caller != nil { // read-your-writes across nodes and replicas
+			ctx = store.WithSession(ctx, p.Caller.TenantID, p.Caller.Session())
+		}
+		r = r.WithContext(ctx)
 	}
 	if err := rt.Handle(w, r, p); err != nil {
 		a.fail(w, r, a.classify(err))

@@ -305,6 +305,13 @@ func (j *Job) Finish(ctx context.Context) (*Summary, error) {
 	// Every change this import makes is recorded as made by its actor
 	// through an import, whichever API or command started it.
 	ctx = store.WithOrigin(ctx, store.Origin{Actor: r.o.Actor, Via: model.ViaImport})
+	// ...and fences that actor's reads: once its client sees the job done,
+	// its searches see the rows on every node and replica.
+	if r.o.Caller != nil {
+		ctx = store.WithSession(ctx, r.o.TenantID, r.o.Caller.Session())
+	} else {
+		ctx = store.WithSession(ctx, r.o.TenantID, r.o.Actor.Session())
+	}
 	asLoad, err := r.canLoad(ctx)
 	switch {
 	case err != nil:

@@ -151,6 +151,11 @@ type Caller struct {
 	Addr   string // remote address, for the audit log
 }
 
+// Session names whose writes this caller's reads must see, on every node
+// and replica ("staff:<id>" or "client:<id>", from Actor): a client acting
+// as a staff member shares that member's console session. Empty for no one.
+func (c *Caller) Session() string { return c.Actor().Session() }
+
 // Actor is the name written into created/updated-by for this caller.
 func (c *Caller) Actor() Actor {
 	switch {

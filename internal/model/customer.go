@@ -136,3 +136,12 @@ type Actor struct {
 	// empty when unknown (CLI, background work, events before history).
 	Kind string `json:"kind,omitempty"`
 }
+
+// Session is the read-your-writes session of the actor's writes (see
+// Caller.Session): "<kind>:<id>", empty without a kind or id.
+func (a Actor) Session() string {
+	if a.ID == "" || a.Kind == "" {
+		return ""
+	}
+	return a.Kind + ":" + a.ID
+}

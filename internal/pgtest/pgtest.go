@@ -219,11 +219,34 @@ func (c *cluster) dropDatabase(ctx context.Context, name string) error {
 func startCluster() (*cluster, error) { return startClusterWith(false) }
 
 func startClusterWith(syncCommit bool) (_ *cluster, err error) {
+	c, err := newClusterDir()
+	if err != nil {
+		return nil, err
+	}
+	c.syncCommit = syncCommit
+	defer func() {
+		if err != nil {
+			_ = c.stop()
+		}
+	}()
+	if err := c.initdb(); err != nil {
+		return nil, err
+	}
+	if err := c.startOnFreePort(""); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// newClusterDir finds the binaries and the user to run them as and makes a
+// fresh base directory (with its socket directory) for one cluster; the
+// data directory is left for initdb or pg_basebackup to create.
+func newClusterDir() (*cluster, error) {
 	binDir, err := findBinDir()
 	if err != nil {
 		return nil, err
 	}
-	c := &cluster{binDir: binDir, syncCommit: syncCommit}
+	c := &cluster{binDir: binDir}
 
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("nobody")
@@ -249,51 +272,48 @@ func startClusterWith(syncCommit bool) (_ *cluster, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating cluster directory: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			_ = c.stop()
-		}
-	}()
 	c.dataDir = filepath.Join(c.baseDir, "data")
 	c.sockDir = filepath.Join(c.baseDir, "sock")
 	c.logFile = filepath.Join(c.baseDir, "postgres.log")
 	if err := os.Mkdir(c.sockDir, 0o700); err != nil {
+		_ = os.RemoveAll(c.baseDir)
 		return nil, err
 	}
 	if c.cred != nil {
 		for _, d := range []string{c.baseDir, c.sockDir} {
 			if err := os.Chown(d, int(c.cred.Uid), int(c.cred.Gid)); err != nil {
+				_ = os.RemoveAll(c.baseDir)
 				return nil, fmt.Errorf("chown %s to nobody: %w", d, err)
 			}
 		}
 	}
+	return c, nil
+}
 
-	if err := c.initdb(); err != nil {
-		return nil, err
-	}
-
+// startOnFreePort starts the cluster's postgres (with extra server options
+// appended) on a free loopback port and waits until it answers.
+func (c *cluster) startOnFreePort(extra string) (err error) {
 	// The port is picked, released, then bound by postgres: another process
 	// may grab it in between, so retry a few times with a new port.
 	for attempt := 1; ; attempt++ {
 		c.port, err = freePort()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		err = c.start()
+		err = c.start(extra)
 		if err == nil {
 			break
 		}
 		if attempt == 5 || !strings.Contains(err.Error(), "already in use") {
-			return nil, err
+			return err
 		}
 	}
-
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := c.admin(ctx, func(conn *pgx.Conn) error { return conn.Ping(ctx) }); err != nil {
-		return nil, fmt.Errorf("cluster started but is unreachable: %w\n%s", err, c.logTail())
+		return fmt.Errorf("cluster started but is unreachable: %w\n%s", err, c.logTail())
 	}
-	return c, nil
+	return nil
 }
 
 func (c *cluster) initdb() error {
@@ -311,7 +331,7 @@ func (c *cluster) initdb() error {
 	return nil
 }
 
-func (c *cluster) start() error {
+func (c *cluster) start(extra string) error {
 	syncCommit := "off"
 	if c.syncCommit {
 		syncCommit = "on"
@@ -319,7 +339,7 @@ func (c *cluster) start() error {
 	// fsync stays off even for syncCommit: the tests crash the server, not
 	// the machine, and the OS keeps what was written.
 	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=%s"+
-		" -c full_page_writes=off -c shared_buffers=128MB -c max_connections=200", c.port, shellQuote(c.sockDir), syncCommit)
+		" -c full_page_writes=off -c shared_buffers=128MB -c max_connections=200", c.port, shellQuote(c.sockDir), syncCommit) + extra
 	out, err := c.run(3*time.Minute, "pg_ctl", "-D", c.dataDir, "-l", c.logFile, "-o", opts, "-w", "-t", "120", "start")
 	if err != nil {
 		return fmt.Errorf("pg_ctl start (port %d) failed: %v\n%s\n%s", c.port, err, out, c.logTail())

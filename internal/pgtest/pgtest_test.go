@@ -337,3 +337,35 @@ func TestServerStopStart(t *testing.T) {
 		}
 	}
 }
+
+// TestReplicated: the standby is a real hot standby of the primary: it
+// refuses writes, replays the primary's, and stays behind while paused.
+func TestReplicated(t *testing.T) {
+	ctx := context.Background()
+	r := NewReplicated(t)
+	p, s := connect(t, r.Primary), connect(t, r.Standby)
+	if _, err := p.Exec(ctx, "CREATE TABLE t (v int); INSERT INTO t VALUES (1)"); err != nil {
+		t.Fatal(err)
+	}
+	r.WaitCaughtUp(t)
+	var n int
+	if err := s.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("standby reads %d, %v", n, err)
+	}
+	if _, err := s.Exec(ctx, "INSERT INTO t VALUES (2)"); err == nil {
+		t.Fatal("the standby took a write")
+	}
+	r.PauseReplay(t)
+	if _, err := p.Exec(ctx, "INSERT INTO t VALUES (3)"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if err := s.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("paused standby reads %d, %v", n, err)
+	}
+	r.ResumeReplay(t)
+	r.WaitCaughtUp(t)
+	if err := s.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil || n != 2 {
+		t.Fatalf("resumed standby reads %d, %v", n, err)
+	}
+}

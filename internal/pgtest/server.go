@@ -75,7 +75,7 @@ func (s *Server) Start() error {
 	if _, err := os.Stat(filepath.Join(s.c.dataDir, "postmaster.pid")); err == nil {
 		return fmt.Errorf("pgtest: the server is running")
 	}
-	if err := s.c.start(); err != nil {
+	if err := s.c.start(""); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

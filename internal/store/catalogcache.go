@@ -56,6 +56,9 @@ func (s *Store) cacheVersions(ctx context.Context, tenantID int64) (catalog, cli
 // them when the cached copy is missing or stale. The version is read
 // before the data, so a copy is never labelled newer than what it holds.
 func (s *Store) catalogEntry(ctx context.Context, tenantID int64) (*catalogEntry, error) {
+	// On the primary: a copy loaded from a lagging replica would be
+	// labelled with an old version and reloaded by the next primary read.
+	ctx = Primary(ctx)
 	version, _, err := s.cacheVersions(ctx, tenantID)
 	if err != nil {
 		return nil, err

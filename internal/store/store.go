@@ -99,6 +99,8 @@ type Store struct {
 	clientCache  sync.Map // clientKey → *clientEntry
 
 	feed *feedHub
+
+	replicas *replicaSet // nil without --db-replica (replicas.go)
 }
 
 // Options tune Open.
@@ -107,6 +109,9 @@ type Options struct {
 	// "full" (see sqlite.SyncNormal). PostgreSQL ignores it: it always
 	// commits with fsync.
 	Sync string
+	// Replicas are DSNs of PostgreSQL streaming standbys of the primary,
+	// for read-only work (replicas.go).
+	Replicas []string
 }
 
 // Open opens dsn: a postgres:// or postgresql:// URL, or else a SQLite file path.
@@ -121,7 +126,17 @@ func OpenWith(ctx context.Context, dsn string, o Options) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Store{w: db, r: db, dialect: Postgres, translate: postgres.Translate, Path: redact(dsn), feed: newFeedHub()}, nil
+		s := &Store{w: db, r: db, dialect: Postgres, translate: postgres.Translate, Path: redact(dsn), feed: newFeedHub()}
+		if len(o.Replicas) > 0 {
+			if s.replicas, err = openReplicas(o.Replicas); err != nil {
+				db.Close()
+				return nil, err
+			}
+		}
+		return s, nil
+	}
+	if len(o.Replicas) > 0 {
+		return nil, errors.New("store: read replicas need PostgreSQL (--db postgres://…)")
 	}
 	sync, err := sqlite.ParseSync(o.Sync)
 	if err != nil {
@@ -151,6 +166,9 @@ func (s *Store) Close() error {
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
+	}
+	if s.replicas != nil {
+		err = errors.Join(err, s.replicas.close())
 	}
 	return err
 }
@@ -290,6 +308,7 @@ func (s *Store) inTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", s.translate(err))
 	}
+	s.raiseFence(ctx)
 	if t.events > 0 {
 		s.feedWritten()
 	}
@@ -316,13 +335,23 @@ func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error
 	return t.exec(ctx, q, args...)
 }
 
+// query and queryRow read through the reader pool, or a replica when ctx
+// was routed there (ReadOnly).
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	rows, err := s.r.QueryContext(ctx, s.Rebind(q), args...)
+	q = s.Rebind(q)
+	if rows, ok, err := s.routedQuery(ctx, q, args...); ok {
+		return rows, s.translate(err)
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
 	return rows, s.translate(err)
 }
 
 func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return s.r.QueryRowContext(ctx, s.Rebind(q), args...)
+	q = s.Rebind(q)
+	if row := s.routedQueryRow(ctx, q, args...); row != nil {
+		return row
+	}
+	return s.r.QueryRowContext(ctx, q, args...)
 }
 
 // Query runs a read query (from the query compiler, or with ?

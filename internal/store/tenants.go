@@ -115,6 +115,7 @@ func (s *Store) CreateClient(ctx context.Context, c *model.Client, sealed []byte
 // current (catalogcache.go), so a rotation or revocation on any node takes
 // effect on the next request everywhere.
 func (s *Store) Client(ctx context.Context, tenantID int64, clientID string) (*SealedClient, error) {
+	ctx = Primary(ctx) // a credential check never trusts a replica
 	_, clients, err := s.cacheVersions(ctx, tenantID)
 	if err != nil {
 		return nil, err

@@ -13,6 +13,7 @@ import (
 	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/people"
+	"github.com/kehu/kehu/internal/store"
 )
 
 // maxForm bounds a form body (routes with uploads set their own MaxBody).
@@ -44,7 +45,9 @@ func (h *Handler) wrap(rt route) http.Handler {
 			}
 		}
 		if a != nil {
-			r = r.WithContext(context.WithValue(r.Context(), sessionKey, a))
+			ctx := context.WithValue(r.Context(), sessionKey, a)
+			// The staff member's writes fence their reads on every node and replica.
+			r = r.WithContext(store.WithSession(ctx, a.Caller.TenantID, a.Caller.Session()))
 		}
 		if !rt.Public {
 			if a == nil {

@@ -17,6 +17,7 @@ import (
 	"net"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -26,6 +27,31 @@ import (
 
 // Open connects to dsn and returns one pool used for both writes and reads.
 func Open(dsn string) (*sql.DB, error) {
+	db, err := open(dsn, "kehu")
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	return db, nil
+}
+
+// OpenReplica returns a pool on a read replica without connecting: a
+// replica that is down when kehu starts must not stop it (reads go to the
+// primary until the replica answers). Connecting gives up after 2 s, so a
+// replica that vanished costs a read that long at most before it is
+// marked down.
+func OpenReplica(dsn string) (*sql.DB, error) {
+	return open(dsn, "kehu-replica", func(c *pgx.ConnConfig) {
+		if c.ConnectTimeout == 0 || c.ConnectTimeout > 2*time.Second {
+			c.ConnectTimeout = 2 * time.Second
+		}
+	})
+}
+
+func open(dsn, app string, tune ...func(*pgx.ConnConfig)) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse dsn: %w", err)
@@ -34,15 +60,14 @@ func Open(dsn string) (*sql.DB, error) {
 		cfg.RuntimeParams = map[string]string{}
 	}
 	cfg.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
-	cfg.RuntimeParams["application_name"] = "kehu"
+	cfg.RuntimeParams["application_name"] = app
+	for _, f := range tune {
+		f(cfg)
+	}
 	db := stdlib.OpenDB(*cfg)
 	n := max(8, 4*runtime.GOMAXPROCS(0))
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
-	if err := db.Ping(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("postgres: connect: %w", err)
-	}
 	return db, nil
 }
 
