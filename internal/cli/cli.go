@@ -212,6 +212,7 @@ type flags struct {
 	db, dataDir, logLevel, region, sync *string
 	create                              *bool
 	allowLocalKey                       *bool // set by secretKeyFlag
+	replicas                            *listFlag
 }
 
 func newFlags(name string, env *Env) *flags {
@@ -237,6 +238,11 @@ func (f *flags) parse(args []string) error {
 			if err := fl.Value.Set(v); err != nil {
 				bad = append(bad, fmt.Sprintf("%s=%q: %v", name, v, err))
 			}
+		}
+	})
+	f.VisitAll(func(fl *flag.Flag) {
+		if l, ok := fl.Value.(*listFlag); ok {
+			l.fromEnv = true // the command line replaces, not extends, the environment's list
 		}
 	})
 	if len(bad) > 0 {
@@ -317,7 +323,11 @@ func (f *flags) openOrCreate(ctx context.Context, migrate bool) (*store.Store, e
 	if err := f.checkSync(); err != nil {
 		return nil, err
 	}
-	st, err := store.OpenWith(ctx, *f.db, store.Options{Sync: *f.sync})
+	o := store.Options{Sync: *f.sync}
+	if f.replicas != nil {
+		o.Replicas = f.replicas.vals
+	}
+	st, err := store.OpenWith(ctx, *f.db, o)
 	if err != nil {
 		return nil, err
 	}
@@ -357,4 +367,26 @@ func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// listFlag is a repeatable flag (--db-replica A --db-replica B); its
+// KEHU_* variable holds the values separated by spaces.
+type listFlag struct {
+	vals    []string
+	fromEnv bool // vals came from the environment; the first flag replaces them
+}
+
+func (l *listFlag) String() string {
+	if l == nil {
+		return ""
+	}
+	return strings.Join(l.vals, " ")
+}
+
+func (l *listFlag) Set(v string) error {
+	if l.fromEnv {
+		l.vals, l.fromEnv = nil, false
+	}
+	l.vals = append(l.vals, strings.Fields(v)...)
+	return nil
 }

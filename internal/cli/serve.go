@@ -24,6 +24,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	rateAddress := f.Int("rate-address", ratelimit.Defaults.Address, "requests per second per source address across all nodes; 0: unlimited")
 	nodes := f.Int("nodes", 1, "kehu nodes sharing the rate budgets behind one load balancer (each enforces budget / nodes)")
 	f.secretKeyFlag()
+	f.replicas = &listFlag{}
+	f.Var(f.replicas, "db-replica", "a PostgreSQL streaming replica (postgres://…) for read-only work: searches, counts, exports, customer pages; repeatable (KEHU_DB_REPLICA: space-separated); each client still reads its own writes")
 	allowPrivate := f.Bool("webhook-allow-private", false, "let webhook subscriptions target loopback, link-local and private addresses")
 	var retention time.Duration
 	f.Func("history-retention", "keep change events and customer history this long, such as 400d or 8760h (default: for ever)", func(v string) error {
@@ -48,6 +50,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	log.Info("database ready", slog.String("dialect", st.Dialect()), slog.String("db", st.Path))
+	if len(f.replicas.vals) > 0 {
+		log.Info("read replicas", slog.Int("replicas", len(f.replicas.vals)))
+	}
 	rl := ratelimit.New(ratelimit.Config{Client: *rateClient, Address: *rateAddress, Nodes: *nodes, Burst: ratelimit.Defaults.Burst}, st)
 	wh := webhook.New(st, au.Keys, svc.Engine, log)
 	wh.AllowPrivate = *allowPrivate

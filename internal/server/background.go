@@ -9,7 +9,8 @@ import (
 
 // StartBackground starts the work every node does besides answering
 // requests — numbering the change feed and waking long-polling readers,
-// webhook fan-out and delivery, 公海 recycling, pruning events past the retention — and
+// webhook fan-out and delivery, 公海 recycling, pruning events past the
+// retention, probing read replicas — and
 // returns stop, which cancels that work and the work requests started
 // (imports, d.Background) and waits for all of it to end; canceling ctx
 // cancels it too. Every piece coordinates through the
@@ -28,6 +29,7 @@ func StartBackground(ctx context.Context, d *Deps) (stop func()) {
 	run(func(ctx context.Context) { d.Store.RunFeed(ctx, d.Log) })
 	run(d.Webhooks.Run)
 	run(d.Recycler.Run)
+	run(d.Store.RunReplicaProbe) // returns at once without replicas
 	if d.Retention > 0 {
 		run(func(ctx context.Context) { pruneEvents(ctx, d) })
 	}

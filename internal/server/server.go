@@ -7,6 +7,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"errors"
 	"log/slog"
 	"net"
@@ -137,7 +138,13 @@ func Handler(d *Deps) http.Handler {
 			httpx.WriteJSON(w, 503, map[string]string{"status": "unavailable", "reason": "database unreachable"})
 			return
 		}
-		httpx.WriteJSON(w, 200, map[string]string{"status": "ready", "database": d.Store.Dialect()})
+		out := map[string]any{"status": "ready", "database": d.Store.Dialect()}
+		if d.Store.HasReplicas() {
+			// A replica down or lagging leaves the node ready: its reads go
+			// to the primary.
+			out["replicas"] = d.Store.Replicas(ctx)
+		}
+		httpx.WriteJSON(w, 200, out)
 	})
 	prom := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) { httpx.SetRoute(r); prom.ServeHTTP(w, r) })
@@ -185,7 +192,14 @@ var (
 	dbWait  = prometheus.NewDesc("kehu_db_wait_seconds_total", "Time spent waiting for a database connection by pool.", []string{"pool"}, nil)
 )
 
-func (c dbCollector) Describe(ch chan<- *prometheus.Desc) { ch <- dbOpen; ch <- dbInUse; ch <- dbWait }
+var dbReads = prometheus.NewDesc("kehu_db_readonly_queries_total", "Queries of read-only work (searches, counts, exports, pages) by where they ran: the primary or a read replica (--db-replica).", []string{"target"}, nil)
+
+func (c dbCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- dbOpen
+	ch <- dbInUse
+	ch <- dbWait
+	ch <- dbReads
+}
 
 func (c dbCollector) Collect(ch chan<- prometheus.Metric) {
 	w, r := c.st.DBStats()
@@ -197,6 +211,12 @@ func (c dbCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(dbOpen, prometheus.GaugeValue, float64(s.open), pool)
 		ch <- prometheus.MustNewConstMetric(dbInUse, prometheus.GaugeValue, float64(s.inUse), pool)
 		ch <- prometheus.MustNewConstMetric(dbWait, prometheus.CounterValue, s.wait.Seconds(), pool)
+	}
+	if reps, primary := c.st.ReadRoutes(); reps != nil {
+		ch <- prometheus.MustNewConstMetric(dbReads, prometheus.CounterValue, float64(primary), "primary")
+		for i, n := range reps {
+			ch <- prometheus.MustNewConstMetric(dbReads, prometheus.CounterValue, float64(n), fmt.Sprintf("replica%d", i+1))
+		}
 	}
 }
 
