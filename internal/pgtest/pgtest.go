@@ -25,6 +25,10 @@
 // NewServer starts a private one that the test may Stop and Start, and that
 // commits synchronously, so a commit acknowledged before a crash is on disk.
 //
+// NewReplicated starts a private primary with a streaming hot standby made
+// by pg_basebackup -R (for read replica tests: the standby can be paused,
+// stopped and started again).
+//
 // initdb and pg_ctl refuse to run as root, so when the test process is root
 // the cluster is created and run as the user "nobody".
 package pgtest
