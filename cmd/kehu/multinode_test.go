@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"math/big"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"strconv"
@@ -19,6 +22,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/kehu/kehu/internal/pgtest"
 )
@@ -66,7 +71,12 @@ func (c *cluster) cli(args ...string) map[string]any {
 	return m
 }
 
-func newCluster(t *testing.T) *cluster {
+// newCluster starts three nodes with serve flags args (default: no rate
+// budgets, recycling passes every 300 ms, private webhook targets allowed).
+func newCluster(t *testing.T, args ...string) *cluster {
+	if args == nil {
+		args = []string{"--rate-client", "0", "--rate-address", "0", "--recycle-every", "300ms", "--webhook-allow-private"}
+	}
 	bin := kehuBinary(t)
 	key := make([]byte, 32)
 	rand.Read(key)
@@ -74,7 +84,7 @@ func newCluster(t *testing.T) *cluster {
 	c := &cluster{t: t, bin: bin, dsn: pgtest.NewDatabase(t)}
 	c.cli("migrate")
 	c.tenant = fmt.Sprint(int64(c.cli("tenant", "create", "--name", "multi")["id"].(float64)))
-	cl := c.cli("client", "create", "--tenant", c.tenant, "--scopes", "customers:read customers:write catalog:write")
+	cl := c.cli("client", "create", "--tenant", c.tenant, "--scopes", "customers:read customers:write catalog:write admin")
 	c.id, c.secret = cl["clientId"].(string), cl["clientSecret"].(string)
 	// The three nodes start at the same time on the same schema; rate
 	// budgets are off so the load below measures nothing but correctness.
@@ -86,7 +96,7 @@ func newCluster(t *testing.T) *cluster {
 	dataDir := t.TempDir() // no node may need it: the key comes from the environment
 	for i := 0; i < 3; i++ {
 		go func() {
-			cmd, base := serve(t, bin, "--db", c.dsn, "--data-dir", dataDir, "--rate-client", "0", "--rate-address", "0")
+			cmd, base := serve(t, bin, append([]string{"--db", c.dsn, "--data-dir", dataDir}, args...)...)
 			ch <- started{cmd, base}
 		}()
 	}
@@ -325,6 +335,199 @@ func TestMultiNode(t *testing.T) {
 		c.secret = newSecret
 	})
 
+	ycm := func(base string, form url.Values, basicAuth bool) answer {
+		t.Helper()
+		hdr := map[string]string{"Content-Type": "application/x-www-form-urlencoded", "User-Agent": "multinode-test"}
+		if basicAuth {
+			hdr["Authorization"] = "Basic " + basic(c.id, c.secret)
+		}
+		a, err := do(base, "POST", "/dm/open_api/oauth/token", "", []byte(form.Encode()), hdr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	ycmPair := func(a answer) (access, refresh string) {
+		t.Helper()
+		var out struct{ AccessToken, RefreshToken string }
+		json.Unmarshal(a.body, &struct {
+			A *string `json:"access_token"`
+			R *string `json:"refresh_token"`
+		}{&out.AccessToken, &out.RefreshToken})
+		if a.code != 200 || out.AccessToken == "" || out.RefreshToken == "" {
+			t.Fatalf("Yeastar token call: %d %s", a.code, a.body)
+		}
+		return out.AccessToken, out.RefreshToken
+	}
+	ycmList := func(base, access string) int {
+		a, err := do(base, "GET", "/dm/open_api/v1/customers?page=1&page_size=1", access, nil, map[string]string{"User-Agent": "multinode-test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.code
+	}
+
+	t.Run("a refresh token from one node refreshes on another", func(t *testing.T) {
+		_, refresh := ycmPair(ycm(c.bases[0], url.Values{"grant_type": {"client_credentials"}}, true))
+		for i, r := range []string{c.bases[1], c.bases[2], c.random()} {
+			access, next := ycmPair(ycm(r, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}}, false))
+			for _, n := range c.bases { // the refreshed access token works on every node
+				if code := ycmList(n, access); code != 200 {
+					t.Fatalf("refresh %d on %s, access token on %s: %d", i, r, n, code)
+				}
+			}
+			refresh = next
+		}
+	})
+
+	t.Run("secret rotation through one node's API ends tokens and refresh tokens on all", func(t *testing.T) {
+		var toks []string
+		for _, b := range c.bases {
+			toks = append(toks, nativeToken(t, b, c.id, c.secret))
+		}
+		yAccess, yRefresh := ycmPair(ycm(c.bases[1], url.Values{"grant_type": {"client_credentials"}}, true))
+		for _, n := range c.bases { // warm every node's caches with the old secret's tokens
+			for _, tk := range toks {
+				mustDo(t, n, "GET", "/v1/customers?pageSize=1", tk, nil, nil, 200)
+			}
+			if code := ycmList(n, yAccess); code != 200 {
+				t.Fatalf("Yeastar list on %s: %d", n, code)
+			}
+		}
+		a := mustDo(t, c.bases[0], "POST", "/v1/admin/clients/"+c.id+"/rotate", toks[0], nil, nil, 200)
+		var rotated struct{ ClientSecret string }
+		json.Unmarshal(a.body, &rotated)
+		if rotated.ClientSecret == "" || rotated.ClientSecret == c.secret {
+			t.Fatalf("rotate answered %s", a.body)
+		}
+		for _, n := range c.bases { // the very next request on every node
+			for _, tk := range append(toks, tok) {
+				mustDo(t, n, "GET", "/v1/customers?pageSize=1", tk, nil, nil, 401)
+			}
+			if code := ycmList(n, yAccess); code == 200 {
+				t.Fatalf("a Yeastar access token of the old secret still works on %s", n)
+			}
+			if got := ycm(n, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {yRefresh}}, false); got.code == 200 {
+				t.Fatalf("a refresh token of the old secret refreshed on %s: %s", n, got.body)
+			}
+		}
+		c.secret = rotated.ClientSecret
+		tok = nativeToken(t, c.random(), c.id, c.secret)
+	})
+
+	t.Run("each webhook delivery arrives once, whichever nodes deliver", func(t *testing.T) {
+		var mu sync.Mutex
+		seen := map[string]int{}      // webhook-id → deliveries
+		customers := map[string]int{} // customer id → deliveries
+		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var ev struct {
+				Data struct {
+					Customer struct{ ID json.Number }
+				}
+			}
+			b, _ := io.ReadAll(r.Body)
+			json.Unmarshal(b, &ev)
+			mu.Lock()
+			seen[r.Header.Get("webhook-id")]++
+			customers[ev.Data.Customer.ID.String()]++
+			mu.Unlock()
+		}))
+		defer hook.Close()
+		mustDo(t, c.bases[2], "POST", "/v1/webhooks", tok, []byte(fmt.Sprintf(`{"url":%q,"kinds":["add"]}`, hook.URL)), nil, 201)
+		const n = 40
+		want := map[string]bool{}
+		for i := 0; i < n; i++ {
+			base := c.roundRobin()
+			if i%2 == 1 {
+				base = c.random()
+			}
+			a := mustDo(t, base, "POST", "/v1/customers", tok, []byte(fmt.Sprintf(`{"name":"钩子%d"}`, i)), nil, 201)
+			var out struct{ ID json.Number }
+			json.Unmarshal(a.body, &out)
+			want[out.ID.String()] = true
+		}
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			mu.Lock()
+			got := len(seen)
+			mu.Unlock()
+			if got >= n {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d of %d deliveries arrived", got, n)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		time.Sleep(2 * time.Second) // time for a duplicate to show up
+		mu.Lock()
+		defer mu.Unlock()
+		for id, k := range seen {
+			if k != 1 {
+				t.Errorf("delivery %s arrived %d times", id, k)
+			}
+		}
+		for id := range want {
+			if customers[id] != 1 {
+				t.Errorf("customer %s: %d deliveries, want 1", id, customers[id])
+			}
+		}
+		if len(seen) != n {
+			t.Errorf("%d deliveries for %d new customers", len(seen), n)
+		}
+	})
+
+	t.Run("公海 recycling moves each due customer once across nodes", func(t *testing.T) {
+		a := mustDo(t, c.bases[0], "POST", "/v1/staff", tok, []byte(`{"name":"回收销售"}`), nil, 201)
+		var staff struct{ ID json.Number }
+		json.Unmarshal(a.body, &staff)
+		a = mustDo(t, c.bases[1], "POST", "/v1/pools", tok, []byte(`{"name":"多节点公海","rules":{"recycleNoFollowDays":3}}`), nil, 201)
+		var pool struct{ ID json.Number }
+		json.Unmarshal(a.body, &pool)
+		const n = 30
+		var ids []string
+		for i := 0; i < n; i++ {
+			a := mustDo(t, c.random(), "POST", "/v1/customers", tok, []byte(fmt.Sprintf(`{"name":"回收%d"}`, i)), nil, 201)
+			var out struct{ ID json.Number }
+			json.Unmarshal(a.body, &out)
+			ids = append(ids, out.ID.String())
+		}
+		list := "[" + strings.Join(ids, ",") + "]"
+		mustDo(t, c.bases[2], "POST", "/v1/pools/"+pool.ID.String()+"/move", tok, []byte(`{"customerIds":`+list+`}`), nil, 200)
+		mustDo(t, c.bases[0], "POST", "/v1/pools/"+pool.ID.String()+"/assign", tok, []byte(`{"customerIds":`+list+`,"staffId":`+staff.ID.String()+`}`), nil, 200)
+		before := 0
+		for _, b := range c.bases {
+			before += metricSum(t, b, "kehu_pool_recycled_total")
+		}
+		// The rep got them 30 days ago and never followed up: all due.
+		db, err := sql.Open("pgx", c.dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		res, err := db.Exec(`UPDATE customers SET claimed_at = claimed_at - $1 WHERE tenant_id = $2 AND owner_id = $3`,
+			int64(30*24*time.Hour/time.Millisecond), c.tenant, staff.ID.String())
+		if k, _ := res.RowsAffected(); err != nil || k != n {
+			t.Fatalf("aging the claims: %d rows, %v", k, err)
+		}
+		inPool := "/v1/customers?pageSize=1&filter=" + url.QueryEscape("inPool = true && pool = "+pool.ID.String()+` && name ~ "回收"`)
+		deadline := time.Now().Add(60 * time.Second)
+		for !strings.Contains(string(mustDo(t, c.random(), "GET", inPool, tok, nil, nil, 200).body), fmt.Sprintf(`"total":%d`, n)) {
+			if time.Now().After(deadline) {
+				t.Fatalf("not all %d due customers were recycled", n)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		time.Sleep(time.Second) // several more passes, on whichever nodes take the lease
+		moved := -before
+		for _, b := range c.bases {
+			moved += metricSum(t, b, "kehu_pool_recycled_total")
+		}
+		if moved != n {
+			t.Fatalf("the nodes recycled %d times for %d due customers", moved, n)
+		}
+	})
+
 	t.Run("kill -9 of one node loses no acknowledged write", func(t *testing.T) {
 		var mu sync.Mutex
 		var acked []string
@@ -419,5 +622,74 @@ func TestClientCommandsNeedSharedKeyOnPostgres(t *testing.T) {
 	}
 	if out, err := run("client", "rotate", "--client", cl.ClientID, "--allow-local-secret-key"); err != nil {
 		t.Fatalf("client rotate --allow-local-secret-key: %v %s", err, out)
+	}
+}
+
+// metricSum adds up every sample of a counter family on a node's /metrics.
+func metricSum(t *testing.T, base, name string) int {
+	t.Helper()
+	a := mustDo(t, base, "GET", "/metrics", "", nil, nil, 200)
+	sum := 0.0
+	for _, line := range strings.Split(string(a.body), "\n") {
+		if rest, ok := strings.CutPrefix(line, name); ok && (strings.HasPrefix(rest, "{") || strings.HasPrefix(rest, " ")) {
+			f := strings.Fields(rest)
+			v, _ := strconv.ParseFloat(f[len(f)-1], 64)
+			sum += v
+		}
+	}
+	return int(sum)
+}
+
+// TestMultiNodeRateBudget: a client's budget is the cluster's, as with one
+// node: three nodes started with --rate-client 30 --nodes 3 each admit a
+// third, so a burst spread round robin and at random gets the budget's
+// burst (2 s × 30) plus 30/s, not three times that, and every refusal is a
+// 429 with Retry-After.
+func TestMultiNodeRateBudget(t *testing.T) {
+	c := newCluster(t, "--rate-client", "30", "--nodes", "3", "--rate-address", "0")
+	tok := nativeToken(t, c.bases[0], c.id, c.secret)
+	var mu sync.Mutex
+	ok, refused := 0, 0
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < 60; i++ {
+				base := c.roundRobin()
+				if w%2 == 1 {
+					base = c.random()
+				}
+				a, err := do(base, "GET", "/v1/customers?pageSize=1", tok, nil, nil)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				switch {
+				case a.code == 200:
+					ok++
+				case a.code == 429 && a.hdr.Get("Retry-After") != "":
+					refused++
+				default:
+					t.Errorf("%s: %d %s (Retry-After %q)", base, a.code, a.body, a.hdr.Get("Retry-After"))
+				}
+				mu.Unlock()
+			}
+		}(w)
+	}
+	wg.Wait()
+	elapsed := time.Since(start).Seconds()
+	most := 60 + 30*elapsed + 3 // the cluster's burst and refill, one node's rounding each
+	t.Logf("%d admitted, %d refused in %.2f s (budget: at most %.0f)", ok, refused, elapsed, most)
+	if float64(ok) > most {
+		t.Fatalf("the cluster admitted %d requests in %.2f s: more than the budget's %.0f", ok, elapsed, most)
+	}
+	if ok < 50 {
+		t.Fatalf("the cluster admitted only %d of a burst: the nodes do not each admit their share", ok)
+	}
+	if refused == 0 {
+		t.Fatal("nothing was refused")
 	}
 }
