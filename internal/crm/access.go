@@ -97,6 +97,14 @@ func (s *Service) access(ctx context.Context, caller *model.Caller, cat *store.C
 		return nil, err
 	}
 	a := &access{caller: caller}
+	if cat == nil && (caller.ProjectID != 0 || caller.AsStaff()) {
+		// The cached catalogue holds the departments and pools a staff
+		// caller's scope is built from, and resolves the tree below.
+		var err error
+		if cat, err = s.Store.LoadCatalog(ctx, caller.TenantID); err != nil {
+			return nil, err
+		}
+	}
 	var and []*cond.Node
 	if caller.ProjectID != 0 {
 		and = append(and, leaf("projectId", cond.OpEq, num(caller.ProjectID)))
@@ -112,10 +120,7 @@ func (s *Service) access(ctx context.Context, caller *model.Caller, cat *store.C
 		case sc == model.DataDeptTree:
 			scope, needWorld = leaf("department", cond.OpEq, num(caller.DeptID)), true
 		default: // dept: the department's subtree minus the subtrees below it
-			depts, err := s.Store.Departments(ctx, caller.TenantID)
-			if err != nil {
-				return nil, err
-			}
+			depts := cat.Departments
 			scope, needWorld = leaf("department", cond.OpEq, num(caller.DeptID)), true
 			var kids []any
 			for _, d := range depts {
@@ -132,11 +137,7 @@ func (s *Service) access(ctx context.Context, caller *model.Caller, cat *store.C
 		}
 		if scope != nil {
 			// 公海: the customers of the pools the member may see (pools.go).
-			pools, err := s.VisiblePools(ctx, caller)
-			if err != nil {
-				return nil, err
-			}
-			if len(pools) > 0 {
+			if pools := visiblePools(caller, cat); len(pools) > 0 {
 				ids := make([]any, len(pools))
 				for i, p := range pools {
 					ids[i] = num(p.ID)

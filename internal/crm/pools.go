@@ -77,23 +77,20 @@ func (in *PoolActionInput) check(needReason bool) error {
 	return nil
 }
 
-// sees reports whether the caller may see pool p (and so its customers).
-func (s *Service) seesPool(ctx context.Context, caller *model.Caller, p *model.Pool) (bool, error) {
+// seesPool reports whether the caller may see pool p (and so its
+// customers) in the tenant's department tree depts.
+func seesPool(caller *model.Caller, p *model.Pool, depts []model.Department) bool {
 	if p == nil || p.TenantID != caller.TenantID {
-		return false, nil
+		return false
 	}
 	if caller.ProjectID != 0 && p.ProjectID != 0 && p.ProjectID != caller.ProjectID {
-		return false, nil
+		return false
 	}
 	if !caller.AsStaff() || caller.Role.Scope == model.DataAll || p.DepartmentID == 0 {
-		return true, nil
+		return true
 	}
 	if caller.DeptID == 0 {
-		return false, nil
-	}
-	depts, err := s.Store.Departments(ctx, caller.TenantID)
-	if err != nil {
-		return false, err
+		return false
 	}
 	var mine, pools string
 	for _, d := range depts {
@@ -104,29 +101,43 @@ func (s *Service) seesPool(ctx context.Context, caller *model.Caller, p *model.P
 			pools = d.Path
 		}
 	}
-	return mine != "" && pools != "" && strings.HasPrefix(mine, pools), nil
+	return mine != "" && pools != "" && strings.HasPrefix(mine, pools)
 }
 
-// VisiblePools lists the pools the caller may see.
+// seesPoolNow is seesPool with the department tree of the node's cached
+// catalogue.
+func (s *Service) seesPoolNow(ctx context.Context, caller *model.Caller, p *model.Pool) (bool, error) {
+	cat, err := s.Store.LoadCatalog(ctx, caller.TenantID)
+	if err != nil {
+		return false, err
+	}
+	return seesPool(caller, p, cat.Departments), nil
+}
+
+// visiblePools are the pools of cat (the caller's tenant's cached
+// catalogue, which holds its pools and departments) the caller may see:
+// building a staff caller's visibility costs no query of its own.
+func visiblePools(caller *model.Caller, cat *store.Catalog) []*model.Pool {
+	var out []*model.Pool
+	for _, p := range cat.Pools {
+		if seesPool(caller, p, cat.Departments) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// VisiblePools lists the pools the caller may see (shared with the cache:
+// do not modify them).
 func (s *Service) VisiblePools(ctx context.Context, caller *model.Caller) ([]*model.Pool, error) {
 	if err := checkCaller(caller); err != nil {
 		return nil, err
 	}
-	ps, err := s.Store.Pools(ctx, caller.TenantID)
+	cat, err := s.Store.LoadCatalog(ctx, caller.TenantID)
 	if err != nil {
 		return nil, err
 	}
-	out := ps[:0]
-	for _, p := range ps {
-		ok, err := s.seesPool(ctx, caller, p)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			out = append(out, p)
-		}
-	}
-	return out, nil
+	return visiblePools(caller, cat), nil
 }
 
 // Pool reads one pool the caller may see.
@@ -138,7 +149,7 @@ func (s *Service) Pool(ctx context.Context, caller *model.Caller, id int64) (*mo
 	if err != nil {
 		return nil, err
 	}
-	ok, err := s.seesPool(ctx, caller, p)
+	ok, err := s.seesPoolNow(ctx, caller, p)
 	if err != nil {
 		return nil, err
 	}
@@ -368,7 +379,7 @@ func (s *Service) seesCustomerPool(ctx context.Context, caller *model.Caller, c 
 	if err != nil {
 		return false, err
 	}
-	return s.seesPool(ctx, caller, p)
+	return s.seesPoolNow(ctx, caller, p)
 }
 
 // limitsFor reads the counts the claim rules need for rep and customer.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"sync"
@@ -23,7 +24,7 @@ import (
 // latencies during it (BENCHMARKS.md):
 //
 //	KEHU_POOL_BENCH=1 [KEHU_POOL_BENCH_N=1000000] [KEHU_POOL_BENCH_DB=sqlite|postgres] \
-//	  go test -count=1 -timeout 30m -run TestRecycleSpeed -v ./internal/recycle/
+//	  [KEHU_POOL_BENCH_CPUPROFILE=pass.pprof] go test -count=1 -timeout 30m -run TestRecycleSpeed -v ./internal/recycle/
 func TestRecycleSpeed(t *testing.T) {
 	if os.Getenv("KEHU_POOL_BENCH") == "" {
 		t.Skip("a benchmark: set KEHU_POOL_BENCH=1")
@@ -124,10 +125,21 @@ func TestRecycleSpeed(t *testing.T) {
 			}
 		}()
 	}
+	if f := os.Getenv("KEHU_POOL_BENCH_CPUPROFILE"); f != "" {
+		out, err := os.Create(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer out.Close()
+		if err := pprof.StartCPUProfile(out); err != nil {
+			t.Fatal(err)
+		}
+	}
 	start = time.Now()
 	batch, _ := strconv.Atoi(os.Getenv("KEHU_POOL_BENCH_BATCH"))
 	rep, err := svc.Recycle(ctx, crm.RecycleOptions{Batch: batch})
 	took := time.Since(start)
+	pprof.StopCPUProfile()
 	close(stop)
 	wg.Wait()
 	if err != nil {

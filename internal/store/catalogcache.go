@@ -12,7 +12,8 @@ import (
 
 // Per-node caches of what nearly every request reads and almost no request
 // writes: a tenant's catalogue (fields, options, unique settings, tags,
-// stages) and its API clients. Loading the catalogue took five queries per
+// stages, and the departments and 公海 pools every staff caller's
+// visibility is built from) and its API clients. Loading the catalogue took five queries per
 // search; now a request reads one row of cache_versions (migration 0008),
 // whose counters triggers move in the same transaction as every write of
 // those tables — whichever node, path or tool writes them — and uses its
@@ -78,8 +79,15 @@ func (s *Store) catalogEntry(ctx context.Context, tenantID int64) (*catalogEntry
 	if e.stages, err = s.stages(ctx, tenantID); err != nil {
 		return nil, err
 	}
+	if e.cat.Departments, err = s.departments(ctx, tenantID); err != nil {
+		return nil, err
+	}
+	if e.cat.Pools, err = s.pools(ctx, tenantID); err != nil {
+		return nil, err
+	}
 	// Clipped, so a caller's append copies instead of writing into the cache.
 	e.groups, e.stages = slices.Clip(e.groups), slices.Clip(e.stages)
+	e.cat.Departments, e.cat.Pools = slices.Clip(e.cat.Departments), slices.Clip(e.cat.Pools)
 	s.catalogCache.Store(tenantID, e)
 	return e, nil
 }

@@ -19,6 +19,11 @@ type Catalog struct {
 	Fields map[int64]*model.Field // custom and system fields by id
 	ByKey  map[string]*model.Field
 	Unique map[int64]bool
+	// Departments (path order) and Pools (by name) are what a staff
+	// caller's visibility is built from, loaded with the catalogue and
+	// cached with it (catalogcache.go).
+	Departments []model.Department
+	Pools       []*model.Pool
 }
 
 type numRow struct {

@@ -170,8 +170,17 @@ func (s *Store) CreateDepartment(ctx context.Context, tenantID, parentID int64, 
 }
 
 // Departments lists the tenant's department tree in path order (parents
-// before children).
+// before children), from the node's cache while the catalogue version is
+// current (do not modify them).
 func (s *Store) Departments(ctx context.Context, tenantID int64) ([]model.Department, error) {
+	e, err := s.catalogEntry(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	return e.cat.Departments, nil
+}
+
+func (s *Store) departments(ctx context.Context, tenantID int64) ([]model.Department, error) {
 	rows, err := s.query(ctx, `SELECT id, parent_id, name, path FROM departments WHERE tenant_id = ? ORDER BY path`, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("store: departments: %w", err)

@@ -114,8 +114,18 @@ func (t *Tx) LockPool(ctx context.Context, tenantID, id int64) (*model.Pool, err
 	return p, nil
 }
 
-// Pools lists a tenant's pools by name.
+// Pools lists a tenant's pools by name, from the node's cache while the
+// catalogue version is current (migration 0016; do not modify them): every
+// staff request's visibility reads them.
 func (s *Store) Pools(ctx context.Context, tenantID int64) ([]*model.Pool, error) {
+	e, err := s.catalogEntry(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	return e.cat.Pools, nil
+}
+
+func (s *Store) pools(ctx context.Context, tenantID int64) ([]*model.Pool, error) {
 	rows, err := s.query(ctx, `SELECT `+poolColumns+` FROM pools WHERE tenant_id = ? ORDER BY name, id`, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("store: pools: %w", err)
