@@ -93,6 +93,7 @@ var routes = []route{
 	{"PATCH /v1/pools/{id}", model.ScopeWrite, func(h *Handler) handlerFunc { return h.updatePool }},
 	{"DELETE /v1/pools/{id}", model.ScopeWrite, func(h *Handler) handlerFunc { return h.deletePool }},
 	{"GET /v1/pools/{id}/actions", model.ScopeRead, func(h *Handler) handlerFunc { return h.poolActions }},
+	{"GET /v1/pools/{id}/customers", model.ScopeRead, func(h *Handler) handlerFunc { return h.poolCustomers }},
 	{"POST /v1/pools/{id}/claim", model.ScopeWrite, func(h *Handler) handlerFunc { return h.poolAction(h.Svc.Claim) }},
 	{"POST /v1/pools/{id}/release", model.ScopeWrite, func(h *Handler) handlerFunc { return h.poolAction(h.Svc.Release) }},
 	{"POST /v1/pools/{id}/assign", model.ScopeWrite, func(h *Handler) handlerFunc { return h.poolAction(h.Svc.Assign) }},

@@ -1,14 +1,16 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
-	"github.com/kehu/kehu/internal/cond"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kehu/kehu/internal/audit"
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/model"
@@ -136,10 +138,19 @@ var listParams = map[string]bool{"name": true, "phone": true, "phoneSuffix": tru
 	"pageSize": true, "cursor": true, "total": true, "q": true}
 
 func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
+	req, err := listRequest(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	return h.runSearch(w, r, req, h.Svc.Search)
+}
+
+// listRequest reads the query parameters of GET /v1/customers (and of
+// GET /v1/pools/{id}/customers) into a search.
+func listRequest(q url.Values) (*query.Request, error) {
 	for k := range q {
 		if !listParams[k] {
-			return problem(400, "unknown_parameter", k, "unknown query parameter "+strconv.Quote(k))
+			return nil, problem(400, "unknown_parameter", k, "unknown query parameter "+strconv.Quote(k))
 		}
 	}
 	var conds []*cond.Node
@@ -165,7 +176,7 @@ func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request) error {
 		for _, s := range strings.Split(v, ",") {
 			n, err := strconv.Atoi(strings.TrimSpace(s))
 			if err != nil || (n != 1 && n != 2) {
-				return problem(400, "invalid", "status", "status must be 1 (normal) or 2 (disabled), comma-separated")
+				return nil, problem(400, "invalid", "status", "status must be 1 (normal) or 2 (disabled), comma-separated")
 			}
 			vals = append(vals, n)
 		}
@@ -174,7 +185,7 @@ func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request) error {
 	if v := q.Get("projectId"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return problem(400, "invalid", "projectId", "projectId must be an integer")
+			return nil, problem(400, "invalid", "projectId", "projectId must be an integer")
 		}
 		leaf("projectId", cond.OpEq, id)
 	}
@@ -184,7 +195,7 @@ func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request) error {
 	}{{"createdFrom", cond.OpGte}, {"createdTo", cond.OpLte}} {
 		if v := q.Get(p.name); v != "" {
 			if _, err := crm.ParseTime(v); err != nil {
-				return problem(400, "invalid", p.name, err.Error())
+				return nil, problem(400, "invalid", p.name, err.Error())
 			}
 			leaf("createdAt", p.op, v)
 		}
@@ -192,23 +203,23 @@ func (h *Handler) listCustomers(w http.ResponseWriter, r *http.Request) error {
 	if v := q.Get("filter"); v != "" {
 		n, err := cond.ParseString(v, cond.DefaultLimits)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		conds = append(conds, n)
 	}
 	req, err := pagingParams(queryInt(q.Get("page")), queryInt(q.Get("pageSize")), q.Get("cursor"), q.Get("total"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if req.Sort, err = parseSort(q.Get("sort")); err != nil {
-		return err
+		return nil, err
 	}
 	if len(conds) == 1 {
 		req.Filter = conds[0]
 	} else if len(conds) > 1 {
 		req.Filter = &cond.Node{And: conds}
 	}
-	return h.runSearch(w, r, req)
+	return req, nil
 }
 
 // nameSearch is the native name search: a fragment of the name, or — for
@@ -342,17 +353,20 @@ func (h *Handler) searchCustomers(w http.ResponseWriter, r *http.Request) error 
 			return problem(400, "wrong_type", "sort", `sort must be a string like "-createdAt,name" or [{"field":"createdAt","desc":true}]`)
 		}
 	}
-	return h.runSearch(w, r, req)
+	return h.runSearch(w, r, req, h.Svc.Search)
 }
 
-func (h *Handler) runSearch(w http.ResponseWriter, r *http.Request, req *query.Request) error {
+// searchFunc runs a search as a caller (crm.Service.Search, or a pool's).
+type searchFunc func(ctx context.Context, caller *model.Caller, req *query.Request, env *query.Env) (*query.Result, error)
+
+func (h *Handler) runSearch(w http.ResponseWriter, r *http.Request, req *query.Request, search searchFunc) error {
 	who := whoOf(r)
 	env, err := h.Svc.Env(r.Context(), who)
 	if err != nil {
 		return err
 	}
 	start := time.Now()
-	res, err := h.Svc.Search(r.Context(), who, req, env)
+	res, err := search(r.Context(), who, req, env)
 	if err != nil {
 		return err
 	}

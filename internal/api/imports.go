@@ -26,8 +26,9 @@ const MaxImportUpload = 512 << 20
 
 // createImport: POST /v1/imports, multipart/form-data with a "file" part
 // (CSV or XLSX) and optional fields onDuplicate (skip|update|create),
-// dryRun, projectId, dedupeBy (comma-separated) and mapping (a JSON object
-// header → field key). The file is spooled to a temporary file (never held
+// dryRun, projectId, poolId (the 公海 pool new customers land in: crm
+// decides whether the caller may), dedupeBy (comma-separated) and mapping
+// (a JSON object header → field key). The file is spooled to a temporary file (never held
 // in memory), its header is checked, and the import runs in the background:
 // 202 with the job, whose progress GET /v1/imports/{id} reads from the
 // database (any node can answer).
@@ -93,14 +94,14 @@ func (h *Handler) createImport(w http.ResponseWriter, r *http.Request) error {
 			if n > MaxImportUpload {
 				return problem(413, "body_too_large", "file", "the file is larger than 512 MiB: split it or use the kehu import command")
 			}
-		case "onDuplicate", "dryRun", "projectId", "dedupeBy", "mapping":
+		case "onDuplicate", "dryRun", "projectId", "poolId", "dedupeBy", "mapping":
 			b, err := io.ReadAll(io.LimitReader(part, 1<<20))
 			if err != nil {
 				return problem(400, "bad_body", name, "could not read "+name)
 			}
 			fields[name] = strings.TrimSpace(string(b))
 		default:
-			return problem(400, "unknown_field", name, "unknown form field "+strconv.Quote(name)+"; expected file, onDuplicate, dryRun, projectId, dedupeBy, mapping")
+			return problem(400, "unknown_field", name, "unknown form field "+strconv.Quote(name)+"; expected file, onDuplicate, dryRun, projectId, poolId, dedupeBy, mapping")
 		}
 	}
 	if tmp == nil {
@@ -142,6 +143,13 @@ func (h *Handler) createImport(w http.ResponseWriter, r *http.Request) error {
 		}
 		o.ProjectID = id
 	}
+	if v := fields["poolId"]; v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return model.Invalid("poolId", "must be a pool id")
+		}
+		o.PoolID = id // whether it exists and the caller may use it is crm's (importer.Begin)
+	}
 	if o.ProjectID, err = crm.DefaultProject(whoOf(r), o.ProjectID); err != nil {
 		return err
 	}
@@ -163,7 +171,7 @@ func (h *Handler) createImport(w http.ResponseWriter, r *http.Request) error {
 		return model.Invalid("file", "%s", err.Error())
 	}
 	if err := audit.Record(r.Context(), h.Store, modelCaller(r), audit.CustomerImport, audit.Import(job.ID()),
-		map[string]any{"file": o.FileName, "onDuplicate": o.OnDuplicate, "dryRun": o.DryRun, "projectId": o.ProjectID}); err != nil {
+		map[string]any{"file": o.FileName, "onDuplicate": o.OnDuplicate, "dryRun": o.DryRun, "projectId": o.ProjectID, "poolId": o.PoolID}); err != nil {
 		src.Close()
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/query"
 	"github.com/kehu/kehu/internal/store"
 )
 
@@ -178,6 +179,23 @@ func (h *Handler) poolAction(act func(ctx context.Context, c *model.Caller, pool
 		httpx.WriteJSON(w, 200, map[string]any{"data": out})
 		return nil
 	}
+}
+
+// poolCustomers: GET /v1/pools/{id}/customers, the customers in a pool
+// with the query parameters, paging, sorts and totals of GET /v1/customers
+// (the same engine; crm adds the pool and the caller's visibility).
+func (h *Handler) poolCustomers(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	req, err := listRequest(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	return h.runSearch(w, r, req, func(ctx context.Context, c *model.Caller, req *query.Request, env *query.Env) (*query.Result, error) {
+		return h.Svc.PoolSearch(ctx, c, id, req, env)
+	})
 }
 
 func (h *Handler) poolActions(w http.ResponseWriter, r *http.Request) error {

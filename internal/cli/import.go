@@ -17,7 +17,7 @@ import (
 	"github.com/kehu/kehu/internal/model"
 )
 
-// runImport: kehu import FILE --tenant ID [--project ID] [--mapping FILE]
+// runImport: kehu import FILE --tenant ID [--project ID] [--pool ID] [--mapping FILE]
 // [--on-duplicate skip|update|create] [--dry-run] [--dedupe-by keys]
 // [--report FILE.csv|.xlsx]. A progress bar goes to stderr, the summary
 // (JSON) to stdout.
@@ -25,6 +25,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	f := newFlags("import", env)
 	tenant := f.Int64("tenant", 0, "tenant id (required)")
 	project := f.Int64("project", 0, "project of the rows that name none")
+	pool := f.Int64("pool", 0, "公海 pool the new customers land in (no owner; rows naming an owner fail; updated customers keep theirs)")
 	mapping := f.String("mapping", "", `JSON file {"header":"fieldKey",…} overriding header recognition ("-" skips a column)`)
 	onDup := f.String("on-duplicate", "skip", "a row matching an existing customer: skip (report it), update it, or create another")
 	dryRun := f.Bool("dry-run", false, "validate and deduplicate only; write nothing")
@@ -48,7 +49,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--on-duplicate: must be skip, update or create")
 	}
-	o := importer.Options{TenantID: *tenant, ProjectID: *project, OnDuplicate: mode, DryRun: *dryRun, BatchSize: *batchSize,
+	o := importer.Options{TenantID: *tenant, ProjectID: *project, PoolID: *pool, OnDuplicate: mode, DryRun: *dryRun, BatchSize: *batchSize,
 		FileName: filepath.Base(files[0]), Persist: !*dryRun, WriterCacheMB: *cacheMB, BulkLoad: *bulkLoad, Actor: model.Actor{ID: "cli", Name: "kehu import"}}
 	if *mapping != "" {
 		if o.Mapping, err = importer.LoadMapping(*mapping); err != nil {
@@ -82,7 +83,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	defer src.Close()
 	if !o.DryRun {
 		if err := audit.Record(ctx, st, operator(*tenant), audit.CustomerImport, audit.None,
-			map[string]any{"file": files[0], "onDuplicate": o.OnDuplicate, "projectId": o.ProjectID}); err != nil {
+			map[string]any{"file": files[0], "onDuplicate": o.OnDuplicate, "projectId": o.ProjectID, "poolId": o.PoolID}); err != nil {
 			return err
 		}
 	}

@@ -10,7 +10,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/kehu/kehu/internal/audit"
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/query"
 	"github.com/kehu/kehu/internal/store"
 )
 
@@ -259,6 +261,24 @@ func (s *Service) DeletePool(ctx context.Context, caller *model.Caller, id int64
 		}
 		return audit.Record(ctx, tx, caller, audit.PoolDeleted, audit.Pool(id), p)
 	})
+}
+
+// PoolSearch is Search over the customers in a pool the caller may see
+// (GET /v1/pools/{id}/customers): the same query engine, paging, sorts,
+// filters and totals, with "pool = id" ANDed onto the filter; a pool the
+// caller may not see is model.ErrNotFound.
+func (s *Service) PoolSearch(ctx context.Context, caller *model.Caller, poolID int64, req *query.Request, env *query.Env) (*query.Result, error) {
+	if _, err := s.Pool(ctx, caller, poolID); err != nil {
+		return nil, err
+	}
+	r := *req
+	in := leaf("pool", cond.OpEq, num(poolID))
+	if r.Filter == nil {
+		r.Filter = in
+	} else {
+		r.Filter = &cond.Node{And: []*cond.Node{in, r.Filter}}
+	}
+	return s.Search(ctx, caller, &r, env)
 }
 
 // PoolActions lists a visible pool's recorded actions, newest first.

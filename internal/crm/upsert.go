@@ -28,6 +28,9 @@ type Bulk struct {
 	Caller   *model.Caller
 
 	acc *access
+	// pool, when set (IntoPool), receives the customers the bulk creates.
+	pool       *model.Pool
+	poolReason string
 
 	// What exists when the bulk was made; read-only afterwards.
 	staff, stages, tags, projects map[int64]bool
@@ -89,18 +92,29 @@ func (b *Bulk) Service() *Service { return b.s }
 
 // Prepare validates in as a new customer (name required) and returns the
 // customer CreateCustomer would insert, without an id: in the caller's
-// project when bound, the staff member's own when the caller is one. in is
-// not changed. Check the result with CheckCreate before inserting it.
+// project when bound, the staff member's own when the caller is one — or,
+// for a bulk into a pool (IntoPool), nobody's, in the pool. in is not
+// changed. Check the result with CheckCreate before inserting it.
 func (b *Bulk) Prepare(ctx context.Context, in *CustomerInput) (*model.Customer, error) {
 	now := b.s.now()
 	c := &model.Customer{TenantID: b.TenantID, Status: model.StatusNormal, CreatedAt: now, UpdatedAt: now,
 		CreatedBy: b.Actor.ID, CreatedByName: b.Actor.Name, UpdatedBy: b.Actor.ID, UpdatedByName: b.Actor.Name}
 	cp := *in
+	if b.pool != nil {
+		if err := b.checkPoolRow(&cp); err != nil {
+			return nil, err
+		}
+	}
 	if err := bindInput(b.Caller, &cp, nil); err != nil {
 		return nil, err
 	}
 	if err := b.apply(ctx, c, &cp, true); err != nil {
 		return nil, err
+	}
+	if b.pool != nil {
+		if err := b.placeInPool(c); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
 }

@@ -66,6 +66,8 @@ var zhRules = func() []zhRule {
 	add(`stage (\d+) does not exist`, `销售阶段 $1 不存在`)
 	add(`tag (\d+) does not exist`, `标签 $1 不存在`)
 	add(`this client may only import into project (\d+)`, `此客户端只能导入项目 $1`)
+	add(`the rows go into pool ("(?:[^"\\]|\\.)*"), where customers have no owner: leave the owner empty`, `导入公海 $1 的客户没有负责人：请留空负责人`)
+	add(`pool ("(?:[^"\\]|\\.)*") holds customers of project (\d+) only`, `公海 $1 只收项目 $2 的客户`)
 	add(`is in the future: it is when the customer was last followed up`, `晚于当前时间：应为最后一次跟进的时间`)
 	// the query engine (searches through a Chinese platform API)
 	add(`^unknown field$`, `未知字段`)

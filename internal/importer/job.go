@@ -17,6 +17,7 @@ type View struct {
 	OnDuplicate    Mode              `json:"onDuplicate"`
 	DryRun         bool              `json:"dryRun"`
 	ProjectID      int64             `json:"projectId,omitempty"`
+	PoolID         int64             `json:"poolId,omitempty"`
 	DedupeBy       []string          `json:"dedupeBy,omitempty"`
 	TotalRows      *int64            `json:"totalRows"`
 	Processed      int64             `json:"processed"`
@@ -49,7 +50,7 @@ func ViewOf(j *store.ImportJob, now time.Time) View {
 	var jo jobOptions
 	_ = json.Unmarshal([]byte(j.Options), &jo)
 	v := View{ID: j.ID, Status: j.Status, FileName: j.FileName, Format: jo.Format, OnDuplicate: jo.OnDuplicate, DryRun: jo.DryRun,
-		ProjectID: jo.ProjectID, DedupeBy: jo.DedupeBy, Processed: j.Processed, Created: j.Created,
+		ProjectID: jo.ProjectID, PoolID: jo.PoolID, DedupeBy: jo.DedupeBy, Processed: j.Processed, Created: j.Created,
 		Updated: j.Updated - jo.Unchanged, Unchanged: jo.Unchanged, Skipped: j.Skipped, Failed: j.Failed, Error: j.Error,
 		Columns: jo.Columns, IgnoredColumns: jo.Ignored, CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt}
 	if j.TotalRows >= 0 {

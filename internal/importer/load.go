@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 
+	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/store"
 )
 
@@ -91,11 +92,14 @@ func (r *run) feed(ctx context.Context, f *store.LoadFeed, chunks <-chan []*item
 		if err != nil {
 			return err
 		}
-		for _, op := range b.creates {
+		cs := make([]*model.Customer, len(b.creates))
+		for i, op := range b.creates {
 			if err := f.Add(op.create); err != nil {
 				return err
 			}
+			cs[i] = op.create
 		}
+		f.AddPoolActions(r.bulk.PoolActions(cs))
 		out := outcome{created: int64(len(b.creates))}
 		mergeIssues(b, &out)
 		if r.job != nil {

@@ -56,7 +56,12 @@ type Options struct {
 	// tenant (the CLI).
 	Caller *model.Caller
 	// ProjectID is the project of rows without a 项目 cell (0: none).
-	ProjectID   int64
+	ProjectID int64
+	// PoolID, when set, is the 公海 pool the created customers land in:
+	// no owner, in the pool, each with a pool.import action (crm decides
+	// whether the caller may: Bulk.IntoPool). Updated customers keep their
+	// owner and pool.
+	PoolID      int64
 	Mapping     map[string]string // header → field key, overriding recognition
 	OnDuplicate Mode
 	DryRun      bool     // validate and match, write no customer
@@ -156,6 +161,7 @@ type jobOptions struct {
 	OnDuplicate Mode              `json:"onDuplicate"`
 	DryRun      bool              `json:"dryRun,omitempty"`
 	ProjectID   int64             `json:"projectId,omitempty"`
+	PoolID      int64             `json:"poolId,omitempty"`
 	DedupeBy    []string          `json:"dedupeBy,omitempty"`
 	Mapping     map[string]string `json:"mapping,omitempty"`
 	Format      string            `json:"format,omitempty"`
@@ -183,7 +189,8 @@ const StaleAfter = 5 * time.Minute
 // NewJob makes a job row for an import about to start.
 func NewJob(o Options) *store.ImportJob {
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	opts, _ := json.Marshal(jobOptions{OnDuplicate: o.OnDuplicate, DryRun: o.DryRun, ProjectID: o.ProjectID, DedupeBy: o.DedupeBy, Mapping: o.Mapping})
+	opts, _ := json.Marshal(jobOptions{OnDuplicate: o.OnDuplicate, DryRun: o.DryRun, ProjectID: o.ProjectID, PoolID: o.PoolID,
+		DedupeBy: o.DedupeBy, Mapping: o.Mapping})
 	return &store.ImportJob{TenantID: o.TenantID, ID: idgen.Next(), Status: StatusQueued, FileName: o.FileName,
 		Options: string(opts), TotalRows: -1, CreatedAt: now, UpdatedAt: now}
 }
@@ -370,6 +377,15 @@ func (r *run) setup(ctx context.Context, src Source) error {
 	if o.Actor != (model.Actor{}) {
 		r.bulk.Actor = o.Actor
 	}
+	if o.PoolID != 0 {
+		reason := "导入"
+		if o.FileName != "" {
+			reason = "导入 " + o.FileName
+		}
+		if _, err := r.bulk.IntoPool(ctx, o.PoolID, reason); err != nil {
+			return err
+		}
+	}
 	if r.refs, err = LoadRefs(ctx, r.im.Svc.Store, o.TenantID); err != nil {
 		return err
 	}
@@ -417,7 +433,7 @@ func (r *run) setup(ctx context.Context, src Source) error {
 		}
 		r.sum.ImportID = r.job.ID
 	}
-	r.jo = jobOptions{OnDuplicate: o.OnDuplicate, DryRun: o.DryRun, ProjectID: o.ProjectID, DedupeBy: o.DedupeBy, Mapping: o.Mapping,
+	r.jo = jobOptions{OnDuplicate: o.OnDuplicate, DryRun: o.DryRun, ProjectID: o.ProjectID, PoolID: o.PoolID, DedupeBy: o.DedupeBy, Mapping: o.Mapping,
 		Format: src.Format(), Headers: r.plan.headers, Columns: r.sum.Columns, Ignored: r.sum.Ignored}
 	if r.im.Report != nil {
 		if err := r.im.Report.Begin(r.plan.headers); err != nil {
@@ -1042,20 +1058,28 @@ func (r *run) apply(ctx context.Context, tx *store.Tx, b *batch, out *outcome, b
 		if err != nil {
 			return err
 		}
+		if err := tx.AddPoolActions(ctx, r.o.TenantID, r.bulk.PoolActions(cs)); err != nil {
+			return err
+		}
 		out.created += int64(len(cs))
 	}
 	if len(b.creates) > 0 && !bulk {
+		var inserted []*model.Customer
 		for _, op := range b.creates {
 			err := r.bulk.InsertTx(ctx, tx, op.create)
 			var ce *model.ConflictError
 			switch {
 			case err == nil:
+				inserted = append(inserted, op.create)
 				out.created++
 			case errors.As(err, &ce):
 				out.issues = append(out.issues, r.issue(op.it, KindFailed, ce.Error(), r.colOf[ce.Field], ce.ExistingID))
 			default:
 				return err
 			}
+		}
+		if err := tx.AddPoolActions(ctx, r.o.TenantID, r.bulk.PoolActions(inserted)); err != nil {
+			return err
 		}
 	}
 	for _, op := range b.updates {

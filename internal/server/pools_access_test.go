@@ -103,6 +103,34 @@ func TestPoolPermissionMatrix(t *testing.T) {
 					if st != 200 || len(list(out["data"])) != 1 {
 						t.Fatalf("list 全员公海 by a name fragment: %d %v", st, out)
 					}
+					// GET /v1/pools/{id}/customers: the list's parameters,
+					// paging and totals, the pool's customers only, masked
+					// by the role; a pool the caller may not see is 404.
+					fresh(name + "看")
+					st, out, raw = s.nat("GET", fmt.Sprintf("/v1/pools/%d/customers?", all.ID)+url.Values{"name": {"公海客户" + name + "看"},
+						"sort": {"-createdAt"}, "pageSize": {"1"}, "total": {"exact"}}.Encode(), nil)
+					if st != 200 || len(list(out["data"])) != 1 || num64(out["total"]) != 2 || out["nextCursor"] != nil && out["page"] == nil {
+						t.Fatalf("pool customers by a name fragment: %d %s", st, raw)
+					}
+					if row := list(out["data"])[0]; num64(row["poolId"]) != all.ID || strings.Contains(fmt.Sprint(row["phone"]), "*") != c.masked {
+						t.Fatalf("pool customer row %v", row)
+					}
+					st, out, _ = s.nat("GET", fmt.Sprintf("/v1/pools/%d/customers?page=2&pageSize=1&total=exact&", all.ID)+url.Values{"name": {"公海客户" + name + "看"}}.Encode(), nil)
+					if st != 200 || len(list(out["data"])) != 1 || num64(out["total"]) != 2 {
+						t.Fatalf("pool customers page 2: %d %v", st, out)
+					}
+					if st, out, _ := s.nat("GET", fmt.Sprintf("/v1/pools/%d/customers?filter=", all.ID)+url.QueryEscape(fmt.Sprintf("id = %d", inAll)), nil); st != 200 || len(list(out["data"])) != 1 {
+						t.Fatalf("pool customers by filter: %d %v", st, out)
+					}
+					if st, out, _ := s.nat("GET", fmt.Sprintf("/v1/pools/%d/customers?bogus=1", all.ID), nil); st != 400 || out["code"] != "unknown_parameter" {
+						t.Fatalf("pool customers with an unknown parameter: %d %v", st, out)
+					}
+					for _, p := range []*model.Pool{northPool, p2Pool} {
+						st, out, _ := s.nat("GET", fmt.Sprintf("/v1/pools/%d/customers", p.ID), nil)
+						if vis := slices.Contains(wt.pools, p.Name); (vis && (st != 200 || len(list(out["data"])) != 0)) || (!vis && st != 404) {
+							t.Errorf("GET pool %s customers: %d %v", p.Name, st, out)
+						}
+					}
 					id := fresh(name + "领")
 					st, out, raw = s.nat("POST", fmt.Sprintf("/v1/pools/%d/claim", all.ID), map[string]any{"customerIds": []int64{id}})
 					if st != wt.claim || (wt.claimCode != "" && out["code"] != wt.claimCode) {

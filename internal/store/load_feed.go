@@ -67,6 +67,15 @@ func (f *LoadFeed) AddImportIssues(importID int64, issues []ImportIssue) {
 	f.b.extra = append(f.b.extra, extraRows{"import_issues", importIssueCols, importIssueRows(f.tenantID, importID, issues)})
 }
 
+// AddPoolActions queues pool actions (IDs assigned): an import into a
+// pool records each customer's arrival in the load's transaction.
+func (f *LoadFeed) AddPoolActions(as []*model.PoolAction) {
+	if len(as) == 0 {
+		return
+	}
+	f.b.extra = append(f.b.extra, extraRows{"pool_actions", splitCols(poolActionCols), poolActionRows(f.tenantID, as)})
+}
+
 // SaveImport queues the final state of an import job (SQLite loads only),
 // so the job reads as done exactly when its rows are committed.
 func (f *LoadFeed) SaveImport(j *ImportJob) {
@@ -87,4 +96,13 @@ func (f *LoadFeed) flush() error {
 	}
 	f.b = &loadBatch{}
 	return nil
+}
+
+// splitCols splits a column list ("a, b,\n c").
+func splitCols(s string) []string {
+	parts := strings.Split(s, ",")
+	for i, p := range parts {
+		parts[i] = strings.TrimSpace(p)
+	}
+	return parts
 }

@@ -204,17 +204,27 @@ func (t *Tx) AddPoolAction(ctx context.Context, tenantID int64, a *model.PoolAct
 
 // AddPoolActions records pool actions (IDs assigned), in multi-row inserts.
 func (t *Tx) AddPoolActions(ctx context.Context, tenantID int64, as []*model.PoolAction) error {
+	if len(as) == 0 {
+		return nil
+	}
+	if err := t.insertRows(ctx, "pool_actions", poolActionCols, "", poolActionRows(tenantID, as)); err != nil {
+		return fmt.Errorf("store: pool actions: %w", err)
+	}
+	return nil
+}
+
+const poolActionCols = `tenant_id, id, pool_id, customer_id, action, staff_id, from_staff_id, from_pool_id,
+ actor_id, actor_name, actor_kind, via, reason, at`
+
+// poolActionRows are the pool_actions rows of as (IDs assigned).
+func poolActionRows(tenantID int64, as []*model.PoolAction) [][]any {
 	rows := make([][]any, len(as))
 	for i, a := range as {
 		a.ID = idgen.Next()
 		rows[i] = []any{tenantID, a.ID, a.PoolID, a.CustomerID, a.Action, a.StaffID, a.FromStaffID, a.FromPoolID,
 			a.Actor.ID, a.Actor.Name, a.Actor.Kind, string(a.Via), a.Reason, model.Millis(a.At)}
 	}
-	if err := t.insertRows(ctx, "pool_actions", `tenant_id, id, pool_id, customer_id, action, staff_id, from_staff_id, from_pool_id,
- actor_id, actor_name, actor_kind, via, reason, at`, "", rows); err != nil {
-		return fmt.Errorf("store: pool actions: %w", err)
-	}
-	return nil
+	return rows
 }
 
 // PoolActionFilter narrows PoolActions.
