@@ -115,7 +115,7 @@ func (t *Tx) LockPool(ctx context.Context, tenantID, id int64) (*model.Pool, err
 }
 
 // Pools lists a tenant's pools by name, from the node's cache while the
-// catalogue version is current (migration 0016; do not modify them): every
+// catalogue version is current (migration 0017; do not modify them): every
 // staff request's visibility reads them.
 func (s *Store) Pools(ctx context.Context, tenantID int64) ([]*model.Pool, error) {
 	e, err := s.catalogEntry(ctx, tenantID)
