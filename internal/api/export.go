@@ -75,7 +75,7 @@ func (h *Handler) exportCustomers(w http.ResponseWriter, r *http.Request) error 
 	setDownload(w, req.Format, "customers-"+time.Now().In(exportZone).Format("20060102-150405"))
 	// A client that stops reading is cut off after StreamIdle instead of
 	// holding the export's slot and memory for as long as it likes.
-	n, err := walk.WriteTo(ctx, httpx.Stream(w, h.StreamIdle))
+	n, err := walk.WriteTo(ctx, httpx.Stream(ctx, w, h.StreamIdle))
 	if err != nil {
 		// Headers are gone: the client sees a truncated file. Mostly a
 		// client that stopped reading (cut off after StreamIdle) or left.

@@ -56,6 +56,7 @@ func (h *Handler) createImport(w http.ResponseWriter, r *http.Request) error {
 		}
 	}()
 	httpx.ExtendRead(w, uploadTimeout)
+	httpx.ExtendBudget(r.Context(), uploadTimeout)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return problem(400, "bad_body", "", "malformed multipart body: "+err.Error())

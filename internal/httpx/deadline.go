@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"context"
 	"net/http"
 	"time"
 )
@@ -40,23 +41,33 @@ func ExtendRead(w http.ResponseWriter, d time.Duration) {
 // any length works as long as the client keeps reading. A client that stops
 // reading fills the socket buffer; the blocked write then fails after idle
 // and the handler ends, releasing what it holds.
-func Stream(w http.ResponseWriter, idle time.Duration) http.ResponseWriter {
-	return &streamWriter{ResponseWriter: w, rc: http.NewResponseController(w), idle: idle}
+//
+// The request's time budget (ctx's, see Budget) moves with the write
+// deadline: a stream works as long as it makes progress, each step (a page
+// of the walk and its write) within idle plus RequestTimeout.
+func Stream(ctx context.Context, w http.ResponseWriter, idle time.Duration) http.ResponseWriter {
+	return &streamWriter{ResponseWriter: w, ctx: ctx, rc: http.NewResponseController(w), idle: idle}
 }
 
 type streamWriter struct {
 	http.ResponseWriter
+	ctx  context.Context
 	rc   *http.ResponseController
 	idle time.Duration
 }
 
-func (s *streamWriter) Write(b []byte) (int, error) {
+func (s *streamWriter) progress() {
 	_ = s.rc.SetWriteDeadline(time.Now().Add(s.idle))
+	ExtendBudget(s.ctx, s.idle+RequestTimeout)
+}
+
+func (s *streamWriter) Write(b []byte) (int, error) {
+	s.progress()
 	return s.ResponseWriter.Write(b)
 }
 
 func (s *streamWriter) Flush() {
-	_ = s.rc.SetWriteDeadline(time.Now().Add(s.idle))
+	s.progress()
 	_ = s.rc.Flush()
 }
 

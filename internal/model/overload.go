@@ -39,3 +39,6 @@ func (e *Overloaded) RetryAfterSeconds() int {
 	s := int((e.RetryAfter + time.Second - 1) / time.Second)
 	return max(s, 1)
 }
+
+// MsgTooSlow is the message of a request stopped at its deadline.
+const MsgTooSlow = "the request took longer than its time limit and was stopped; narrow it (a smaller page, a tighter filter) or retry later"

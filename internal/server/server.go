@@ -53,6 +53,10 @@ type Deps struct {
 	// RateLimits are the request budgets per client and per address; nil:
 	// none (kehu serve always sets them).
 	RateLimits *ratelimit.Limiter
+	// RequestTimeout is how long a request may work, its database
+	// statements included, before it is stopped and answered 503; 0:
+	// httpx.RequestTimeout. Streams and long polls extend theirs.
+	RequestTimeout time.Duration
 	// Retention is how long change events (the feed and customer history)
 	// are kept; 0 keeps them for ever.
 	Retention time.Duration
@@ -172,7 +176,7 @@ func Handler(d *Deps) http.Handler {
 			"type": "urn:kehu:problem:not_found", "title": "Not Found", "status": 404, "code": "not_found",
 			"detail": "no endpoint " + r.Method + " " + r.URL.Path + "; the native API is under /v1 (see /docs and /openapi.json)"})
 	})
-	return httpx.Observe(audit.Middleware(httpx.WithLimiter(mux, d.RateLimits)), d.Log, metrics)
+	return httpx.Observe(httpx.Budget(audit.Middleware(httpx.WithLimiter(mux, d.RateLimits)), d.RequestTimeout), d.Log, metrics)
 }
 
 // via tags every request's context with the API it came through, so the
