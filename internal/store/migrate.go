@@ -113,7 +113,7 @@ func (s *Store) migrate(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	if have > want {
-		return 0, fmt.Errorf("store: database schema version %d is newer than this kehu (%d): upgrade kehu", have, want)
+		return 0, s.newerSchema(ctx, have, want)
 	}
 	ms, _ := s.migrations()
 	n := 0
@@ -150,9 +150,45 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 		return fmt.Errorf("database schema is at version %d, this kehu needs %d: run `kehu migrate` (or start with --migrate)", have, want)
 	}
 	if have > want {
-		return fmt.Errorf("database schema version %d is newer than this kehu (%d): upgrade kehu", have, want)
+		return s.newerSchema(ctx, have, want)
 	}
 	return nil
+}
+
+// AdditiveSuffix ends the file name of a migration that only adds: new
+// tables, new indexes that are not unique, new columns that are nullable or
+// have a default (TestAdditiveMigrationsOnlyAdd checks the SQL). Code written
+// before it never names what it adds, so an older kehu keeps working on the
+// newer schema: during a rolling upgrade, old and new nodes share the
+// database (DISTRIBUTED.md).
+const AdditiveSuffix = ".additive.sql"
+
+// newerSchema decides what an older kehu does on a database migrated by a
+// newer one: it works on if every migration it does not know is additive
+// (nil), and refuses with the names of the others.
+func (s *Store) newerSchema(ctx context.Context, have, want int) error {
+	rows, err := s.w.QueryContext(ctx, s.Rebind(`SELECT name FROM schema_migrations WHERE version > ? ORDER BY version`), want)
+	if err != nil {
+		return fmt.Errorf("store: read schema migrations: %w", err)
+	}
+	defer rows.Close()
+	var breaking []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return err
+		}
+		if !strings.HasSuffix(name, AdditiveSuffix) {
+			breaking = append(breaking, name)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(breaking) == 0 {
+		return nil
+	}
+	return fmt.Errorf("store: database schema version %d is newer than this kehu (%d), and not additive (%s): upgrade kehu", have, want, strings.Join(breaking, ", "))
 }
 
 // migrationSteps are Go steps that run after the SQL of a migration, in its
