@@ -23,7 +23,28 @@ const pageSize = 50
 type listState struct {
 	Q, Filter, Sort, Cols, Cursor string
 	View                          int64
+	// Prev are the cursors of the pages before this one (oldest first,
+	// the first page's empty cursor left out); PrevCut says older ones
+	// were dropped (maxPrev).
+	//
+	// Going back is a stack of the cursors walked forward, not a backward
+	// cursor: the previous page is re-read as "the rows after the cursor
+	// that page started at", the same keyset condition the forward walk
+	// used. With customers inserted or deleted meanwhile, that page shows
+	// what is there now — and since every page starts where its cursor
+	// says, walking forward again from it reaches every row, none skipped.
+	// A backward cursor ("the 50 rows before the first one shown") would
+	// need every plan of the query engine run in reverse and, with inserts
+	// before the current page, gives a first page that is not the list's
+	// first page; the stack costs URL length, which maxPrev bounds.
+	Prev    []string
+	PrevCut bool
 }
+
+// maxPrev bounds the cursors the URL carries for "previous page" (each is
+// about 40–120 bytes): further back than that, the list offers the first
+// page.
+const maxPrev = 20
 
 func stateOf(r *http.Request) listState {
 	q := r.URL.Query()
@@ -32,7 +53,52 @@ func stateOf(r *http.Request) listState {
 	if c := q["col"]; len(c) > 0 { // the column chooser's checkboxes
 		cols = strings.Join(c, ",")
 	}
-	return listState{Q: q.Get("q"), Filter: q.Get("filter"), Sort: q.Get("sort"), Cols: cols, Cursor: q.Get("cursor"), View: v}
+	st := listState{Q: q.Get("q"), Filter: q.Get("filter"), Sort: q.Get("sort"), Cols: cols, Cursor: q.Get("cursor"), View: v,
+		PrevCut: q.Get("prevcut") != ""}
+	if st.Cursor != "" { // a first page has nothing before it
+		st.Prev = q["prev"]
+		if len(st.Prev) > maxPrev {
+			st.Prev, st.PrevCut = st.Prev[len(st.Prev)-maxPrev:], true
+		}
+	}
+	return st
+}
+
+// next is the state of the page after s, which starts at cursor.
+func (s listState) next(cursor string) listState {
+	n := s
+	n.Prev = nil
+	if s.Cursor != "" {
+		n.Prev = append(append(n.Prev, s.Prev...), s.Cursor)
+	}
+	if len(n.Prev) > maxPrev {
+		n.Prev, n.PrevCut = n.Prev[len(n.Prev)-maxPrev:], true
+	}
+	n.Cursor = cursor
+	return n
+}
+
+// prev is the state of the page before s; ok is false on the first page
+// and when the stack was cut and is used up (the first page is offered).
+func (s listState) prev() (listState, bool) {
+	if s.Cursor == "" || (len(s.Prev) == 0 && s.PrevCut) {
+		return s, false
+	}
+	p := s
+	p.Cursor, p.Prev = "", nil
+	if n := len(s.Prev); n > 0 {
+		p.Cursor, p.Prev = s.Prev[n-1], s.Prev[:n-1]
+	}
+	if p.Cursor == "" {
+		p.PrevCut = false
+	}
+	return p, true
+}
+
+// first is s on its first page.
+func (s listState) first() listState {
+	s.Cursor, s.Prev, s.PrevCut = "", nil, false
+	return s
 }
 
 // Values are the URL parameters of s (without the cursor unless page).
@@ -48,6 +114,12 @@ func (s listState) values(page bool) url.Values {
 	}
 	if page && s.Cursor != "" {
 		v.Set("cursor", s.Cursor)
+		for _, c := range s.Prev {
+			v.Add("prev", c)
+		}
+		if s.PrevCut {
+			v.Set("prevcut", "1")
+		}
 	}
 	return v
 }
@@ -77,6 +149,7 @@ type listData struct {
 	Rows     []row
 	Total    int64
 	NextURL  string
+	PrevURL  string
 	FirstURL string
 	Took     string
 	Fields   []model.Field // every field, for the column chooser and the filter builder
@@ -156,8 +229,7 @@ func (h *Handler) listCustomers(r *http.Request) (*listData, error) {
 		c := column{Key: f.Key, Label: f.Label, Sortable: f.Sortable}
 		d.Chosen[f.Key] = true
 		if f.Sortable {
-			s := st
-			s.Cursor = ""
+			s := st.first()
 			s.Sort = f.Key
 			if sortKey == f.Key {
 				c.Sorted = "ascending"
@@ -180,14 +252,13 @@ func (h *Handler) listCustomers(r *http.Request) (*listData, error) {
 		d.Rows = append(d.Rows, rw)
 	}
 	if res.NextCursor != "" {
-		s := st
-		s.Cursor = res.NextCursor
-		d.NextURL = s.URL("/customers")
+		d.NextURL = st.next(res.NextCursor).URL("/customers")
 	}
-	if st.Cursor != "" {
-		s := st
-		s.Cursor = ""
-		d.FirstURL = s.URL("/customers")
+	if p, ok := st.prev(); ok {
+		d.PrevURL = p.URL("/customers")
+	}
+	if st.Cursor != "" && (len(st.Prev) > 0 || st.PrevCut) { // "previous" is not already the first page
+		d.FirstURL = st.first().URL("/customers")
 	}
 	d.Back = st.URL("/customers")
 	ex := url.Values{}
