@@ -158,12 +158,23 @@ type listData struct {
 	Export   string // ui2's export page with the current filter and columns
 	Ops      []opChoice
 	Back     string // this list's URL, for the bulk form to come back to
+	Views    []viewLink
+	Active   *viewLink // the saved view the list shows, nil for none
+	ColsNow  string    // the columns shown, comma-separated (what a view saves)
 }
 
 func (h *Handler) customersPage(w http.ResponseWriter, r *http.Request) error {
 	d, err := h.listCustomers(r)
 	if err != nil {
 		return err
+	}
+	if d.Views, err = h.viewLinks(r, d.State.View); err != nil {
+		return err
+	}
+	for i := range d.Views {
+		if d.Views[i].Active {
+			d.Active = &d.Views[i]
+		}
 	}
 	p := h.page(r, d)
 	p.Title = p.T("customers.title")
@@ -184,6 +195,15 @@ func (h *Handler) listCustomers(r *http.Request) (*listData, error) {
 	ctx := r.Context()
 	who := callerOf(r)
 	st := stateOf(r)
+	if st.View != 0 && st.Q == "" && st.Filter == "" && st.Sort == "" && st.Cols == "" && st.Cursor == "" {
+		// /customers?view=ID alone (a bookmark, a link from elsewhere):
+		// the view's saved state.
+		v, err := h.Svc.View(ctx, who, st.View)
+		if err != nil {
+			return nil, err
+		}
+		st = stateOfView(v)
+	}
 	env, err := h.Svc.Env(ctx, who)
 	if err != nil {
 		return nil, err
@@ -270,6 +290,7 @@ func (h *Handler) listCustomers(r *http.Request) (*listData, error) {
 		keys = append(keys, f.Key)
 	}
 	ex.Set("cols", strings.Join(keys, ","))
+	d.ColsNow = strings.Join(keys, ",")
 	d.Export = "/export?" + ex.Encode()
 	return d, nil
 }

@@ -136,3 +136,20 @@
   wire();
   document.addEventListener("kehu:rows", wire);
 })();
+
+// Saved views: a form that saves the list's state (save as, update) takes
+// it from the address bar at submit time — the search box and sorting
+// change the list without a reload, and the URL is what the list shows.
+(function () {
+  document.querySelectorAll("form[data-list-state]").forEach(function (f) {
+    f.addEventListener("submit", function () {
+      var p = new URLSearchParams(location.search);
+      var cols = p.getAll("col").join(",") || p.get("cols") || "";
+      var set = function (name, v) { var i = f.querySelector('input[name="' + name + '"]'); if (i) i.value = v; };
+      set("q", p.get("q") || "");
+      set("filter", p.get("filter") || "");
+      set("sort", p.get("sort") || "");
+      if (cols) set("cols", cols);
+    });
+  });
+})();
