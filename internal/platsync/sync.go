@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -200,11 +201,18 @@ func checkConfig(cfg *Config) (string, error) {
 		return "", errors.New("--source-project is only for 达实")
 	}
 	cfg.SourceProject = strings.TrimSpace(cfg.SourceProject)
-	if cfg.HTTP == nil {
-		cfg.HTTP = &http.Client{}
-	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = time.Minute
+	}
+	if cfg.HTTP == nil {
+		// Each request is bounded by cfg.Timeout (its context, transport.once);
+		// the client's own Timeout and the transport's dial and handshake
+		// limits say so again where no context reaches.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+		tr.TLSHandshakeTimeout = 10 * time.Second
+		tr.ResponseHeaderTimeout = cfg.Timeout
+		cfg.HTTP = &http.Client{Transport: tr, Timeout: cfg.Timeout}
 	}
 	if cfg.Backoff <= 0 {
 		cfg.Backoff = 500 * time.Millisecond
