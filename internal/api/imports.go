@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kehu/kehu/internal/audit"
+	"github.com/kehu/kehu/internal/background"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/importer"
@@ -192,7 +193,7 @@ func (h *Handler) createImport(w http.ResponseWriter, r *http.Request) error {
 		defer src.Close()
 		defer func() {
 			if p := recover(); p != nil {
-				log.Error("import panicked", slog.Int64("import", job.ID()), slog.Any("panic", p))
+				background.Recovered(log, "import", p)
 				if j, err := st.Import(context.WithoutCancel(ctx), tenant, job.ID()); err == nil {
 					_ = importer.FailJob(ctx, st, j, fmt.Errorf("internal error"))
 				}
@@ -200,6 +201,7 @@ func (h *Handler) createImport(w http.ResponseWriter, r *http.Request) error {
 		}()
 		sum, err := job.Finish(ctx)
 		if pe := (*importer.PanicError)(nil); errors.As(err, &pe) {
+			background.Panics.WithLabelValues("import").Inc()
 			log.Error("import panicked", slog.Int64("import", job.ID()), slog.Any("panic", pe.Value), slog.String("stack", string(pe.Stack)))
 			return
 		}

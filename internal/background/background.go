@@ -1,17 +1,23 @@
 // Package background runs the work a node starts besides answering a
 // request — an import that outlives its upload, the change feed, webhook
 // delivery — under one context that shutdown cancels and then waits for, so
-// no goroutine writes to a store that is being closed.
+// no goroutine writes to a store that is being closed; and it keeps a
+// panic in that work from ending the process (Loop, Guard, Recovered):
+// no HTTP handler's recovery protects a goroutine of its own.
 package background
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 )
 
 // Group is a set of goroutines sharing one context. The zero value is not
 // usable; make one with New.
 type Group struct {
+	// Log receives the panics recovered in the group's goroutines
+	// (slog.Default when nil).
+	Log    *slog.Logger
 	ctx    context.Context
 	cancel context.CancelFunc
 	mu     sync.Mutex
@@ -27,7 +33,10 @@ func New(ctx context.Context) *Group {
 	return &Group{ctx: ctx, cancel: cancel}
 }
 
-// Go runs fn in a goroutine with the group's context. After Stop it does
+// Go runs fn in a goroutine with the group's context; a panic in fn is
+// logged and counted (job "request-job"), not the end of the process. fn
+// that must record its failure (an import) recovers itself first. After
+// Stop it does
 // not run fn and returns false: a request arriving during shutdown must
 // answer that it could not start the work rather than start it unwatched.
 func (g *Group) Go(fn func(ctx context.Context)) bool {
@@ -39,7 +48,7 @@ func (g *Group) Go(fn func(ctx context.Context)) bool {
 	g.wg.Add(1)
 	go func() {
 		defer g.wg.Done()
-		fn(g.ctx)
+		Guard(g.Log, "request-job", func() { fn(g.ctx) })
 	}()
 	return true
 }

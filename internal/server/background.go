@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/kehu/kehu/internal/background"
 )
 
 // StartBackground starts the work every node does besides answering
@@ -20,18 +22,20 @@ func StartBackground(ctx context.Context, d *Deps) (stop func()) {
 	d.setup()
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	run := func(fn func(ctx context.Context)) {
+	// A panic in a job is logged, counted (kehu_background_panics_total)
+	// and the job started again: never the end of the process.
+	run := func(job string, fn func(ctx context.Context)) {
 		wg.Add(1)
-		go func() { defer wg.Done(); fn(ctx) }()
+		go func() { defer wg.Done(); background.Loop(ctx, d.Log, job, fn) }()
 	}
 	// Imports started by requests stop with the rest.
 	unlink := context.AfterFunc(ctx, d.Background.Stop)
-	run(func(ctx context.Context) { d.Store.RunFeed(ctx, d.Log) })
-	run(d.Webhooks.Run)
-	run(d.Recycler.Run)
-	run(d.Store.RunReplicaProbe) // returns at once without replicas
+	run("feed", func(ctx context.Context) { d.Store.RunFeed(ctx, d.Log) })
+	run("webhooks", d.Webhooks.Run)
+	run("recycle", d.Recycler.Run)
+	run("replica-probe", d.Store.RunReplicaProbe) // returns at once without replicas
 	if d.Retention > 0 {
-		run(func(ctx context.Context) { pruneEvents(ctx, d) })
+		run("prune-events", func(ctx context.Context) { pruneEvents(ctx, d) })
 	}
 	var once sync.Once
 	return func() {

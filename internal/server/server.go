@@ -79,6 +79,9 @@ func (d *Deps) setup() {
 	if d.Background == nil {
 		d.Background = background.New(context.Background())
 	}
+	if d.Background.Log == nil {
+		d.Background.Log = d.Log
+	}
 	if d.Recycler == nil {
 		d.Recycler = &recycle.Runner{Svc: d.Svc, Log: d.Log}
 	}
@@ -98,6 +101,7 @@ func Handler(d *Deps) http.Handler {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(dbCollector{d.Store}, d.Webhooks.Collector())
 	reg.MustRegister(d.Recycler.Collectors()...)
+	reg.MustRegister(background.Panics)
 	metrics := httpx.NewMetrics(reg)
 
 	if d.Limits == nil {

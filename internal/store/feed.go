@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/kehu/kehu/internal/background"
 	"github.com/kehu/kehu/internal/idgen"
 	"github.com/kehu/kehu/internal/model"
 )
@@ -290,7 +291,12 @@ func (s *Store) RunFeed(ctx context.Context, log *slog.Logger) {
 	var wg sync.WaitGroup
 	if s.dialect == Postgres {
 		wg.Add(1)
-		go func() { defer wg.Done(); s.listenFeed(ctx, log) }()
+		// A panic in the listener is logged and counted and the
+		// listener restarted; the caller's Loop guards the rest.
+		go func() {
+			defer wg.Done()
+			background.Loop(ctx, log, "feed-listen", func(ctx context.Context) { s.listenFeed(ctx, log) })
+		}()
 	}
 	poll := 250 * time.Millisecond
 	if s.dialect == SQLite {

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"github.com/kehu/kehu/internal/background"
 	"github.com/kehu/kehu/internal/store"
 )
 
@@ -28,8 +30,9 @@ func (s *Service) Run(ctx context.Context) {
 	s.init()
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); s.runFanOut(ctx) }()
-	go func() { defer wg.Done(); s.runDelivery(ctx) }()
+	// Each loop survives a panic of its own (logged, counted, restarted).
+	go func() { defer wg.Done(); background.Loop(ctx, s.Log, "webhook-fanout", s.runFanOut) }()
+	go func() { defer wg.Done(); background.Loop(ctx, s.Log, "webhook-delivery", s.runDelivery) }()
 	wg.Wait()
 }
 
@@ -116,7 +119,14 @@ func (s *Service) deliverBatch(ctx context.Context, sem chan struct{}) (int, err
 		go func(i int) {
 			defer wg.Done()
 			defer func() { <-sem }()
-			results[i] = s.attempt(ctx, &claimed[i])
+			d := &claimed[i]
+			// A panic in one attempt is that attempt's failure (retried
+			// like any other), not the end of the node.
+			if pe := background.Guard(s.Log, "webhook-attempt", func() { results[i] = s.attempt(ctx, d) }); pe != nil {
+				now := time.Now()
+				results[i] = store.DeliveryResult{TenantID: d.TenantID, WebhookID: d.WebhookID, DeliveryID: d.ID, Attempt: d.Attempts + 1,
+					At: now, FirstAt: cmp.Or(d.FirstAt, now), Err: truncate(pe.Error(), 500), NextAt: now.Add(s.backoff(d.Attempts + 1))}
+			}
 		}(i)
 	}
 	wg.Wait()

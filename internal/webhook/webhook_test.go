@@ -11,13 +11,18 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"github.com/kehu/kehu/internal/background"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/pgtest"
+	"github.com/kehu/kehu/internal/server"
+	"github.com/kehu/kehu/internal/store"
 	"github.com/kehu/kehu/internal/testenv"
 	"github.com/kehu/kehu/internal/webhook"
 )
@@ -492,5 +497,46 @@ func TestOutboundGuards(t *testing.T) {
 	}
 	if len(target.requests()) != 0 {
 		t.Fatal("the guarded client reached the receiver")
+	}
+}
+
+// TestPanicInDeliveryIsNotTheEnd: a bug that panics while a delivery is
+// being made (here the clock, once) is recovered — logged, counted in
+// kehu_background_panics_total — and the delivery is made all the same,
+// by the restarted loop or as the retry of the failed attempt.
+func TestPanicInDeliveryIsNotTheEnd(t *testing.T) {
+	var armed atomic.Bool
+	e := testenv.NewWith(t, store.SQLite, func(d *server.Deps) {
+		d.Webhooks.Now = func() time.Time {
+			if armed.CompareAndSwap(true, false) {
+				panic("the clock broke")
+			}
+			return time.Now()
+		}
+	})
+	panics := func() float64 {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(background.Panics)
+		mfs, _ := reg.Gather()
+		n := 0.0
+		for _, mf := range mfs {
+			for _, m := range mf.GetMetric() {
+				n += m.GetCounter().GetValue()
+			}
+		}
+		return n
+	}
+	before := panics()
+	rc := newReceiver(t, nil)
+	a := newAPI(t, e, e.Client)
+	a.must("POST", "/v1/webhooks", `{"url":"`+rc.srv.URL+`"}`, 201)
+	armed.Store(true)
+	a.must("POST", "/v1/customers", `{"name":"恐慌"}`, 201)
+	waitFor(t, "the delivery after the panic", func() bool { return len(rc.requests()) >= 1 })
+	if armed.Load() {
+		t.Fatal("the clock was never read")
+	}
+	if got := panics() - before; got != 1 {
+		t.Fatalf("kehu_background_panics_total rose by %v, want 1", got)
 	}
 }
