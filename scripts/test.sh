@@ -182,6 +182,9 @@ section "benchmark smoke run"
 help_out=$(go run ./cmd/kehu help 2>&1 || true)
 if grep -q bench <<<"$help_out"; then
 	timeout 600 go run ./cmd/kehu bench --n 10000 --duration 3s
+	# A short soak on the same tenant: mixed reads and writes, 16 clients,
+	# no request may fail (kehu bench exits non-zero if one does).
+	timeout 300 go run ./cmd/kehu bench --skip-load --soak 20s
 else
 	echo "cmd/kehu has no bench subcommand; skipped"
 fi

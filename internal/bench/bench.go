@@ -38,6 +38,11 @@ import (
 	"github.com/kehu/kehu/internal/store"
 )
 
+// ContentionWorkload names the contention run: phone lookups with one
+// client while Clients clients fetch 4,000-row pages (run after the
+// others, or alone with --workloads phone-under-4000).
+const ContentionWorkload = "phone-under-4000"
+
 // TenantName names the tenants kehu bench creates. A database whose tenants
 // all carry this name is a bench database: kehu bench may start it over.
 const TenantName = "kehu bench"
@@ -61,6 +66,10 @@ type Config struct {
 	// CPUProfile, if set, is a directory that gets one CPU profile per
 	// workload (<name>.pprof) of the whole process, server and clients.
 	CPUProfile string
+	// Soak, if set, replaces the workloads with one soak of this length:
+	// the mixed traffic of soakMix (reads on all four APIs, one write in
+	// five) with Clients clients at once (kehu bench --soak 10m).
+	Soak time.Duration
 }
 
 // Report is the outcome of a run.
@@ -77,6 +86,7 @@ type Report struct {
 	PeakRSS   int64       `json:"peakRssBytes"`     // VmHWM while serving (reset after the load)
 	LoadRSS   int64       `json:"loadPeakRssBytes"` // VmHWM of the load phase
 	DBSize    int64       `json:"dbSizeBytes"`
+	Soak      *SoakReport `json:"soak,omitempty"`
 	Errors    int64       `json:"errors"`
 	Started   time.Time   `json:"started"`
 	Notes     []string    `json:"notes,omitempty"`
@@ -198,7 +208,20 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	setup.rep = rep
-	for _, w := range workloads(setup, cfg) {
+	all := workloads(setup, cfg)
+	if cfg.Soak > 0 {
+		fmt.Fprintf(progress, "kehu bench: soak of %v with %d clients\n", cfg.Soak, cfg.Clients)
+		rep.Duration = cfg.Soak.String()
+		rep.Soak = soak(ctx, cl, all, cfg.Clients, cfg.Soak, progress)
+		rep.PeakRSS = rep.Soak.RSSPeak
+		rep.DBSize = dbSize(ctx, st)
+		rep.Errors = rep.Soak.Overall.Errors
+		if rep.Errors > 0 {
+			return rep, fmt.Errorf("%d requests failed", rep.Errors)
+		}
+		return rep, ctx.Err()
+	}
+	for _, w := range all {
 		if len(cfg.Workloads) > 0 && !contains(cfg.Workloads, w.Name) {
 			continue
 		}
@@ -225,6 +248,24 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if ctx.Err() != nil {
 			return rep, ctx.Err()
 		}
+	}
+	// A cheap lookup while heavy pages fill the server: what admission
+	// control is for (issue #12: phone p99 < 50 ms beside 8 clients
+	// fetching 4,000-row pages).
+	if len(cfg.Workloads) == 0 || contains(cfg.Workloads, ContentionWorkload) {
+		byName := map[string]*workload{}
+		for _, w := range all {
+			byName[w.Name] = w
+		}
+		fmt.Fprintf(progress, "kehu bench: %-22s ", ContentionWorkload)
+		debug.FreeOSMemory()
+		resetPeakRSS()
+		cheap, heavy := contention(ctx, cl, byName["phone-exact"], byName["dashi-4000"], cfg.Clients, cfg.Duration)
+		cheap.PeakRSS, heavy.PeakRSS = peakRSS(), peakRSS()
+		fmt.Fprintf(progress, "phone p50 %7.2f ms  p99 %7.2f ms  max %7.2f ms; beside it %d clients of 4000-row pages: %.1f req/s, p99 %.0f ms, %d errors\n",
+			cheap.P50, cheap.P99, cheap.Max, cfg.Clients, heavy.RPS, heavy.P99, cheap.Errors+heavy.Errors)
+		rep.Workloads = append(rep.Workloads, cheap, heavy)
+		rep.Errors += cheap.Errors + heavy.Errors
 	}
 	rep.PeakRSS = max(rep.PeakRSS, peakRSS())
 	rep.DBSize = dbSize(ctx, st)

@@ -133,6 +133,16 @@ func (r *Report) WriteTable(w io.Writer) {
 		}
 		tw.Flush()
 	}
+	if len(r.Workloads) > 0 {
+		r.writeWorkloads(w)
+	}
+	if r.Soak != nil {
+		r.Soak.write(w)
+	}
+	r.writeFooter(w)
+}
+
+func (r *Report) writeWorkloads(w io.Writer) {
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "\t\t1 client\t\t%d clients\t\t\t\t\t\t\t\t\n", r.Clients)
@@ -150,6 +160,9 @@ func (r *Report) WriteTable(w io.Writer) {
 			x.RPS, x.P50, x.P95, x.P99, x.RowsPerSec, total, float64(x.PeakRSS)/(1<<20), x.Errors+one.Errors)
 	}
 	tw.Flush()
+}
+
+func (r *Report) writeFooter(w io.Writer) {
 	fmt.Fprintf(w, "\npeak RSS while serving: %.0f MiB (load phase: %.0f MiB); database size: %.0f MiB\n",
 		float64(r.PeakRSS)/(1<<20), float64(r.LoadRSS)/(1<<20), float64(r.DBSize)/(1<<20))
 	for _, x := range r.Workloads {

@@ -3,7 +3,9 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -28,6 +30,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	seed := f.Int64("seed", 1, "seed of the generated data")
 	only := f.String("workloads", "", "comma-separated workloads to run (default: all)")
 	profile := f.String("cpuprofile", "", "directory for one CPU profile per workload")
+	soak := f.Duration("soak", 0, "instead of the workloads, one soak this long: mixed reads and writes on all four APIs, 16 clients unless --clients says (e.g. --soak 10m)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -37,8 +40,18 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	if err := f.checkSync(); err != nil {
 		return err
 	}
+	if *soak < 0 {
+		return fmt.Errorf("--soak must be a positive duration such as 10m")
+	}
+	if *soak > 0 {
+		explicit := false // --clients or KEHU_CLIENTS
+		f.Visit(func(fl *flag.Flag) { explicit = explicit || fl.Name == "clients" })
+		if _, ok := os.LookupEnv("KEHU_CLIENTS"); !explicit && !ok {
+			*clients = bench.SoakClients
+		}
+	}
 	cfg := bench.Config{N: *n, DB: *f.db, Sync: *f.sync, DataDir: *f.dataDir, Clients: *clients, Duration: *duration, Addr: *addr,
-		SkipLoad: *skipLoad, Seed: *seed, Progress: env.Stderr, ProgressLines: !isTerminal(env.Stderr), CPUProfile: *profile}
+		SkipLoad: *skipLoad, Seed: *seed, Progress: env.Stderr, ProgressLines: !isTerminal(env.Stderr), CPUProfile: *profile, Soak: *soak}
 	if *only != "" {
 		cfg.Workloads = strings.Split(*only, ",")
 	}
