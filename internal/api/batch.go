@@ -113,7 +113,7 @@ func (h *Handler) batchCustomers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var out []byte
-	err = h.Store.InTx(r.Context(), func(tx *store.Tx) error {
+	err = bulk.InTx(r.Context(), func(tx *store.Tx) error {
 		res := batchOut{Results: make([]batchResult, len(in.Records))}
 		for i := range in.Records {
 			item, err := h.batchItem(r.Context(), tx, bulk, &in.Records[i], i)

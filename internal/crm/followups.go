@@ -80,7 +80,7 @@ func (s *Service) AddFollowUp(ctx context.Context, caller *model.Caller, custome
 	actor := caller.Actor()
 	now := s.now()
 	var out *model.FollowUp
-	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.inTx(ctx, caller, func(tx *store.Tx) error {
 		c, err := s.lockFollowCustomer(ctx, tx, a, customerID)
 		if err != nil {
 			return err
@@ -121,7 +121,7 @@ func (s *Service) UpdateFollowUp(ctx context.Context, caller *model.Caller, id i
 	actor := caller.Actor()
 	now := s.now()
 	var out *model.FollowUp
-	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.inTx(ctx, caller, func(tx *store.Tx) error {
 		c, old, err := s.lockFollowUp(ctx, tx, a, id)
 		if err != nil {
 			return err
@@ -156,7 +156,7 @@ func (s *Service) DeleteFollowUp(ctx context.Context, caller *model.Caller, id i
 	if err != nil {
 		return err
 	}
-	return s.Store.InTx(ctx, func(tx *store.Tx) error {
+	return s.inTx(ctx, caller, func(tx *store.Tx) error {
 		c, old, err := s.lockFollowUp(ctx, tx, a, id)
 		if err != nil {
 			return err

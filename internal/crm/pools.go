@@ -205,7 +205,7 @@ func (s *Service) CreatePool(ctx context.Context, caller *model.Caller, p *model
 	p.TenantID = caller.TenantID
 	p.CreatedAt = s.now()
 	p.UpdatedAt = p.CreatedAt
-	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err := s.inTx(ctx, caller, func(tx *store.Tx) error {
 		if err := tx.CreatePool(ctx, p); err != nil {
 			return err
 		}
@@ -234,7 +234,7 @@ func (s *Service) UpdatePool(ctx context.Context, caller *model.Caller, id int64
 		return nil, err
 	}
 	p.ID, p.TenantID, p.CreatedAt, p.UpdatedAt = id, caller.TenantID, old.CreatedAt, s.now()
-	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.inTx(ctx, caller, func(tx *store.Tx) error {
 		if err := tx.UpdatePool(ctx, p); err != nil {
 			return err
 		}
@@ -255,7 +255,7 @@ func (s *Service) DeletePool(ctx context.Context, caller *model.Caller, id int64
 	if err := need(caller, model.PermAdmin); err != nil {
 		return err
 	}
-	return s.Store.InTx(ctx, func(tx *store.Tx) error {
+	return s.inTx(ctx, caller, func(tx *store.Tx) error {
 		if err := tx.DeletePool(ctx, caller.TenantID, id); err != nil {
 			return err
 		}
@@ -321,7 +321,7 @@ func (s *Service) runPoolOp(ctx context.Context, caller *model.Caller, poolID in
 	}
 	actor := caller.Actor()
 	var out []*model.Customer
-	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.inTx(ctx, caller, func(tx *store.Tx) error {
 		out = out[:0]
 		pool, err := tx.LockPool(ctx, caller.TenantID, p.ID)
 		if err != nil {

@@ -144,7 +144,7 @@ func (s *Service) CreateCustomer(ctx context.Context, caller *model.Caller, in *
 	if err := a.afterWrite(c, nil); err != nil {
 		return nil, err
 	}
-	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.inTx(ctx, caller, func(tx *store.Tx) error {
 		for attempt := 0; ; attempt++ {
 			c.ID = idgen.Next()
 			err := tx.InsertCustomer(ctx, c, cat)
@@ -179,7 +179,7 @@ func (s *Service) UpdateCustomer(ctx context.Context, caller *model.Caller, id i
 	}
 	actor := caller.Actor()
 	var out *model.Customer
-	err = s.Store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.inTx(ctx, caller, func(tx *store.Tx) error {
 		old, err := tx.CustomerForUpdate(ctx, tenantID, id)
 		if err != nil {
 			return err
@@ -225,7 +225,7 @@ func (s *Service) DeleteCustomers(ctx context.Context, caller *model.Caller, ids
 	if err != nil {
 		return err
 	}
-	return s.Store.InTx(ctx, func(tx *store.Tx) error {
+	return s.inTx(ctx, caller, func(tx *store.Tx) error {
 		for _, id := range ids {
 			old, err := tx.CustomerForUpdate(ctx, caller.TenantID, id)
 			if err != nil {
@@ -527,4 +527,18 @@ func checkText(field, v string, max int) error {
 		return model.Invalid(field, "contains control characters")
 	}
 	return nil
+}
+
+// inTx runs fn in a transaction whose changes record caller as their actor
+// (and its API, unless the request's context already names it): every
+// write crm makes for a caller goes through here, so each event and history
+// entry says who made it, deletes included.
+func (s *Service) inTx(ctx context.Context, caller *model.Caller, fn func(tx *store.Tx) error) error {
+	return s.Store.InTx(store.WithActor(ctx, caller.Actor(), caller.Via), fn)
+}
+
+// InTx runs fn in a transaction that records the bulk's caller as the actor
+// of its changes (see Service.inTx): batch upserts write through it.
+func (b *Bulk) InTx(ctx context.Context, fn func(tx *store.Tx) error) error {
+	return b.s.inTx(ctx, b.Caller, fn)
 }

@@ -146,6 +146,11 @@ type Change struct {
 	Field string          `json:"field"`
 	Old   json.RawMessage `json:"old"`
 	New   json.RawMessage `json:"new"`
+	// OldLabel and NewLabel name the option(s) of a select or multi-select
+	// field's old and new values (a label, or an array of labels), deleted
+	// options included; filled when the change is read, absent otherwise.
+	OldLabel json.RawMessage `json:"oldLabel,omitempty"`
+	NewLabel json.RawMessage `json:"newLabel,omitempty"`
 }
 
 // Event kinds beyond the three customer changes.

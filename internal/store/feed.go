@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -45,6 +46,19 @@ func WithOrigin(ctx context.Context, o Origin) context.Context {
 func originOf(ctx context.Context) Origin {
 	o, _ := ctx.Value(originKey{}).(Origin)
 	return o
+}
+
+// WithActor returns ctx whose transactions record a as the actor of their
+// changes, keeping the API the context already names (the HTTP layer's) or
+// else via. crm writes every caller's changes this way, so an event names
+// who made it whatever the kind (a delete has no updated-by to fall back on).
+func WithActor(ctx context.Context, a model.Actor, via model.Via) context.Context {
+	o := originOf(ctx)
+	o.Actor = a
+	if o.Via == "" {
+		o.Via = via
+	}
+	return WithOrigin(ctx, o)
 }
 
 // sequenceBatch is how many events one numbering statement takes.
@@ -461,7 +475,72 @@ func (s *Store) scanEvents(ctx context.Context, tenantID int64, q string, args .
 		}
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if len(out[i].Changes) == 0 {
+			continue
+		}
+		cat, err := s.LoadCatalog(ctx, tenantID) // cached: one lookup per read
+		if err != nil {
+			return nil, err
+		}
+		for j := range out[i:] {
+			cat.LabelChanges(out[i+j].Changes)
+		}
+		break
+	}
+	return out, nil
+}
+
+// LabelChanges names, in changes as stored, the options of select and
+// multi-select values (OldLabel/NewLabel; deleted options stay readable by
+// id, so old history keeps its labels) and the custom fields recorded by id
+// (a delete's changes) by their keys. Labels are looked up when read, so a
+// relabelled option shows its current label.
+func (c *Catalog) LabelChanges(chs []model.Change) {
+	for i := range chs {
+		ch := &chs[i]
+		name, custom := strings.CutPrefix(ch.Field, "fields.")
+		f := c.Field(name)
+		if f == nil || f.System == custom {
+			continue
+		}
+		if custom {
+			ch.Field = "fields." + f.Key
+		}
+		if f.Type == model.TypeSelect || f.Type == model.TypeMultiSelect {
+			ch.OldLabel, ch.NewLabel = optionLabels(f, ch.Old), optionLabels(f, ch.New)
+		}
+	}
+}
+
+// optionLabels is the label of an option id, or the labels of an array of
+// them, as JSON; nil for null and for values that are not option ids. An id
+// the field never had keeps its number as its label.
+func optionLabels(f *model.Field, raw json.RawMessage) json.RawMessage {
+	label := func(id int64) string {
+		if o, ok := f.OptionByID(id); ok {
+			return o.Label
+		}
+		return strconv.FormatInt(id, 10)
+	}
+	var one int64
+	if json.Unmarshal(raw, &one) == nil && string(raw) != "null" {
+		b, _ := json.Marshal(label(one))
+		return b
+	}
+	var many []int64
+	if json.Unmarshal(raw, &many) == nil && many != nil {
+		out := make([]string, len(many))
+		for i, id := range many {
+			out[i] = label(id)
+		}
+		b, _ := json.Marshal(out)
+		return b
+	}
+	return nil
 }
 
 // diffSkip are the bookkeeping keys of a customer's JSON that are not
