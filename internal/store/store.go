@@ -93,6 +93,10 @@ type Store struct {
 	sync string // SQLite: sqlite.SyncNormal or SyncFull
 
 	retries atomic.Int64 // transactions run again (InTx)
+	// queued counts delivery rows this process inserted since it last
+	// analyzed webhook_deliveries (PostgreSQL; see FanOut), analyzedAt
+	// how many it had inserted then.
+	queued, analyzedAt atomic.Int64
 
 	// Per-tenant caches, valid while cache_versions says so (catalogcache.go).
 	catalogCache sync.Map // tenant id → *catalogEntry

@@ -212,7 +212,32 @@ func (s *Store) FanOut(ctx context.Context, w *model.Webhook, from, to int64, ds
 		}
 		return t.insertRows(ctx, "webhook_deliveries", "tenant_id, webhook_id, id, position, event_id, customer_id, kind, payload, status, next_at, created_at", "", rows)
 	})
+	if err == nil && moved {
+		s.analyzeQueue(ctx, len(ds))
+	}
 	return moved, err
+}
+
+// analyzeQueue refreshes PostgreSQL's statistics of webhook_deliveries
+// each time this process has doubled the rows it queued (1,000, 2,000,
+// 4,000, …: a few ANALYZEs over a table's life). The queue grows from
+// empty in seconds when a subscription replays the feed or writes burst,
+// and until autovacuum analyzes it (up to a minute later) the planner
+// takes it for empty: the batched state update of RecordAttempts then
+// joined its VALUES to every row of the subscription, not to the primary
+// key — seconds per batch instead of milliseconds.
+func (s *Store) analyzeQueue(ctx context.Context, added int) {
+	if s.dialect != Postgres || added == 0 {
+		return
+	}
+	n := s.queued.Add(int64(added))
+	last := s.analyzedAt.Load()
+	if n < max(1000, 2*last) || !s.analyzedAt.CompareAndSwap(last, n) {
+		return
+	}
+	if _, err := s.w.ExecContext(ctx, `ANALYZE webhook_deliveries`); err != nil && ctx.Err() == nil {
+		s.analyzedAt.Store(last) // try again with the next batch
+	}
 }
 
 // ClaimedDelivery is a delivery a node has claimed, with what it needs to
@@ -230,6 +255,15 @@ type ClaimedDelivery struct {
 // earliest pending delivery is due, so a customer's deliveries go out in
 // order. Claims are conditional updates, so two nodes never claim one
 // delivery; a claim expires after lease.
+//
+// "Earliest pending" is a correlated MIN, not NOT EXISTS: PostgreSQL turns
+// NOT EXISTS into an anti-join whose plan follows the table's statistics,
+// and a queue that grows from empty in seconds (a replay, a burst of
+// writes) was planned as if empty — an unparameterized inner scan of every
+// pending row per candidate, minute-long claims until autovacuum analyzed
+// the table. A scalar subquery stays a per-row subplan on the
+// (tenant, webhook, customer, position) pending index whatever the
+// statistics say.
 func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]ClaimedDelivery, error) {
 	nowMs := model.Millis(now)
 	lock := ""
@@ -242,8 +276,8 @@ func (s *Store) ClaimDeliveries(ctx context.Context, now time.Time, lease time.D
 		rows, err := t.query(ctx, `SELECT d.tenant_id, d.webhook_id, d.id, d.position, d.event_id, d.customer_id, d.kind, d.payload, d.attempts, d.first_at, d.created_at, w.url, w.secret
 FROM webhook_deliveries d JOIN webhooks w ON w.tenant_id = d.tenant_id AND w.id = d.webhook_id
 WHERE d.status = 'pending' AND d.next_at <= ? AND d.lease_until < ? AND w.enabled = 1
-  AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.tenant_id = d.tenant_id AND e.webhook_id = d.webhook_id
-                  AND e.customer_id = d.customer_id AND e.status = 'pending' AND e.position < d.position)
+  AND d.position = (SELECT MIN(e.position) FROM webhook_deliveries e WHERE e.tenant_id = d.tenant_id AND e.webhook_id = d.webhook_id
+                    AND e.customer_id = d.customer_id AND e.status = 'pending')
 ORDER BY d.next_at LIMIT ?`+lock, nowMs, nowMs, limit)
 		if err != nil {
 			return fmt.Errorf("store: claim deliveries: %w", err)
@@ -266,14 +300,43 @@ ORDER BY d.next_at LIMIT ?`+lock, nowMs, nowMs, limit)
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		// One conditional UPDATE per subscription in the batch (not one per
+		// delivery): on PostgreSQL the rows are locked already (SKIP
+		// LOCKED), on SQLite this transaction is the only writer, and the
+		// condition keeps a claim exclusive either way.
+		bySub := map[[2]int64][]any{}
+		var subs [][2]int64
+		for _, c := range out {
+			k := [2]int64{c.TenantID, c.WebhookID}
+			if bySub[k] == nil {
+				subs = append(subs, k)
+			}
+			bySub[k] = append(bySub[k], c.ID)
+		}
+		claimed := map[int64]bool{}
+		for _, k := range subs {
+			ids := bySub[k]
+			rows, err := t.query(ctx, `UPDATE webhook_deliveries SET lease_until = ? WHERE tenant_id = ? AND webhook_id = ? AND id IN (`+placeholders(len(ids))+`)
+  AND lease_until < ? AND status = 'pending' RETURNING id`, append(append([]any{model.Millis(now.Add(lease)), k[0], k[1]}, ids...), nowMs)...)
+			if err != nil {
+				return fmt.Errorf("store: claim deliveries: %w", err)
+			}
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return err
+				}
+				claimed[id] = true
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("store: claim deliveries: %w", err)
+			}
+		}
 		kept := out[:0]
 		for _, c := range out {
-			res, err := t.exec(ctx, `UPDATE webhook_deliveries SET lease_until = ? WHERE tenant_id = ? AND webhook_id = ? AND id = ? AND lease_until < ? AND status = 'pending'`,
-				model.Millis(now.Add(lease)), c.TenantID, c.WebhookID, c.ID, nowMs)
-			if err != nil {
-				return fmt.Errorf("store: claim delivery: %w", err)
-			}
-			if n, _ := res.RowsAffected(); n == 1 {
+			if claimed[c.ID] {
 				kept = append(kept, c)
 			}
 		}
@@ -306,6 +369,7 @@ func (s *Store) RecordAttempts(ctx context.Context, rs []DeliveryResult) error {
 	}
 	return s.InTx(ctx, func(t *Tx) error {
 		attempts := make([][]any, 0, len(rs))
+		states := make([][]any, 0, len(rs))
 		failures := map[[2]int64]int64{}
 		for _, r := range rs {
 			attempts = append(attempts, []any{r.TenantID, r.WebhookID, r.DeliveryID, r.Attempt, model.Millis(r.At), r.Code, r.Latency.Milliseconds(), r.Err})
@@ -319,11 +383,11 @@ func (s *Store) RecordAttempts(ctx context.Context, rs []DeliveryResult) error {
 			if !r.OK {
 				failures[[2]int64{r.TenantID, r.WebhookID}]++
 			}
-			if _, err := t.exec(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = ?, next_at = ?, lease_until = 0, first_at = ?, done_at = ?, last_code = ?, last_error = ?, last_latency = ?
-WHERE tenant_id = ? AND webhook_id = ? AND id = ?`, status, r.Attempt, next, model.Millis(r.FirstAt), done, r.Code, r.Err, r.Latency.Milliseconds(),
-				r.TenantID, r.WebhookID, r.DeliveryID); err != nil {
-				return fmt.Errorf("store: record delivery: %w", err)
-			}
+			states = append(states, []any{r.TenantID, r.WebhookID, r.DeliveryID, status, int64(r.Attempt), next, model.Millis(r.FirstAt), done,
+				int64(r.Code), r.Err, r.Latency.Milliseconds()})
+		}
+		if err := t.updateDeliveries(ctx, states); err != nil {
+			return err
 		}
 		if err := t.insertRows(ctx, "webhook_attempts", "tenant_id, webhook_id, delivery_id, attempt, at, code, latency, error", " ON CONFLICT DO NOTHING", attempts); err != nil {
 			return err
@@ -335,6 +399,43 @@ WHERE tenant_id = ? AND webhook_id = ? AND id = ?`, status, r.Attempt, next, mod
 		}
 		return nil
 	})
+}
+
+// deliveryStateRow is the VALUES row of updateDeliveries: the key, then
+// status, attempts, next_at, first_at, done_at, last_code, last_error,
+// last_latency (typed, so PostgreSQL knows the columns' types).
+const deliveryStateRow = `(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT),
+ CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT))`
+
+// updateDeliveries writes the state of many deliveries with one UPDATE …
+// FROM (VALUES …) per chunk instead of one statement per delivery: on
+// PostgreSQL every statement is a round trip, and the recording of a batch
+// was most of the delivery's time. VALUES columns are column1…columnN on
+// both databases.
+func (t *Tx) updateDeliveries(ctx context.Context, rows [][]any) error {
+	const width = 11
+	per := maxBindVars / width
+	for start := 0; start < len(rows); start += per {
+		chunk := rows[start:min(start+per, len(rows))]
+		var b strings.Builder
+		b.WriteString(`UPDATE webhook_deliveries SET status = v.column4, attempts = v.column5, next_at = v.column6, lease_until = 0, first_at = v.column7,
+  done_at = v.column8, last_code = v.column9, last_error = v.column10, last_latency = v.column11
+FROM (VALUES `)
+		args := make([]any, 0, len(chunk)*width)
+		for i, r := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(deliveryStateRow)
+			args = append(args, r...)
+		}
+		b.WriteString(`) AS v
+WHERE webhook_deliveries.tenant_id = v.column1 AND webhook_deliveries.webhook_id = v.column2 AND webhook_deliveries.id = v.column3`)
+		if _, err := t.exec(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("store: record deliveries: %w", err)
+		}
+	}
+	return nil
 }
 
 // DisableWebhook disables an enabled subscription with a reason and writes

@@ -73,12 +73,28 @@ func (s *Service) runFanOut(ctx context.Context) {
 	}
 }
 
+// deliveryLanes is how many claim → post → record cycles a node runs at
+// once: while one lane waits for its receivers or its recording, another
+// claims and posts the next batch. A customer's deliveries still go out in
+// order: only the earliest pending delivery of a (subscription, customer)
+// can be claimed, and it stays pending until its lane recorded it.
+const deliveryLanes = 4
+
 func (s *Service) runDelivery(ctx context.Context) {
 	workers := s.Workers
 	if workers <= 0 {
 		workers = 32
 	}
 	sem := make(chan struct{}, workers)
+	var wg sync.WaitGroup
+	for range deliveryLanes {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.runLane(ctx, sem) }()
+	}
+	wg.Wait()
+}
+
+func (s *Service) runLane(ctx context.Context, sem chan struct{}) {
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -110,6 +126,9 @@ func (s *Service) deliverBatch(ctx context.Context, sem chan struct{}) (int, err
 	claimed, err := s.Store.ClaimDeliveries(ctx, now, 2*s.timeout()+30*time.Second, claimBatch)
 	if err != nil || len(claimed) == 0 {
 		return 0, err
+	}
+	if len(claimed) == claimBatch {
+		s.poke() // more are due: another lane claims them while this one posts
 	}
 	results := make([]store.DeliveryResult, len(claimed))
 	var wg sync.WaitGroup
