@@ -27,6 +27,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kehu/kehu/internal/auth"
@@ -36,6 +37,7 @@ import (
 	"github.com/kehu/kehu/internal/seed"
 	"github.com/kehu/kehu/internal/server"
 	"github.com/kehu/kehu/internal/store"
+	"github.com/kehu/kehu/internal/webhook"
 )
 
 // ContentionWorkload names the contention run: phone lookups with one
@@ -70,6 +72,10 @@ type Config struct {
 	// the mixed traffic of soakMix (reads on all four APIs, one write in
 	// five) with Clients clients at once (kehu bench --soak 10m).
 	Soak time.Duration
+	// Webhooks is how many active webhook subscriptions the bench tenant
+	// has while the workloads run, all delivering to a local receiver that
+	// answers 204 at once (their cost on writes; BENCHMARKS.md).
+	Webhooks int
 }
 
 // Report is the outcome of a run.
@@ -177,7 +183,27 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	h := server.Handler(&server.Deps{Store: st, Svc: crm.New(st, "CN", crm.China), Auth: au, Log: log})
+	svc := crm.New(st, "CN", crm.China)
+	// The feed sequencer and webhook delivery run as in kehu serve, with
+	// or without subscriptions, so runs with and without --webhooks differ
+	// by the subscriptions only.
+	wh := webhook.New(st, keys, svc.Engine, log)
+	wh.AllowPrivate = true // the receiver is on this machine
+	bgCtx, stopBg := context.WithCancel(ctx)
+	var bg sync.WaitGroup
+	bg.Add(2)
+	go func() { defer bg.Done(); st.RunFeed(bgCtx, log) }()
+	go func() { defer bg.Done(); wh.Run(bgCtx) }()
+	defer func() { stopBg(); bg.Wait() }()
+	if cfg.Webhooks > 0 {
+		stopHooks, err := subscribe(ctx, wh, tenantID, cfg.Webhooks)
+		if err != nil {
+			return nil, err
+		}
+		defer stopHooks()
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d active webhook subscriptions, delivering to a local receiver", cfg.Webhooks))
+	}
+	h := server.Handler(&server.Deps{Store: st, Svc: svc, Auth: au, Log: log, Webhooks: wh})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, err
@@ -430,4 +456,37 @@ func startProfile(dir, name string) func() {
 		return func() {}
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }
+}
+
+// subscribe starts a local receiver and gives the tenant n subscriptions
+// to it; the returned func deletes them and stops the receiver, so a later
+// --skip-load run starts without them.
+func subscribe(ctx context.Context, wh *webhook.Service, tenantID int64, n int) (func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	rc := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusNoContent)
+	})}
+	go func() { _ = rc.Serve(ln) }()
+	caller := crm.TenantCaller(tenantID, 0, model.ViaCLI)
+	var ids []int64
+	stop := func() {
+		for _, id := range ids {
+			_ = wh.Delete(context.WithoutCancel(ctx), caller, id)
+		}
+		_ = rc.Close()
+	}
+	for i := 0; i < n; i++ {
+		u := fmt.Sprintf("http://%s/hook/%d", ln.Addr(), i)
+		w, err := wh.Create(ctx, caller, &webhook.Input{URL: &u})
+		if err != nil {
+			stop()
+			return nil, fmt.Errorf("bench: webhook subscription: %w", err)
+		}
+		ids = append(ids, w.ID)
+	}
+	return stop, nil
 }

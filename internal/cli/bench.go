@@ -31,6 +31,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	only := f.String("workloads", "", "comma-separated workloads to run (default: all)")
 	profile := f.String("cpuprofile", "", "directory for one CPU profile per workload")
 	soak := f.Duration("soak", 0, "instead of the workloads, one soak this long: mixed reads and writes on all four APIs, 16 clients unless --clients says (e.g. --soak 10m)")
+	hooks := f.Int("webhooks", 0, "active webhook subscriptions (to a local receiver) while the workloads run")
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -51,7 +52,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	cfg := bench.Config{N: *n, DB: *f.db, Sync: *f.sync, DataDir: *f.dataDir, Clients: *clients, Duration: *duration, Addr: *addr,
-		SkipLoad: *skipLoad, Seed: *seed, Progress: env.Stderr, ProgressLines: !isTerminal(env.Stderr), CPUProfile: *profile, Soak: *soak}
+		SkipLoad: *skipLoad, Seed: *seed, Progress: env.Stderr, ProgressLines: !isTerminal(env.Stderr), CPUProfile: *profile, Soak: *soak, Webhooks: *hooks}
 	if *only != "" {
 		cfg.Workloads = strings.Split(*only, ",")
 	}

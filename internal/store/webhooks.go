@@ -189,33 +189,51 @@ type NewDelivery struct {
 	At                            time.Time // the event's time: lag is measured from it
 }
 
-// FanOut records deliveries of one subscription and moves its position
-// from `from` to `to`, in one transaction; it reports false (writing
-// nothing) when the position is no longer `from` (a replay or another
-// fan-out moved it).
-func (s *Store) FanOut(ctx context.Context, w *model.Webhook, from, to int64, ds []NewDelivery) (bool, error) {
-	moved := false
+// FanOutStep is one subscription's part of a fan-out pass: its position
+// moves from From to To and Deliveries are queued.
+type FanOutStep struct {
+	Webhook    *model.Webhook
+	From, To   int64
+	Deliveries []NewDelivery
+}
+
+// FanOut records the steps of a pass in one transaction (one write for
+// every subscription, however many: on SQLite each write transaction
+// holds the one writer the API's writes wait for). A step whose
+// subscription is no longer at From (a replay or another node's fan-out
+// moved it) or no longer enabled writes nothing; FanOut reports which
+// steps moved.
+func (s *Store) FanOut(ctx context.Context, steps []FanOutStep) ([]bool, error) {
+	moved := make([]bool, len(steps))
+	queued := 0
 	err := s.InTx(ctx, func(t *Tx) error {
-		res, err := t.exec(ctx, `UPDATE webhooks SET position = ? WHERE tenant_id = ? AND id = ? AND position = ? AND enabled = 1`, to, w.TenantID, w.ID, from)
-		if err != nil {
-			return fmt.Errorf("store: fan out: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
-		}
-		moved = true
+		queued = 0
+		var rows [][]any
 		now := model.Millis(time.Now())
-		rows := make([][]any, 0, len(ds))
-		for _, d := range ds {
-			rows = append(rows, []any{w.TenantID, w.ID, idgen.Next(), d.Position, d.EventID, d.CustomerID, d.Kind, d.Payload,
-				model.DeliveryPending, now, model.Millis(d.At)})
+		for i, st := range steps {
+			w := st.Webhook
+			res, err := t.exec(ctx, `UPDATE webhooks SET position = ? WHERE tenant_id = ? AND id = ? AND position = ? AND enabled = 1`, st.To, w.TenantID, w.ID, st.From)
+			if err != nil {
+				return fmt.Errorf("store: fan out: %w", err)
+			}
+			n, _ := res.RowsAffected()
+			moved[i] = n == 1
+			if !moved[i] {
+				continue
+			}
+			for _, d := range st.Deliveries {
+				rows = append(rows, []any{w.TenantID, w.ID, idgen.Next(), d.Position, d.EventID, d.CustomerID, d.Kind, d.Payload,
+					model.DeliveryPending, now, model.Millis(d.At)})
+			}
 		}
+		queued = len(rows)
 		return t.insertRows(ctx, "webhook_deliveries", "tenant_id, webhook_id, id, position, event_id, customer_id, kind, payload, status, next_at, created_at", "", rows)
 	})
-	if err == nil && moved {
-		s.analyzeQueue(ctx, len(ds))
+	if err != nil {
+		return nil, err
 	}
-	return moved, err
+	s.analyzeQueue(ctx, queued)
+	return moved, nil
 }
 
 // analyzeQueue refreshes PostgreSQL's statistics of webhook_deliveries
@@ -592,6 +610,14 @@ GROUP BY w.tenant_id, w.id, w.failures, w.enabled`)
 		out = append(out, st)
 	}
 	return out, rows.Err()
+}
+
+// AnyDue reports whether some pending delivery is due and unclaimed at now
+// (of any subscription: a disabled one's make ClaimDeliveries find none): a
+// read on the due index, so idle delivery loops poll without writing.
+func (s *Store) AnyDue(ctx context.Context, now time.Time) (bool, error) {
+	ms := model.Millis(now)
+	return s.exists(ctx, `SELECT 1 FROM webhook_deliveries WHERE status = 'pending' AND next_at <= ? AND lease_until < ? LIMIT 1`, ms, ms)
 }
 
 // NextDue is when the earliest pending delivery of an enabled subscription

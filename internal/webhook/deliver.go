@@ -49,16 +49,30 @@ func (s *Service) runFanOut(ctx context.Context) {
 	cache := map[int64]*compiled{}
 	t := time.NewTimer(0)
 	defer t.Stop()
+	var heldUntil time.Time // when the lease this node renewed last runs out
 	for {
 		signal := s.Store.FeedSignal()
 		select {
 		case <-ctx.Done():
 			return
 		case <-signal:
+			select { // let the rest of a burst arrive
+			case <-ctx.Done():
+				return
+			case <-time.After(fanoutCoalesce):
+			}
 		case <-t.C:
 		}
 		more := false
-		held, err := s.Store.TryLease(ctx, "webhook-fanout", fanoutLease)
+		held, err := true, error(nil)
+		if time.Until(heldUntil) < fanoutLease*2/3 {
+			// Renew (or take) the lease; while two thirds of it are left
+			// this node still holds it and writes nothing for it.
+			start := time.Now()
+			if held, err = s.Store.TryLease(ctx, "webhook-fanout", fanoutLease); held {
+				heldUntil = start.Add(fanoutLease)
+			}
+		}
 		if err == nil && held {
 			more, err = s.fanOut(ctx, cache)
 		}
@@ -123,6 +137,11 @@ func (s *Service) runLane(ctx context.Context, sem chan struct{}) {
 // claimed.
 func (s *Service) deliverBatch(ctx context.Context, sem chan struct{}) (int, error) {
 	now := s.now()
+	// Look before claiming: a claim is a write transaction (on SQLite the
+	// one writer API writes wait for), an idle poll need not be.
+	if due, err := s.Store.AnyDue(ctx, now); err != nil || !due {
+		return 0, err
+	}
 	claimed, err := s.Store.ClaimDeliveries(ctx, now, 2*s.timeout()+30*time.Second, claimBatch)
 	if err != nil || len(claimed) == 0 {
 		return 0, err

@@ -21,9 +21,15 @@ import (
 const fanoutBatch = 500
 
 // fanoutLease is the lease under which one node turns events into
-// deliveries; it is renewed every pass, so a dead holder is replaced
-// within this long.
+// deliveries; its holder renews it once a third of it has passed, so a
+// dead holder is replaced within this long.
 const fanoutLease = 10 * time.Second
+
+// fanoutCoalesce is how long the fan-out lets new events gather after a
+// signal before it reads them: a burst of writes becomes one fan-out
+// transaction, one claim and one recording instead of three per write,
+// which on SQLite would each make the next API write wait for the writer.
+const fanoutCoalesce = 100 * time.Millisecond
 
 // filterCache keeps compiled filters per subscription between passes.
 type compiled struct {
@@ -33,8 +39,9 @@ type compiled struct {
 	at     time.Time
 }
 
-// fanOut runs one pass over every enabled subscription and reports whether
-// some subscription had a full batch (more events wait).
+// fanOut runs one pass over every enabled subscription, recorded in one
+// transaction, and reports whether some subscription had a full batch
+// (more events wait).
 func (s *Service) fanOut(ctx context.Context, cache map[int64]*compiled) (bool, error) {
 	subs, err := s.Store.EnabledWebhooks(ctx)
 	if err != nil {
@@ -42,9 +49,10 @@ func (s *Service) fanOut(ctx context.Context, cache map[int64]*compiled) (bool, 
 	}
 	more := false
 	cats := map[int64]*store.Catalog{}
+	var steps []store.FanOutStep
 	for i := range subs {
 		w := &subs[i].Webhook
-		full, err := s.fanOutOne(ctx, w, cache, cats)
+		st, full, err := s.fanOutOne(ctx, w, cache, cats)
 		if err != nil {
 			if ctx.Err() != nil {
 				return false, ctx.Err()
@@ -52,15 +60,33 @@ func (s *Service) fanOut(ctx context.Context, cache map[int64]*compiled) (bool, 
 			s.Log.Warn("webhook fan-out", slog.Int64("webhook", w.ID), slog.Any("error", err))
 			continue
 		}
-		more = more || full
+		if st != nil {
+			steps = append(steps, *st)
+			more = more || full
+		}
+	}
+	if len(steps) == 0 {
+		return false, nil
+	}
+	moved, err := s.Store.FanOut(ctx, steps)
+	if err != nil {
+		return false, err
+	}
+	for i, st := range steps {
+		if moved[i] && len(st.Deliveries) > 0 {
+			s.poke()
+			break
+		}
 	}
 	return more, nil
 }
 
-func (s *Service) fanOutOne(ctx context.Context, w *model.Webhook, cache map[int64]*compiled, cats map[int64]*store.Catalog) (bool, error) {
+// fanOutOne renders the deliveries of one subscription's next events (nil
+// when there are none) and reports whether it read a full batch.
+func (s *Service) fanOutOne(ctx context.Context, w *model.Webhook, cache map[int64]*compiled, cats map[int64]*store.Catalog) (*store.FanOutStep, bool, error) {
 	evs, err := s.Store.Events(ctx, w.TenantID, store.EventFilter{After: w.Position, Limit: fanoutBatch, ProjectID: w.ProjectID, Kinds: w.Kinds})
 	if err != nil || len(evs) == 0 {
-		return false, err
+		return nil, false, err
 	}
 	var match *compiled
 	if w.Filter != "" {
@@ -78,7 +104,7 @@ func (s *Service) fanOutOne(ctx context.Context, w *model.Webhook, cache map[int
 	cat := cats[w.TenantID]
 	if cat == nil {
 		if cat, err = s.Store.LoadCatalog(ctx, w.TenantID); err != nil {
-			return false, err
+			return nil, false, err
 		}
 		cats[w.TenantID] = cat
 	}
@@ -89,19 +115,12 @@ func (s *Service) fanOutOne(ctx context.Context, w *model.Webhook, cache map[int
 		}
 		payload, err := s.render(ctx, w, &e, cat)
 		if err != nil {
-			return false, fmt.Errorf("event %d: %w", e.ID, err)
+			return nil, false, fmt.Errorf("event %d: %w", e.ID, err)
 		}
 		ds = append(ds, store.NewDelivery{Position: e.Position, EventID: e.ID, CustomerID: e.CustomerID, Kind: e.Kind,
 			Payload: string(payload), At: e.CreatedAt})
 	}
-	moved, err := s.Store.FanOut(ctx, w, w.Position, evs[len(evs)-1].Position, ds)
-	if err != nil || !moved {
-		return false, err
-	}
-	if len(ds) > 0 {
-		s.poke()
-	}
-	return len(evs) == fanoutBatch, nil
+	return &store.FanOutStep{Webhook: w, From: w.Position, To: evs[len(evs)-1].Position, Deliveries: ds}, len(evs) == fanoutBatch, nil
 }
 
 // compile parses and resolves a filter against the tenant's catalogue.
