@@ -2,8 +2,11 @@ package recycle_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -24,7 +27,7 @@ import (
 // latencies during it (BENCHMARKS.md):
 //
 //	KEHU_POOL_BENCH=1 [KEHU_POOL_BENCH_N=1000000] [KEHU_POOL_BENCH_DB=sqlite|postgres] \
-//	  [KEHU_POOL_BENCH_CPUPROFILE=pass.pprof] go test -count=1 -timeout 30m -run TestRecycleSpeed -v ./internal/recycle/
+//	  [KEHU_POOL_BENCH_CPUPROFILE=pass.pprof] [KEHU_POOL_BENCH_BATCH=500] [KEHU_POOL_BENCH_CACHE=dir] go test -count=1 -timeout 30m -run TestRecycleSpeed -v ./internal/recycle/
 func TestRecycleSpeed(t *testing.T) {
 	if os.Getenv("KEHU_POOL_BENCH") == "" {
 		t.Skip("a benchmark: set KEHU_POOL_BENCH=1")
@@ -38,17 +41,8 @@ func TestRecycleSpeed(t *testing.T) {
 		db = store.Postgres
 	}
 	ctx := context.Background()
-	st := storetest.Open(t, db)
-	tn, _ := st.CreateTenant(ctx, "pool bench")
-	sd, err := seed.Catalog(ctx, st, tn.ID, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	if _, err := seed.Load(ctx, st, sd, n, 1, store.LoadOptions{DeferIndexes: true}); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("loaded %d customers in %v", n, time.Since(start).Round(time.Millisecond))
+	st, tenantID, staffID := benchTenant(t, db, n)
+	tn := &model.Tenant{ID: tenantID}
 	svc := crm.New(st, "CN", crm.China)
 	admin := crm.TenantCaller(tn.ID, 0, model.ViaCLI)
 	p, err := svc.CreatePool(ctx, admin, &model.Pool{Name: "公海", Rules: model.PoolRules{RecycleNoFollowDays: 7}})
@@ -67,7 +61,7 @@ func TestRecycleSpeed(t *testing.T) {
 		}{{0, old}, {due, recent}} {
 			if _, err := tx.Exec(ctx, `UPDATE customers SET home_pool_id = ?, claimed_at = ?, owner_id = COALESCE(owner_id, ?)
  WHERE tenant_id = ? AND id IN (SELECT id FROM customers WHERE tenant_id = ? ORDER BY id LIMIT ? OFFSET ?)`,
-				p.ID, x.at, sd.StaffIDs[0], tn.ID, tn.ID, due, x.offset); err != nil {
+				p.ID, x.at, staffID, tn.ID, tn.ID, due, x.offset); err != nil {
 				return err
 			}
 		}
@@ -135,7 +129,7 @@ func TestRecycleSpeed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	start = time.Now()
+	start := time.Now()
 	batch, _ := strconv.Atoi(os.Getenv("KEHU_POOL_BENCH_BATCH"))
 	rep, err := svc.Recycle(ctx, crm.RecycleOptions{Batch: batch})
 	took := time.Since(start)
@@ -160,4 +154,79 @@ func TestRecycleSpeed(t *testing.T) {
 		t.Logf("  %s during the pass: %d requests, p50 %v, p99 %v, max %v", kind, len(l), pct(0.5).Round(10*time.Microsecond),
 			pct(0.99).Round(10*time.Microsecond), l[len(l)-1].Round(10*time.Microsecond))
 	}
+}
+
+// benchTenant opens a database with a tenant of n seeded customers and
+// returns a staff member of it. With KEHU_POOL_BENCH_CACHE=dir (SQLite), the
+// loaded database is kept there and later runs of the same n start from a
+// copy of it instead of loading again (minutes at a million).
+func benchTenant(t *testing.T, db string, n int) (*store.Store, int64, int64) {
+	ctx := context.Background()
+	cache := os.Getenv("KEHU_POOL_BENCH_CACHE")
+	if db != store.SQLite {
+		cache = ""
+	}
+	kept := filepath.Join(cache, fmt.Sprintf("pool-bench-%d.db", n))
+	if cache != "" {
+		if _, err := os.Stat(kept); err == nil {
+			path := filepath.Join(t.TempDir(), "kehu.db")
+			if err := copyFile(kept, path); err != nil {
+				t.Fatal(err)
+			}
+			st, err := store.Open(ctx, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			if _, err := st.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var tenant, staff int64
+			if err := st.QueryRow(ctx, `SELECT tenant_id, MIN(id) FROM staff GROUP BY tenant_id`).Scan(&tenant, &staff); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("started from %s", kept)
+			return st, tenant, staff
+		}
+	}
+	st := storetest.Open(t, db)
+	tn, _ := st.CreateTenant(ctx, "pool bench")
+	sd, err := seed.Catalog(ctx, st, tn.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := seed.Load(ctx, st, sd, n, 1, store.LoadOptions{DeferIndexes: true}); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("loaded %d customers in %v", n, time.Since(start).Round(time.Millisecond))
+	if cache != "" {
+		raw, err := sql.Open("sqlite", st.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		if _, err := raw.ExecContext(ctx, `VACUUM INTO ?`, kept); err != nil {
+			os.Remove(kept)
+			t.Fatal(err)
+		}
+	}
+	return st, tn.ID, sd.StaffIDs[0]
+}
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kehu/kehu/internal/idgen"
@@ -398,20 +399,12 @@ func (t *Tx) UpdatePoolStates(ctx context.Context, action string, moves []PoolMo
 			}
 		}
 	}
+	if err := t.updateGramScopes(ctx, tenantID, moves); err != nil {
+		return err
+	}
 	events := make([][]any, 0, len(moves))
 	for _, m := range moves {
 		old, c := m.Old, m.New
-		if old.OwnerID != c.OwnerID || old.PoolID != c.PoolID {
-			if grams := NameTokens(old.Name, old.Remark); len(grams) > 0 {
-				args := []any{c.OwnerID, c.PoolID, c.TenantID, c.ID}
-				for _, g := range grams {
-					args = append(args, g)
-				}
-				if _, err := t.execCached(ctx, `UPDATE customer_grams SET owner_id = ?, pool_id = ? WHERE tenant_id = ? AND customer_id = ? AND gram IN (`+placeholders(len(grams))+`)`, args...); err != nil {
-					return fmt.Errorf("store: pool state of customer %d: %w", c.ID, err)
-				}
-			}
-		}
 		var ch string
 		if changes := poolChanges(old, c); len(changes) > 0 {
 			b, _ := json.Marshal(changes)
@@ -425,6 +418,50 @@ func (t *Tx) UpdatePoolStates(ctx context.Context, action string, moves []PoolMo
 		return err
 	}
 	t.events += len(events)
+	return nil
+}
+
+// updateGramScopes moves the owner and pool columns of the name tokens of
+// customers whose owner or pool changed: one statement per new scope and
+// chunk of (token, customer) pairs, each pair a primary-key lookup (row
+// values IN a VALUES list; both databases search the key for each) —
+// instead of one statement per customer.
+func (t *Tx) updateGramScopes(ctx context.Context, tenantID int64, moves []PoolMove) error {
+	type scope struct{ owner, pool int64 }
+	pairs := map[scope][]any{}
+	var order []scope
+	for _, m := range moves {
+		old, c := m.Old, m.New
+		if old.OwnerID == c.OwnerID && old.PoolID == c.PoolID {
+			continue
+		}
+		k := scope{c.OwnerID, c.PoolID}
+		if pairs[k] == nil {
+			order = append(order, k)
+		}
+		for _, g := range NameTokens(old.Name, old.Remark) {
+			pairs[k] = append(pairs[k], g, c.ID)
+		}
+	}
+	const perStmt = 1000 // pairs: 2,000 bound values
+	for _, k := range order {
+		args := pairs[k]
+		for start := 0; start < len(args); start += 2 * perStmt {
+			chunk := args[start:min(start+2*perStmt, len(args))]
+			var b strings.Builder
+			b.WriteString(`UPDATE customer_grams SET owner_id = ?, pool_id = ? WHERE tenant_id = ? AND (gram, customer_id) IN (VALUES `)
+			for i := 0; i < len(chunk)/2; i++ {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString("(?, CAST(? AS BIGINT))")
+			}
+			b.WriteString(")")
+			if _, err := t.execCached(ctx, b.String(), append([]any{k.owner, k.pool, tenantID}, chunk...)...); err != nil {
+				return fmt.Errorf("store: pool state of name tokens: %w", err)
+			}
+		}
+	}
 	return nil
 }
 
