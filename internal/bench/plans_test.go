@@ -215,6 +215,54 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 					t.Fatalf("searchKey %s: %v", key, res.err)
 				}
 			}
+			// 公海 (issue 16): a pool's customers by a 1–2 character name
+			// fragment — through the customer list's pool condition and
+			// GET /v1/pools/{id}/customers — for the tenant and for a 销售,
+			// whose visibility then includes the pool (pool IN (…)), with
+			// inPool.
+			admin := crm.TenantCaller(tn.ID, 0, model.ViaCLI)
+			pool, err := svc.CreatePool(ctx, admin, &model.Pool{Name: "公海"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, err := st.Query(ctx, st.Rebind(`SELECT id FROM customers WHERE tenant_id = ? ORDER BY id LIMIT 300`), tn.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var poolIDs []int64
+			for rows.Next() {
+				var id int64
+				_ = rows.Scan(&id)
+				poolIDs = append(poolIDs, id)
+			}
+			rows.Close()
+			for start := 0; start < len(poolIDs); start += crm.MaxPoolBatch {
+				in := &crm.PoolActionInput{CustomerIDs: poolIDs[start:min(start+crm.MaxPoolBatch, len(poolIDs))], Reason: "plans"}
+				if _, err := svc.Move(ctx, admin, pool.ID, in); err != nil {
+					t.Fatal(err)
+				}
+			}
+			name2 := s.names2[0]
+			for _, x := range []struct {
+				c    *clients
+				path string
+			}{
+				{cl, "/v1/customers?filter=" + url.QueryEscape(fmt.Sprintf(`pool = %d && name ~ "王"`, pool.ID))},
+				{cl, "/v1/customers?filter=" + url.QueryEscape(fmt.Sprintf(`pool = %d && name ~ %q`, pool.ID, name2))},
+				{cl, fmt.Sprintf("/v1/pools/%d/customers?name=%s", pool.ID, url.QueryEscape("张"))},
+				{cl, fmt.Sprintf("/v1/pools/%d/customers?name=%s&status=1", pool.ID, url.QueryEscape(name2))},
+				{cl.sales, "/v1/customers?name=" + url.QueryEscape("张") + "&filter=" + url.QueryEscape(fmt.Sprintf("pool = %d && inPool = true", pool.ID))},
+				{cl.sales, "/v1/customers?name=" + url.QueryEscape(name2) + "&filter=" + url.QueryEscape(fmt.Sprintf("pool = %d && inPool = true", pool.ID))},
+				{cl.sales, fmt.Sprintf("/v1/pools/%d/customers?name=%s", pool.ID, url.QueryEscape("李"))},
+				{cl.sales, "/v1/customers?name=" + url.QueryEscape("王")},
+			} {
+				req, _ := x.c.native("GET", x.path, nil)
+				scoped(x.path, func() {
+					if res := once(ctx, x.c, &workload{request: func(*clients, *rand.Rand, int) (*http.Request, error) { return req, nil }, check: checkNative}, r, 0); res.err != nil {
+						t.Fatalf("%s: %v", x.path, res.err)
+					}
+				})
+			}
 			if len(plans) < 30 {
 				t.Fatalf("only %d plans traced", len(plans))
 			}
