@@ -58,6 +58,13 @@ const (
 	CustomerDelete = "customer.delete"
 	CustomerUnmask = "customer.unmask"
 
+	// Follow-ups written for, or edited or deleted of, another staff
+	// member than the caller (a manager, the tenant): their own are not
+	// administrative, and the customer's history has them anyway.
+	FollowUpCreated = "followup.created"
+	FollowUpUpdated = "followup.updated"
+	FollowUpDeleted = "followup.deleted"
+
 	PoolCreated = "pool.created"
 	PoolUpdated = "pool.updated"
 	PoolDeleted = "pool.deleted"
@@ -76,6 +83,7 @@ func Role(id int64) Target           { return Target{"role", strconv.FormatInt(i
 func Tenant(id int64) Target         { return Target{"tenant", strconv.FormatInt(id, 10)} }
 func Project(id int64) Target        { return Target{"project", strconv.FormatInt(id, 10)} }
 func Pool(id int64) Target           { return Target{"pool", strconv.FormatInt(id, 10)} }
+func FollowUp(id int64) Target       { return Target{"followup", strconv.FormatInt(id, 10)} }
 func Import(id int64) Target         { return Target{"import", strconv.FormatInt(id, 10)} }
 func Session(id int64) Target        { return Target{"session", strconv.FormatInt(id, 10)} }
 func Login(name string) Target       { return Target{"login", name} }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kehu/kehu/internal/audit"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/store"
 )
@@ -31,6 +32,11 @@ import (
 // follow-up kehu has no record of): it stands while it is newer than every
 // follow-up kehu holds, and is replaced by the newest record once one is
 // newer or once the follow-up that had replaced it is edited or deleted.
+//
+// A follow-up written for, or edited or deleted of, a staff member other
+// than the caller (a 主管 correcting a rep's record, the tenant's API
+// client or the CLI) is administrative: it is also written to the audit
+// log, in the same transaction (othersFollowUp).
 
 // MaxFollowUpContent is the longest follow-up content, in characters.
 const MaxFollowUpContent = 5000
@@ -99,6 +105,11 @@ func (s *Service) AddFollowUp(ctx context.Context, caller *model.Caller, custome
 		if err := s.moveFollowState(ctx, tx, caller, c, nil, f); err != nil {
 			return err
 		}
+		if othersFollowUp(caller, f) {
+			if err := audit.Record(ctx, tx, caller, audit.FollowUpCreated, audit.FollowUp(f.ID), f); err != nil {
+				return err
+			}
+		}
 		out = f
 		return nil
 	})
@@ -137,6 +148,12 @@ func (s *Service) UpdateFollowUp(ctx context.Context, caller *model.Caller, id i
 		if err := s.moveFollowState(ctx, tx, caller, c, old, &f); err != nil {
 			return err
 		}
+		if othersFollowUp(caller, old) || othersFollowUp(caller, &f) {
+			old.Kind, f.Kind = kindName(kinds, old.KindID), kindName(kinds, f.KindID)
+			if err := audit.Record(ctx, tx, caller, audit.FollowUpUpdated, audit.FollowUp(id), map[string]any{"old": old, "new": &f}); err != nil {
+				return err
+			}
+		}
 		out = &f
 		return nil
 	})
@@ -165,8 +182,19 @@ func (s *Service) DeleteFollowUp(ctx context.Context, caller *model.Caller, id i
 		if err := tx.DeleteFollowUp(ctx, caller.TenantID, id); err != nil {
 			return err
 		}
+		if othersFollowUp(caller, old) {
+			if err := audit.Record(ctx, tx, caller, audit.FollowUpDeleted, audit.FollowUp(id), old); err != nil {
+				return err
+			}
+		}
 		return s.moveFollowState(ctx, tx, caller, c, old, nil)
 	})
+}
+
+// othersFollowUp reports whether f is recorded for someone other than the
+// caller: writing it is administrative (audited).
+func othersFollowUp(caller *model.Caller, f *model.FollowUp) bool {
+	return f.StaffID != 0 && f.StaffID != caller.StaffID
 }
 
 // FollowUp reads one follow-up the caller may see (its customer visible).

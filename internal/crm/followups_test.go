@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kehu/kehu/internal/audit"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/store"
@@ -390,5 +392,63 @@ func TestFollowUpKinds(t *testing.T) {
 	}
 	if _, err := fx.st.FollowUp(ctx, fx.tenant, f.ID); !errors.Is(err, model.ErrNotFound) {
 		t.Errorf("a deleted customer's follow-up: %v", err)
+	}
+}
+
+// TestFollowUpAudit: writing a follow-up of someone else — a 主管 recording,
+// editing and deleting a rep's follow-up, the tenant editing one — is
+// administrative and lands in the audit log with the record before and
+// after; a rep's own follow-ups do not, on both databases.
+func TestFollowUpAudit(t *testing.T) {
+	for _, dialect := range storetest.Databases {
+		t.Run(dialect, func(t *testing.T) {
+			fx := newFollowFixture(t, dialect)
+			ctx := context.Background()
+			entries := func() []string {
+				t.Helper()
+				es, err := fx.st.AuditEntries(ctx, fx.tenant, model.AuditFilter{Action: "followup.", Limit: 50})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out []string
+				for i := len(es) - 1; i >= 0; i-- {
+					out = append(out, es[i].Action+" by "+es[i].ActorName)
+				}
+				return out
+			}
+			in := &crm.FollowUpInput{Kind: crm.Ptr("电话"), Content: crm.Ptr("回访")}
+			own, err := fx.svc.AddFollowUp(ctx, fx.rep, fx.cust.ID, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := fx.svc.UpdateFollowUp(ctx, fx.rep, own.ID, &crm.FollowUpInput{Content: crm.Ptr("回访，有意向")}); err != nil {
+				t.Fatal(err)
+			}
+			if got := entries(); len(got) != 0 {
+				t.Fatalf("a rep's own follow-ups were audited: %v", got)
+			}
+			forRep, err := fx.svc.AddFollowUp(ctx, fx.mgr, fx.cust.ID, &crm.FollowUpInput{Kind: crm.Ptr("拜访"), Content: crm.Ptr("陪访"), StaffID: &fx.repID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := fx.svc.UpdateFollowUp(ctx, fx.mgr, own.ID, &crm.FollowUpInput{Content: crm.Ptr("主管更正")}); err != nil {
+				t.Fatal(err)
+			}
+			tenant := crm.SystemCaller(fx.tenant, model.Actor{ID: "kh1_test", Name: "client"})
+			if _, err := fx.svc.UpdateFollowUp(ctx, tenant, forRep.ID, &crm.FollowUpInput{Content: crm.Ptr("接口更正")}); err != nil {
+				t.Fatal(err)
+			}
+			if err := fx.svc.DeleteFollowUp(ctx, fx.mgr, own.ID); err != nil {
+				t.Fatal(err)
+			}
+			want := []string{"followup.created by 王主管", "followup.updated by 王主管", "followup.updated by kh1_test", "followup.deleted by 王主管"}
+			if got := entries(); strings.Join(got, "; ") != strings.Join(want, "; ") {
+				t.Fatalf("audit %v, want %v", got, want)
+			}
+			es, _ := fx.st.AuditEntries(ctx, fx.tenant, model.AuditFilter{Action: audit.FollowUpUpdated, Target: strconv.FormatInt(own.ID, 10), Limit: 5})
+			if len(es) != 1 || !strings.Contains(string(es[0].Details), "回访，有意向") || !strings.Contains(string(es[0].Details), "主管更正") {
+				t.Fatalf("the edit's entry does not hold the record before and after: %+v", es)
+			}
+		})
 	}
 }
