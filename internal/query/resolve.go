@@ -94,62 +94,21 @@ type RLeaf struct {
 	Pos    string
 }
 
-// kind groups field types by how they compare.
-type kind int
-
-const (
-	kindText kind = iota
-	kindNumber
-	kindDate     // yyyymmdd
-	kindDateTime // epoch ms
-	kindChoice   // one id among options / staff / stages / ids
-	kindSet      // several ids: multiselect, tags, collaborators
-	kindBool
-	kindDept
-	kindArea
-	kindPinyin
-)
-
-func kindOf(f *model.Field) kind {
-	if f.ID == model.FieldPinyin {
-		return kindPinyin
-	}
-	switch f.Type {
-	case model.TypeNumber:
-		return kindNumber
-	case model.TypeDate:
-		return kindDate
-	case model.TypeDateTime:
-		return kindDateTime
-	case model.TypeSelect, model.TypeID, model.TypeStaff, model.TypeStage:
-		return kindChoice
-	case model.TypeMultiSelect, model.TypeTags, model.TypeStaffList:
-		return kindSet
-	case model.TypeBool:
-		return kindBool
-	case model.TypeDepartment:
-		return kindDept
-	case model.TypeArea:
-		return kindArea
-	}
-	return kindText
-}
-
 var relativeOps = map[cond.Op]bool{cond.OpToday: true, cond.OpYesterday: true, cond.OpThisWeek: true, cond.OpThisMonth: true,
 	cond.OpLastMonth: true, cond.OpThisYear: true, cond.OpLastYear: true, cond.OpLastDays: true, cond.OpNextDays: true}
 
 // allowed lists the operators each kind accepts.
-var allowed = map[kind]map[cond.Op]bool{
-	kindText:     set(cond.OpEq, cond.OpNeq, cond.OpIn, cond.OpNotIn, cond.OpContains, cond.OpNotContains, cond.OpStartsWith, cond.OpEndsWith, cond.OpIsEmpty, cond.OpIsNotEmpty),
-	kindPinyin:   set(cond.OpEq, cond.OpContains, cond.OpStartsWith),
-	kindArea:     set(cond.OpEq, cond.OpNeq, cond.OpIn, cond.OpNotIn, cond.OpContains, cond.OpNotContains, cond.OpIsEmpty, cond.OpIsNotEmpty),
-	kindNumber:   set(cond.OpEq, cond.OpNeq, cond.OpIn, cond.OpNotIn, cond.OpGt, cond.OpGte, cond.OpLt, cond.OpLte, cond.OpBetween, cond.OpIsEmpty, cond.OpIsNotEmpty),
-	kindDate:     withRelative(cond.OpEq, cond.OpNeq, cond.OpIn, cond.OpNotIn, cond.OpGt, cond.OpGte, cond.OpLt, cond.OpLte, cond.OpBetween, cond.OpIsEmpty, cond.OpIsNotEmpty),
-	kindDateTime: withRelative(cond.OpEq, cond.OpNeq, cond.OpGt, cond.OpGte, cond.OpLt, cond.OpLte, cond.OpBetween, cond.OpIsEmpty, cond.OpIsNotEmpty),
-	kindChoice:   set(cond.OpEq, cond.OpNeq, cond.OpIn, cond.OpNotIn, cond.OpHasAny, cond.OpHasNone, cond.OpIsEmpty, cond.OpIsNotEmpty),
-	kindSet:      set(cond.OpEq, cond.OpNeq, cond.OpIn, cond.OpNotIn, cond.OpHasAny, cond.OpHasAll, cond.OpHasNone, cond.OpIsEmpty, cond.OpIsNotEmpty),
-	kindBool:     set(cond.OpEq, cond.OpNeq, cond.OpIsEmpty, cond.OpIsNotEmpty),
-	kindDept:     set(cond.OpEq, cond.OpNeq, cond.OpIn, cond.OpNotIn),
+var allowed = map[model.Kind]map[cond.Op]bool{
+	model.KindText:     set(cond.OpEq, cond.OpNeq, cond.OpIn, cond.OpNotIn, cond.OpContains, cond.OpNotContains, cond.OpStartsWith, cond.OpEndsWith, cond.OpIsEmpty, cond.OpIsNotEmpty),
+	model.KindPinyin:   set(cond.OpEq, cond.OpContains, cond.OpStartsWith),
+	model.KindArea:     set(cond.OpEq, cond.OpNeq, cond.OpIn, cond.OpNotIn, cond.OpContains, cond.OpNotContains, cond.OpIsEmpty, cond.OpIsNotEmpty),
+	model.KindNumber:   set(cond.OpEq, cond.OpNeq, cond.OpIn, cond.OpNotIn, cond.OpGt, cond.OpGte, cond.OpLt, cond.OpLte, cond.OpBetween, cond.OpIsEmpty, cond.OpIsNotEmpty),
+	model.KindDate:     withRelative(cond.OpEq, cond.OpNeq, cond.OpIn, cond.OpNotIn, cond.OpGt, cond.OpGte, cond.OpLt, cond.OpLte, cond.OpBetween, cond.OpIsEmpty, cond.OpIsNotEmpty),
+	model.KindDateTime: withRelative(cond.OpEq, cond.OpNeq, cond.OpGt, cond.OpGte, cond.OpLt, cond.OpLte, cond.OpBetween, cond.OpIsEmpty, cond.OpIsNotEmpty),
+	model.KindChoice:   set(cond.OpEq, cond.OpNeq, cond.OpIn, cond.OpNotIn, cond.OpHasAny, cond.OpHasNone, cond.OpIsEmpty, cond.OpIsNotEmpty),
+	model.KindSet:      set(cond.OpEq, cond.OpNeq, cond.OpIn, cond.OpNotIn, cond.OpHasAny, cond.OpHasAll, cond.OpHasNone, cond.OpIsEmpty, cond.OpIsNotEmpty),
+	model.KindBool:     set(cond.OpEq, cond.OpNeq, cond.OpIsEmpty, cond.OpIsNotEmpty),
+	model.KindDept:     set(cond.OpEq, cond.OpNeq, cond.OpIn, cond.OpNotIn),
 }
 
 func set(ops ...cond.Op) map[cond.Op]bool {
@@ -262,7 +221,7 @@ func resolveLeaf(c *cond.Cond, env *Env) (*RLeaf, error) {
 	if f == nil {
 		return nil, &Error{Pos: c.Pos, Field: c.Field, Msg: "unknown field"}
 	}
-	k := kindOf(f)
+	k := f.Kind()
 	if !allowed[k][c.Op] {
 		return nil, fail("operator not supported for %s fields (allowed: %s)", f.Type, opList(allowed[k]))
 	}
@@ -309,7 +268,7 @@ func resolveLeaf(c *cond.Cond, env *Env) (*RLeaf, error) {
 		l.Values = append(l.Values, cv)
 	}
 	// Date-only values on a datetime field mean whole days.
-	if k == kindDateTime {
+	if k == model.KindDateTime {
 		if err := widenDays(l, c, env); err != nil {
 			return nil, fail("%v", err)
 		}
@@ -319,17 +278,17 @@ func resolveLeaf(c *cond.Cond, env *Env) (*RLeaf, error) {
 	}
 	// Normalise set/choice synonyms.
 	switch {
-	case k == kindSet && (l.Op == cond.OpEq || l.Op == cond.OpIn):
+	case k == model.KindSet && (l.Op == cond.OpEq || l.Op == cond.OpIn):
 		l.Op = cond.OpHasAny
-	case k == kindSet && (l.Op == cond.OpNeq || l.Op == cond.OpNotIn):
+	case k == model.KindSet && (l.Op == cond.OpNeq || l.Op == cond.OpNotIn):
 		l.Op = cond.OpHasNone
-	case k == kindChoice && l.Op == cond.OpHasAny, k == kindChoice && l.Op == cond.OpEq:
+	case k == model.KindChoice && l.Op == cond.OpHasAny, k == model.KindChoice && l.Op == cond.OpEq:
 		l.Op = cond.OpIn
-	case k == kindChoice && l.Op == cond.OpHasNone, k == kindChoice && l.Op == cond.OpNeq:
+	case k == model.KindChoice && l.Op == cond.OpHasNone, k == model.KindChoice && l.Op == cond.OpNeq:
 		l.Op = cond.OpNotIn
-	case k == kindDept && l.Op == cond.OpEq:
+	case k == model.KindDept && l.Op == cond.OpEq:
 		l.Op = cond.OpIn
-	case k == kindDept && l.Op == cond.OpNeq:
+	case k == model.KindDept && l.Op == cond.OpNeq:
 		l.Op = cond.OpNotIn
 	}
 	return l, nil
@@ -364,12 +323,12 @@ func lessAny(a, b any) bool {
 // dateOnly marks a datetime value that was written as a bare date.
 type dateOnly struct{ start, end float64 } // [start, end] in ms, end = last ms of the day
 
-func coerce(f *model.Field, k kind, op cond.Op, v any, env *Env) (any, error) {
+func coerce(f *model.Field, k model.Kind, op cond.Op, v any, env *Env) (any, error) {
 	if v == nil {
 		return nil, fmt.Errorf("null is not a value here (use isEmpty)")
 	}
 	switch k {
-	case kindText, kindArea, kindPinyin:
+	case model.KindText, model.KindArea, model.KindPinyin:
 		s, ok := scalarText(v)
 		if !ok {
 			return nil, fmt.Errorf("want a string")
@@ -401,17 +360,17 @@ func coerce(f *model.Field, k kind, op cond.Op, v any, env *Env) (any, error) {
 				}
 			}
 		}
-		if k == kindPinyin {
+		if k == model.KindPinyin {
 			s = strings.ToLower(strings.ReplaceAll(s, " ", ""))
 		}
 		return s, nil
-	case kindNumber:
+	case model.KindNumber:
 		n, ok := scalarFloat(v)
 		if !ok {
 			return nil, fmt.Errorf("want a number")
 		}
 		return n, nil
-	case kindDate:
+	case model.KindDate:
 		s, ok := v.(string)
 		if !ok {
 			return nil, fmt.Errorf("want a date \"YYYY-MM-DD\"")
@@ -422,7 +381,7 @@ func coerce(f *model.Field, k kind, op cond.Op, v any, env *Env) (any, error) {
 		}
 		n, _ := store.DateNumber(t.Format("2006-01-02"))
 		return n, nil
-	case kindDateTime:
+	case model.KindDateTime:
 		switch x := v.(type) {
 		case int, int64, float64:
 			if ms, ok := scalarInt(x); ok {
@@ -439,9 +398,9 @@ func coerce(f *model.Field, k kind, op cond.Op, v any, env *Env) (any, error) {
 			return parseDateTime(x, env.loc())
 		}
 		return nil, fmt.Errorf("want a date-time")
-	case kindChoice, kindSet, kindDept:
+	case model.KindChoice, model.KindSet, model.KindDept:
 		return coerceID(f, v, env)
-	case kindBool:
+	case model.KindBool:
 		switch x := v.(type) {
 		case bool:
 			return x, nil
@@ -593,7 +552,7 @@ func widenDays(l *RLeaf, c *cond.Cond, env *Env) error {
 const opNotBetween cond.Op = "notBetween"
 
 // resolveRelative turns today/lastDays/… into a between over the tenant's calendar.
-func resolveRelative(l *RLeaf, c *cond.Cond, env *Env, k kind, fail func(string, ...any) error) (*RLeaf, error) {
+func resolveRelative(l *RLeaf, c *cond.Cond, env *Env, k model.Kind, fail func(string, ...any) error) (*RLeaf, error) {
 	loc := env.loc()
 	now := env.now().In(loc)
 	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
@@ -631,7 +590,7 @@ func resolveRelative(l *RLeaf, c *cond.Cond, env *Env, k kind, fail func(string,
 		}
 	}
 	l.Op = cond.OpBetween
-	if k == kindDate {
+	if k == model.KindDate {
 		a, _ := store.DateNumber(start.Format("2006-01-02"))
 		b, _ := store.DateNumber(end.AddDate(0, 0, -1).Format("2006-01-02"))
 		l.Values = []any{a, b}

@@ -50,18 +50,18 @@ func ops(list ...int) map[int]bool {
 	return m
 }
 
-// classOps are the op codes each class of field accepts.
-var classOps = map[class]map[int]bool{
-	clsText:     ops(opEqAny, opNoneOf, opContains, opNotContain, opEmpty, opNotEmpty),
-	clsPinyin:   ops(opEqAny, opContains),
-	clsArea:     ops(opEqAny, opNoneOf, opContains, opNotContain, opEmpty, opNotEmpty),
-	clsChoice:   ops(opEqAny, opNoneOf, opContains, opNotContain, opEmpty, opNotEmpty, opHasTags),
-	clsBool:     ops(opEqAny, opNoneOf, opContains, opNotContain, opEmpty, opNotEmpty),
-	clsSet:      ops(opEqAny, opNoneOf, opContains, opNotContain, opEmpty, opNotEmpty, opHasTags),
-	clsDept:     ops(opEqAny, opNoneOf, opContains, opNotContain),
-	clsNumber:   ops(opEqAny, opNoneOf, opContains, opNotContain, opEmpty, opNotEmpty, opGt, opLt, opGte, opLte, opRange),
-	clsDate:     ops(opEqAny, opNoneOf, opContains, opNotContain, opEmpty, opNotEmpty, opGt, opLt, opGte, opLte, opRange),
-	clsDateTime: ops(opEqAny, opNoneOf, opContains, opNotContain, opEmpty, opNotEmpty, opGt, opLt, opGte, opLte, opRange),
+// kindOps are the op codes each kind of field accepts (model.Field.Kind).
+var kindOps = map[model.Kind]map[int]bool{
+	model.KindText:     ops(opEqAny, opNoneOf, opContains, opNotContain, opEmpty, opNotEmpty),
+	model.KindPinyin:   ops(opEqAny, opContains),
+	model.KindArea:     ops(opEqAny, opNoneOf, opContains, opNotContain, opEmpty, opNotEmpty),
+	model.KindChoice:   ops(opEqAny, opNoneOf, opContains, opNotContain, opEmpty, opNotEmpty, opHasTags),
+	model.KindBool:     ops(opEqAny, opNoneOf, opContains, opNotContain, opEmpty, opNotEmpty),
+	model.KindSet:      ops(opEqAny, opNoneOf, opContains, opNotContain, opEmpty, opNotEmpty, opHasTags),
+	model.KindDept:     ops(opEqAny, opNoneOf, opContains, opNotContain),
+	model.KindNumber:   ops(opEqAny, opNoneOf, opContains, opNotContain, opEmpty, opNotEmpty, opGt, opLt, opGte, opLte, opRange),
+	model.KindDate:     ops(opEqAny, opNoneOf, opContains, opNotContain, opEmpty, opNotEmpty, opGt, opLt, opGte, opLte, opRange),
+	model.KindDateTime: ops(opEqAny, opNoneOf, opContains, opNotContain, opEmpty, opNotEmpty, opGt, opLt, opGte, opLte, opRange),
 }
 
 // Limits of one condition item.
@@ -122,8 +122,8 @@ func matchNothing(pos string) *cond.Node {
 // item constrains nothing (a range with two open bounds).
 // opPath and vpath name the op and the values in messages.
 func translateItem(env *query.Env, f *model.Field, op int, vals []any, opPath, vpath string) (*cond.Node, error) {
-	cls := classOf(f)
-	if !classOps[cls][op] {
+	kind := f.Kind()
+	if !kindOps[kind][op] {
 		return nil, invalid(CodeBadOp, opPath, "%s 不适用于%s字段 %s(%d)", opName(op), typeName(f), f.Label, f.ID)
 	}
 	switch op {
@@ -135,12 +135,12 @@ func translateItem(env *query.Env, f *model.Field, op int, vals []any, opPath, v
 		if len(vals) != 2 {
 			return nil, invalid(CodeOutOfRange, vpath, "区间条件(op 为 null)需要 2 个值 [开始, 结束],收到 %d 个", len(vals))
 		}
-		return rangeNode(f, cls, vals[0], vals[1], vpath)
+		return rangeNode(f, kind, vals[0], vals[1], vpath)
 	case opGt, opLt, opGte, opLte:
 		if len(vals) != 1 || vals[0] == nil {
 			return nil, invalid(CodeOutOfRange, vpath, "操作符 %s 需要 1 个值,收到 %d 个", opName(op), len(vals))
 		}
-		return compareNode(f, cls, op, vals[0], vpath)
+		return compareNode(f, kind, op, vals[0], vpath)
 	}
 	if len(vals) == 0 {
 		return nil, invalid(CodeRequired, vpath, "不能为空:操作符 %s 至少需要 1 个值", opName(op))
@@ -157,8 +157,8 @@ func translateItem(env *query.Env, f *model.Field, op int, vals []any, opPath, v
 		}
 	}
 	positive := op == opEqAny || op == opContains || op == opHasTags
-	switch cls {
-	case clsText:
+	switch kind {
+	case model.KindText:
 		texts, err := textValues(f, op, vals, vpath)
 		if err != nil {
 			return nil, err
@@ -181,7 +181,7 @@ func translateItem(env *query.Env, f *model.Field, op int, vals []any, opPath, v
 			return anyOf(ns), nil
 		}
 		return allOf(ns), nil
-	case clsPinyin:
+	case model.KindPinyin:
 		texts, err := textValues(f, op, vals, vpath)
 		if err != nil {
 			return nil, err
@@ -191,7 +191,7 @@ func translateItem(env *query.Env, f *model.Field, op int, vals []any, opPath, v
 			ns = append(ns, leaf(f, cond.OpStartsWith, vpath, t))
 		}
 		return anyOf(ns), nil
-	case clsArea:
+	case model.KindArea:
 		texts, err := textValues(f, op, vals, vpath)
 		if err != nil {
 			return nil, err
@@ -200,7 +200,7 @@ func translateItem(env *query.Env, f *model.Field, op int, vals []any, opPath, v
 			return leaf(f, cond.OpIn, vpath, texts...), nil
 		}
 		return leaf(f, cond.OpNotIn, vpath, texts...), nil
-	case clsChoice, clsDept:
+	case model.KindChoice, model.KindDept:
 		for i, v := range vals {
 			if _, ok := v.(bool); ok {
 				return nil, invalid(CodeBadValue, index(vpath, i), "应为选项id或名称,收到 %s", kindOf(v))
@@ -210,7 +210,7 @@ func translateItem(env *query.Env, f *model.Field, op int, vals []any, opPath, v
 			return leaf(f, cond.OpIn, vpath, vals...), nil
 		}
 		return leaf(f, cond.OpNotIn, vpath, vals...), nil
-	case clsSet:
+	case model.KindSet:
 		for i, v := range vals {
 			if _, ok := v.(bool); ok {
 				return nil, invalid(CodeBadValue, index(vpath, i), "应为id或名称,收到 %s", kindOf(v))
@@ -237,7 +237,7 @@ func translateItem(env *query.Env, f *model.Field, op int, vals []any, opPath, v
 			return leaf(f, cond.OpHasAny, vpath, vals...), nil
 		}
 		return leaf(f, cond.OpHasNone, vpath, vals...), nil
-	case clsBool:
+	case model.KindBool:
 		var ns []*cond.Node
 		for i, v := range vals {
 			b, err := boolValue(v, index(vpath, i))
@@ -254,7 +254,7 @@ func translateItem(env *query.Env, f *model.Field, op int, vals []any, opPath, v
 			return anyOf(ns), nil
 		}
 		return allOf(ns), nil
-	case clsNumber:
+	case model.KindNumber:
 		nums := make([]any, len(vals))
 		for i, v := range vals {
 			n, err := numberValue(v, index(vpath, i))
@@ -267,13 +267,13 @@ func translateItem(env *query.Env, f *model.Field, op int, vals []any, opPath, v
 			return leaf(f, cond.OpIn, vpath, nums...), nil
 		}
 		return leaf(f, cond.OpNotIn, vpath, nums...), nil
-	case clsDate:
+	case model.KindDate:
 		n, err := dateAnyNode(f, vals, vpath)
 		if err != nil || positive {
 			return n, err
 		}
 		return not(n), nil
-	case clsDateTime:
+	case model.KindDateTime:
 		var ns []*cond.Node
 		for i, v := range vals {
 			lo, hi, err := dateTimeValue(v, index(vpath, i))
@@ -436,12 +436,12 @@ func isOpen(v any) bool {
 
 // rangeNode is the closed range [a, b]; an open (null or "") bound is
 // unbounded. Date and date-time ranges include the whole of their end.
-func rangeNode(f *model.Field, cls class, a, b any, path string) (*cond.Node, error) {
+func rangeNode(f *model.Field, kind model.Kind, a, b any, path string) (*cond.Node, error) {
 	if isOpen(a) && isOpen(b) {
 		return nil, nil
 	}
-	switch cls {
-	case clsNumber:
+	switch kind {
+	case model.KindNumber:
 		var l, h any // nil: open
 		var lo, hi float64
 		if !isOpen(a) {
@@ -459,7 +459,7 @@ func rangeNode(f *model.Field, cls class, a, b any, path string) (*cond.Node, er
 			hi, h = y, y
 		}
 		return bounded(f, path, l, h, l != nil && h != nil && hi < lo)
-	case clsDate:
+	case model.KindDate:
 		var lo, hi string
 		for i, v := range []any{a, b} {
 			if isOpen(v) {
@@ -486,7 +486,7 @@ func rangeNode(f *model.Field, cls class, a, b any, path string) (*cond.Node, er
 			h = hi
 		}
 		return bounded(f, path, l, h, lo != "" && hi != "" && hi < lo)
-	case clsDateTime:
+	case model.KindDateTime:
 		var l, h any
 		var lo, hi int64
 		if !isOpen(a) {
@@ -528,17 +528,17 @@ func bounded[T comparable](f *model.Field, path string, lo, hi T, reversed bool)
 
 // compareNode is gt/lt/gte/lte; a date-time value compares by the span it
 // names (> its end, ≥ its start, < its start, ≤ its end).
-func compareNode(f *model.Field, cls class, op int, v any, path string) (*cond.Node, error) {
+func compareNode(f *model.Field, kind model.Kind, op int, v any, path string) (*cond.Node, error) {
 	qop := map[int]cond.Op{opGt: cond.OpGt, opLt: cond.OpLt, opGte: cond.OpGte, opLte: cond.OpLte}[op]
 	p0 := index(path, 0)
-	switch cls {
-	case clsNumber:
+	switch kind {
+	case model.KindNumber:
 		n, err := numberValue(v, p0)
 		if err != nil {
 			return nil, err
 		}
 		return leaf(f, qop, path, n), nil
-	case clsDate:
+	case model.KindDate:
 		d, md, err := dateValue(v, p0)
 		if err != nil {
 			return nil, err
@@ -547,7 +547,7 @@ func compareNode(f *model.Field, cls class, op int, v any, path string) (*cond.N
 			return nil, invalid(CodeBadValue, p0, "比较条件需要完整日期 yyyy-MM-dd,收到 %q", md)
 		}
 		return leaf(f, qop, path, d), nil
-	case clsDateTime:
+	case model.KindDateTime:
 		lo, hi, err := dateTimeValue(v, p0)
 		if err != nil {
 			return nil, err

@@ -76,47 +76,6 @@ var platformOnly = map[string]bool{"point_credit": true}
 
 var errPlatformOnly = errors.New("a 探马 built-in field without data here")
 
-// class groups fields by the ops they take and how values translate.
-type class int
-
-const (
-	clsText     class = iota // text, textarea, email, phone
-	clsPinyin                // the search-only pinyin field
-	clsArea                  // {code,label}: matches the code or the whole label
-	clsChoice                // one id: select, stage, owner, id, projectId
-	clsBool                  // true/false, shown as a 是/否 select
-	clsSet                   // several ids: multiselect, tags, collaborators
-	clsDept                  // a department and its subtree
-	clsNumber                // number, age
-	clsDate                  // "yyyy-MM-dd"
-	clsDateTime              // epoch ms, shown as "yyyy-MM-dd HH:mm:ss"
-)
-
-func classOf(f *model.Field) class {
-	if f.ID == model.FieldPinyin {
-		return clsPinyin
-	}
-	switch f.Type {
-	case model.TypeArea:
-		return clsArea
-	case model.TypeSelect, model.TypeStage, model.TypeStaff, model.TypeID:
-		return clsChoice
-	case model.TypeBool:
-		return clsBool
-	case model.TypeMultiSelect, model.TypeTags, model.TypeStaffList:
-		return clsSet
-	case model.TypeDepartment:
-		return clsDept
-	case model.TypeNumber:
-		return clsNumber
-	case model.TypeDate:
-		return clsDate
-	case model.TypeDateTime:
-		return clsDateTime
-	}
-	return clsText
-}
-
 // catalogType maps a field type to 探马's catalogue type number (0: none).
 func catalogType(t model.FieldType) int {
 	switch t {
