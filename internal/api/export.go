@@ -1,7 +1,6 @@
 package api
 
 import (
-	"github.com/kehu/kehu/internal/cond"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/kehu/kehu/internal/admission"
 	"github.com/kehu/kehu/internal/audit"
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/exporter"
 	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/model"

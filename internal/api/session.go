@@ -2,10 +2,10 @@ package api
 
 import (
 	"errors"
-	"github.com/kehu/kehu/internal/audit"
 	"net/http"
 	"strconv"
 
+	"github.com/kehu/kehu/internal/audit"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/people"
 )

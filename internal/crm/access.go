@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/kehu/kehu/internal/cond"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"
 	"github.com/kehu/kehu/internal/store"

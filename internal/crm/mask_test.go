@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/kehu/kehu/internal/cond"
 	"strconv"
 	"testing"
 
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"

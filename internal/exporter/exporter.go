@@ -11,9 +11,9 @@ package exporter
 
 import (
 	"context"
-	"github.com/kehu/kehu/internal/cond"
 	"io"
 
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/importer"
 	"github.com/kehu/kehu/internal/model"

@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"github.com/kehu/kehu/internal/cond"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/exporter"
 	"github.com/kehu/kehu/internal/fakedata"

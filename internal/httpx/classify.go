@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/kehu/kehu/internal/cond"
 
 	"github.com/kehu/kehu/internal/auth"
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"
 	"github.com/kehu/kehu/internal/store"

@@ -2,12 +2,12 @@ package query_test
 
 import (
 	"fmt"
-	"github.com/kehu/kehu/internal/cond"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"
 	"github.com/kehu/kehu/internal/store"

@@ -3,10 +3,10 @@ package query_test
 import (
 	"encoding/base64"
 	"errors"
-	"github.com/kehu/kehu/internal/cond"
 	"strings"
 	"testing"
 
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"

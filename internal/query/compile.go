@@ -1,10 +1,10 @@
 package query
 
 import (
-	"github.com/kehu/kehu/internal/cond"
 	"math"
 	"strings"
 
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/store"
 	"github.com/kehu/kehu/internal/textindex"

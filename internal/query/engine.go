@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/kehu/kehu/internal/admission"
-	"github.com/kehu/kehu/internal/cond"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/kehu/kehu/internal/admission"
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/store"
 )

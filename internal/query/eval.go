@@ -3,12 +3,12 @@ package query
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/kehu/kehu/internal/cond"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/phone"
 	"github.com/kehu/kehu/internal/store"

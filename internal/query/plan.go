@@ -5,10 +5,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"github.com/kehu/kehu/internal/cond"
 	"strconv"
 	"strings"
 
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/store"
 	"github.com/kehu/kehu/internal/textindex"

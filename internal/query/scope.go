@@ -1,9 +1,9 @@
 package query
 
 import (
-	"github.com/kehu/kehu/internal/cond"
 	"strconv"
 
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/store"
 	"github.com/kehu/kehu/internal/textindex"

@@ -2,11 +2,11 @@ package query_test
 
 import (
 	"encoding/json"
-	"github.com/kehu/kehu/internal/cond"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"

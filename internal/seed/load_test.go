@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/kehu/kehu/internal/cond"
 	"testing"
 	"time"
 
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/fakedata"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"

@@ -2,12 +2,12 @@ package seed_test
 
 import (
 	"context"
-	"github.com/kehu/kehu/internal/cond"
 	"os"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/pgtest"
 	"github.com/kehu/kehu/internal/query"
 	"github.com/kehu/kehu/internal/seed"

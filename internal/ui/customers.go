@@ -1,13 +1,13 @@
 package ui
 
 import (
-	"github.com/kehu/kehu/internal/cond"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"
 )

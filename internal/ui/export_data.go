@@ -2,11 +2,11 @@ package ui
 
 import (
 	"context"
-	"github.com/kehu/kehu/internal/cond"
 	"net/url"
 	"slices"
 	"strings"
 
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/importer"
 	"github.com/kehu/kehu/internal/model"

@@ -1,9 +1,10 @@
 package ui
 
 import (
-	"github.com/kehu/kehu/internal/cond"
 	"strings"
 	"unicode"
+
+	"github.com/kehu/kehu/internal/cond"
 )
 
 // searchNode turns what a user typed into the one search box into a

@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/kehu/kehu/internal/cond"
 	"log/slog"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/dialect/dashi"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"

@@ -3,10 +3,10 @@ package dashi_test
 import (
 	"context"
 	"encoding/json"
-	"github.com/kehu/kehu/internal/cond"
 	"strconv"
 	"testing"
 
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"

@@ -3,11 +3,11 @@ package tanma
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/kehu/kehu/internal/cond"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/phone"
 	"github.com/kehu/kehu/internal/query"

@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/kehu/kehu/internal/cond"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/phone"
 	"github.com/kehu/kehu/internal/query"

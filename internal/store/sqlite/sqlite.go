@@ -17,9 +17,10 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/kehu/kehu/internal/model"
 	sqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/kehu/kehu/internal/model"
 )
 
 // Sync values: how a commit reaches the disk (PRAGMA synchronous in WAL
