@@ -2,11 +2,11 @@ package tanma
 
 import (
 	"encoding/json"
-	"reflect"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/kehu/kehu/internal/fieldtest"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/store"
 )
@@ -33,9 +33,7 @@ func TestEverySystemFieldOnTheWire(t *testing.T) {
 		}
 		return m
 	}
-	empty := render(&model.Customer{})
-	for i := range model.SystemFieldDescs {
-		d := &model.SystemFieldDescs[i]
+	fieldtest.OnTheWire(t, func(d *model.SystemField) []string {
 		var names []string
 		if listed(&d.Field) {
 			names = append(names, strconv.FormatInt(d.ID, 10))
@@ -43,30 +41,6 @@ func TestEverySystemFieldOnTheWire(t *testing.T) {
 		if d.Wire.Tanma != "" {
 			names = append(names, d.Wire.Tanma)
 		}
-		if len(names) == 0 {
-			continue
-		}
-		var c model.Customer
-		d.Set(&c, testValue(d))
-		got := render(&c)
-		for _, n := range names {
-			if _, ok := got[n]; !ok {
-				t.Errorf("%s: no %q in the result", d.Key, n)
-			} else if reflect.DeepEqual(got[n], empty[n]) {
-				t.Errorf("%s: %q does not carry the value (%v)", d.Key, n, got[n])
-			}
-		}
-	}
-}
-
-// testValue is a non-empty value of the descriptor's attribute (2: a
-// status that differs from the default on 探马's scale too).
-func testValue(d *model.SystemField) any {
-	switch d.Ref(&model.Customer{}).(type) {
-	case *string:
-		return "x"
-	case *[]int64:
-		return []int64{2}
-	}
-	return int64(2)
+		return names
+	}, render)
 }
