@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 
@@ -95,3 +96,62 @@ func SetExternalCounts(j *store.ImportJob, total, processed, created, updated, u
 
 // IssueRows turns report rows into import_issues rows.
 func IssueRows(issues []Issue) []store.ImportIssue { return issueRows(issues) }
+
+// jobOptions is what the imports.options column holds: the options, the
+// file's header row (the report repeats it) and what the table has no
+// column for.
+type jobOptions struct {
+	OnDuplicate Mode              `json:"onDuplicate"`
+	DryRun      bool              `json:"dryRun,omitempty"`
+	ProjectID   int64             `json:"projectId,omitempty"`
+	PoolID      int64             `json:"poolId,omitempty"`
+	DedupeBy    []string          `json:"dedupeBy,omitempty"`
+	Mapping     map[string]string `json:"mapping,omitempty"`
+	Format      string            `json:"format,omitempty"`
+	Headers     []string          `json:"headers,omitempty"`
+	Columns     map[string]string `json:"columns,omitempty"`
+	Ignored     []string          `json:"ignoredColumns,omitempty"`
+	Unchanged   int64             `json:"unchanged"`
+}
+
+// Job statuses.
+const (
+	StatusQueued  = "queued"
+	StatusRunning = "running"
+	StatusDone    = "done"
+	StatusFailed  = "failed"
+	// StatusInterrupted is reported, never stored: a queued or running job
+	// whose row has not moved for StaleAfter (its process died).
+	StatusInterrupted = "interrupted"
+)
+
+// StaleAfter is how long a running job may go without committing a batch
+// before it is reported as interrupted.
+const StaleAfter = 5 * time.Minute
+
+// NewJob makes a job row for an import about to start.
+func NewJob(o Options) *store.ImportJob {
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	opts, _ := json.Marshal(jobOptions{OnDuplicate: o.OnDuplicate, DryRun: o.DryRun, ProjectID: o.ProjectID, PoolID: o.PoolID,
+		DedupeBy: o.DedupeBy, Mapping: o.Mapping})
+	return &store.ImportJob{TenantID: o.TenantID, ID: idgen.Next(), Status: StatusQueued, FileName: o.FileName,
+		Options: string(opts), TotalRows: -1, CreatedAt: now, UpdatedAt: now}
+}
+
+// FailJob marks a job row failed before Run could start (the file could
+// not be opened).
+func FailJob(ctx context.Context, st *store.Store, job *store.ImportJob, cause error) error {
+	job.Status, job.Error, job.UpdatedAt = StatusFailed, cause.Error(), time.Now().UTC()
+	return st.SaveImport(context.WithoutCancel(ctx), job)
+}
+
+// setJobCounts copies counts into the job row (unchanged rows count as
+// updated there; options keeps them apart).
+func (r *run) setJobCounts(s *Summary) {
+	j := r.job
+	j.Processed, j.Created, j.Updated, j.Skipped, j.Failed = s.Total, s.Created, s.Updated+s.Unchanged, s.Skipped, s.Failed
+	r.jo.Unchanged = s.Unchanged
+	b, _ := json.Marshal(r.jo)
+	j.Options = string(b)
+	j.UpdatedAt = time.Now().UTC()
+}
