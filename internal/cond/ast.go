@@ -4,11 +4,15 @@
 // limits that bound a tree, and typed constructors (Eq, In, And, …) that the
 // platform dialects use to build trees from what they decoded.
 //
-// It knows nothing about fields, catalogues or SQL: internal/query resolves a
-// tree against the tenant's catalogue (unknown field or bad operator = error),
+// It knows nothing about catalogues or SQL: internal/query resolves a tree
+// against the tenant's catalogue (unknown field or bad operator = error),
 // plans it and compiles it to SQL with bound parameters. Nothing a client
-// typed ever reaches SQL text.
+// typed ever reaches SQL text. The one thing it holds of the domain is a
+// leaf's Resolved field, so that a dialect which looked a field up while
+// translating hands it on instead of a name to look up again.
 package cond
+
+import "github.com/kehu/kehu/internal/model"
 
 // Node is one node of a condition tree. Exactly one of And, Or, Not, Leaf is set.
 type Node struct {
@@ -30,6 +34,12 @@ type Cond struct {
 	// Pos says where the condition stands in the input, for error messages:
 	// a JSON path like "and[1].or[0]" or "offset 17" for the string form.
 	Pos string
+	// Resolved is the catalogue field Field names, when the code that built
+	// the leaf has already looked it up in the tenant's catalogue (a dialect
+	// translating its own filter, LeafOf): internal/query and crm take it
+	// instead of resolving Field again. Parsers never set it; Field stays
+	// set, for messages and the formatter.
+	Resolved *model.Field
 }
 
 // Op is an operator name; the JSON spelling and the string form's word

@@ -1,5 +1,11 @@
 package cond
 
+import (
+	"strconv"
+
+	"github.com/kehu/kehu/internal/model"
+)
+
 // Typed constructors for code that builds a tree instead of parsing one: the
 // platform dialects translate their own filter shapes into these, so a tree
 // built in Go has the same shape a parser would have produced. Values are
@@ -9,6 +15,12 @@ package cond
 // Leaf is the condition field op values.
 func Leaf(field string, op Op, values ...any) *Node {
 	return &Node{Leaf: &Cond{Field: field, Op: op, Values: values}}
+}
+
+// LeafOf is the condition f op values on a field already resolved against
+// the tenant's catalogue: the leaf names it by id and carries it (Resolved).
+func LeafOf(f *model.Field, op Op, values ...any) *Node {
+	return &Node{Leaf: &Cond{Field: strconv.FormatInt(f.ID, 10), Op: op, Values: values, Resolved: f}}
 }
 
 // Eq is field = value.

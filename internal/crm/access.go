@@ -406,7 +406,10 @@ func checkMaskedSearch(caller *model.Caller, n *cond.Node, sort []query.SortSpec
 		case n == nil:
 			return nil
 		case n.Leaf != nil:
-			f := cat.Field(n.Leaf.Field)
+			f := n.Leaf.Resolved // a dialect's leaf carries its field
+			if f == nil {
+				f = cat.Field(n.Leaf.Field)
+			}
 			if f == nil || !maskedField(f) || maskedFieldOps[n.Leaf.Op] {
 				return nil
 			}

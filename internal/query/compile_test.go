@@ -379,3 +379,25 @@ func checkGolden(t *testing.T, name, dialect, desc, sql string, args []any) {
 		}
 	}
 }
+
+// TestResolvedLeafNotLookedUpAgain: a leaf built with cond.LeafOf carries
+// its field, and Resolve takes it as it is — the catalogue is not asked
+// again (here it would not know the name) — and resolves the leaf exactly
+// as it resolves the same condition by name.
+func TestResolvedLeafNotLookedUpAgain(t *testing.T) {
+	env := goldenEnv()
+	f := env.Catalog.Fields[gfSelect]
+	carried := cond.LeafOf(f, cond.OpEq, "金牌")
+	carried.Leaf.Field = "not-in-the-catalogue"
+	got, err := Resolve(carried, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Resolve(gLeaf("f_select", cond.OpEq, "金牌"), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Leaf.Field != f || got.Leaf.Op != want.Leaf.Op || fmt.Sprint(got.Leaf.Values) != fmt.Sprint(want.Leaf.Values) {
+		t.Fatalf("carried %+v, by name %+v", got.Leaf, want.Leaf)
+	}
+}

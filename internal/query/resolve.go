@@ -185,7 +185,7 @@ func splitSharedTagNames(c *cond.Cond, env *Env) (_ *RNode, ok bool, _ error) {
 	if c.Op != cond.OpHasAll {
 		return nil, false, nil
 	}
-	if f := env.Catalog.Field(c.Field); f == nil || f.Type != model.TypeTags {
+	if f := leafField(c, env); f == nil || f.Type != model.TypeTags {
 		return nil, false, nil
 	}
 	shared := false
@@ -201,7 +201,7 @@ func splitSharedTagNames(c *cond.Cond, env *Env) (_ *RNode, ok bool, _ error) {
 	}
 	r := &RNode{}
 	for _, v := range c.Values {
-		l, err := resolveLeaf(&cond.Cond{Field: c.Field, Op: cond.OpHasAny, Values: []any{v}, Pos: c.Pos}, env)
+		l, err := resolveLeaf(&cond.Cond{Field: c.Field, Op: cond.OpHasAny, Values: []any{v}, Pos: c.Pos, Resolved: c.Resolved}, env)
 		if err != nil {
 			if e, isErr := err.(*Error); isErr {
 				e.Op = c.Op
@@ -213,8 +213,17 @@ func splitSharedTagNames(c *cond.Cond, env *Env) (_ *RNode, ok bool, _ error) {
 	return r, true, nil
 }
 
+// leafField is the field a leaf names: the one it carries when its builder
+// resolved it already (cond.LeafOf), else the catalogue's.
+func leafField(c *cond.Cond, env *Env) *model.Field {
+	if c.Resolved != nil {
+		return c.Resolved
+	}
+	return env.Catalog.Field(c.Field)
+}
+
 func resolveLeaf(c *cond.Cond, env *Env) (*RLeaf, error) {
-	f := env.Catalog.Field(c.Field)
+	f := leafField(c, env)
 	fail := func(format string, args ...any) error {
 		return &Error{Pos: c.Pos, Field: c.Field, Op: c.Op, Msg: fmt.Sprintf(format, args...)}
 	}

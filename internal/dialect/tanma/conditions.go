@@ -93,8 +93,10 @@ func parseOp(raw json.RawMessage, path string) (int, error) {
 
 // node helpers
 
+// leaf carries f itself (cond.LeafOf): the query engine does not look the
+// field up again.
 func leaf(f *model.Field, op cond.Op, pos string, vals ...any) *cond.Node {
-	return &cond.Node{Leaf: &cond.Cond{Field: fieldArg(f), Op: op, Values: vals, Pos: pos}}
+	return cond.LeafOf(f, op, vals...).At(pos)
 }
 
 func anyOf(ns []*cond.Node) *cond.Node {

@@ -211,7 +211,6 @@ func nonEmpty(b []byte) []byte {
 	return b
 }
 
-// fieldArg is the Cond.Field spelling of f: its id, never ambiguous.
-func fieldArg(f *model.Field) string { return strconv.FormatInt(f.ID, 10) }
-
+// sysField is the Cond.Field spelling of a system field: its id, never
+// ambiguous.
 func sysField(id int64) string { return strconv.FormatInt(id, 10) }
