@@ -1,12 +1,14 @@
 package dashi
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
+	"time"
 
+	"github.com/kehu/kehu/internal/jsonw"
 	"github.com/kehu/kehu/internal/model"
 )
 
@@ -48,54 +50,121 @@ func appendPage(b []byte, pageIndex, pageSize int, total int64, cs []*model.Cust
 // Numbers are JSON numbers (ids stay below 2^53), empty strings "" and
 // empty lists [], never null or absent.
 func appendCustomer(b []byte, c *model.Customer, projectName string) []byte {
-	b = append(b, `{"id":`...)
-	b = strconv.AppendInt(b, c.ID, 10)
-	b = appendInt(b, `,"projectId":`, c.ProjectID)
-	b = appendStr(b, `,"projectName":`, projectName)
-	b = appendStr(b, `,"name":`, c.Name)
-	b = appendStr(b, `,"phone":`, DisplayPhone(c.Phone))
-	b = appendInt(b, `,"idType":`, int64(c.IDType))
-	b = appendStr(b, `,"idNumber":`, c.IDNumber)
-	b = appendInt(b, `,"sex":`, int64(c.Sex))
-	b = appendInt(b, `,"age":`, int64(c.Age))
-	b = appendList(b, `,"companyIds":`, c.CompanyIDs)
-	b = appendStr(b, `,"companyNames":`, c.Company)
-	b = appendList(b, `,"spaceIds":`, c.SpaceIDs)
-	b = appendList(b, `,"spaceNames":`, c.SpaceNames)
-	b = appendList(b, `,"paths":`, c.Paths)
-	b = appendInt(b, `,"customerGradeId":`, c.GradeID)
-	b = appendStr(b, `,"customerGradeName":`, c.GradeName)
-	b = appendInt(b, `,"customerTypeId":`, c.TypeID)
-	b = appendStr(b, `,"customerTypeName":`, c.TypeName)
-	b = appendStr(b, `,"contractName":`, c.ContactName)
-	b = appendStr(b, `,"contractPhone":`, c.ContactPhone)
-	b = appendStr(b, `,"address":`, DisplayAddress(c))
-	b = appendStr(b, `,"email":`, c.Email)
-	b = appendStr(b, `,"remark":`, c.Remark)
-	b = appendInt(b, `,"bornDate":`, c.BornDate)
-	b = appendStr(b, `,"nativePlace":`, c.NativePlace)
-	b = appendStr(b, `,"nation":`, c.Nation)
-	b = appendInt(b, `,"marriage":`, int64(c.Marriage))
-	b = appendInt(b, `,"education":`, int64(c.Education))
-	b = appendStr(b, `,"profession":`, c.Profession)
-	b = appendStr(b, `,"speciality":`, c.Speciality)
-	b = appendStr(b, `,"interest":`, c.Interest)
-	b = appendStr(b, `,"character":`, c.Character)
-	b = appendStr(b, `,"postalCode":`, c.PostalCode)
-	b = appendStr(b, `,"jobNum":`, c.JobNum)
-	b = appendStr(b, `,"facePhoto":`, c.FacePhoto)
-	b = appendInt(b, `,"creationTime":`, model.Millis(c.CreatedAt))
-	b = appendStr(b, `,"creatorUserId":`, c.CreatedBy)
-	b = appendStr(b, `,"creatorUserName":`, c.CreatedByName)
-	b = appendInt(b, `,"lastModificationTime":`, model.Millis(c.UpdatedAt))
-	b = appendStr(b, `,"lastModifierUserId":`, c.UpdatedBy)
-	b = appendStr(b, `,"lastModifierUserName":`, c.UpdatedByName)
-	b = appendStr(b, `,"openId":`, c.OpenID)
-	b = appendStr(b, `,"unionId":`, c.UnionID)
-	b = appendStr(b, `,"managementForms":`, c.ManagementForms)
-	b = appendInt(b, `,"managementFormsId":`, c.ManagementFormsID)
-	b = appendInt(b, `,"customerStatus":`, int64(c.Status))
+	for i := range customerObject {
+		m := &customerObject[i]
+		if i == 0 {
+			b = append(b, '{')
+		} else {
+			b = append(b, ',')
+		}
+		b = append(b, m.key...)
+		b = m.put(b, c, projectName)
+	}
 	return append(b, '}')
+}
+
+// wireMember is one member of the customer object: its quoted name and colon,
+// and how its value is written.
+type wireMember struct {
+	key string
+	put func(b []byte, c *model.Customer, projectName string) []byte
+}
+
+// customerObject is the customer object in the platform's order. A system
+// field is listed by its descriptor, which names it on the wire
+// (Wire.Dashi), with the form its value takes here; the rest are what kehu
+// keeps only for 达实. Adding a system field to 达实's object is its Wire.Dashi
+// name and one line here (TestEverySystemFieldOnTheWire).
+var customerObject = []wireMember{
+	sys(model.FieldID, number),
+	sys(model.FieldProject, number),
+	own("projectName", func(b []byte, _ *model.Customer, projectName string) []byte { return jsonw.String(b, projectName) }),
+	sys(model.FieldName, text),
+	sys(model.FieldPhone, func(b []byte, c *model.Customer, _ any) []byte { return jsonw.String(b, DisplayPhone(c.Phone)) }),
+	sys(model.FieldIDType, number),
+	sys(model.FieldIDNumber, text),
+	sys(model.FieldSex, number),
+	sys(model.FieldAge, number),
+	ownList("companyIds", func(c *model.Customer) []string { return c.CompanyIDs }),
+	sys(model.FieldCompany, text),
+	ownList("spaceIds", func(c *model.Customer) []string { return c.SpaceIDs }),
+	ownList("spaceNames", func(c *model.Customer) []string { return c.SpaceNames }),
+	ownList("paths", func(c *model.Customer) []string { return c.Paths }),
+	ownInt("customerGradeId", func(c *model.Customer) int64 { return c.GradeID }),
+	ownText("customerGradeName", func(c *model.Customer) string { return c.GradeName }),
+	ownInt("customerTypeId", func(c *model.Customer) int64 { return c.TypeID }),
+	ownText("customerTypeName", func(c *model.Customer) string { return c.TypeName }),
+	ownText("contractName", func(c *model.Customer) string { return c.ContactName }),
+	ownText("contractPhone", func(c *model.Customer) string { return c.ContactPhone }),
+	sys(model.FieldAddress, func(b []byte, c *model.Customer, _ any) []byte { return jsonw.String(b, DisplayAddress(c)) }),
+	sys(model.FieldEmail, text),
+	sys(model.FieldRemark, text),
+	sys(model.FieldBornDate, number),
+	ownText("nativePlace", func(c *model.Customer) string { return c.NativePlace }),
+	ownText("nation", func(c *model.Customer) string { return c.Nation }),
+	sys(model.FieldMarriage, number),
+	sys(model.FieldEducation, number),
+	ownText("profession", func(c *model.Customer) string { return c.Profession }),
+	ownText("speciality", func(c *model.Customer) string { return c.Speciality }),
+	ownText("interest", func(c *model.Customer) string { return c.Interest }),
+	ownText("character", func(c *model.Customer) string { return c.Character }),
+	sys(model.FieldPostalCode, text),
+	ownText("jobNum", func(c *model.Customer) string { return c.JobNum }),
+	ownText("facePhoto", func(c *model.Customer) string { return c.FacePhoto }),
+	sys(model.FieldCreatedAt, number),
+	ownText("creatorUserId", func(c *model.Customer) string { return c.CreatedBy }),
+	ownText("creatorUserName", func(c *model.Customer) string { return c.CreatedByName }),
+	sys(model.FieldUpdatedAt, number),
+	ownText("lastModifierUserId", func(c *model.Customer) string { return c.UpdatedBy }),
+	ownText("lastModifierUserName", func(c *model.Customer) string { return c.UpdatedByName }),
+	ownText("openId", func(c *model.Customer) string { return c.OpenID }),
+	ownText("unionId", func(c *model.Customer) string { return c.UnionID }),
+	ownText("managementForms", func(c *model.Customer) string { return c.ManagementForms }),
+	ownInt("managementFormsId", func(c *model.Customer) int64 { return c.ManagementFormsID }),
+	sys(model.FieldStatus, number),
+}
+
+// sys is the member of a system field, named by its descriptor; format
+// writes the value from the descriptor's Ref (or from c, for values 达实
+// shows differently).
+func sys(id int64, format func(b []byte, c *model.Customer, ref any) []byte) wireMember {
+	d := model.SystemFieldDesc(id)
+	if d == nil || d.Wire.Dashi == "" || d.Ref == nil {
+		panic("dashi: system field " + strconv.FormatInt(id, 10) + " has no 达实 wire name")
+	}
+	return wireMember{key: `"` + d.Wire.Dashi + `":`, put: func(b []byte, c *model.Customer, _ string) []byte { return format(b, c, d.Ref(c)) }}
+}
+
+// number writes an integer attribute, a time as epoch milliseconds.
+func number(b []byte, _ *model.Customer, ref any) []byte {
+	switch p := ref.(type) {
+	case *int64:
+		return jsonw.Int(b, *p)
+	case *int:
+		return jsonw.Int(b, int64(*p))
+	case *time.Time:
+		return jsonw.Int(b, model.Millis(*p))
+	}
+	panic(fmt.Sprintf("dashi: %T is not a number", ref))
+}
+
+// text writes a string attribute.
+func text(b []byte, _ *model.Customer, ref any) []byte { return jsonw.String(b, *ref.(*string)) }
+
+func own(name string, put func(b []byte, c *model.Customer, projectName string) []byte) wireMember {
+	return wireMember{key: `"` + name + `":`, put: put}
+}
+
+func ownText(name string, get func(c *model.Customer) string) wireMember {
+	return own(name, func(b []byte, c *model.Customer, _ string) []byte { return jsonw.String(b, get(c)) })
+}
+
+func ownInt(name string, get func(c *model.Customer) int64) wireMember {
+	return own(name, func(b []byte, c *model.Customer, _ string) []byte { return jsonw.Int(b, get(c)) })
+}
+
+func ownList(name string, get func(c *model.Customer) []string) wireMember {
+	return own(name, func(b []byte, c *model.Customer, _ string) []byte { return jsonw.Strings(b, get(c)) })
 }
 
 // FieldOrder is the seed's 46 customer fields in order (for tests and docs).
@@ -136,85 +205,6 @@ func DisplayAddress(c *model.Customer) string {
 		}
 	}
 	return strings.Join(parts, " ")
-}
-
-func appendInt(b []byte, key string, v int64) []byte {
-	b = append(b, key...)
-	return strconv.AppendInt(b, v, 10)
-}
-
-func appendStr(b []byte, key, v string) []byte {
-	b = append(b, key...)
-	return appendString(b, v)
-}
-
-func appendList(b []byte, key string, v []string) []byte {
-	b = append(b, key...)
-	b = append(b, '[')
-	for i, s := range v {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, s)
-	}
-	return append(b, ']')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string, escaped like encoding/json with
-// HTML escaping off: quotes, backslashes and control characters escaped,
-// invalid UTF-8 replaced by U+FFFD, U+2028/U+2029 escaped for JavaScript.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // bufPool recycles page buffers (a full page is several MB).

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kehu/kehu/internal/jsonw"
 	"github.com/kehu/kehu/internal/model"
 )
 
@@ -96,7 +97,7 @@ var trickyStrings = []string{"", "张三", `a"b\c`, "line\nbreak\r\ttab", "\x00\
 
 func TestAppendStringMatchesEncodingJSON(t *testing.T) {
 	for _, s := range trickyStrings {
-		if got, want := appendString(nil, s), stdJSON(t, s); !bytes.Equal(got, want) {
+		if got, want := jsonw.String(nil, s), stdJSON(t, s); !bytes.Equal(got, want) {
 			t.Errorf("%q: got %s, want %s", s, got, want)
 		}
 	}
