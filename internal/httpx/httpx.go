@@ -133,6 +133,14 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
+// WriteJSONBytes writes body, JSON that an appender built (ending in a
+// newline as WriteJSON's), with WriteJSON's headers.
+func WriteJSONBytes(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
 // WriteJSONType is WriteJSON with another content type (problem+json).
 func WriteJSONType(w http.ResponseWriter, status int, contentType string, v any) {
 	w.Header().Set("Content-Type", contentType)

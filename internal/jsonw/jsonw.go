@@ -8,6 +8,7 @@ package jsonw
 
 import (
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -102,4 +103,19 @@ func Time(b []byte, t time.Time) []byte {
 	b = append(b, '"')
 	b = t.AppendFormat(b, time.RFC3339Nano)
 	return append(b, '"')
+}
+
+// bufPool recycles response buffers (a full 达实 page is several MB).
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+// GetBuf takes an empty buffer from the pool; PutBuf gives it back.
+func GetBuf() *[]byte { return bufPool.Get().(*[]byte) }
+
+// PutBuf returns b to the pool, unless it grew too large to keep.
+func PutBuf(b *[]byte) {
+	if cap(*b) > 16<<20 {
+		return // let oversized buffers go
+	}
+	*b = (*b)[:0]
+	bufPool.Put(b)
 }

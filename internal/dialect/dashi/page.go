@@ -13,6 +13,7 @@ import (
 	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
+	"github.com/kehu/kehu/internal/jsonw"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"
 )
@@ -164,8 +165,8 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, cl *model.Client)
 	if err != nil {
 		return err
 	}
-	buf := getBuf()
-	defer putBuf(buf)
+	buf := jsonw.GetBuf()
+	defer jsonw.PutBuf(buf)
 	*buf = append(appendPage(*buf, p.PageIndex, p.PageSize, res.Total, res.Customers, proj.Name), '\n')
 	writeRaw(w, 200, *buf)
 	return nil

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kehu/kehu/internal/jsonw"
@@ -205,19 +204,6 @@ func DisplayAddress(c *model.Customer) string {
 		}
 	}
 	return strings.Join(parts, " ")
-}
-
-// bufPool recycles page buffers (a full page is several MB).
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
-
-func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
-
-func putBuf(b *[]byte) {
-	if cap(*b) > 16<<20 {
-		return // let oversized buffers go
-	}
-	*b = (*b)[:0]
-	bufPool.Put(b)
 }
 
 // writeRaw writes a JSON body built by the appenders.

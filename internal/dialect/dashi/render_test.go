@@ -221,9 +221,9 @@ func BenchmarkPage4000(b *testing.B) {
 		b.SetBytes(int64(size))
 		b.ReportAllocs()
 		for b.Loop() {
-			buf := getBuf()
+			buf := jsonw.GetBuf()
 			*buf = appendPage(*buf, 1, 4000, 123456, cs, "演示园区")
-			putBuf(buf)
+			jsonw.PutBuf(buf)
 		}
 	})
 	b.Run("encoding-json", func(b *testing.B) {

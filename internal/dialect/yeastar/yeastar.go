@@ -22,6 +22,7 @@ import (
 	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
+	"github.com/kehu/kehu/internal/jsonw"
 	"github.com/kehu/kehu/internal/model"
 )
 
@@ -154,6 +155,23 @@ type success struct {
 // writeOK answers HTTP 200 with the Success envelope (data nil: no data key).
 func (h *Handler) writeOK(w http.ResponseWriter, r *http.Request, data any) {
 	httpx.WriteJSON(w, http.StatusOK, success{Data: data, RequestID: requestIDOf(r), Status: "Success", Time: time.Now().Unix()})
+}
+
+// writeOKWith is writeOK with data appended by data (a customer or a page of
+// them) rather than encoded by reflection; the bytes are those writeOK
+// would write.
+func (h *Handler) writeOKWith(w http.ResponseWriter, r *http.Request, data func(b []byte) []byte) {
+	buf := jsonw.GetBuf()
+	defer jsonw.PutBuf(buf)
+	b := append(*buf, `{"data":`...)
+	b = data(b)
+	b = append(b, `,"requestId":`...)
+	b = jsonw.String(b, requestIDOf(r))
+	b = append(b, `,"status":"Success","time":`...)
+	b = jsonw.Int(b, time.Now().Unix())
+	b = append(b, "}\n"...) // as json.Encoder ends a value
+	*buf = b
+	httpx.WriteJSONBytes(w, http.StatusOK, b)
 }
 
 // DemoHints returns titled, ready-to-paste commands for `kehu demo`.
