@@ -13,21 +13,8 @@ import (
 	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
-	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"
-	"github.com/kehu/kehu/internal/store"
 )
-
-// customerOut is a customer as the native API shows it: the model's fields
-// plus custom values keyed by field key.
-type customerOut struct {
-	*model.Customer
-	Fields map[string]any `json:"fields"`
-}
-
-func present(c *model.Customer, cat *store.Catalog) customerOut {
-	return customerOut{Customer: c, Fields: cat.FieldsByKey(c.Custom)}
-}
 
 type listOut struct {
 	Data       []customerOut `json:"data"`
@@ -60,7 +47,7 @@ func (h *Handler) getCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, 200, present(c, cat))
+	writeCustomer(w, 200, present(c, cat))
 	return nil
 }
 
@@ -91,7 +78,7 @@ func (h *Handler) createCustomer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", "/v1/customers/"+strconv.FormatInt(c.ID, 10))
-	httpx.WriteJSON(w, 201, present(c, cat))
+	writeCustomer(w, 201, present(c, cat))
 	return nil
 }
 
@@ -113,7 +100,7 @@ func (h *Handler) updateCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, 200, present(c, cat))
+	writeCustomer(w, 200, present(c, cat))
 	return nil
 }
 
@@ -381,6 +368,6 @@ func (h *Handler) runSearch(w http.ResponseWriter, r *http.Request, req *query.R
 	for i, c := range res.Customers {
 		out.Data[i] = present(c, env.Catalog)
 	}
-	httpx.WriteJSON(w, 200, out)
+	writeAppended(w, 200, out.append)
 	return nil
 }
