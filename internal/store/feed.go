@@ -12,11 +12,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5/stdlib"
-
 	"github.com/kehu/kehu/internal/background"
 	"github.com/kehu/kehu/internal/idgen"
 	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/store/postgres"
 )
 
 // This file is the change feed: customer_events rows written in the same
@@ -373,18 +372,21 @@ func (s *Store) listenOnce(ctx context.Context) error {
 	}
 	defer conn.Close()
 	return conn.Raw(func(dc any) error {
-		pc := dc.(*stdlib.Conn).Conn()
-		if _, err := pc.Exec(ctx, "LISTEN "+feedChannel); err != nil {
+		pc, err := postgres.RawConn(dc)
+		if err != nil {
+			return err
+		}
+		if err := pc.Exec(ctx, "LISTEN "+feedChannel); err != nil {
 			return err
 		}
 		defer func() {
 			// Leave the pooled connection as we found it.
 			uctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
-			_, _ = pc.Exec(uctx, "UNLISTEN "+feedChannel)
+			_ = pc.Exec(uctx, "UNLISTEN "+feedChannel)
 		}()
 		for {
-			if _, err := pc.WaitForNotification(ctx); err != nil {
+			if err := pc.WaitForNotification(ctx); err != nil {
 				return err
 			}
 			s.feed.broadcast()

@@ -6,24 +6,24 @@ import (
 	"iter"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/kehu/kehu/internal/store/postgres"
 )
 
-// The PostgreSQL loader: rows go through COPY on the pgx connection.
+// The PostgreSQL loader: rows go through COPY on the driver's connection.
+// What is loaded and how (the tables, the SQL, the order) is the store's;
+// the COPY protocol itself is the driver package's (postgres.Conn).
 
 type pgLoader struct {
-	conn *pgx.Conn
+	conn *postgres.Conn
 }
 
 func (l *pgLoader) open(ctx context.Context, dc any, _ bool) error {
-	c, ok := dc.(*stdlib.Conn)
-	if !ok {
-		return fmt.Errorf("unexpected driver connection %T", dc)
+	var err error
+	if l.conn, err = postgres.RawConn(dc); err != nil {
+		return err
 	}
-	l.conn = c.Conn()
 	for _, q := range []string{"SET synchronous_commit = off", "SET maintenance_work_mem = '512MB'"} {
-		if _, err := l.conn.Exec(ctx, q); err != nil {
+		if err := l.conn.Exec(ctx, q); err != nil {
 			return err
 		}
 	}
@@ -35,7 +35,7 @@ func (l *pgLoader) dropIndexes(ctx context.Context) ([]string, error) {
 	// Foreign keys and the side tables' primary keys (customers keeps its
 	// own: ids arrive in ascending order, so it is an append), then plain
 	// indexes.
-	rows, err := l.conn.Query(ctx, `SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype::text
+	rows, err := l.conn.QueryStrings(ctx, `SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype::text
 		FROM pg_constraint WHERE conrelid::regclass::text IN (`+tables+`) AND (contype = 'f' OR (contype = 'p' AND conrelid::regclass::text <> 'customers'))
 		ORDER BY contype DESC, conname`)
 	if err != nil {
@@ -43,19 +43,10 @@ func (l *pgLoader) dropIndexes(ctx context.Context) ([]string, error) {
 	}
 	type con struct{ table, name, def, typ string }
 	var cons []con
-	for rows.Next() {
-		var c con
-		if err := rows.Scan(&c.table, &c.name, &c.def, &c.typ); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		cons = append(cons, c)
+	for _, r := range rows {
+		cons = append(cons, con{r[0], r[1], r[2], r[3]})
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows, err = l.conn.Query(ctx, `SELECT i.indexname, i.indexdef FROM pg_indexes i
+	rows, err = l.conn.QueryStrings(ctx, `SELECT i.indexname, i.indexdef FROM pg_indexes i
 		WHERE i.schemaname = current_schema() AND i.tablename IN (`+tables+`)
 		AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
 		ORDER BY i.indexname`)
@@ -64,26 +55,17 @@ func (l *pgLoader) dropIndexes(ctx context.Context) ([]string, error) {
 	}
 	type idx struct{ name, def string }
 	var idxs []idx
-	for rows.Next() {
-		var x idx
-		if err := rows.Scan(&x.name, &x.def); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		idxs = append(idxs, x)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+	for _, r := range rows {
+		idxs = append(idxs, idx{r[0], r[1]})
 	}
 	var restore []string
 	for _, c := range cons {
-		if _, err := l.conn.Exec(ctx, `ALTER TABLE `+pgx.Identifier{c.table}.Sanitize()+` DROP CONSTRAINT `+pgx.Identifier{c.name}.Sanitize()); err != nil {
+		if err := l.conn.Exec(ctx, `ALTER TABLE `+postgres.Ident(c.table)+` DROP CONSTRAINT `+postgres.Ident(c.name)); err != nil {
 			return nil, err
 		}
 	}
 	for _, x := range idxs {
-		if _, err := l.conn.Exec(ctx, `DROP INDEX `+pgx.Identifier{x.name}.Sanitize()); err != nil {
+		if err := l.conn.Exec(ctx, `DROP INDEX `+postgres.Ident(x.name)); err != nil {
 			return nil, err
 		}
 		restore = append(restore, x.def)
@@ -92,7 +74,7 @@ func (l *pgLoader) dropIndexes(ctx context.Context) ([]string, error) {
 	for _, typ := range []string{"p", "f"} {
 		for _, c := range cons {
 			if c.typ == typ {
-				restore = append(restore, `ALTER TABLE `+pgx.Identifier{c.table}.Sanitize()+` ADD CONSTRAINT `+pgx.Identifier{c.name}.Sanitize()+` `+c.def)
+				restore = append(restore, `ALTER TABLE `+postgres.Ident(c.table)+` ADD CONSTRAINT `+postgres.Ident(c.name)+` `+c.def)
 			}
 		}
 	}
@@ -106,7 +88,7 @@ func (l *pgLoader) customers(ctx context.Context, batches <-chan *loadBatch, _ f
 	var extra []extraRows
 	var cur *loadBatch
 	k := 0
-	src := pgx.CopyFromFunc(func() ([]any, error) {
+	src := func() ([]any, error) {
 		for cur == nil || k == len(cur.cust) {
 			b, ok := <-batches
 			if !ok {
@@ -119,18 +101,18 @@ func (l *pgLoader) customers(ctx context.Context, batches <-chan *loadBatch, _ f
 		row := cur.cust[k]
 		k++
 		return row, nil
-	})
-	if _, err := l.conn.CopyFrom(ctx, pgx.Identifier{"customers"}, loadCustomerCols(), src); err != nil {
+	}
+	if err := l.conn.CopyFrom(ctx, "customers", loadCustomerCols(), src); err != nil {
 		return err
 	}
-	if _, err := l.conn.CopyFrom(ctx, pgx.Identifier{"customer_events"}, eventCols, pgx.CopyFromRows(events)); err != nil {
+	if err := l.conn.CopyRows(ctx, "customer_events", eventCols, events); err != nil {
 		return err
 	}
 	for _, x := range extra {
 		if loadConflict[x.table] != "" {
 			return fmt.Errorf("loads into PostgreSQL cannot update %s", x.table)
 		}
-		if _, err := l.conn.CopyFrom(ctx, pgx.Identifier{x.table}, x.cols, pgx.CopyFromRows(x.rows)); err != nil {
+		if err := l.conn.CopyRows(ctx, x.table, x.cols, x.rows); err != nil {
 			return err
 		}
 	}
@@ -140,19 +122,18 @@ func (l *pgLoader) customers(ctx context.Context, batches <-chan *loadBatch, _ f
 func (l *pgLoader) rows(ctx context.Context, src rowSource) error {
 	next, stop := iter.Pull(iter.Seq[[]any](src.each))
 	defer stop()
-	_, err := l.conn.CopyFrom(ctx, pgx.Identifier{src.table}, src.cols, pgx.CopyFromFunc(func() ([]any, error) {
+	return l.conn.CopyFrom(ctx, src.table, src.cols, func() ([]any, error) {
 		row, ok := next()
 		if !ok {
 			return nil, nil
 		}
 		return row, nil
-	}))
-	return err
+	})
 }
 
 func (l *pgLoader) buildIndexes(ctx context.Context, ddl []string) error {
 	for _, q := range ddl {
-		if _, err := l.conn.Exec(ctx, q); err != nil {
+		if err := l.conn.Exec(ctx, q); err != nil {
 			return fmt.Errorf("%s: %w", firstLine(q), err)
 		}
 	}
@@ -163,7 +144,7 @@ func (l *pgLoader) finish(ctx context.Context) error {
 	// Statistics for the planner and the visibility map for index-only
 	// scans, as autovacuum would eventually provide.
 	for _, t := range loadTables {
-		if _, err := l.conn.Exec(ctx, `VACUUM ANALYZE `+pgx.Identifier{t}.Sanitize()); err != nil {
+		if err := l.conn.Exec(ctx, `VACUUM ANALYZE `+postgres.Ident(t)); err != nil {
 			return err
 		}
 	}
@@ -171,6 +152,6 @@ func (l *pgLoader) finish(ctx context.Context) error {
 }
 
 func (l *pgLoader) close(ctx context.Context) {
-	_, _ = l.conn.Exec(ctx, "RESET synchronous_commit")
-	_, _ = l.conn.Exec(ctx, "RESET maintenance_work_mem")
+	_ = l.conn.Exec(ctx, "RESET synchronous_commit")
+	_ = l.conn.Exec(ctx, "RESET maintenance_work_mem")
 }

@@ -4,6 +4,10 @@
 // PostgreSQL in one helper. Methods take a context first and return
 // model.ErrNotFound / model.ErrConflict (translated by the driver packages);
 // uniqueness is always decided by a constraint, never by a check first.
+// The driver packages (store/sqlite, store/postgres) open the databases,
+// translate their errors and hold what only one driver can do (PostgreSQL's
+// COPY and LISTEN: postgres.Conn); what is written and read, and the SQL,
+// stay here, so the store root imports no driver.
 //
 // Index layout (the query engine relies on it): customers carries the
 // system columns with composite indexes that all lead with tenant_id and end
