@@ -22,7 +22,7 @@ import (
 // without reflection or an allocation per time.
 type customerOut struct {
 	*model.Customer
-	Fields map[string]any
+	Fields map[string]any `json:"fields"`
 }
 
 func present(c *model.Customer, cat *store.Catalog) customerOut {

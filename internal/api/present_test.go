@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kehu/kehu/internal/fieldtest"
 	"github.com/kehu/kehu/internal/model"
 )
 
@@ -18,17 +19,6 @@ import (
 type customerRef struct {
 	*model.Customer
 	Fields map[string]any `json:"fields"`
-}
-
-func encodeStd(t *testing.T, v any) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // as httpx.WriteJSON
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 // randomCustomer sets every exported attribute of Customer by reflection,
@@ -80,7 +70,7 @@ func TestPresentMatchesEncodingJSON(t *testing.T) {
 	for i := range 500 {
 		c := randomCustomer(r)
 		f := fields[i%len(fields)]
-		got, want := encodeStd(t, customerOut{Customer: c, Fields: f}), encodeStd(t, customerRef{Customer: c, Fields: f})
+		got, want := fieldtest.EncodingJSON(t, customerOut{Customer: c, Fields: f}), fieldtest.EncodingJSON(t, customerRef{Customer: c, Fields: f})
 		if !bytes.Equal(got, want) {
 			t.Fatalf("customer %d:\n got %s\nwant %s", i, got, want)
 		}
@@ -103,17 +93,17 @@ func TestPresentMatchesEncodingJSON(t *testing.T) {
 		if len(l.Data) > 0 {
 			ref.Data = refs
 		}
-		if got, want := append(l.append(nil), '\n'), encodeStd(t, ref); !bytes.Equal(got, want) {
+		if got, want := append(l.append(nil), '\n'), fieldtest.EncodingJSON(t, ref); !bytes.Equal(got, want) {
 			t.Fatalf("list:\n got %s\nwant %s", got, want)
 		}
-		if got, want := encodeStd(t, l), encodeStd(t, ref); !bytes.Equal(got, want) {
+		if got, want := fieldtest.EncodingJSON(t, l), fieldtest.EncodingJSON(t, ref); !bytes.Equal(got, want) {
 			t.Fatalf("list by encoding/json:\n got %s\nwant %s", got, want)
 		}
 	}
 	// A single customer as writeCustomer answers it.
 	rec := httptest.NewRecorder()
 	writeCustomer(rec, 201, cs[0])
-	if want := encodeStd(t, refs[0]); rec.Code != 201 || !bytes.Equal(rec.Body.Bytes(), want) || rec.Header().Get("Content-Type") != "application/json; charset=utf-8" {
+	if want := fieldtest.EncodingJSON(t, refs[0]); rec.Code != 201 || !bytes.Equal(rec.Body.Bytes(), want) || rec.Header().Get("Content-Type") != "application/json; charset=utf-8" {
 		t.Fatalf("writeCustomer: %d %v\n got %s\nwant %s", rec.Code, rec.Header(), rec.Body.Bytes(), want)
 	}
 }

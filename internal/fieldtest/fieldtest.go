@@ -1,10 +1,14 @@
-// Package fieldtest holds the check that each encoder of customers (the
-// native API and the three dialects) writes every system field descriptor
-// that names a wire field for it: the tests that prove adding a descriptor
-// reaches every API share it, so they cannot drift apart.
+// Package fieldtest holds what the tests of the customer encoders (the
+// native API and the three dialects) share: the check that each writes
+// every system field descriptor that names a wire field for it, so the
+// tests proving that adding a descriptor reaches every API cannot drift
+// apart, and the encoding/json reference the hand-written appenders are
+// compared with byte for byte.
 package fieldtest
 
 import (
+	"bytes"
+	"encoding/json"
 	"reflect"
 	"testing"
 
@@ -59,4 +63,36 @@ func Value(d *model.SystemField) any {
 		return []int64{2}
 	}
 	return int64(2)
+}
+
+// Object decodes an encoder's output (JSON bytes, or a value encoding/json
+// marshals) into a JSON object, for OnTheWire's render.
+func Object(t *testing.T, v any) map[string]any {
+	t.Helper()
+	b, ok := v.([]byte)
+	if !ok {
+		var err error
+		if b, err = json.Marshal(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// EncodingJSON is what encoding/json writes for v as the APIs answer
+// (httpx.WriteJSON: HTML escaping off, a newline at the end): the
+// reference an appender must match byte for byte.
+func EncodingJSON(t testing.TB, v any) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }

@@ -1,7 +1,6 @@
 package dashi
 
 import (
-	"encoding/json"
 	"testing"
 
 	"github.com/kehu/kehu/internal/fieldtest"
@@ -12,10 +11,6 @@ import (
 // wire name is written under that name, carrying the customer's value.
 func TestEverySystemFieldOnTheWire(t *testing.T) {
 	fieldtest.OnTheWire(t, fieldtest.Name(func(w *model.Wire) string { return w.Dashi }), func(c *model.Customer) map[string]any {
-		var m map[string]any
-		if err := json.Unmarshal(appendCustomer(nil, c, ""), &m); err != nil {
-			t.Fatal(err)
-		}
-		return m
+		return fieldtest.Object(t, appendCustomer(nil, c, ""))
 	})
 }

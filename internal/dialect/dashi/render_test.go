@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kehu/kehu/internal/fieldtest"
 	"github.com/kehu/kehu/internal/jsonw"
 	"github.com/kehu/kehu/internal/model"
 )
@@ -82,14 +83,9 @@ func toJSONStruct(c *model.Customer, projectName string) customerJSON {
 		c.ManagementFormsID, c.Status}
 }
 
+// stdJSON is encoding/json's output for v without the final newline.
 func stdJSON(t testing.TB, v any) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	return bytes.TrimSuffix(fieldtest.EncodingJSON(t, v), []byte("\n"))
 }
 
 var trickyStrings = []string{"", "张三", `a"b\c`, "line\nbreak\r\ttab", "\x00\x01\x1f\x7f", "\b\f", "<script>&</script>",

@@ -1,7 +1,6 @@
 package tanma
 
 import (
-	"encoding/json"
 	"strconv"
 	"testing"
 	"time"
@@ -22,17 +21,7 @@ func TestEverySystemFieldOnTheWire(t *testing.T) {
 	}
 	rd := &renderer{now: time.Now(), cat: cat, staff: map[int64]model.Staff{}, deptPath: map[int64]string{},
 		stages: map[int64]string{}, tags: map[int64]string{}}
-	render := func(c *model.Customer) map[string]any {
-		b, err := json.Marshal(rd.customer(c, "1"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]any
-		if err := json.Unmarshal(b, &m); err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
+	render := func(c *model.Customer) map[string]any { return fieldtest.Object(t, rd.customer(c, "1")) }
 	fieldtest.OnTheWire(t, func(d *model.SystemField) []string {
 		var names []string
 		if listed(&d.Field) {

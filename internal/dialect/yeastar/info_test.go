@@ -3,12 +3,12 @@ package yeastar
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http/httptest"
 	"testing"
 
+	"github.com/kehu/kehu/internal/fieldtest"
 	"github.com/kehu/kehu/internal/model"
 )
 
@@ -38,16 +38,6 @@ func referenceInfo(c *model.Customer) infoJSON {
 		ZipCode: c.PostalCode, Street: c.Street, City: c.City, State: c.State, Country: c.Country, Remark: c.Remark}
 }
 
-func encodeStd(t *testing.T, v any) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // as httpx.WriteJSON
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
 // listJSON is the page object as an encoding/json struct.
 type listJSON struct {
 	PageSize   int        `json:"pageSize"`
@@ -71,16 +61,16 @@ func TestInfoMatchesEncodingJSON(t *testing.T) {
 		c := &model.Customer{ID: r.Int64N(1 << 53), FirstName: pick(), LastName: pick(), Company: pick(), Email: pick(),
 			BusinessPhone: pick(), Phone: phones[i%len(phones)], HomePhone: pick(), Fax: pick(), PostalCode: pick(),
 			Street: pick(), City: pick(), State: pick(), Country: pick(), Remark: pick(), Name: pick(), Address: pick()}
-		if got, want := append(appendInfo(nil, c), '\n'), encodeStd(t, referenceInfo(c)); !bytes.Equal(got, want) {
+		if got, want := append(appendInfo(nil, c), '\n'), fieldtest.EncodingJSON(t, referenceInfo(c)); !bytes.Equal(got, want) {
 			t.Fatalf("customer %d:\n got %s\nwant %s", i, got, want)
 		}
 		cs = append(cs, c)
 		ref = append(ref, referenceInfo(c))
 	}
-	if got, want := append(appendList(nil, 300, 2, 1234, cs), '\n'), encodeStd(t, listJSON{300, 2, 1234, ref}); !bytes.Equal(got, want) {
+	if got, want := append(appendList(nil, 300, 2, 1234, cs), '\n'), fieldtest.EncodingJSON(t, listJSON{300, 2, 1234, ref}); !bytes.Equal(got, want) {
 		t.Fatalf("page:\n got %s\nwant %s", got, want)
 	}
-	if got, want := append(appendList(nil, 20, 9, 0, nil), '\n'), encodeStd(t, listJSON{20, 9, 0, []infoJSON{}}); !bytes.Equal(got, want) {
+	if got, want := append(appendList(nil, 20, 9, 0, nil), '\n'), fieldtest.EncodingJSON(t, listJSON{20, 9, 0, []infoJSON{}}); !bytes.Equal(got, want) {
 		t.Fatalf("empty page:\n got %s\nwant %s", got, want)
 	}
 	// The envelope, as writeOK writes it around the struct.
