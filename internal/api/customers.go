@@ -13,6 +13,7 @@ import (
 	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
+	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"
 )
 
