@@ -91,7 +91,6 @@ func stdJSON(t testing.TB, v any) []byte {
 var trickyStrings = []string{"", "张三", `a"b\c`, "line\nbreak\r\ttab", "\x00\x01\x1f\x7f", "\b\f", "<script>&</script>",
 	"bad utf-8 \xff\xfe end", "\u2028\u2029", "emoji 😀", "mixed 张\"\\\n三\xc3", strings.Repeat("长", 300)}
 
-
 func randomCustomer(r *rand.Rand, i int) *model.Customer {
 	pick := func() string { return trickyStrings[r.IntN(len(trickyStrings))] }
 	list := func() []string {
