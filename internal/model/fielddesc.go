@@ -10,9 +10,12 @@ import "time"
 //
 // Adding a system field is one entry in SystemFieldDescs (and the Customer
 // attribute its Ref points at, with Wire.Native as its json tag) plus a
-// migration that adds its column to customers on both databases. The
-// readers are being moved onto the descriptors one by one (issue #18); the
-// descriptor tests check that each reader that has moved sees every entry.
+// migration that adds its column to customers on both databases, and for
+// each API that shows it one line in that encoder's member table (the
+// native API's api/present.go, 达实's render.go, Yeastar's customers.go:
+// the line places it and says its form; the descriptor names it). The
+// descriptor tests check that every reader sees every entry
+// (TestEverySystemField*: store, compiler, importer, the four encoders).
 type SystemField struct {
 	Field
 
