@@ -32,7 +32,7 @@ func (s *Service) Run(ctx context.Context) {
 	wg.Add(2)
 	// Each loop survives a panic of its own (logged, counted, restarted).
 	go func() { defer wg.Done(); background.Loop(ctx, s.Log, "webhook-fanout", s.runFanOut) }()
-	go func() { defer wg.Done(); background.Loop(ctx, s.Log, "webhook-delivery", s.runDelivery) }()
+	go func() { defer wg.Done(); s.runDelivery(ctx) }()
 	wg.Wait()
 }
 
@@ -94,6 +94,8 @@ func (s *Service) runFanOut(ctx context.Context) {
 // can be claimed, and it stays pending until its lane recorded it.
 const deliveryLanes = 4
 
+// runDelivery runs the lanes, each of which survives a panic of its own
+// (logged, counted, restarted) like the fan-out loop.
 func (s *Service) runDelivery(ctx context.Context) {
 	workers := s.Workers
 	if workers <= 0 {
@@ -103,7 +105,10 @@ func (s *Service) runDelivery(ctx context.Context) {
 	var wg sync.WaitGroup
 	for range deliveryLanes {
 		wg.Add(1)
-		go func() { defer wg.Done(); s.runLane(ctx, sem) }()
+		go func() {
+			defer wg.Done()
+			background.Loop(ctx, s.Log, "webhook-delivery", func(ctx context.Context) { s.runLane(ctx, sem) })
+		}()
 	}
 	wg.Wait()
 }
