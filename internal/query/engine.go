@@ -433,6 +433,11 @@ func (e *Engine) build(req *Request, rn *RNode, keys []sortKey, ch *choice) (*Pl
 	}
 	p := &Plan{SQL: store.Rebind(dialect, b.sb.String()), Args: b.args, keys: keys, pageSize: req.PageSize,
 		page: req.Page, cursor: req.Cursor != ""}
+	if ch != nil && ch.strategy == bySortOrder && offset < deepOffset {
+		if q, args, ok := gramWalk(dialect, req.TenantID, ch.conj, keys, cursorVals, req.PageSize, offset); ok {
+			p.SQL, p.Args = q, args
+		}
+	}
 	if ch != nil && ch.strategy == bySmallSet && req.Cursor == "" {
 		// At most PlanCap candidates: one pass finds every match with its
 		// sort keys, which gives the page and the exact total together;

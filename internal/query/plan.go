@@ -284,13 +284,20 @@ func (b *builder) idSet(n *RNode) bool {
 			if i > 0 {
 				b.w(" INTERSECT ")
 			}
+			if i == 0 && f.ID == model.FieldName {
+				if seek, _ := b.scopeSeek(); seek >= 0 {
+					b.w("SELECT * FROM (")
+					b.gramSelect("customer_id", g)
+					b.w(") AS g" + strconv.Itoa(i))
+				} else {
+					b.gramSelect("customer_id", g)
+				}
+				continue
+			}
 			b.w("SELECT " + col + " FROM " + table + " WHERE tenant_id = ")
 			b.arg(b.tenant)
 			b.w(" AND gram = ")
 			b.arg(g)
-			if i == 0 && f.ID == model.FieldName {
-				b.scopeGrams()
-			}
 		}
 		if f.ID == model.FieldCompany {
 			b.w(b.inEnd())

@@ -113,10 +113,162 @@ func (b *builder) scopeLeaf(l *RLeaf) {
 func (b *builder) scopeGrams() {
 	for _, n := range b.scope {
 		b.w(" AND ")
-		was := b.scoped
-		b.scoped = true
-		b.node(n)
-		b.scoped = was
+		b.scopedNode(n)
+	}
+}
+
+// scopedNode compiles n on a customer_grams row.
+func (b *builder) scopedNode(n *RNode) {
+	was := b.scoped
+	b.scoped = true
+	b.node(n)
+	b.scoped = was
+}
+
+// A staff member's data scope (owner, department, "or collaborator", the
+// OR crm builds) narrows a name fragment's token range to a small part of
+// it: a 销售 with 5,000 customers sees 370 of the 74,000 张 rows of a
+// million customers. Tested as a filter on the range, every scoped search
+// read the whole range, twice (sizing, then the ids or count): 2–5× the
+// tenant-wide query, which reads the same range with a cheaper filter.
+// Instead the scope becomes index seeks: the token rows' owner index
+// (customer_grams_owner: tenant, owner, gram, …, migration 0016) for owner
+// and department sets, one primary-key probe per customer for
+// collaborator sets, so the work follows the size of the answer.
+
+// seekBranches lists the parts of a scope condition that are each a set of
+// index seeks on customer_grams — the condition itself, or the branches of
+// an OR — or nil when some part is not (a pool, a status alone).
+func seekBranches(n *RNode) []*RNode {
+	if seekable(n) {
+		return []*RNode{n}
+	}
+	if len(n.Or) == 0 {
+		return nil
+	}
+	for _, c := range n.Or {
+		if !seekable(c) {
+			return nil
+		}
+	}
+	return n.Or
+}
+
+// seekable: an owner or department set, a collaborator set, a pool set
+// (公海: a staff member also sees the pools open to them), or an AND of
+// scope conditions holding one of those (the seek; the rest filters).
+func seekable(n *RNode) bool {
+	switch {
+	case ownerLeaf(n), collabLeaf(n), poolLeaf(n):
+		return true
+	case len(n.And) > 0:
+		for _, c := range n.And {
+			if ownerLeaf(c) || collabLeaf(c) {
+				return scopable(n)
+			}
+		}
+	}
+	return false
+}
+
+// poolLeaf: "pool in (…)". Its seek is the pool's customers
+// (customers_pool), each probed in the token's range: a customer in a pool
+// may still carry an owner, so the owner index cannot stand in for it.
+func poolLeaf(n *RNode) bool {
+	l := n.Leaf
+	return l != nil && l.Field.ID == model.FieldPool && (l.Op == cond.OpEq || l.Op == cond.OpIn) && wholeNumbers(l) != nil
+}
+
+// collabLeaf: "collaborators hasAny (…)".
+func collabLeaf(n *RNode) bool {
+	l := n.Leaf
+	return l != nil && l.Field.ID == model.FieldCollaborators && l.Op == cond.OpHasAny
+}
+
+// ownerSeeks reports whether n (a seekable branch) seeks the owner index.
+func ownerSeeks(n *RNode) bool {
+	if ownerLeaf(n) {
+		return true
+	}
+	for _, c := range n.And {
+		if ownerLeaf(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// scopeSeek finds the first scope condition that is a set of seeks (its
+// index and branches), or -1.
+func (b *builder) scopeSeek() (int, []*RNode) {
+	for i, n := range b.scope {
+		if br := seekBranches(n); br != nil {
+			return i, br
+		}
+	}
+	return -1, nil
+}
+
+// gramSelect writes a select of cols from the customer_grams rows of one
+// token that satisfy the builder's scope: one range of the primary key
+// filtered by the scope, or — when a scope condition is a set of seeks —
+// one select per seek branch, each excluding the rows of the branches
+// before it, so the parts are disjoint and UNION ALL needs no
+// de-duplication (a count of it is exact, its ids distinct).
+//
+// With cols "" it writes a count instead: the sum of one COUNT(*) per
+// branch (a count over the UNION ALL would pass every row through it).
+func (b *builder) gramSelect(cols, gram string) {
+	sel, sep := "SELECT "+cols, " UNION ALL "
+	if cols == "" {
+		sel, sep = "(SELECT COUNT(*)", " + "
+	}
+	seek, branches := b.scopeSeek()
+	if seek < 0 {
+		b.w(sel + " FROM customer_grams WHERE tenant_id = ")
+		b.arg(b.tenant)
+		b.w(" AND gram = ")
+		b.arg(gram)
+		b.scopeGrams()
+		if cols == "" {
+			b.w(")")
+		}
+		return
+	}
+	for i, br := range branches {
+		if i > 0 {
+			b.w(sep)
+		}
+		table := "customer_grams"
+		if ownerSeeks(br) {
+			table += b.indexedBy("customer_grams_owner")
+		}
+		b.w(sel + " FROM " + table + " WHERE tenant_id = ")
+		b.arg(b.tenant)
+		b.w(" AND gram = ")
+		b.arg(gram)
+		b.w(" AND ")
+		b.scopedNode(br)
+		if poolLeaf(br) {
+			b.w(" AND customer_id IN (SELECT c2.id FROM customers c2" + b.indexedBy("customers_pool") + " WHERE c2.tenant_id = ")
+			b.arg(b.tenant)
+			b.w(" AND c2.pool_id IN ")
+			b.argList(wholeNumbers(br.Leaf).Values, toInt)
+			b.w(")")
+		}
+		for _, prev := range branches[:i] {
+			b.w(" AND NOT ")
+			b.scopedNode(prev)
+		}
+		for j, n := range b.scope {
+			if j != seek {
+				b.w(" AND ")
+				b.scopedNode(n)
+			}
+		}
+		if cols == "" {
+			b.w(")")
+		}
 	}
 }
 
@@ -149,11 +301,16 @@ func gramCount(dialect string, tenantID int64, conj []*RNode) (string, []any, bo
 		return "", nil, false
 	}
 	b := &builder{dialect: dialect, tenant: tenantID, scope: scopeFor(conj, gi)}
-	b.w("SELECT COUNT(*) FROM customer_grams WHERE tenant_id = ")
-	b.arg(tenantID)
-	b.w(" AND gram = ")
-	b.arg(gram)
-	b.scopeGrams()
+	if seek, _ := b.scopeSeek(); seek < 0 {
+		b.w("SELECT COUNT(*) FROM customer_grams WHERE tenant_id = ")
+		b.arg(tenantID)
+		b.w(" AND gram = ")
+		b.arg(gram)
+		b.scopeGrams()
+	} else {
+		b.w("SELECT ")
+		b.gramSelect("", gram)
+	}
 	return store.Rebind(dialect, b.sb.String()), b.args, true
 }
 
@@ -175,16 +332,18 @@ func gramIDs(dialect string, tenantID int64, conj []*RNode, driver int, keys []s
 		}
 	}
 	b := &builder{dialect: dialect, tenant: tenantID, scope: scopeFor(conj, driver)}
-	b.w("SELECT customer_id")
+	sel := "customer_id"
 	for i, k := range keys {
-		b.w(", " + cols[k.expr] + " AS k" + strconv.Itoa(i))
+		sel += ", " + cols[k.expr] + " AS k" + strconv.Itoa(i)
 	}
-	b.w(" FROM customer_grams WHERE tenant_id = ")
-	b.arg(tenantID)
-	b.w(" AND gram = ")
-	b.arg(gram)
-	b.scopeGrams()
-	b.w(" ORDER BY ")
+	if seek, _ := b.scopeSeek(); seek < 0 {
+		b.gramSelect(sel, gram)
+		b.w(" ORDER BY ")
+	} else {
+		b.w("SELECT * FROM (")
+		b.gramSelect(sel, gram)
+		b.w(") AS g ORDER BY ")
+	}
 	for i, k := range keys {
 		if i > 0 {
 			b.w(", ")
@@ -334,4 +493,55 @@ func (b *builder) columnSet(n *RNode) bool {
 		return true
 	}
 	return false
+}
+
+// gramWalk is the page query of "one name token + scope conditions" in id
+// order when no small set drives it: the token's primary-key range
+// (tenant, gram, customer_id) is walked in id order, the scope tested on
+// each token row, until the page is full; only then are the page's
+// customers read. Walking the customers in id order instead, and probing
+// each one's tokens, read 3,000 customer rows for one page of a 主管 who
+// sees 0.6 % of a million. A walk is only chosen when more than PlanCap
+// customers match, so at least one token row in (range size / PlanCap)
+// does: a page never walks far.
+func gramWalk(dialect string, tenantID int64, conj []*RNode, keys []sortKey, cursor []any, pageSize int, offset int64) (string, []any, bool) {
+	if len(keys) != 1 || keys[0].expr != "c.id" {
+		return "", nil, false
+	}
+	gi := -1
+	var gram string
+	for i, n := range conj {
+		if g, ok := singleGram(n); ok {
+			gi, gram = i, g
+			break
+		}
+	}
+	if gi < 0 || len(scopeFor(conj, gi)) != len(conj)-1 {
+		return "", nil, false
+	}
+	dir, op := "", " > "
+	if keys[0].desc {
+		dir, op = " DESC", " < "
+	}
+	b := &builder{dialect: dialect, tenant: tenantID, scope: scopeFor(conj, gi)}
+	b.w("SELECT " + store.CustomerSelectColumns + ", c.id AS k0 FROM customers c" + b.indexedBy(pkIndex) + " WHERE c.tenant_id = ")
+	b.arg(tenantID)
+	b.w(" AND c.id" + b.inList() + "SELECT customer_id FROM customer_grams WHERE tenant_id = ")
+	b.arg(tenantID)
+	b.w(" AND gram = ")
+	b.arg(gram)
+	b.scopeGrams()
+	if cursor != nil {
+		b.w(" AND customer_id" + op)
+		b.arg(cursor[0])
+	}
+	b.w(" ORDER BY customer_id" + dir + " LIMIT ")
+	b.arg(int64(pageSize + 1))
+	if offset > 0 {
+		b.w(" OFFSET ")
+		b.arg(offset)
+	}
+	b.w(b.inEnd() + " ORDER BY k0" + dir + " LIMIT ")
+	b.arg(int64(pageSize + 1))
+	return store.Rebind(dialect, b.sb.String()), b.args, true
 }
