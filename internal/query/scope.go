@@ -132,7 +132,7 @@ func (b *builder) scopedNode(n *RNode) {
 // read the whole range, twice (sizing, then the ids or count): 2–5× the
 // tenant-wide query, which reads the same range with a cheaper filter.
 // Instead the scope becomes index seeks: the token rows' owner index
-// (customer_grams_owner: tenant, owner, gram, …, migration 0016) for owner
+// (customer_grams_owner: tenant, owner, gram, …, migration 0019) for owner
 // and department sets, one primary-key probe per customer for
 // collaborator sets, so the work follows the size of the answer.
 
