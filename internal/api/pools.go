@@ -14,7 +14,8 @@ import (
 
 // 公海 pools: /v1/pools, their rules and actions. Every rule (who may see
 // a pool, claim, assign; caps, cooldowns, daily limits) is crm's; these
-// handlers decode, call and render.
+// handlers decode, call and render with the catalogue's helpers
+// (catalog.go: decode, writeList).
 
 // poolIn is a pool as a client writes it (create: every member but name
 // optional; PATCH: only the members sent change).
@@ -61,32 +62,13 @@ func (in *poolIn) apply(p *model.Pool) {
 	}
 }
 
-func decodeBody[T any](r *http.Request) (*T, error) {
-	body, err := httpx.ReadBody(r, httpx.MaxBody)
-	if err != nil {
-		return nil, err
-	}
-	var v T
-	if err := httpx.DecodeJSON(body, &v); err != nil {
-		return nil, err
-	}
-	return &v, nil
-}
-
 func (h *Handler) listPools(w http.ResponseWriter, r *http.Request) error {
 	ps, err := h.Svc.VisiblePools(r.Context(), whoOf(r))
-	if err != nil {
-		return err
-	}
-	if ps == nil {
-		ps = []*model.Pool{}
-	}
-	httpx.WriteJSON(w, 200, map[string]any{"data": ps})
-	return nil
+	return writeList(w, ps, err)
 }
 
 func (h *Handler) createPool(w http.ResponseWriter, r *http.Request) error {
-	in, err := decodeBody[poolIn](r)
+	in, err := decode[poolIn](r)
 	if err != nil {
 		return err
 	}
@@ -119,7 +101,7 @@ func (h *Handler) updatePool(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	in, err := decodeBody[poolIn](r)
+	in, err := decode[poolIn](r)
 	if err != nil {
 		return err
 	}
@@ -159,7 +141,7 @@ func (h *Handler) poolAction(act func(ctx context.Context, c *model.Caller, pool
 		if err != nil {
 			return err
 		}
-		in, err := decodeBody[crm.PoolActionInput](r)
+		in, err := decode[crm.PoolActionInput](r)
 		if err != nil {
 			return err
 		}

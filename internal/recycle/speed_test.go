@@ -129,6 +129,13 @@ func TestRecycleSpeed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if mb, _ := strconv.Atoi(os.Getenv("KEHU_POOL_BENCH_CACHE_MB")); mb > 0 {
+		restore, err := st.SetWriterCache(ctx, mb<<10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer restore()
+	}
 	start := time.Now()
 	batch, _ := strconv.Atoi(os.Getenv("KEHU_POOL_BENCH_BATCH"))
 	rep, err := svc.Recycle(ctx, crm.RecycleOptions{Batch: batch})
