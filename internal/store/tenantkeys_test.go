@@ -87,36 +87,69 @@ func TestEveryKeyLeadsWithTenant(t *testing.T) {
 				}
 			}
 			for _, k := range keys {
-				if _, ok := referenceTables[k.table]; ok {
-					continue
-				}
-				switch k.kind {
-				case "foreign key":
-					if k.refTable == "tenants" {
-						// The tenant itself: tenant_id → tenants.id, nothing else.
-						if len(k.cols) != 1 || k.cols[0] != "tenant_id" || k.refCols[0] != "id" {
-							t.Errorf("%v: a reference to tenants must be (tenant_id) → (id)", k)
-						}
-						continue
-					}
-					if _, ok := referenceTables[k.refTable]; ok {
-						if !contains(k.cols, "tenant_id") {
-							t.Errorf("%v: a tenant table's foreign key must include tenant_id", k)
-						}
-						continue
-					}
-					i := index(k.cols, "tenant_id")
-					if i < 0 || i >= len(k.refCols) || k.refCols[i] != "tenant_id" {
-						t.Errorf("%v: a foreign key between tenant tables must map tenant_id to tenant_id", k)
-					}
-				default:
-					if len(k.cols) == 0 || k.cols[0] != "tenant_id" {
-						t.Errorf("%v: must lead with tenant_id (or the table belongs in referenceTables, with the reason)", k)
-					}
+				if err := checkTenantKey(k); err != nil {
+					t.Error(err)
 				}
 			}
 			t.Logf("%d tables, %d keys checked", len(tables), len(keys))
 		})
+	}
+}
+
+// checkTenantKey says what is wrong with a key of the schema for a
+// tenant-sharded database: a key of a tenant table that does not lead with
+// tenant_id, or a foreign key that could join rows of two tenants.
+func checkTenantKey(k keyRef) error {
+	if _, ok := referenceTables[k.table]; ok {
+		return nil
+	}
+	switch k.kind {
+	case "foreign key":
+		if k.refTable == "tenants" {
+			// The tenant itself: tenant_id → tenants.id, nothing else.
+			if len(k.cols) != 1 || k.cols[0] != "tenant_id" || k.refCols[0] != "id" {
+				return fmt.Errorf("%v: a reference to tenants must be (tenant_id) → (id)", k)
+			}
+			return nil
+		}
+		if _, ok := referenceTables[k.refTable]; ok {
+			if !contains(k.cols, "tenant_id") {
+				return fmt.Errorf("%v: a tenant table's foreign key must include tenant_id", k)
+			}
+			return nil
+		}
+		i := index(k.cols, "tenant_id")
+		if i < 0 || i >= len(k.refCols) || k.refCols[i] != "tenant_id" {
+			return fmt.Errorf("%v: a foreign key between tenant tables must map tenant_id to tenant_id", k)
+		}
+	default:
+		if len(k.cols) == 0 || k.cols[0] != "tenant_id" {
+			return fmt.Errorf("%v: must lead with tenant_id (or the table belongs in referenceTables, with the reason)", k)
+		}
+	}
+	return nil
+}
+
+// TestCheckTenantKey: the key rule refuses what would cross tenants.
+func TestCheckTenantKey(t *testing.T) {
+	for _, tc := range []struct {
+		k  keyRef
+		ok bool
+	}{
+		{keyRef{table: "customers", kind: "primary key", cols: []string{"tenant_id", "id"}}, true},
+		{keyRef{table: "customers", kind: "primary key", cols: []string{"id"}}, false},
+		{keyRef{table: "customer_unique", kind: "unique", cols: []string{"field_id", "value", "tenant_id"}}, false},
+		{keyRef{table: "tenants", kind: "primary key", cols: []string{"id"}}, true}, // a reference table
+		{keyRef{table: "customer_tags", kind: "foreign key", cols: []string{"tenant_id", "customer_id"}, refTable: "customers", refCols: []string{"tenant_id", "id"}}, true},
+		{keyRef{table: "customer_tags", kind: "foreign key", cols: []string{"customer_id"}, refTable: "customers", refCols: []string{"id"}}, false},
+		// tenant_id mapped to another column joins rows of two tenants.
+		{keyRef{table: "customer_tags", kind: "foreign key", cols: []string{"customer_id", "tenant_id"}, refTable: "customers", refCols: []string{"tenant_id", "id"}}, false},
+		{keyRef{table: "customers", kind: "foreign key", cols: []string{"tenant_id"}, refTable: "tenants", refCols: []string{"id"}}, true},
+		{keyRef{table: "customers", kind: "foreign key", cols: []string{"owner_id"}, refTable: "tenants", refCols: []string{"id"}}, false},
+	} {
+		if err := checkTenantKey(tc.k); (err == nil) != tc.ok {
+			t.Errorf("%v: %v, want ok %v", tc.k, err, tc.ok)
+		}
 	}
 }
 
