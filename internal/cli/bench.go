@@ -32,11 +32,24 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	profile := f.String("cpuprofile", "", "directory for one CPU profile per workload")
 	soak := f.Duration("soak", 0, "instead of the workloads, one soak this long: mixed reads and writes on all four APIs, 16 clients unless --clients says (e.g. --soak 10m)")
 	hooks := f.Int("webhooks", 0, "active webhook subscriptions (to a local receiver) while the workloads run")
+	costs := f.Bool("costs", false, "instead of the workloads, measure what one tenant of --n customers costs PostgreSQL: bytes per customer of every table and index, WAL bytes, rows and index entries per create and update, exact count times (DISTRIBUTED.md); --db must be an empty PostgreSQL database")
+	writes := f.Int("writes", 2000, "with --costs: creates and updates measured (each twice: after a checkpoint and after that)")
 	if err := f.parse(args); err != nil {
 		return err
 	}
 	if *n < 1 {
 		return fmt.Errorf("--n must be at least 1")
+	}
+	if *costs {
+		rep, err := bench.Costs(ctx, bench.CostsConfig{N: *n, DB: *f.db, Seed: *seed, Writes: *writes, Progress: env.Stderr})
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(env.Stdout, rep)
+		}
+		bench.PrintCosts(env.Stdout, rep)
+		return nil
 	}
 	if err := f.checkSync(); err != nil {
 		return err
