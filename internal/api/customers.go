@@ -40,7 +40,7 @@ func (h *Handler) getCustomer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	who := whoOf(r)
-	c, err := h.Svc.Customer(r.Context(), who, id)
+	c, err := h.Svc.CustomerPage(r.Context(), who, id)
 	if err != nil {
 		return err
 	}

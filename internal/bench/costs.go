@@ -79,9 +79,9 @@ type WriteCost struct {
 	Writes           int     `json:"writes"`
 	WALAfterCkpt     float64 `json:"walBytesAfterCheckpoint"`
 	WALSteady        float64 `json:"walBytesSteady"`
-	RowsWritten      float64 `json:"rowsWritten"`      // heap rows inserted, updated or deleted
-	IndexEntries     float64 `json:"indexEntries"`     // upper bound: (rows inserted + non-HOT updates) × indexes of their table (partial indexes count too)
-	GrowthBytes      float64 `json:"growthBytes"`      // heap + index growth per customer
+	RowsWritten      float64 `json:"rowsWritten"`  // heap rows inserted, updated or deleted
+	IndexEntries     float64 `json:"indexEntries"` // upper bound: (rows inserted + non-HOT updates) × indexes of their table (partial indexes count too)
+	GrowthBytes      float64 `json:"growthBytes"`  // heap + index growth per customer
 	MillisecondsP50  float64 `json:"msP50"`
 	FullPageWritesOn bool    `json:"fullPageWrites"`
 }

@@ -47,8 +47,7 @@ func (s *Service) Customer(ctx context.Context, caller *model.Caller, id int64) 
 	if err := checkCaller(caller); err != nil {
 		return nil, err
 	}
-	// A page read: a replica may serve it once it has the caller's writes.
-	c, err := s.Store.Customer(s.Store.ReadOnly(ctx, caller.TenantID, caller.Session()), caller.TenantID, id)
+	c, err := s.Store.Customer(ctx, caller.TenantID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -66,6 +65,17 @@ func (s *Service) Customer(ctx context.Context, caller *model.Caller, id int64) 
 		return nil, fmt.Errorf("crm: customer %d: %w", id, model.ErrNotFound)
 	}
 	return mask(caller, cat, c), nil
+}
+
+// CustomerPage is Customer for a page that only shows the customer (GET of
+// one customer): it may run on a read replica that has replayed the
+// caller's own writes. Whatever decides a write (a check, a
+// read-modify-write) uses Customer, which reads the primary.
+func (s *Service) CustomerPage(ctx context.Context, caller *model.Caller, id int64) (*model.Customer, error) {
+	if err := checkCaller(caller); err != nil {
+		return nil, err
+	}
+	return s.Customer(s.Store.ReadOnly(ctx, caller.TenantID, caller.Session()), caller, id)
 }
 
 // Env loads what a search of the caller's tenant needs (the catalogue, tag

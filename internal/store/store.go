@@ -24,6 +24,10 @@
 // API clients are cached per node and checked against cache_versions on
 // every read (catalogcache.go).
 //
+// With read replicas (Options.Replicas), reads of a context marked ReadOnly
+// run on a streaming standby that has replayed the session's own writes,
+// everything else on the primary (replicas.go).
+//
 // # The change feed
 //
 // Every customer write adds a customer_events row in its own transaction

@@ -109,7 +109,7 @@ func (h *Handler) customerData(r *http.Request, id int64, shown bool, editErr *e
 		// lack the permission (only ever less than the session may).
 		read = withoutUnmask(who)
 	}
-	c, err := h.Svc.Customer(ctx, read, id)
+	c, err := h.Svc.CustomerPage(ctx, read, id)
 	if err != nil {
 		return nil, err
 	}

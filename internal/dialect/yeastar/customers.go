@@ -227,7 +227,7 @@ func pathID(r *http.Request) (int64, error) {
 // customerOf loads a customer the caller may see: another tenant's id, or
 // one the caller may not see, is not found like a missing id.
 func (h *Handler) customerOf(r *http.Request, id int64) (*model.Customer, error) {
-	c, err := h.Svc.Customer(r.Context(), whoOf(r), id)
+	c, err := h.Svc.CustomerPage(r.Context(), whoOf(r), id)
 	if errors.Is(err, model.ErrNotFound) {
 		return nil, notFound(id)
 	}
