@@ -146,6 +146,13 @@ func Handler(d *Deps) http.Handler {
 			httpx.WriteJSON(w, 503, map[string]string{"status": "unavailable", "reason": "database unreachable"})
 			return
 		}
+		if f := d.Store.WriteFault(); f != nil {
+			// Reads work, writes do not: a read-only or full disk. Not
+			// ready, and saying why (the fault's safe message).
+			w.Header().Set("Retry-After", "5")
+			httpx.WriteJSON(w, 503, map[string]string{"status": "unavailable", "reason": "the database refuses writes: " + f.Msg})
+			return
+		}
 		out := map[string]any{"status": "ready", "database": d.Store.Dialect()}
 		if d.Store.HasReplicas() {
 			// A replica down or lagging leaves the node ready: its reads go

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/store/postgres"
@@ -38,4 +39,48 @@ func Faulted(err error) error {
 		}
 	}
 	return err
+}
+
+// noteWrite records the outcome of a write transaction for WriteFault. A
+// SQLite writer that met a read-only database is closed and opened anew
+// by the next write: a connection opened while the file or its mount was
+// read-only stays read-only, and a fixed mount must not need a restart.
+func (s *Store) noteWrite(err error) {
+	if err == nil {
+		if s.writeFault.Load() != nil {
+			s.writeFault.Store(nil)
+		}
+		return
+	}
+	var o *model.Overloaded
+	if f := Faulted(err); !errors.As(f, &o) || o.Status != 503 || errors.Is(err, context.DeadlineExceeded) || o.Msg == model.MsgTooSlow {
+		return // the request's own failure (or its time ran out), not the database's
+	}
+	s.writeFault.Store(&writeFault{err: o, at: time.Now()})
+	if s.dialect == SQLite && sqlite.IsReadOnly(err) {
+		s.w.SetMaxIdleConns(0) // closes the idle writer
+		s.w.SetMaxIdleConns(1)
+	}
+}
+
+// writeFaultFor is how long a write fault is reported without a write
+// failing again.
+const writeFaultFor = 30 * time.Second
+
+type writeFault struct {
+	err *model.Overloaded
+	at  time.Time
+}
+
+// WriteFault is the database fault (a *model.Overloaded: read-only, disk
+// full, unreachable) that the last write transaction of this node failed
+// with, within the last 30 s; nil once a write commits. It is passive —
+// /readyz must not take SQLite's one writer from the requests — and it
+// expires, so a node taken out of service for it, which gets no writes
+// that could clear it, is tried again after 30 s.
+func (s *Store) WriteFault() *model.Overloaded {
+	if f := s.writeFault.Load(); f != nil && time.Since(f.at) < writeFaultFor {
+		return f.err
+	}
+	return nil
 }

@@ -105,6 +105,9 @@ type Store struct {
 	// analyzed webhook_deliveries (PostgreSQL; see FanOut), analyzedAt
 	// how many it had inserted then.
 	queued, analyzedAt atomic.Int64
+	// writeFault is the database fault the last write transaction failed
+	// with, nil once one commits (WriteFault, for /readyz).
+	writeFault atomic.Pointer[writeFault]
 
 	// Per-tenant caches, valid while cache_versions says so (catalogcache.go).
 	catalogCache sync.Map // tenant id → *catalogEntry
@@ -268,6 +271,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := s.inTxOnce(ctx, fn)
 		if err == nil || attempt == maxTxAttempts || !s.retryable(err) {
+			s.noteWrite(err)
 			return err
 		}
 		s.retries.Add(1)

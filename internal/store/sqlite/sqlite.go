@@ -126,3 +126,10 @@ func ConstraintName(err error) string {
 	}
 	return ""
 }
+
+// IsReadOnly reports whether err is SQLite refusing a write to a read-only
+// database (the file, its directory or its mount; or query_only).
+func IsReadOnly(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_READONLY
+}
