@@ -144,10 +144,15 @@ type row struct {
 }
 
 type listData struct {
-	State    listState
-	Columns  []column
-	Rows     []row
-	Total    int64
+	State   listState
+	Columns []column
+	Rows    []row
+	Total   int64
+	// TotalURL is set when the rows came without their total (the search
+	// box's fetches, total=later): the page fetches the exact count from
+	// it afterwards, so the first rows do not wait for counting every
+	// match (a one-character name matches tens of thousands at 1M).
+	TotalURL string
 	NextURL  string
 	PrevURL  string
 	FirstURL string
@@ -181,6 +186,16 @@ func (h *Handler) customersPage(w http.ResponseWriter, r *http.Request) error {
 	return h.renderPage(w, r, http.StatusOK, "customers", p)
 }
 
+// customersTotal answers the exact total of the list's search and filter
+// (the text "共 N 位客户"), for rows fetched with total=later.
+func (h *Handler) customersTotal(w http.ResponseWriter, r *http.Request) error {
+	d, err := h.listCustomers(r)
+	if err != nil {
+		return err
+	}
+	return h.fragment(w, r, "customers", "total-text", d)
+}
+
 // customersRows answers the table part of the list (the search box's
 // as-you-type fetch, sorting and paging without a reload).
 func (h *Handler) customersRows(w http.ResponseWriter, r *http.Request) error {
@@ -209,6 +224,13 @@ func (h *Handler) listCustomers(r *http.Request) (*listData, error) {
 		return nil, err
 	}
 	req := &query.Request{PageSize: pageSize, Cursor: st.Cursor, Total: query.TotalExact}
+	later := r.URL.Query().Get("total") == "later"
+	if later {
+		req.Total = query.TotalNone
+	}
+	if r.URL.Path == "/customers/total" {
+		req.PageSize = 1 // the count is what is asked for
+	}
 	var conds []*cond.Node
 	if n := searchNode(st.Q); n != nil {
 		conds = append(conds, n)
@@ -270,6 +292,9 @@ func (h *Handler) listCustomers(r *http.Request) (*listData, error) {
 			rw.Cells = append(rw.Cells, display(f, c, custom, n))
 		}
 		d.Rows = append(d.Rows, rw)
+	}
+	if later {
+		d.TotalURL = st.first().URL("/customers/total")
 	}
 	if res.NextCursor != "" {
 		d.NextURL = st.next(res.NextCursor).URL("/customers")

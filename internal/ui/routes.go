@@ -29,6 +29,7 @@ func (h *Handler) routes() []route {
 		{Pattern: "GET /lang/{lang}", Public: true, Fn: func(h *Handler) handlerFunc { return h.switchLang }},
 		{Pattern: "GET /customers", Fn: func(h *Handler) handlerFunc { return h.customersPage }},
 		{Pattern: "GET /customers/rows", Fragment: true, Fn: func(h *Handler) handlerFunc { return h.customersRows }},
+		{Pattern: "GET /customers/total", Fragment: true, Fn: func(h *Handler) handlerFunc { return h.customersTotal }},
 		{Pattern: "POST /customers/bulk", Fn: func(h *Handler) handlerFunc { return h.bulkAction }},
 		{Pattern: "POST /views", Fn: func(h *Handler) handlerFunc { return h.saveView }},
 		{Pattern: "POST /views/{id}", Fn: func(h *Handler) handlerFunc { return h.changeView }},

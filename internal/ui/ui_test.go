@@ -1,8 +1,10 @@
 package ui_test
 
 import (
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -173,5 +175,27 @@ func TestPickersUseDirectory(t *testing.T) {
 		if !strings.Contains(body, n) {
 			t.Errorf("/catalog/staff as admin lacks %s", n)
 		}
+	}
+}
+
+// TestTotalLater: the search box's fetch (total=later) answers the rows
+// without counting, and the URL it carries answers the exact total — the
+// caller's, as crm scopes it.
+func TestTotalLater(t *testing.T) {
+	c := newConsole(t)
+	rep := c.client(t)
+	rep.login("rep")
+	_, body := rep.get("/customers/rows?q=" + url.QueryEscape("张") + "&total=later")
+	m := regexp.MustCompile(`data-total-url="([^"]+)"`).FindStringSubmatch(body)
+	if m == nil || strings.Contains(body, "位客户") || !strings.Contains(body, "张三") {
+		t.Fatalf("rows with total=later:\n%s", body)
+	}
+	resp, total := rep.get(html.UnescapeString(m[1]))
+	if resp.StatusCode != 200 || strings.TrimSpace(total) != "共 2 位客户" {
+		t.Errorf("GET %s: %d %q", m[1], resp.StatusCode, total)
+	}
+	_, total = rep.get("/customers/total")
+	if strings.TrimSpace(total) != "共 3 位客户" {
+		t.Errorf("a 销售's whole total: %q", total)
 	}
 }
