@@ -249,8 +249,20 @@ func changeOf(ch model.Change, cat *store.Catalog, n *names) changeView {
 		return changeView{Field: cat.Fields[r.field].Label, Old: named(ch.Old), New: named(ch.New)}
 	}
 	label := ch.Field
-	if f := cat.ByKey[ch.Field]; f != nil {
+	if f := cat.ByKey[strings.TrimPrefix(ch.Field, "fields.")]; f != nil {
 		label = f.Label
 	}
-	return changeView{Field: label, Old: rawText(ch.Old), New: rawText(ch.New)}
+	// Select options by their labels (the history names them, deleted
+	// options too), other values as stored.
+	shown := func(value, named json.RawMessage) string {
+		var many []string
+		if json.Unmarshal(named, &many) == nil && many != nil {
+			return strings.Join(many, "、")
+		}
+		if len(named) > 0 {
+			return rawText(named)
+		}
+		return rawText(value)
+	}
+	return changeView{Field: label, Old: shown(ch.Old, ch.OldLabel), New: shown(ch.New, ch.NewLabel)}
 }

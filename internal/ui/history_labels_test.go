@@ -1,0 +1,31 @@
+package ui
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/store"
+)
+
+// TestHistoryShowsOptionLabels: the customer page's history names a custom
+// field by its label and select options by theirs (as History reads them),
+// multi-select options joined; values without labels as stored.
+func TestHistoryShowsOptionLabels(t *testing.T) {
+	level := &model.Field{ID: 900, Key: "level", Label: "等级", Type: model.TypeSelect}
+	cat := &store.Catalog{Fields: map[int64]*model.Field{900: level}, ByKey: map[string]*model.Field{"level": level}}
+	n := &names{}
+	for _, c := range []struct {
+		ch            model.Change
+		field, od, nw string
+	}{
+		{model.Change{Field: "fields.level", Old: json.RawMessage(`1`), New: json.RawMessage(`2`), OldLabel: json.RawMessage(`"VIP"`), NewLabel: json.RawMessage(`"普通"`)}, "等级", "VIP", "普通"},
+		{model.Change{Field: "fields.level", Old: json.RawMessage(`[1]`), New: json.RawMessage(`[1,2]`), OldLabel: json.RawMessage(`["茶"]`), NewLabel: json.RawMessage(`["茶","棋"]`)}, "等级", "茶", "茶、棋"},
+		{model.Change{Field: "fields.level", Old: json.RawMessage(`null`), New: json.RawMessage(`"x"`)}, "等级", "", "x"},
+	} {
+		got := changeOf(c.ch, cat, n)
+		if got.Field != c.field || got.Old != c.od || got.New != c.nw {
+			t.Errorf("%+v: %+v", c.ch, got)
+		}
+	}
+}
