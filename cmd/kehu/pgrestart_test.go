@@ -180,6 +180,11 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 		}
 		t.Fatalf("%d answers neither 201 nor 503 with Retry-After (statuses %v), first: %q", len(bad), statuses, bad)
 	}
+	// Everything kehu logged through the crash, the outage and the
+	// recovery is JSON, one object a line.
+	if plain := srv.plainLines(); len(plain) > 0 {
+		t.Errorf("%d log lines that are not JSON, first: %q", len(plain), plain[0])
+	}
 	st, err := store.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -195,16 +200,23 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 
 // loggedServer is a running `kehu serve` whose error lines are kept.
 type loggedServer struct {
-	cmd  *exec.Cmd
-	base string
-	mu   sync.Mutex
-	errs []string
+	cmd   *exec.Cmd
+	base  string
+	mu    sync.Mutex
+	errs  []string
+	plain []string // lines that are not one JSON object: one log format only
 }
 
 func (s *loggedServer) errors() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.errs...)
+}
+
+func (s *loggedServer) plainLines() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.plain...)
 }
 
 // serveLogged is serve that keeps the first 50 log lines of level ERROR.
@@ -221,7 +233,11 @@ func serveLogged(t *testing.T, bin string, args ...string) *loggedServer {
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
 			var line struct{ Msg, Addr, Level string }
-			_ = json.Unmarshal(sc.Bytes(), &line)
+			if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+				s.mu.Lock()
+				s.plain = append(s.plain, sc.Text())
+				s.mu.Unlock()
+			}
 			if line.Msg == "kehu listening" {
 				addr <- line.Addr
 			}

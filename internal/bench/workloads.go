@@ -28,6 +28,7 @@ type setup struct {
 	phones              []string
 	names2              []string // 2-character Chinese names that exist
 	customers           int64
+	projectCustomers    int64 // in the project the 达实 workloads page through
 	staff               []int64 // in creation order (seed.Owners of them)
 	salesDept           int64   // 销售部: three regions below it
 	seed                int64
@@ -67,6 +68,9 @@ func benchSetup(ctx context.Context, st *store.Store, tenantID, projectID int64)
 		return nil, fmt.Errorf("bench: tenant %d lacks the level option 金卡 or the tag VIP", tenantID)
 	}
 	if err := st.QueryRow(ctx, st.Rebind(`SELECT COUNT(*) FROM customers WHERE tenant_id = ?`), tenantID).Scan(&s.customers); err != nil {
+		return nil, err
+	}
+	if err := st.QueryRow(ctx, st.Rebind(`SELECT COUNT(*) FROM customers WHERE tenant_id = ? AND project_id = ?`), tenantID, projectID).Scan(&s.projectCustomers); err != nil {
 		return nil, err
 	}
 	rows, err := st.Query(ctx, st.Rebind(`SELECT id FROM staff WHERE tenant_id = ? ORDER BY id`), tenantID)
@@ -138,11 +142,11 @@ func workloads(s *setup, cfg Config) []*workload {
 			return c.dashi("POST", "/api/open/customer/customer-manage/v1/customer/page?project="+project, []byte(body))
 		}
 	}
-	// pageIndex 100 of 4000 needs 400k customers in the project, which
-	// holds 40 % of the tenant (load); smaller runs use the deepest page
-	// that still has rows (at 100k the tenant's count gave page 25 of a
-	// 40k project: empty pages, no heavy work at all).
-	deep := max(1, min(100, int(s.customers)*4/10/4000))
+	// pageIndex 100 of 4000 needs 400k customers in the project (40 % of
+	// the loaded tenant); smaller runs use the deepest page that still has
+	// rows (the tenant's count gave page 25 of a 40k project at 100k:
+	// empty pages, no heavy work at all).
+	deep := max(1, min(100, int(s.projectCustomers)/4000))
 	return []*workload{
 		{Name: "dashi-page", API: "达实",
 			Description: "name 张三 + customerStatus [1] + one-year creation range, pageSize 10, totalCount",
