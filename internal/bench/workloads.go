@@ -28,7 +28,7 @@ type setup struct {
 	phones              []string
 	names2              []string // 2-character Chinese names that exist
 	customers           int64
-	projectCustomers    int64 // in the project the 达实 workloads page through
+	projectCustomers    int64   // in the project the 达实 workloads page through
 	staff               []int64 // in creation order (seed.Owners of them)
 	salesDept           int64   // 销售部: three regions below it
 	seed                int64
