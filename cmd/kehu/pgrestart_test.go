@@ -36,7 +36,7 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 	common := []string{"--db", dsn, "--data-dir", dir}
 	tenant := runJSON(t, bin, append([]string{"tenant", "create", "--name", "restart"}, common...)...)
 	tid := int64(tenant["id"].(float64))
-	cl := runJSON(t, bin, append([]string{"client", "create", "--tenant", fmt.Sprint(tid)}, common...)...)
+	cl := runJSON(t, bin, append([]string{"client", "create", "--tenant", fmt.Sprint(tid), "--allow-local-secret-key"}, common...)...)
 	// No rate limits: the test hammers on purpose.
 	srv := serveLogged(t, bin, append(common, "--allow-local-secret-key", "--rate-client", "0", "--rate-address", "0")...)
 	cmd, base := srv.cmd, srv.base
