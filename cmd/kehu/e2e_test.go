@@ -112,7 +112,11 @@ func TestSIGTERMLosesNoAcknowledgedWrite(t *testing.T) {
 			if project["name"] != "p" || fmt.Sprint(int64(project["tenantId"].(float64))) != tid {
 				t.Fatalf("project create printed %v", project)
 			}
-			cl := runJSON(t, bin, append([]string{"client", "create", "--tenant", tid}, common...)...)
+			clientArgs := append([]string{"client", "create", "--tenant", tid}, common...)
+			if db == store.Postgres {
+				clientArgs = append(clientArgs, "--allow-local-secret-key") // one node: the key file in dir
+			}
+			cl := runJSON(t, bin, clientArgs...)
 			id, secret := cl["clientId"].(string), cl["clientSecret"].(string)
 
 			// The server commits with fsync (--sync full; PostgreSQL always does).

@@ -33,7 +33,11 @@ func TestFeedFollowerAcrossKill9(t *testing.T) {
 			common := []string{"--db", dsn, "--data-dir", dir}
 			tenant := runJSON(t, bin, append([]string{"tenant", "create", "--name", "feed"}, common...)...)
 			tid := fmt.Sprint(int64(tenant["id"].(float64)))
-			cl := runJSON(t, bin, append([]string{"client", "create", "--tenant", tid}, common...)...)
+			clientArgs := append([]string{"client", "create", "--tenant", tid}, common...)
+			if db == store.Postgres {
+				clientArgs = append(clientArgs, "--allow-local-secret-key") // one node: the key file in dir
+			}
+			cl := runJSON(t, bin, clientArgs...)
 			id, secret := cl["clientId"].(string), cl["clientSecret"].(string)
 
 			// No rate limits: the point is 8 writers as fast as they go.
