@@ -21,7 +21,7 @@ func DemoHints(base, clientID, secret string, projectID int64, now time.Time) []
 	project := strconv.FormatInt(projectID, 10)
 	return [][2]string{
 		{"达实AIoT: get a visitor token (md5 signature computed when you paste; valid 7 h)",
-			fmt.Sprintf(`DASHI_TS=$(( $(date +%%s) * 1000 + ${RANDOM:-0} %% 1000 ))
+			fmt.Sprintf(`DASHI_TS=$(date +%%s%%3N 2>/dev/null); case $DASHI_TS in *[!0-9]*|'') DASHI_TS=$(( $(date +%%s) * 1000 + ${RANDOM:-0} %% 1000 ));; esac
 DASHI_SIGN=$(printf '%%s' "appid=%s&sign_method=md5&timestamp=${DASHI_TS}%s" | { md5sum 2>/dev/null || md5 -r; } | cut -c1-32)
 DASHI_TOKEN=$(curl -s "%s?appid=%s&sign_method=md5&sign=${DASHI_SIGN}&timestamp=${DASHI_TS}" | sed -E 's/.*"token":"([^"]+)".*/\1/')`,
 				clientID, secret, tokenURL, clientID)},
