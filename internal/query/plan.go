@@ -285,13 +285,7 @@ func (b *builder) idSet(n *RNode) bool {
 				b.w(" INTERSECT ")
 			}
 			if i == 0 && f.ID == model.FieldName {
-				if seek, _ := b.scopeSeek(); seek >= 0 {
-					b.w("SELECT * FROM (")
-					b.gramSelect("customer_id", g)
-					b.w(") AS g" + strconv.Itoa(i))
-				} else {
-					b.gramSelect("customer_id", g)
-				}
+				b.gramSelect("customer_id", g)
 				continue
 			}
 			b.w("SELECT " + col + " FROM " + table + " WHERE tenant_id = ")

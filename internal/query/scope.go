@@ -212,28 +212,32 @@ func (b *builder) scopeSeek() (int, []*RNode) {
 // gramSelect writes a select of cols from the customer_grams rows of one
 // token that satisfy the builder's scope: one range of the primary key
 // filtered by the scope, or — when a scope condition is a set of seeks —
-// one select per seek branch, each excluding the rows of the branches
-// before it, so the parts are disjoint and UNION ALL needs no
-// de-duplication (a count of it is exact, its ids distinct).
+// "SELECT * FROM (…) AS g" over one select per seek branch, each excluding
+// the rows of the branches before it, so the parts are disjoint and UNION
+// ALL needs no de-duplication (a count of it is exact, its ids distinct).
 //
-// With cols "" it writes a count instead: the sum of one COUNT(*) per
-// branch (a count over the UNION ALL would pass every row through it).
+// With cols "" it writes a count instead: of the range, or the sum of one
+// COUNT(*) per branch (a count over the UNION ALL would pass every row
+// through it).
 func (b *builder) gramSelect(cols, gram string) {
-	sel, sep := "SELECT "+cols, " UNION ALL "
-	if cols == "" {
-		sel, sep = "(SELECT COUNT(*)", " + "
-	}
 	seek, branches := b.scopeSeek()
 	if seek < 0 {
-		b.w(sel + " FROM customer_grams WHERE tenant_id = ")
+		if cols == "" {
+			cols = "COUNT(*)"
+		}
+		b.w("SELECT " + cols + " FROM customer_grams WHERE tenant_id = ")
 		b.arg(b.tenant)
 		b.w(" AND gram = ")
 		b.arg(gram)
 		b.scopeGrams()
-		if cols == "" {
-			b.w(")")
-		}
 		return
+	}
+	sel, sep := "SELECT "+cols, " UNION ALL "
+	if cols == "" {
+		sel, sep = "(SELECT COUNT(*)", " + "
+		b.w("SELECT ")
+	} else {
+		b.w("SELECT * FROM (")
 	}
 	for i, br := range branches {
 		if i > 0 {
@@ -270,6 +274,9 @@ func (b *builder) gramSelect(cols, gram string) {
 			b.w(")")
 		}
 	}
+	if cols != "" {
+		b.w(") AS g")
+	}
 }
 
 // singleGram is the one token a condition is exactly answered by (a 1–2
@@ -286,31 +293,26 @@ func singleGram(n *RNode) (string, bool) {
 	return grams[0], true
 }
 
+// gramAndScope finds the conjunct that is one name token (its index and
+// token) when every other conjunct is a scope condition.
+func gramAndScope(conj []*RNode) (int, string, bool) {
+	for i, n := range conj {
+		if g, ok := singleGram(n); ok {
+			return i, g, len(scopeFor(conj, i)) == len(conj)-1
+		}
+	}
+	return -1, "", false
+}
+
 // gramCount counts "one name token + scope conditions" from customer_grams
 // alone: one range scan, no customer read.
 func gramCount(dialect string, tenantID int64, conj []*RNode) (string, []any, bool) {
-	gi := -1
-	var gram string
-	for i, n := range conj {
-		if g, ok := singleGram(n); ok {
-			gi, gram = i, g
-			break
-		}
-	}
-	if gi < 0 || len(scopeFor(conj, gi)) != len(conj)-1 {
+	gi, gram, ok := gramAndScope(conj)
+	if !ok {
 		return "", nil, false
 	}
 	b := &builder{dialect: dialect, tenant: tenantID, scope: scopeFor(conj, gi)}
-	if seek, _ := b.scopeSeek(); seek < 0 {
-		b.w("SELECT COUNT(*) FROM customer_grams WHERE tenant_id = ")
-		b.arg(tenantID)
-		b.w(" AND gram = ")
-		b.arg(gram)
-		b.scopeGrams()
-	} else {
-		b.w("SELECT ")
-		b.gramSelect("", gram)
-	}
+	b.gramSelect("", gram)
 	return store.Rebind(dialect, b.sb.String()), b.args, true
 }
 
@@ -336,14 +338,8 @@ func gramIDs(dialect string, tenantID int64, conj []*RNode, driver int, keys []s
 	for i, k := range keys {
 		sel += ", " + cols[k.expr] + " AS k" + strconv.Itoa(i)
 	}
-	if seek, _ := b.scopeSeek(); seek < 0 {
-		b.gramSelect(sel, gram)
-		b.w(" ORDER BY ")
-	} else {
-		b.w("SELECT * FROM (")
-		b.gramSelect(sel, gram)
-		b.w(") AS g ORDER BY ")
-	}
+	b.gramSelect(sel, gram)
+	b.w(" ORDER BY ")
 	for i, k := range keys {
 		if i > 0 {
 			b.w(", ")
@@ -508,15 +504,8 @@ func gramWalk(dialect string, tenantID int64, conj []*RNode, keys []sortKey, cur
 	if len(keys) != 1 || keys[0].expr != "c.id" {
 		return "", nil, false
 	}
-	gi := -1
-	var gram string
-	for i, n := range conj {
-		if g, ok := singleGram(n); ok {
-			gi, gram = i, g
-			break
-		}
-	}
-	if gi < 0 || len(scopeFor(conj, gi)) != len(conj)-1 {
+	gi, gram, ok := gramAndScope(conj)
+	if !ok {
 		return "", nil, false
 	}
 	dir, op := "", " > "
