@@ -255,9 +255,20 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 				{cl.sales, "/v1/customers?name=" + url.QueryEscape(name2) + "&filter=" + url.QueryEscape(fmt.Sprintf("pool = %d && inPool = true", pool.ID))},
 				{cl.sales, fmt.Sprintf("/v1/pools/%d/customers?name=%s", pool.ID, url.QueryEscape("李"))},
 				{cl.sales, "/v1/customers?name=" + url.QueryEscape("王")},
+				// inPool without a pool id: the 销售's pool branch must
+				// seek, not walk the tenant's pool customers.
+				{cl.sales, "/v1/customers?name=" + url.QueryEscape("张") + "&filter=" + url.QueryEscape("inPool = true")},
 			} {
 				req, _ := x.c.native("GET", x.path, nil)
-				scoped(x.path, func() {
+				name := x.path
+				// A 销售's name search is held to seeks (badStaffSteps) —
+				// but with "pool = P" beside it, whose seek probes the
+				// pool's customers, PostgreSQL may rightly read a rare
+				// token's few rows instead.
+				if x.c == cl.sales && strings.Contains(x.path, "name=") && !strings.Contains(x.path, "pool+%3D") {
+					name = "as-销售 name " + x.path
+				}
+				scoped(name, func() {
 					if res := once(ctx, x.c, &workload{request: func(*clients, *rand.Rand, int) (*http.Request, error) { return req, nil }, check: checkNative}, r, 0); res.err != nil {
 						t.Fatalf("%s: %v", x.path, res.err)
 					}

@@ -167,7 +167,12 @@ func (b *builder) leaf(l *RLeaf) {
 		b.ownerInDepartments(l.Values, "cc.staff_id")
 		b.w(")")
 	case f.ID == model.FieldInPool:
-		b.inPool(l, "c.pool_id IS NOT NULL")
+		// Not "c.pool_id IS NOT NULL": that is customers_pool's partial
+		// index predicate, and PostgreSQL then walked the whole index (every
+		// pool customer of the tenant) to recheck a handful of driven ids.
+		// inPool is only ever a filter on customers (the token rows carry
+		// pool_id for the searches it narrows; a pool id seeks the index).
+		b.inPool(l, "COALESCE(c.pool_id, 0) <> 0")
 	case f.System:
 		b.column(l, sysCols[f.ID])
 	default:

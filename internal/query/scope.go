@@ -138,7 +138,8 @@ func (b *builder) scopedNode(n *RNode) {
 
 // seekBranches lists the parts of a scope condition that are each a set of
 // index seeks on customer_grams — the condition itself, or the branches of
-// an OR — or nil when some part is not (a pool, a status alone).
+// an OR, nested ORs flattened (crm's "(owner or collaborator) or pool" of a
+// 销售 once a pool exists) — or nil when some part is not (a status alone).
 func seekBranches(n *RNode) []*RNode {
 	if seekable(n) {
 		return []*RNode{n}
@@ -146,12 +147,15 @@ func seekBranches(n *RNode) []*RNode {
 	if len(n.Or) == 0 {
 		return nil
 	}
+	var out []*RNode
 	for _, c := range n.Or {
-		if !seekable(c) {
+		br := seekBranches(c)
+		if br == nil {
 			return nil
 		}
+		out = append(out, br...)
 	}
-	return n.Or
+	return out
 }
 
 // seekable: an owner or department set, a collaborator set, a pool set
@@ -198,15 +202,17 @@ func ownerSeeks(n *RNode) bool {
 	return false
 }
 
-// scopeSeek finds the first scope condition that is a set of seeks (its
-// index and branches), or -1.
+// scopeSeek finds the scope condition that is a set of seeks in the fewest
+// branches (its index and branches), or -1: "pool = P" beside a 销售's
+// "owner or collaborator or pool" seeks the pool alone.
 func (b *builder) scopeSeek() (int, []*RNode) {
+	at, best := -1, []*RNode(nil)
 	for i, n := range b.scope {
-		if br := seekBranches(n); br != nil {
-			return i, br
+		if br := seekBranches(n); br != nil && (at < 0 || len(br) < len(best)) {
+			at, best = i, br
 		}
 	}
-	return -1, nil
+	return at, best
 }
 
 // gramSelect writes a select of cols from the customer_grams rows of one
