@@ -2,6 +2,7 @@ package query
 
 import (
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/kehu/kehu/internal/cond"
@@ -67,6 +68,17 @@ func (b *builder) w(s string) { b.sb.WriteString(s) }
 func (b *builder) arg(v any) {
 	b.sb.WriteByte('?')
 	b.args = append(b.args, v)
+}
+
+// limit writes a LIMIT count as an integer literal, not a bound
+// parameter: SQLite (3.47 on) plans with a bound LIMIT's value, which
+// marks the statement to be prepared again whenever that parameter is
+// bound — on every run of a cached statement, so a phone lookup was parsed
+// and planned twice per request (issue 14). n is the engine's own page size
+// or cap, never request text; OFFSET stays bound (one statement for every
+// page number).
+func (b *builder) limit(n int) {
+	b.sb.WriteString(strconv.Itoa(n))
 }
 
 func (b *builder) argList(vals []any, conv func(any) any) {

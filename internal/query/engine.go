@@ -414,18 +414,18 @@ func (e *Engine) build(req *Request, rn *RNode, keys []sortKey, ch *choice) (*Pl
 		filter(b, false)
 		orderBy(b, true)
 		b.w(" LIMIT ")
-		b.arg(int64(req.PageSize + 1))
+		b.limit(req.PageSize + 1)
 		b.w(" OFFSET ")
 		b.arg(offset)
 		b.w(")")
 		orderBy(b, false)
 		b.w(" LIMIT ")
-		b.arg(int64(req.PageSize + 1))
+		b.limit(req.PageSize + 1)
 	} else {
 		filter(b, false)
 		orderBy(b, false)
 		b.w(" LIMIT ")
-		b.arg(int64(req.PageSize + 1))
+		b.limit(req.PageSize + 1)
 		if offset > 0 {
 			b.w(" OFFSET ")
 			b.arg(offset)
@@ -482,7 +482,7 @@ func (e *Engine) build(req *Request, rn *RNode, keys []sortKey, ch *choice) (*Pl
 		sb.w(" THEN 1 ELSE 0 END) FROM (SELECT * FROM customers WHERE tenant_id = ")
 		sb.arg(req.TenantID)
 		sb.w(" ORDER BY id DESC LIMIT ")
-		sb.arg(int64(estimateSample))
+		sb.limit(estimateSample)
 		sb.w(") AS c")
 		p.sample, p.sampleArgs = sb.sb.String(), sb.args
 	}

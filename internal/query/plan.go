@@ -462,7 +462,7 @@ func (e *Engine) plan(ctx context.Context, tenantID int64, rn *RNode, keys []sor
 			continue
 		}
 		b.w(" LIMIT ")
-		b.arg(int64(PlanCap + 1))
+		b.limit(PlanCap + 1)
 		b.w(") AS e")
 		var k int
 		if err := e.Store.QueryRow(ctx, store.Rebind(dialect, b.sb.String()), b.args...).Scan(&k); err != nil {

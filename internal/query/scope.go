@@ -531,12 +531,12 @@ func gramWalk(dialect string, tenantID int64, conj []*RNode, keys []sortKey, cur
 		b.arg(cursor[0])
 	}
 	b.w(" ORDER BY customer_id" + dir + " LIMIT ")
-	b.arg(int64(pageSize + 1))
+	b.limit(pageSize + 1)
 	if offset > 0 {
 		b.w(" OFFSET ")
 		b.arg(offset)
 	}
 	b.w(b.inEnd() + " ORDER BY k0" + dir + " LIMIT ")
-	b.arg(int64(pageSize + 1))
+	b.limit(pageSize + 1)
 	return store.Rebind(dialect, b.sb.String()), b.args, true
 }

@@ -113,6 +113,10 @@ type Store struct {
 	catalogCache sync.Map // tenant id → *catalogEntry
 	clientCache  sync.Map // clientKey → *clientEntry
 
+	// stmts are the reader pool's prepared statements (SQLite; nil on
+	// PostgreSQL, whose driver caches its own: stmtcache.go).
+	stmts *stmtCache
+
 	feed *feedHub
 
 	replicas *replicaSet // nil without --db-replica (replicas.go)
@@ -161,7 +165,8 @@ func OpenWith(ctx context.Context, dsn string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{w: w, r: r, dialect: SQLite, translate: sqlite.Translate, Path: dsn, sync: sync, feed: newFeedHub()}, nil
+	return &Store{w: w, r: r, dialect: SQLite, translate: sqlite.Translate, Path: dsn, sync: sync, feed: newFeedHub(),
+		stmts: newStmtCache(r, stmtCacheSize)}, nil
 }
 
 func redact(dsn string) string {
@@ -178,6 +183,9 @@ func (s *Store) Dialect() string { return s.dialect }
 
 // Close closes the pools.
 func (s *Store) Close() error {
+	if s.stmts != nil {
+		s.stmts.close()
+	}
 	err := s.w.Close()
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
@@ -358,6 +366,10 @@ func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 	if rows, ok, err := s.routedQuery(ctx, q, args...); ok {
 		return rows, s.translate(err)
 	}
+	if s.stmts != nil {
+		rows, err := s.stmts.query(ctx, q, args...)
+		return rows, s.translate(err)
+	}
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	return rows, s.translate(err)
 }
@@ -366,6 +378,9 @@ func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	q = s.Rebind(q)
 	if row := s.routedQueryRow(ctx, q, args...); row != nil {
 		return row
+	}
+	if s.stmts != nil {
+		return s.stmts.queryRow(ctx, q, args...)
 	}
 	return s.r.QueryRowContext(ctx, q, args...)
 }
