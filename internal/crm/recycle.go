@@ -56,6 +56,10 @@ type RecycleItem struct {
 // recycler is the actor recorded on recycled customers.
 var recycler = model.Actor{ID: "recycler", Name: "公海回收", Kind: ""}
 
+// recycleCheckpointPages is the WAL size (pages) at which SQLite's writer
+// checkpoints during a recycling pass (store.SetWriterCheckpoint).
+const recycleCheckpointPages = 20000
+
 // candidatePage is how many owned customers one index read returns.
 const candidatePage = 2000
 
@@ -67,6 +71,16 @@ func (s *Service) Recycle(ctx context.Context, o RecycleOptions) (*RecycleReport
 	pools, err := s.Store.RecyclingPools(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if !o.DryRun {
+		// The pass's commits dirty token-index pages all over the file; let
+		// SQLite's WAL hold ~80 MB of them before checkpointing instead of
+		// 4 MB (BENCHMARKS.md: 4 min 21 s → 2 min 28 s at a million).
+		restore, err := s.Store.SetWriterCheckpoint(ctx, recycleCheckpointPages)
+		if err != nil {
+			return nil, err
+		}
+		defer restore()
 	}
 	rep := &RecycleReport{ByRule: map[string]int{}}
 	for _, p := range pools {
