@@ -235,6 +235,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	setup.rep = rep
 	all := workloads(setup, cfg)
+	if cfg.Soak == 0 && (len(cfg.Workloads) == 0 || contains(cfg.Workloads, PlainWorkload)) {
+		if setup.plain, err = startPlain(ctx, st, tenantID, rep.Customers, plainPath(cfg), progress); err != nil {
+			return nil, err
+		}
+		defer setup.plain.close()
+	}
 	if cfg.Soak > 0 {
 		fmt.Fprintf(progress, "kehu bench: soak of %v with %d clients\n", cfg.Soak, cfg.Clients)
 		rep.Duration = cfg.Soak.String()
@@ -292,6 +298,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			cheap.P50, cheap.P99, cheap.Max, cfg.Clients, heavy.RPS, heavy.P99, cheap.Errors+heavy.Errors)
 		rep.Workloads = append(rep.Workloads, cheap, heavy)
 		rep.Errors += cheap.Errors + heavy.Errors
+	}
+	if n := plainRatio(rep.Workloads, cfg.Clients); n != "" {
+		rep.Notes = append(rep.Notes, n)
 	}
 	rep.PeakRSS = max(rep.PeakRSS, peakRSS())
 	rep.DBSize = dbSize(ctx, st)
@@ -489,4 +498,23 @@ func subscribe(ctx context.Context, wh *webhook.Service, tenantID int64, n int) 
 		ids = append(ids, w.ID)
 	}
 	return stop, nil
+}
+
+// plainRatio compares phone-exact with the plain app's phone lookup of the
+// same run (issue 14's target: at least 2× its req/s), or "".
+func plainRatio(ws []*Result, clients int) string {
+	var kehu, plain *Result
+	for _, w := range ws {
+		switch w.Name {
+		case "phone-exact":
+			kehu = w
+		case PlainWorkload:
+			plain = w
+		}
+	}
+	if kehu == nil || plain == nil || plain.RPS == 0 || kehu.Single == nil || plain.Single == nil || plain.Single.P50 == 0 {
+		return ""
+	}
+	return fmt.Sprintf("phone-exact vs the plain Go + SQLite app (%s): %.2f× its req/s at %d clients (%.0f vs %.0f), 1-client p50 %.2f vs %.2f ms (%.2f×)",
+		PlainWorkload, kehu.RPS/plain.RPS, clients, kehu.RPS, plain.RPS, kehu.Single.P50, plain.Single.P50, plain.Single.P50/kehu.Single.P50)
 }

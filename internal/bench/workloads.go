@@ -33,6 +33,7 @@ type setup struct {
 	salesDept           int64   // 销售部: three regions below it
 	seed                int64
 	rep                 *Report
+	plain               *plainApp // the baseline app (plain.go), nil unless plain-phone runs
 }
 
 func benchSetup(ctx context.Context, st *store.Store, tenantID, projectID int64) (*setup, error) {
@@ -276,6 +277,7 @@ func workloads(s *setup, cfg Config) []*workload {
 				return c.native("GET", "/v1/customers?phone="+s.phones[r.IntN(len(s.phones))], nil)
 			},
 			check: checkNative},
+		plainWorkload(s),
 		{Name: "phone-last4", API: "native",
 			Description: "phoneSuffix = 4 random digits, exact total",
 			request: func(c *clients, r *rand.Rand, i int) (*http.Request, error) {
