@@ -136,13 +136,6 @@ func TestRecycleSpeed(t *testing.T) {
 		}
 		defer restore()
 	}
-	if pages, _ := strconv.Atoi(os.Getenv("KEHU_POOL_BENCH_CHECKPOINT")); pages > 0 {
-		restore, err := st.SetWriterCheckpoint(ctx, pages)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer restore()
-	}
 	start := time.Now()
 	batch, _ := strconv.Atoi(os.Getenv("KEHU_POOL_BENCH_BATCH"))
 	rep, err := svc.Recycle(ctx, crm.RecycleOptions{Batch: batch})
