@@ -101,27 +101,26 @@ func (s *Service) Issue(c *model.Client, aud, kind string, ttl time.Duration) (s
 // Authorise with the returned client's scopes (c.HasScope): they are the
 // current grant, the token's are a copy from issue time.
 func (s *Service) Verify(ctx context.Context, token, aud, kind string) (*Claims, *model.Client, error) {
-	claims := &Claims{}
-	parser := jwt.NewParser(
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithoutClaimsValidation(), // checked below, in our order, against s.Now
-		jwt.WithStrictDecoding(),
-	)
-	key := s.Keys.Derive(jwtPurpose)
-	if _, err := parser.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) { return key, nil }); err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrTokenInvalid, err)
+	key := tokenKey{token: token, aud: aud, kind: kind}
+	claims, ok := s.tokens.get(key)
+	if !ok {
+		var err error
+		if claims, err = s.parse(token, aud, kind); err != nil {
+			return nil, nil, err
+		}
+		s.tokens.put(key, claims)
 	}
-	if reason := claims.check(aud, kind); reason != "" {
-		return nil, nil, fmt.Errorf("%w: %s", ErrTokenInvalid, reason)
-	}
-	claims.Audience = aud
 	now := s.now()
 	if claims.NotBefore != nil && now.Before(claims.NotBefore.Time) {
 		return nil, nil, fmt.Errorf("%w: not valid yet", ErrTokenInvalid)
 	}
 	if !now.Before(claims.ExpiresAt.Time) { // leeway 0
+		s.tokens.drop(key)
 		return nil, nil, ErrTokenExpired
 	}
+	// Every time, cached or not: the client as the database has it now
+	// (one cache-version check while it is unchanged), so a rotation or
+	// revocation on any node ends the token on the next request.
 	c, err := s.Client(ctx, claims.ClientID)
 	if errors.Is(err, model.ErrNotFound) {
 		return nil, nil, fmt.Errorf("%w: client revoked or deleted", ErrTokenRevoked)
@@ -132,7 +131,28 @@ func (s *Service) Verify(ctx context.Context, token, aud, kind string) (*Claims,
 	if c.SecretVersion != claims.SecretVersion {
 		return nil, nil, fmt.Errorf("%w: client secret rotated", ErrTokenRevoked)
 	}
-	return claims, c, nil
+	cp := *claims // the cached claims stay as parsed
+	return &cp, c, nil
+}
+
+// parse checks a token's signature and claims for aud and kind (not its
+// times, which Verify checks on every use).
+func (s *Service) parse(token, aud, kind string) (*Claims, error) {
+	claims := &Claims{}
+	parser := jwt.NewParser(
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithoutClaimsValidation(), // checked by Verify, in our order, against s.Now
+		jwt.WithStrictDecoding(),
+	)
+	key := s.Keys.Derive(jwtPurpose)
+	if _, err := parser.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) { return key, nil }); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrTokenInvalid, err)
+	}
+	if reason := claims.check(aud, kind); reason != "" {
+		return nil, fmt.Errorf("%w: %s", ErrTokenInvalid, reason)
+	}
+	claims.Audience = aud
+	return claims, nil
 }
 
 // check returns why a correctly signed payload is unacceptable, or "".
