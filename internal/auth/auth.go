@@ -78,9 +78,9 @@ type Service struct {
 	Now   func() time.Time
 	// Guard counts failed authentications and locks (nil: no lockout).
 	Guard *Guard
-
-	tokens  tokenCache  // verified tokens (tokencache.go)
-	secrets secretCache // unsealed client secrets
+	// Cache keeps verified tokens and unsealed secrets (NewCache; nil:
+	// every token is verified in full). Copies of a Service share it.
+	Cache *Cache
 }
 
 func (s *Service) now() time.Time {
@@ -238,14 +238,14 @@ func (s *Service) Client(ctx context.Context, clientID string) (*model.Client, e
 	if sc.Revoked {
 		return nil, fmt.Errorf("auth: client revoked: %w", model.ErrNotFound)
 	}
-	plain, ok := s.secrets.get(sc.ClientID, sc.Sealed)
+	plain, ok := s.Cache.secret(sc.ClientID, sc.Sealed)
 	if !ok {
 		plain, err = s.Keys.Open(sc.Sealed, []byte(sc.ClientID))
 		if err != nil {
 			// The data key does not match the one the row was sealed with.
 			return nil, fmt.Errorf("auth: unseal secret of client %s: %w", sc.ClientID, err)
 		}
-		s.secrets.put(sc.ClientID, sc.Sealed, plain)
+		s.Cache.putSecret(sc.ClientID, sc.Sealed, plain)
 	}
 	c := sc.Client
 	c.Secret = plain

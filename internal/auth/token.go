@@ -102,20 +102,20 @@ func (s *Service) Issue(c *model.Client, aud, kind string, ttl time.Duration) (s
 // current grant, the token's are a copy from issue time.
 func (s *Service) Verify(ctx context.Context, token, aud, kind string) (*Claims, *model.Client, error) {
 	key := tokenKey{token: token, aud: aud, kind: kind}
-	claims, ok := s.tokens.get(key)
+	claims, ok := s.Cache.token(key)
 	if !ok {
 		var err error
 		if claims, err = s.parse(token, aud, kind); err != nil {
 			return nil, nil, err
 		}
-		s.tokens.put(key, claims)
+		s.Cache.putToken(key, claims)
 	}
 	now := s.now()
 	if claims.NotBefore != nil && now.Before(claims.NotBefore.Time) {
 		return nil, nil, fmt.Errorf("%w: not valid yet", ErrTokenInvalid)
 	}
 	if !now.Before(claims.ExpiresAt.Time) { // leeway 0
-		s.tokens.drop(key)
+		s.Cache.dropToken(key)
 		return nil, nil, ErrTokenExpired
 	}
 	// Every time, cached or not: the client as the database has it now

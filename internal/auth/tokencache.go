@@ -24,6 +24,48 @@ const maxCached = 10000
 
 type tokenKey struct{ token, aud, kind string }
 
+// Cache is a node's token and secret cache (Service.Cache). A nil *Cache
+// caches nothing.
+type Cache struct {
+	tokens  tokenCache
+	secrets secretCache
+}
+
+// NewCache returns an empty cache.
+func NewCache() *Cache { return &Cache{} }
+
+func (c *Cache) token(k tokenKey) (*Claims, bool) {
+	if c == nil {
+		return nil, false
+	}
+	return c.tokens.get(k)
+}
+
+func (c *Cache) putToken(k tokenKey, cl *Claims) {
+	if c != nil {
+		c.tokens.put(k, cl)
+	}
+}
+
+func (c *Cache) dropToken(k tokenKey) {
+	if c != nil {
+		c.tokens.drop(k)
+	}
+}
+
+func (c *Cache) secret(clientID string, sealed []byte) (string, bool) {
+	if c == nil {
+		return "", false
+	}
+	return c.secrets.get(clientID, sealed)
+}
+
+func (c *Cache) putSecret(clientID string, sealed []byte, plain string) {
+	if c != nil {
+		c.secrets.put(clientID, sealed, plain)
+	}
+}
+
 // boundedMap is a sync.Map that empties itself when it reaches maxCached.
 type boundedMap struct {
 	m sync.Map

@@ -42,7 +42,7 @@ func twoNodes(t *testing.T, dsn func(t *testing.T) string) (a, b *Service, tenan
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Service{Store: sa, Keys: keys}, &Service{Store: sb, Keys: keys}, ten.ID
+	return &Service{Store: sa, Keys: keys, Cache: NewCache()}, &Service{Store: sb, Keys: keys, Cache: NewCache()}, ten.ID
 }
 
 var tokenCacheDBs = []struct {
@@ -75,7 +75,7 @@ func TestTokenCacheAcrossNodes(t *testing.T) {
 					t.Fatalf("verify %d: %v %+v", i, err, got)
 				}
 			}
-			if _, ok := a.tokens.get(tokenKey{tok, AudNative, KindAccess}); !ok {
+			if _, ok := a.Cache.tokens.get(tokenKey{tok, AudNative, KindAccess}); !ok {
 				t.Fatal("verified token not cached")
 			}
 			// Cached for one audience is no pass for another.
@@ -135,7 +135,7 @@ func TestTokenCacheExpiry(t *testing.T) {
 	if _, _, err := a.Verify(ctx, tok, AudNative, KindAccess); !errors.Is(err, ErrTokenExpired) {
 		t.Fatalf("at expiry: %v", err)
 	}
-	if _, ok := a.tokens.get(tokenKey{tok, AudNative, KindAccess}); ok {
+	if _, ok := a.Cache.tokens.get(tokenKey{tok, AudNative, KindAccess}); ok {
 		t.Fatal("expired token still cached")
 	}
 
@@ -149,7 +149,7 @@ func TestTokenCacheExpiry(t *testing.T) {
 			t.Fatalf("forged, try %d: %v", i, err)
 		}
 	}
-	if _, ok := a.tokens.get(tokenKey{forged, AudNative, KindAccess}); ok {
+	if _, ok := a.Cache.tokens.get(tokenKey{forged, AudNative, KindAccess}); ok {
 		t.Fatal("forged token cached")
 	}
 }

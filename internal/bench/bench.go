@@ -177,7 +177,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	au := &auth.Service{Store: st, Keys: keys, Guard: &auth.Guard{Store: st}}
+	au := &auth.Service{Store: st, Keys: keys, Guard: &auth.Guard{Store: st}, Cache: auth.NewCache()}
 	client, err := au.CreateClient(ctx, tenantID, 0, "kehu bench", []string{model.ScopeRead, model.ScopeWrite})
 	if err != nil {
 		return nil, err

@@ -353,7 +353,7 @@ func (f *flags) services(st *store.Store) (*crm.Service, *auth.Service, error) {
 		return nil, nil, err
 	}
 	svc := crm.New(st, *f.region, crm.China)
-	return svc, &auth.Service{Store: st, Keys: keys, Guard: &auth.Guard{Store: st}}, nil
+	return svc, &auth.Service{Store: st, Keys: keys, Guard: &auth.Guard{Store: st}, Cache: auth.NewCache()}, nil
 }
 
 // isDefaultDB reports whether path is the default database, which kehu

@@ -56,7 +56,7 @@ func NewWith(t testing.TB, dialect string, tune func(*server.Deps)) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &Env{Store: st, Svc: crm.New(st, "CN", crm.China), Auth: &auth.Service{Store: st, Keys: keys, Guard: &auth.Guard{Store: st}}}
+	e := &Env{Store: st, Svc: crm.New(st, "CN", crm.China), Auth: &auth.Service{Store: st, Keys: keys, Guard: &auth.Guard{Store: st}, Cache: auth.NewCache()}}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(&tlog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
