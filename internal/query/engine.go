@@ -614,13 +614,22 @@ func (e *Engine) searchIDs(ctx context.Context, req *Request, p *Plan) (*Result,
 	var lastVals []any
 	res := &Result{}
 	n := 0
+	// One set of scan destinations for the whole walk: it steps over every
+	// match (the total), often hundreds of thousands, and fresh destinations
+	// per row were most of its allocations. The sort keys are copied out
+	// only for the page's last row, which is all the cursor needs.
+	var id int64
+	ptrs := scanKeys(p.keys)
+	dest := append([]any{&id}, ptrs...)
+	last := offset + req.PageSize - 1
 	for rows.Next() {
-		var id int64
-		ptrs := scanKeys(p.keys)
-		if err := rows.Scan(append([]any{&id}, ptrs...)...); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("query: scan: %w", err)
 		}
-		if n >= offset && n < offset+req.PageSize {
+		if n >= offset && n <= last {
+			if ids == nil {
+				ids = make([]int64, 0, req.PageSize)
+			}
 			ids = append(ids, id)
 			lastVals = keyValues(ptrs)
 		}
