@@ -51,7 +51,13 @@ func New(t testing.TB, dialect string) *Env { return NewWith(t, dialect, nil) }
 // timeouts) before it starts.
 func NewWith(t testing.TB, dialect string, tune func(*server.Deps)) *Env {
 	t.Helper()
-	st := OpenStore(t, dialect)
+	return NewOn(t, OpenStore(t, dialect), tune)
+}
+
+// NewOn is NewWith on a store the test opened and migrated itself (a
+// SQLite file on a file system it controls: a full or read-only disk).
+func NewOn(t testing.TB, st *store.Store, tune func(*server.Deps)) *Env {
+	t.Helper()
 	keys, err := secret.New(make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)
