@@ -143,7 +143,9 @@ func TestSQLiteDiskFull(t *testing.T) {
 			}
 			return an.status == 200
 		}, func(an answer) string {
-			return unavailable(an, func() bool { return an.body["code"] == "overloaded" && strings.Contains(fmt.Sprint(an.body["detail"]), "disk is full") })
+			return unavailable(an, func() bool {
+				return an.body["code"] == "overloaded" && strings.Contains(fmt.Sprint(an.body["detail"]), "disk is full")
+			})
 		}},
 		{"native create", func(ph []string) answer {
 			return rlSend(t, "POST", e.URL+"/v1/customers", native, jsonBody(map[string]any{"name": name(ph[0]), "phone": ph[0]}))
