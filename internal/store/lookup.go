@@ -163,10 +163,10 @@ func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
 	if err := fn(); err != nil {
 		t.counts = counts
 		if _, rerr := t.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT kehu_item"); rerr != nil {
-			return fmt.Errorf("store: rollback to savepoint: %w (after %v)", rerr, err)
+			return fmt.Errorf("store: rollback to savepoint: %w (after %w)", rerr, err) // both: a disk-full cause must still read as 503
 		}
 		if _, rerr := t.tx.ExecContext(ctx, "RELEASE SAVEPOINT kehu_item"); rerr != nil {
-			return fmt.Errorf("store: release savepoint: %w (after %v)", rerr, err)
+			return fmt.Errorf("store: release savepoint: %w (after %w)", rerr, err)
 		}
 		return err
 	}
