@@ -171,6 +171,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 		if status >= 500 {
 			return err
 		}
+		setRetryAfter(w, err) // a lockout or a spent login budget says when
 		return h.showLogin(w, r, status, d, msg)
 	}
 	people.SetCookie(w, r, st.Token, st.Session.CreatedAt.Add(people.MaxAge))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/fault"
+	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/model"
 )
 
@@ -135,7 +136,9 @@ func (h *Handler) execute(w http.ResponseWriter, status int, page, block string,
 // renderError answers err as the error page (or, for a fragment route, a
 // short fragment): crm's safe message, never a cause.
 func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, rt route, err error) {
+	err = fault.Faulted(err) // a database that is down is a 503, as on the APIs
 	status, msg := h.classify(r, err)
+	setRetryAfter(w, err)
 	if status >= 500 {
 		h.Log.ErrorContext(r.Context(), "console request failed", slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
@@ -152,6 +155,15 @@ func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, rt route, 
 	}
 }
 
+// setRetryAfter says when trying again helps — a rate limit, a lockout, a
+// database that is down or full — as the APIs do (Retry-After).
+func setRetryAfter(w http.ResponseWriter, err error) {
+	httpx.OverloadHeaders(w, err)
+	if ra, ok := auth.RetryAfter(err); ok {
+		w.Header().Set("Retry-After", ra)
+	}
+}
+
 // classify gives an error its status and the message a user sees. The
 // status, code and safe detail come from fault.Of — the classification the
 // native API answers with — and the console only translates: the message
@@ -165,7 +177,7 @@ func (h *Handler) classify(r *http.Request, err error) (int, string) {
 	case errors.Is(err, errCSRF):
 		return http.StatusForbidden, t("error.csrf")
 	case errors.As(err, &locked):
-		return http.StatusTooManyRequests, t("login.locked", int(locked.RetryAfter.Seconds())+1)
+		return http.StatusTooManyRequests, t("login.locked", locked.Seconds()) // the same seconds as Retry-After
 	}
 	f := fault.Of(err)
 	if f.Status == 400 && f.Field != "" && f.Code != "invalid_query" && f.Code != "invalid_filter" {

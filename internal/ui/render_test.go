@@ -9,7 +9,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/kehu/kehu/internal/auth"
 	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
@@ -20,13 +22,15 @@ import (
 // message in the user's language — a crm pool rule (model.PoolError,
 // wrapped as crm returns it) is the rule's message, not "internal error";
 // a client error without a translation shows its safe detail; only kehu's
-// own faults say "internal error", never their cause.
+// own faults say "internal error", never their cause; a 429 or 503 that
+// passes carries Retry-After.
 func TestErrorFace(t *testing.T) {
 	pg, err := loadPages(assets)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := &Handler{messages: consoleMessages, pages: pg, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	retryAfter := map[string]string{"busy": "1", "rate limit": "7", "locked": "90"}
 	pool := fmt.Errorf("claim customer 7: %w", &model.PoolError{Code: model.PoolErrCap, Msg: "you hold 50 customers of pool 公海 (at most 50)"})
 	for _, tc := range []struct {
 		name      string
@@ -43,6 +47,8 @@ func TestErrorFace(t *testing.T) {
 		{"permission", &model.PermissionError{Perm: model.PermAdmin}, "zh-CN", 403, "你的角色无权进行此操作", "admin.manage"},
 		{"filter", &cond.SyntaxError{Pos: "filter", Msg: "unexpected end"}, "en", 400, "The filter is not valid", ""},
 		{"busy", &httpx.Overloaded{Status: 503, Msg: "database busy"}, "en", 503, "The server is busy", ""},
+		{"rate limit", &httpx.Overloaded{Status: 429, RetryAfter: 7 * time.Second, Msg: "rate limit"}, "en", 429, "", ""},
+		{"locked", &auth.LockedError{RetryAfter: 90 * time.Second}, "en", 429, "", ""},
 		{"field", model.Invalid("email", "not an email"), "en", 422, "not an email", ""},
 		{"canceled", context.Canceled, "en", 499, "canceled", ""},
 		{"internal", fmt.Errorf("sqlite: disk I/O error at page 7"), "en", 500, "Internal error", "disk I/O"},
@@ -53,6 +59,10 @@ func TestErrorFace(t *testing.T) {
 			w := httptest.NewRecorder()
 			h.renderError(w, r, route{}, tc.err)
 			body := w.Body.String()
+			// A refusal that passes tells the browser when to try again.
+			if ra, want := w.Header().Get("Retry-After"), retryAfter[tc.name]; ra != want {
+				t.Errorf("%v: Retry-After %q, want %q", tc.err, ra, want)
+			}
 			if w.Code != tc.status || !strings.Contains(body, tc.want) || (tc.not != "" && strings.Contains(body, tc.not)) {
 				t.Errorf("%v: %d, want %d with %q and without %q:\n%s", tc.err, w.Code, tc.status, tc.want, tc.not, body)
 			}
