@@ -124,6 +124,9 @@ const (
 const (
 	ActorStaff  = "staff"
 	ActorClient = "client"
+	// ActorSystem is kehu's own background work writing customers (kehu
+	// sync, named by its platform in the actor's id and name).
+	ActorSystem = "system"
 )
 
 // Caller is who is asking, carried into every crm call.

@@ -132,8 +132,9 @@ const (
 type Actor struct {
 	ID   string `json:"id,omitempty"`
 	Name string `json:"name,omitempty"`
-	// Kind is "staff" or "client" (an API client acting as the tenant), or
-	// empty when unknown (CLI, background work, events before history).
+	// Kind is "staff", "client" (an API client acting as the tenant) or
+	// "system" (kehu sync), or empty when unknown (CLI, other background
+	// work, events before history).
 	Kind string `json:"kind,omitempty"`
 }
 

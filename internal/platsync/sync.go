@@ -395,8 +395,10 @@ func (r *run) pages(ctx context.Context, size int) (*Summary, error) {
 	return sum, nil
 }
 
+// actor is who a sync's writes are by: the sync itself, naming its
+// platform (the platform's own creator stays the customer's createdBy).
 func (r *run) actor() model.Actor {
-	return model.Actor{ID: "sync:" + r.cfg.Platform, Name: "kehu sync " + platformNames[r.cfg.Platform]}
+	return model.Actor{ID: "sync:" + r.cfg.Platform, Name: "kehu sync " + platformNames[r.cfg.Platform], Kind: model.ActorSystem}
 }
 
 // save writes the checkpoint (and whatever extra does) in one transaction.

@@ -102,6 +102,9 @@ func (r *run) write(ctx context.Context, page int, total int64, recs []*Record) 
 	next.Keys = mergeKeys(next.Keys, keys)
 	next.Catalog = sortedUnique(catalog)
 	err = r.st().InTx(ctx, func(tx *store.Tx) error {
+		// The history names the sync and its API for every change, not the
+		// platform's creator (kept as the customer's createdBy).
+		tx.SetOrigin(store.Origin{Actor: r.actor(), Via: model.ViaSync})
 		out := next
 		var pageIssues []importer.Issue
 		var creates []*op
