@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -146,6 +148,60 @@ func TestReadReplicas(t *testing.T) {
 		if got := total(c.bases[1], tokB, "冻结副本"); got != "1" {
 			t.Fatalf("after replay the reader sees %s", got)
 		}
+	})
+
+	t.Run("the standby stops under load: every read answers", func(t *testing.T) {
+		// 300 customers, read 200 to a page: a search that the standby
+		// was serving when it stopped fails part-way (after its first
+		// rows, or at its start) and runs again on the primary.
+		var recs []string
+		for i := 0; i < 300; i++ {
+			recs = append(recs, fmt.Sprintf(`{"customer":{"name":"中途停机%d","remark":"副本在读的时候停了"}}`, i))
+		}
+		mustDo(t, c.bases[0], "POST", "/v1/customers/batch", tokA, []byte(`{"records":[`+strings.Join(recs, ",")+`]}`), nil, 200)
+		r.WaitCaughtUp(t)
+		stop := make(chan struct{})
+		errs := make(chan error, 64)
+		var wg sync.WaitGroup
+		var reads atomic.Int64
+		for w := 0; w < 4; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					base := c.bases[i%len(c.bases)]
+					a, err := do(base, "GET", "/v1/customers?pageSize=200&name=中途停机", tokB, nil, nil)
+					switch {
+					case err != nil:
+						errs <- err
+						return
+					case a.code != 200 || !strings.Contains(string(a.body), `"total":300`):
+						errs <- fmt.Errorf("%s: %d %.300s", base, a.code, a.body)
+						return
+					}
+					reads.Add(1)
+				}
+			}()
+		}
+		time.Sleep(500 * time.Millisecond)
+		r.StopStandby(t)
+		time.Sleep(time.Second)
+		close(stop)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatalf("a read while the standby stopped: %v", err)
+		}
+		if reads.Load() < 8 {
+			t.Fatalf("only %d reads ran", reads.Load())
+		}
+		r.StartStandby(t)
+		r.WaitCaughtUp(t)
 	})
 
 	t.Run("the standby down: reads go to the primary, then back", func(t *testing.T) {

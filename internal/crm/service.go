@@ -75,7 +75,27 @@ func (s *Service) CustomerPage(ctx context.Context, caller *model.Caller, id int
 	if err := checkCaller(caller); err != nil {
 		return nil, err
 	}
-	return s.Customer(s.Store.ReadOnly(ctx, caller.TenantID, caller.Session()), caller, id)
+	var c *model.Customer
+	err := s.readOnly(ctx, caller, func(ctx context.Context) (err error) {
+		c, err = s.Customer(ctx, caller, id)
+		return err
+	})
+	return c, err
+}
+
+// readOnly runs read-only work on a read replica that has replayed the
+// caller's own writes (or on the primary when none has), and once more on
+// the primary when the replica fails part-way: a standby that stops, or
+// cancels a statement in a conflict with recovery, after the first rows.
+// The work builds its result in memory, so nothing of the first attempt has
+// reached the caller.
+func (s *Service) readOnly(ctx context.Context, caller *model.Caller, read func(context.Context) error) error {
+	rctx := s.Store.ReadOnly(ctx, caller.TenantID, caller.Session())
+	err := read(rctx)
+	if err != nil && s.Store.RetryOnPrimary(rctx, err) {
+		err = read(store.Primary(ctx))
+	}
+	return err
 }
 
 // Env loads what a search of the caller's tenant needs (the catalogue, tag
@@ -113,7 +133,11 @@ func (s *Service) Search(ctx context.Context, caller *model.Caller, req *query.R
 	r.Filter = a.restrict(req.Filter)
 	// Searches, counts and export pages are read-only work: a replica may
 	// run them once it has replayed the caller's own writes.
-	res, err := s.Engine.SearchWith(s.Store.ReadOnly(ctx, caller.TenantID, caller.Session()), &r, env)
+	var res *query.Result
+	err = s.readOnly(ctx, caller, func(ctx context.Context) (err error) {
+		res, err = s.Engine.SearchWith(ctx, &r, env)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -208,12 +208,14 @@ var (
 )
 
 var dbReads = prometheus.NewDesc("kehu_db_readonly_queries_total", "Queries of read-only work (searches, counts, exports, pages) by where they ran: the primary or a read replica (--db-replica).", []string{"target"}, nil)
+var dbReplicaRetries = prometheus.NewDesc("kehu_db_replica_retries_total", "Read-only work a read replica failed part-way (it stopped, or cancelled the statement in a conflict with recovery) and that ran again on the primary.", nil, nil)
 
 func (c dbCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- dbOpen
 	ch <- dbInUse
 	ch <- dbWait
 	ch <- dbReads
+	ch <- dbReplicaRetries
 }
 
 func (c dbCollector) Collect(ch chan<- prometheus.Metric) {
@@ -232,6 +234,7 @@ func (c dbCollector) Collect(ch chan<- prometheus.Metric) {
 		for i, n := range reps {
 			ch <- prometheus.MustNewConstMetric(dbReads, prometheus.CounterValue, float64(n), fmt.Sprintf("replica%d", i+1))
 		}
+		ch <- prometheus.MustNewConstMetric(dbReplicaRetries, prometheus.CounterValue, float64(c.st.ReplicaRetries()))
 	}
 }
 

@@ -160,7 +160,11 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 // have a default (TestAdditiveMigrationsOnlyAdd checks the SQL). Code written
 // before it never names what it adds, so an older kehu keeps working on the
 // newer schema: during a rolling upgrade, old and new nodes share the
-// database (DISTRIBUTED.md).
+// database (DISTRIBUTED.md). The suffix was introduced with 0019: earlier
+// migrations carry none even where they only add (0016_read_fences.sql
+// adds one table), because renaming an applied migration would change the
+// name recorded in schema_migrations. An older kehu never meets them as
+// unknown: every kehu since the suffix knows 0001–0018.
 const AdditiveSuffix = ".additive.sql"
 
 // newerSchema decides what an older kehu does on a database migrated by a

@@ -62,6 +62,7 @@ type replicaSet struct {
 	next         atomic.Uint64 // round robin
 	primaryReads atomic.Int64  // ReadOnly reads that went to the primary
 	fenceErrors  atomic.Int64
+	retries      atomic.Int64 // read-only work run again on the primary (RetryOnPrimary)
 }
 
 func openReplicas(dsns []string) (*replicaSet, error) {
@@ -274,6 +275,25 @@ func (s *Store) replicaFailed(r *replica, err error) bool {
 	return false
 }
 
+// RetryOnPrimary reports whether err, which ended read-only work that ctx
+// routed to a replica, means "run it again on the primary": the replica
+// failed after the work had begun (it stopped mid-result, or cancelled the
+// statement in a conflict with recovery), which routedQuery cannot see at
+// the statement's start. The replica is passed over as if it had failed to
+// start the statement. Only work that has not answered anything yet may be
+// run again (crm's searches build their results before answering).
+func (s *Store) RetryOnPrimary(ctx context.Context, err error) bool {
+	r, ok := ctx.Value(routeKey{}).(*replica)
+	if !ok || r == nil || s.replicas == nil || ctx.Err() != nil {
+		return false
+	}
+	if !s.replicaFailed(r, err) {
+		return false
+	}
+	s.replicas.retries.Add(1)
+	return true
+}
+
 // routedQuery runs q on ctx's replica (ok true), or says to run it on the
 // primary: ctx is not read-only work, or was routed to the primary, or the
 // replica failed to start it.
@@ -407,6 +427,15 @@ func (s *Store) ReadRoutes() (replicas []int64, primary int64) {
 		replicas = append(replicas, r.reads.Load())
 	}
 	return replicas, s.replicas.primaryReads.Load()
+}
+
+// ReplicaRetries counts read-only work that a replica failed part-way and
+// that ran again on the primary.
+func (s *Store) ReplicaRetries() int64 {
+	if !s.HasReplicas() {
+		return 0
+	}
+	return s.replicas.retries.Load()
 }
 
 // parseLSN reads PostgreSQL's "XXXXXXXX/YYYYYYYY" WAL position.
