@@ -63,8 +63,10 @@ func of(err error) Face {
 	var pool *model.PoolError
 	switch {
 	case errors.As(err, &ov):
-		code := "overloaded"
+		code := "overloaded" // the node's share of heavy work is taken
 		switch {
+		case ov.Code != "": // a fault: the disk is full, the database down, …
+			code = ov.Code
 		case ov.Limit > 0:
 			code = "rate_limited"
 		case ov.Status == 429:

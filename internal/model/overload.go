@@ -14,6 +14,10 @@ type Overloaded struct {
 	// API's RateLimit-* headers); Limit 0 when this is not a rate limit.
 	Limit, Remaining int
 	Reset            time.Duration
+	// Code is the stable code of a fault that is not load (the disk is
+	// full, the database unreachable: the Code* constants); "" for load,
+	// whose code follows from Status and Limit.
+	Code string
 
 	cause error
 }
@@ -29,10 +33,22 @@ func (e *Overloaded) Error() string {
 func (e *Overloaded) Unwrap() error { return e.cause }
 
 // Unavailable is the 503 of a database that cannot serve: down, restarting,
-// out of disk, read-only. msg is safe to show; cause is only logged.
-func Unavailable(msg string, cause error) *Overloaded {
-	return &Overloaded{Status: 503, RetryAfter: 5 * time.Second, Msg: msg, cause: cause}
+// out of disk, read-only; code is one of the Code* constants. msg is safe
+// to show; cause is only logged.
+func Unavailable(code, msg string, cause error) *Overloaded {
+	return &Overloaded{Status: 503, RetryAfter: 5 * time.Second, Code: code, Msg: msg, cause: cause}
 }
+
+// The codes of the faults Unavailable reports: what a client (and an
+// operator reading its logs) is told is wrong, so a full disk is not
+// mistaken for a busy server.
+const (
+	CodeStorageFull         = "storage_full"         // SQLite's disk, PostgreSQL's disk
+	CodeStorageReadOnly     = "storage_read_only"    // the SQLite file, its directory or mount
+	CodeStorageError        = "storage_error"        // I/O errors reading or writing the SQLite file
+	CodeDatabaseUnavailable = "database_unavailable" // PostgreSQL down, restarting, unreachable, out of connections
+	CodeTimeout             = "timeout"              // the request's deadline passed while the database worked
+)
 
 // RetryAfterSeconds is RetryAfter rounded up to whole seconds (at least 1).
 func (e *Overloaded) RetryAfterSeconds() int {

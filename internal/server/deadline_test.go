@@ -33,7 +33,7 @@ func TestRequestDeadlineEveryAPI(t *testing.T) {
 			return rlSend(t, "POST", e.URL+"/v1/customers", map[string]string{"Authorization": "Bearer " + a.native, "Content-Type": "application/json"},
 				jsonBody(map[string]any{"name": "慢" + strconv.Itoa(i), "phone": fmt.Sprintf("1361000%04d", i)}))
 		}, func(an answer) string {
-			if an.body["code"] != "overloaded" || an.body["status"] != float64(503) {
+			if an.body["code"] != "timeout" || an.body["status"] != float64(503) {
 				return fmt.Sprint(an.body)
 			}
 			return ""

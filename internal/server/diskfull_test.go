@@ -158,13 +158,15 @@ func diskFull(t *testing.T, dir string) {
 			return an.status == 200
 		}, func(an answer) string {
 			return unavailable(an, func() bool {
-				return an.body["code"] == "overloaded" && strings.Contains(fmt.Sprint(an.body["detail"]), "disk is full")
+				return an.body["code"] == "storage_full" && strings.Contains(fmt.Sprint(an.body["detail"]), "disk is full")
 			})
 		}},
 		{"native create", func(ph []string) answer {
 			return rlSend(t, "POST", e.URL+"/v1/customers", native, jsonBody(map[string]any{"name": name(ph[0]), "phone": ph[0]}))
 		}, func(an answer) bool { return an.status == 201 }, func(an answer) string {
-			return unavailable(an, func() bool { return strings.Contains(fmt.Sprint(an.body["detail"]), "disk is full") })
+			return unavailable(an, func() bool {
+				return an.body["code"] == "storage_full" && strings.Contains(fmt.Sprint(an.body["detail"]), "disk is full")
+			})
 		}},
 		{"dashi create", func(ph []string) answer {
 			return rlSend(t, "POST", e.URL+"/api/open/customer/customer-manage/v1/customer?project="+a.project, dashiHdr,

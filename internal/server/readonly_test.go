@@ -34,7 +34,7 @@ func TestSQLiteReadOnlyServes503AndRecovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	an := create(2)
-	if an.status != 503 || an.hdr.Get("Retry-After") == "" || !strings.Contains(fmt.Sprint(an.body["detail"]), "read-only") {
+	if an.status != 503 || an.hdr.Get("Retry-After") == "" || an.body["code"] != "storage_read_only" || !strings.Contains(fmt.Sprint(an.body["detail"]), "read-only") {
 		t.Fatalf("write on a read-only database: %d Retry-After=%q %v", an.status, an.hdr.Get("Retry-After"), an.body)
 	}
 	rz := rlSend(t, "GET", e.URL+"/readyz", nil, nil)

@@ -31,7 +31,7 @@ func Faulted(err error) error {
 		return err
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return model.Unavailable(model.MsgTooSlow, err)
+		return model.Unavailable(model.CodeTimeout, model.MsgTooSlow, err)
 	}
 	for _, translate := range []func(error) error{postgres.Translate, sqlite.Translate} {
 		if t := translate(err); errors.As(t, &o) && o.Status == 503 {
@@ -53,7 +53,7 @@ func (s *Store) noteWrite(err error) {
 		return
 	}
 	var o *model.Overloaded
-	if f := Faulted(err); !errors.As(f, &o) || o.Status != 503 || errors.Is(err, context.DeadlineExceeded) || o.Msg == model.MsgTooSlow {
+	if f := Faulted(err); !errors.As(f, &o) || o.Status != 503 || errors.Is(err, context.DeadlineExceeded) || o.Code == model.CodeTimeout {
 		return // the request's own failure (or its time ran out), not the database's
 	}
 	s.writeFault.Store(&writeFault{err: o, at: time.Now()})

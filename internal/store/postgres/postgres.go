@@ -105,11 +105,13 @@ func Translate(err error) error {
 		case pe.Code == "57014":
 			// query_canceled: the request's deadline passed (Open's cancel
 			// request) or a statement_timeout an operator set.
-			return model.Unavailable(model.MsgTooSlow, err)
-		case strings.HasPrefix(pe.Code, "08"), strings.HasPrefix(pe.Code, "57P"), pe.Code == "53100", pe.Code == "53300":
+			return model.Unavailable(model.CodeTimeout, model.MsgTooSlow, err)
+		case pe.Code == "53100":
+			return model.Unavailable(model.CodeStorageFull, "the database server's disk is full; retry once it has space", err)
+		case strings.HasPrefix(pe.Code, "08"), strings.HasPrefix(pe.Code, "57P"), pe.Code == "53300":
 			// connection exceptions, admin shutdown / crash / cannot connect
-			// now, disk full, too many connections
-			return model.Unavailable("the database is unavailable; retry shortly", err)
+			// now, too many connections
+			return model.Unavailable(model.CodeDatabaseUnavailable, "the database is unavailable; retry shortly", err)
 		}
 		return err
 	}
@@ -120,7 +122,7 @@ func Translate(err error) error {
 	var ne net.Error
 	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		pgconn.SafeToRetry(err) {
-		return model.Unavailable("the database is unavailable; retry shortly", err)
+		return model.Unavailable(model.CodeDatabaseUnavailable, "the database is unavailable; retry shortly", err)
 	}
 	return err
 }

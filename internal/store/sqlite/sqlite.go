@@ -106,11 +106,11 @@ func Translate(err error) error {
 		// space or permission.
 		switch se.Code() & 0xff {
 		case sqlite3.SQLITE_FULL:
-			return model.Unavailable("the database disk is full; free space and retry", err)
+			return model.Unavailable(model.CodeStorageFull, "the database disk is full; free space and retry", err)
 		case sqlite3.SQLITE_READONLY:
-			return model.Unavailable("the database file is read-only; fix its permissions or mount and retry", err)
+			return model.Unavailable(model.CodeStorageReadOnly, "the database file is read-only; fix its permissions or mount and retry", err)
 		case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN:
-			return model.Unavailable("the database file cannot be read or written (I/O error)", err)
+			return model.Unavailable(model.CodeStorageError, "the database file cannot be read or written (I/O error)", err)
 		}
 	}
 	return err
