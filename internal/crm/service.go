@@ -10,7 +10,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/kehu/kehu/internal/idgen"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/phone"
 	"github.com/kehu/kehu/internal/query"
@@ -184,11 +183,10 @@ func (s *Service) CreateCustomer(ctx context.Context, caller *model.Caller, in *
 	// there fails with 25P02 (seen as a 500 under three nodes' load).
 	for attempt := 0; ; attempt++ {
 		err = s.inTx(ctx, caller, func(tx *store.Tx) error {
-			c.ID = idgen.Next()
+			c.ID = newID()
 			return tx.InsertCustomer(ctx, c, cat)
 		})
-		var ce *model.ConflictError
-		if err == nil || errors.As(err, &ce) || attempt == 3 || !errors.Is(err, model.ErrConflict) {
+		if attempt == 3 || !idClash(err) {
 			break
 		}
 	}

@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/kehu/kehu/internal/idgen"
 	"reflect"
 	"strconv"
 
-	"github.com/kehu/kehu/internal/idgen"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/store"
 )
@@ -308,12 +308,30 @@ func (b *Bulk) Upsert(ctx context.Context, tx *store.Tx, m *Match, in *CustomerI
 	}
 	var id int64
 	var status string
-	err := tx.Savepoint(ctx, func() error {
-		var err error
-		id, status, err = b.upsert(ctx, tx, key, field, raw, in)
-		return err
-	})
-	return id, status, err
+	var err error
+	// A new customer whose id clashes with another node's (idgen draws the
+	// low bits at random) is written again with a new id: the savepoint has
+	// undone the failed INSERT, so the transaction is usable on PostgreSQL.
+	for attempt := 0; ; attempt++ {
+		err = tx.Savepoint(ctx, func() error {
+			var err error
+			id, status, err = b.upsert(ctx, tx, key, field, raw, in)
+			return err
+		})
+		if attempt == 3 || !idClash(err) {
+			return id, status, err
+		}
+	}
+}
+
+// newID draws a new customer's id; a test replaces it to make ids clash.
+var newID = idgen.Next
+
+// idClash reports whether err is a primary-key clash of a new customer's
+// id, not a conflict on a unique field (a ConflictError names the field).
+func idClash(err error) bool {
+	var ce *model.ConflictError
+	return errors.Is(err, model.ErrConflict) && !errors.As(err, &ce)
 }
 
 // upsert is Upsert with the key resolved, inside its savepoint.
@@ -346,7 +364,7 @@ func (b *Bulk) upsert(ctx context.Context, tx *store.Tx, key *Key, field *model.
 	if err := b.CheckCreate(c); err != nil {
 		return 0, "", err
 	}
-	c.ID = idgen.Next()
+	c.ID = newID()
 	if err := tx.InsertCustomer(ctx, c, b.Catalog); err != nil {
 		return 0, "", b.HideConflict(ctx, err)
 	}
