@@ -176,6 +176,7 @@ func Handler(d *Deps) http.Handler {
 	if err != nil {
 		panic(err) // the embedded templates do not parse: a build defect, caught by every test
 	}
+	console.Webhooks = d.Webhooks
 	consoleH := via(model.ViaConsole, audit.ViaHandler(model.ViaConsole, console))
 	for _, p := range console.Patterns() {
 		mux.Handle(p, consoleH)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/model"
 )
 
@@ -22,6 +23,7 @@ var nav = []navItem{
 	{Key: "nav.import", Path: "/import", Allow: func(c *model.Caller) bool { return nav2(c).Import }},
 	{Key: "nav.export", Path: "/export", Allow: func(c *model.Caller) bool { return nav2(c).Export }},
 	{Key: "nav.catalog", Path: "/catalog", Allow: func(c *model.Caller) bool { return nav2(c).Catalog }},
+	{Key: "nav.webhooks", Path: "/webhooks", Allow: crm.CanManageWebhooks},
 	{Key: "nav.admin", Path: "/admin", Allow: func(c *model.Caller) bool { return nav2(c).Admin }},
 }
 

@@ -40,6 +40,13 @@ var funcs = template.FuncMap{
 		return t.In(defaultZone).Format("2006-01-02 15:04")
 	},
 	"isoDate": func(t time.Time) string { return t.In(defaultZone).Format(time.RFC3339) },
+	// seconds is a time to the second (delivery logs).
+	"seconds": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(defaultZone).Format("2006-01-02 15:04:05")
+	},
 }
 
 func loadPages(fsys fs.FS) (*pages, error) {

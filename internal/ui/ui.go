@@ -13,6 +13,7 @@ import (
 	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/people"
 	"github.com/kehu/kehu/internal/store"
+	"github.com/kehu/kehu/internal/webhook"
 )
 
 //go:embed templates/*.html static/* messages/*.json
@@ -24,6 +25,9 @@ type Handler struct {
 	Store  *store.Store // saved views and sessions only; customers go through Svc
 	People *people.Service
 	Log    *slog.Logger
+	// Webhooks serves the webhook pages (set by the server; nil: they
+	// answer not found).
+	Webhooks *webhook.Service
 
 	pages    *pages
 	p2       *pages2

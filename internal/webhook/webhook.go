@@ -44,6 +44,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"
 	"github.com/kehu/kehu/internal/secret"
@@ -145,9 +146,13 @@ func NewSecret() string {
 
 // Create validates in and stores a new subscription of the caller's tenant
 // (a project-bound caller's subscriptions are bound to its project). The
-// returned subscription carries its secret, shown this once.
+// returned subscription carries its secret, shown this once. Every call of
+// the service is crm.WebhookAccess's to allow.
 func (s *Service) Create(ctx context.Context, caller *model.Caller, in *Input) (*model.Webhook, error) {
 	s.init()
+	if err := crm.WebhookAccess(caller); err != nil {
+		return nil, err
+	}
 	w := &model.Webhook{TenantID: caller.TenantID, ProjectID: caller.ProjectID, Format: model.WebhookNative, Enabled: true,
 		Kinds: []string{model.EventAdd, model.EventEdit, model.EventDelete}}
 	if in.URL == nil {
@@ -277,6 +282,9 @@ func (s *Service) RotateSecret(ctx context.Context, caller *model.Caller, id int
 // get reads a subscription the caller may see (its tenant; its project
 // when bound).
 func (s *Service) get(ctx context.Context, caller *model.Caller, id int64) (*store.WebhookRow, error) {
+	if err := crm.WebhookAccess(caller); err != nil {
+		return nil, err
+	}
 	w, err := s.Store.Webhook(ctx, caller.TenantID, id)
 	if err != nil {
 		return nil, err
@@ -298,6 +306,9 @@ func (s *Service) Get(ctx context.Context, caller *model.Caller, id int64) (*mod
 
 // List lists the caller's subscriptions.
 func (s *Service) List(ctx context.Context, caller *model.Caller) ([]model.Webhook, error) {
+	if err := crm.WebhookAccess(caller); err != nil {
+		return nil, err
+	}
 	return s.Store.Webhooks(ctx, caller.TenantID, caller.ProjectID)
 }
 
