@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -41,11 +42,20 @@ func rowKind(i int) string {
 // noCompany leaves the company column empty (KEHU_IMPORT_NO_COMPANY=1).
 var noCompany = os.Getenv("KEHU_IMPORT_NO_COMPANY") != ""
 
-func genPhone(i int) string { return fmt.Sprintf("139%08d", i) }
+// genSeed and genPrefix make other files for runs into the same database
+// (KEHU_IMPORT_SEED=N: fakedata seed N, phones 13N…; default 7 and 139).
+var genSeed, genPrefix = func() (int64, string) {
+	if n, err := strconv.Atoi(os.Getenv("KEHU_IMPORT_SEED")); err == nil && n >= 0 && n <= 9 {
+		return int64(n), fmt.Sprintf("13%d", n)
+	}
+	return 7, "139"
+}()
+
+func genPhone(i int) string { return fmt.Sprintf("%s%08d", genPrefix, i) }
 
 // genRows writes n generated rows (after the header) with w.
 func genRows(n int, write func([]string) error) error {
-	g := fakedata.New(fakedata.Config{Seed: 7})
+	g := fakedata.New(fakedata.Config{Seed: genSeed})
 	var p fakedata.Person
 	for i := 0; i < n; i++ {
 		g.Next(&p)

@@ -112,11 +112,7 @@ func (j *Job) Finish(ctx context.Context) (*Summary, error) {
 			err = errLoadRaced
 		}
 	default:
-		var restore func()
-		if restore, err = r.im.Svc.Store.SetWriterCache(ctx, r.o.WriterCacheMB<<10); err == nil {
-			err = r.pipeline(ctx, j.src)
-			restore()
-		}
+		err = r.inBatches(ctx, j.src)
 	}
 	r.sum.Seconds = math.Round(time.Since(j.start).Seconds()*1000) / 1000 // ms: 1.998, not 1.9976360180000001
 	if r.job != nil {
@@ -136,6 +132,33 @@ func (j *Job) Finish(ctx context.Context) (*Summary, error) {
 		}
 	}
 	return &r.sum, err
+}
+
+// importCheckpointPages is the WAL size (pages, ~200 MB) at which SQLite's
+// writer checkpoints during an import in batches (store.SetWriterCheckpoint).
+const importCheckpointPages = 50000
+
+// inBatches runs the pipeline with the writer tuned for it: a larger page
+// cache (Options.WriterCacheMB), and a WAL that may grow to
+// importCheckpointPages before a checkpoint. Each batch's commit dirties
+// index pages all over the file; with SQLite's default of 1,000 pages every
+// commit was followed by a checkpoint that copied all of them back into the
+// database and synced it — a quarter of a live import's time (BENCHMARKS.md)
+// — where a larger WAL copies a page that several batches rewrote once.
+// Readers are not held up: they read the WAL.
+func (r *run) inBatches(ctx context.Context, src Source) error {
+	st := r.im.Svc.Store
+	restoreCache, err := st.SetWriterCache(ctx, r.o.WriterCacheMB<<10)
+	if err != nil {
+		return err
+	}
+	defer restoreCache()
+	restoreCheckpoint, err := st.SetWriterCheckpoint(ctx, importCheckpointPages)
+	if err != nil {
+		return err
+	}
+	defer restoreCheckpoint()
+	return r.pipeline(ctx, src)
 }
 
 func (r *run) setup(ctx context.Context, src Source) error {
