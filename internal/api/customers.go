@@ -354,21 +354,40 @@ func (h *Handler) runSearch(w http.ResponseWriter, r *http.Request, req *query.R
 		return err
 	}
 	start := time.Now()
+	req.Stream = true
 	res, err := search(r.Context(), who, req, env)
 	if err != nil {
 		return err
 	}
+	defer res.Close()
+	// A streamed page's rows are still to load: the header times the
+	// planning, its ids and its total.
 	w.Header().Set("Server-Timing", "db;dur="+strconv.FormatFloat(float64(time.Since(start).Microseconds())/1000, 'f', 2, 64))
-	out := listOut{Data: make([]customerOut, len(res.Customers)), PageSize: req.PageSize, NextCursor: res.NextCursor, Estimated: res.Estimated}
+	out := listOut{PageSize: req.PageSize, NextCursor: res.NextCursor, Estimated: res.Estimated}
 	if req.Cursor == "" {
 		out.Page = max(req.Page, 1)
 	}
 	if res.Total >= 0 {
 		out.Total = &res.Total
 	}
-	for i, c := range res.Customers {
-		out.Data[i] = present(c, env.Catalog)
+	// Rows are written as they are loaded (httpx.PageWriter: a failure
+	// after the first bytes aborts the connection).
+	pw := httpx.NewPageWriter(w, r, 200, "application/json; charset=utf-8")
+	pw.B = append(pw.B, `{"data":[`...)
+	i := 0
+	err = res.Each(r.Context(), func(c *model.Customer) error {
+		if i > 0 {
+			pw.B = append(pw.B, ',')
+		}
+		i++
+		co := present(c, env.Catalog)
+		pw.B = co.append(pw.B)
+		return pw.Flush()
+	})
+	if err != nil {
+		return pw.Fail(err)
 	}
-	writeAppended(w, 200, out.append)
+	pw.B = append(out.appendTail(pw.B), '\n')
+	pw.End()
 	return nil
 }

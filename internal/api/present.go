@@ -82,6 +82,12 @@ func (l *listOut) append(b []byte) []byte {
 		}
 		b = l.Data[i].append(b)
 	}
+	return l.appendTail(b)
+}
+
+// appendTail appends what follows the data array (a streamed page writes
+// its rows itself, then this).
+func (l *listOut) appendTail(b []byte) []byte {
 	b = append(b, ']')
 	if l.Page != 0 {
 		b = append(b, `,"page":`...)

@@ -140,7 +140,8 @@ func (s *Service) Search(ctx context.Context, caller *model.Caller, req *query.R
 	if err != nil {
 		return nil, err
 	}
-	maskAll(caller, env.Catalog, res.Customers)
+	// A streamed page is masked a batch at a time, as it is loaded.
+	res.Apply(func(cs []*model.Customer) { maskAll(caller, env.Catalog, cs) })
 	return res, nil
 }
 

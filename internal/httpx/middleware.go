@@ -70,6 +70,7 @@ type reqInfo struct {
 	log        *slog.Logger
 	tenant     int64  // SetCaller
 	client     string // SetCaller
+	aborted    error  // why PageWriter.Fail cut the answer off
 }
 
 func infoOf(ctx context.Context) *reqInfo {
@@ -91,7 +92,9 @@ func Observe(next http.Handler, log *slog.Logger, m *Metrics) http.Handler {
 		info := &reqInfo{log: log}
 		r = r.WithContext(context.WithValue(r.Context(), routeKey, info))
 		defer func() {
-			if p := recover(); p != nil {
+			p := recover()
+			aborted := IsAbort(p)
+			if p != nil && !aborted {
 				log.ErrorContext(r.Context(), "panic", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
 				if rec.status == 0 {
 					http.Error(rec, `{"error":"internal error"}`, http.StatusInternalServerError)
@@ -120,9 +123,21 @@ func Observe(next http.Handler, log *slog.Logger, m *Metrics) http.Handler {
 			if info.api != "" {
 				attrs = append(attrs, slog.String("api", info.api))
 			}
+			if aborted {
+				// Cut off after its first bytes (PageWriter.Fail): the
+				// status the client saw, and why it got no more.
+				level = slog.LevelError
+				attrs = append(attrs, slog.Bool("aborted", true))
+				if info.aborted != nil {
+					attrs = append(attrs, slog.Any("error", info.aborted))
+				}
+			}
 			// The request id, tenant and client come from the context
 			// (LogHandler), as on every other line of the request.
 			log.LogAttrs(r.Context(), level, "request", attrs...)
+			if aborted {
+				panic(p) // net/http closes the connection, quietly
+			}
 		}()
 		next.ServeHTTP(rec, r)
 	})

@@ -150,6 +150,9 @@ func Mount(a *API) http.Handler {
 		SetAPI(r, a.Name)
 		defer func() {
 			if v := recover(); v != nil {
+				if IsAbort(v) {
+					panic(v) // an answer cut off on purpose: Observe logs it
+				}
 				a.Log.ErrorContext(r.Context(), "panic", slog.String("api", a.Name), slog.String("path", r.URL.Path), slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
 				a.WriteError(w, r, &Problem{Kind: KindInternal, Msg: "internal error"})
 			}

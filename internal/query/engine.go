@@ -46,14 +46,20 @@ type Request struct {
 	Page     int    // 1-based page number; ignored when Cursor is set
 	Cursor   string // opaque keyset cursor from a previous Result
 	Total    TotalMode
+	// Stream says the caller reads the page with Result.Each and closes
+	// it: a page of StreamFrom rows or more is then not loaded whole but
+	// a batch at a time as the caller writes it (stream.go).
+	Stream bool
 }
 
-// Result is one page.
+// Result is one page. A streamed page (Request.Stream) has no Customers:
+// read it with Each, which works on every Result, and Close it.
 type Result struct {
 	Customers  []*model.Customer
 	Total      int64 // -1 when not computed
 	Estimated  bool
 	NextCursor string // "" on the last page
+	stream     *pageStream
 }
 
 // Engine runs searches against a store.
@@ -289,7 +295,11 @@ type Plan struct {
 	// from it in one pass instead of SQL and CountSQL.
 	IDsSQL   string
 	IDsArgs  []any
-	keys     []sortKey
+	// PageIDsSQL lists the page's ids and sort keys in order (one more
+	// than the page, as SQL does): what a streamed page reads first.
+	PageIDsSQL  string
+	PageIDsArgs []any
+	keys        []sortKey
 	pageSize int
 	page     int
 	cursor   bool
@@ -433,9 +443,28 @@ func (e *Engine) build(req *Request, rn *RNode, keys []sortKey, ch *choice) (*Pl
 	}
 	p := &Plan{SQL: store.Rebind(dialect, b.sb.String()), Args: b.args, keys: keys, pageSize: req.PageSize,
 		page: req.Page, cursor: req.Cursor != ""}
+	// The page's ids and sort keys alone, in order (a streamed page
+	// reads them first, then its rows by id: stream.go): index-only where
+	// the filter allows, and never a sort of wide rows.
+	pb := &builder{dialect: dialect, tenant: req.TenantID}
+	pb.w("SELECT c.id")
+	for i, k := range keys {
+		pb.w(", " + k.expr + " AS k" + strconv.Itoa(i))
+		pb.args = append(pb.args, k.args...)
+	}
+	filter(pb, false)
+	orderBy(pb, false)
+	pb.w(" LIMIT ")
+	pb.limit(req.PageSize + 1)
+	if offset > 0 {
+		pb.w(" OFFSET ")
+		pb.arg(offset)
+	}
+	p.PageIDsSQL, p.PageIDsArgs = store.Rebind(dialect, pb.sb.String()), pb.args
 	if ch != nil && ch.strategy == bySortOrder && offset < deepOffset {
-		if q, args, ok := gramWalk(dialect, req.TenantID, ch.conj, keys, cursorVals, req.PageSize, offset); ok {
+		if q, args, ok := gramWalk(dialect, req.TenantID, ch.conj, keys, cursorVals, req.PageSize, offset, false); ok {
 			p.SQL, p.Args = q, args
+			p.PageIDsSQL, p.PageIDsArgs, _ = gramWalk(dialect, req.TenantID, ch.conj, keys, cursorVals, req.PageSize, offset, true)
 		}
 	}
 	if ch != nil && ch.strategy == bySmallSet && req.Cursor == "" {
@@ -500,14 +529,20 @@ func (e *Engine) Search(ctx context.Context, req *Request) (*Result, error) {
 
 // SearchWith runs a request with a preloaded Env.
 func (e *Engine) SearchWith(ctx context.Context, req *Request, env *Env) (*Result, error) {
+	var release func()
 	if req.PageSize >= admission.LargePage {
 		// Large pages take turns (per tenant and per node), so that they
 		// cannot starve the cheap requests of everyone else.
-		release, err := e.Heavy.Acquire(ctx, req.TenantID)
+		r, err := e.Heavy.Acquire(ctx, req.TenantID)
 		if err != nil {
 			return nil, err
 		}
-		defer release()
+		release = r
+		defer func() {
+			if release != nil {
+				release()
+			}
+		}()
 	}
 	p, err := e.Prepare(ctx, req, env)
 	if err != nil {
@@ -515,6 +550,14 @@ func (e *Engine) SearchWith(ctx context.Context, req *Request, env *Env) (*Resul
 	}
 	if e.Trace != nil {
 		e.Trace(p)
+	}
+	if req.Stream && req.PageSize >= StreamFrom {
+		// A streamed page keeps its turn until it is written (Close).
+		res, err := e.searchStream(ctx, req, p, release)
+		if err == nil {
+			release = nil
+		}
+		return res, err
 	}
 	if p.IDsSQL != "" && req.Total != TotalNone {
 		return e.searchIDs(ctx, req, p)

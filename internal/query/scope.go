@@ -506,7 +506,10 @@ func (b *builder) columnSet(n *RNode) bool {
 // sees 0.6 % of a million. A walk is only chosen when more than PlanCap
 // customers match, so at least one token row in (range size / PlanCap)
 // does: a page never walks far.
-func gramWalk(dialect string, tenantID int64, conj []*RNode, keys []sortKey, cursor []any, pageSize int, offset int64) (string, []any, bool) {
+//
+// idsOnly lists the page's ids (and its key, the id) from the token rows
+// alone, for a streamed page.
+func gramWalk(dialect string, tenantID int64, conj []*RNode, keys []sortKey, cursor []any, pageSize int, offset int64, idsOnly bool) (string, []any, bool) {
 	if len(keys) != 1 || keys[0].expr != "c.id" {
 		return "", nil, false
 	}
@@ -519,9 +522,13 @@ func gramWalk(dialect string, tenantID int64, conj []*RNode, keys []sortKey, cur
 		dir, op = " DESC", " < "
 	}
 	b := &builder{dialect: dialect, tenant: tenantID, scope: scopeFor(conj, gi)}
-	b.w("SELECT " + store.CustomerSelectColumns + ", c.id AS k0 FROM customers c" + b.indexedBy(pkIndex) + " WHERE c.tenant_id = ")
-	b.arg(tenantID)
-	b.w(" AND c.id" + b.inList() + "SELECT customer_id FROM customer_grams WHERE tenant_id = ")
+	if idsOnly {
+		b.w("SELECT customer_id, customer_id AS k0 FROM customer_grams WHERE tenant_id = ")
+	} else {
+		b.w("SELECT " + store.CustomerSelectColumns + ", c.id AS k0 FROM customers c" + b.indexedBy(pkIndex) + " WHERE c.tenant_id = ")
+		b.arg(tenantID)
+		b.w(" AND c.id" + b.inList() + "SELECT customer_id FROM customer_grams WHERE tenant_id = ")
+	}
 	b.arg(tenantID)
 	b.w(" AND gram = ")
 	b.arg(gram)
@@ -535,6 +542,9 @@ func gramWalk(dialect string, tenantID int64, conj []*RNode, keys []sortKey, cur
 	if offset > 0 {
 		b.w(" OFFSET ")
 		b.arg(offset)
+	}
+	if idsOnly {
+		return store.Rebind(dialect, b.sb.String()), b.args, true
 	}
 	b.w(b.inEnd() + " ORDER BY k0" + dir + " LIMIT ")
 	b.limit(pageSize + 1)

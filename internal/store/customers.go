@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -160,20 +161,32 @@ func (s *Store) CustomerIDByUnique(ctx context.Context, tenantID, fieldID int64,
 
 // CustomersByIDs loads customers by id, in the order of ids; missing ids are skipped.
 func (s *Store) CustomersByIDs(ctx context.Context, tenantID int64, ids []int64) ([]*model.Customer, error) {
+	return customersByIDs(ctx, s.query, tenantID, ids)
+}
+
+// byIDsChunk is the most ids one load binds.
+const byIDsChunk = 500
+
+// customersByIDs loads ids through query. Each chunk's IN list is padded
+// (with its last id) to one of a few lengths, so a page's loads share a
+// handful of SQL texts and run as cached prepared statements instead of
+// being parsed each time.
+func customersByIDs(ctx context.Context, query func(context.Context, string, ...any) (*sql.Rows, error), tenantID int64, ids []int64) ([]*model.Customer, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	out := make([]*model.Customer, 0, len(ids))
 	byID := make(map[int64]*model.Customer, len(ids))
-	for start := 0; start < len(ids); start += 500 {
-		chunk := ids[start:min(start+500, len(ids))]
-		args := make([]any, 0, len(chunk)+1)
-		args = append(args, tenantID)
-		for _, id := range chunk {
-			args = append(args, id)
+	args := make([]any, 0, min(len(ids), byIDsChunk)+1)
+	for start := 0; start < len(ids); start += byIDsChunk {
+		chunk := ids[start:min(start+byIDsChunk, len(ids))]
+		n := paddedLen(len(chunk))
+		args = append(args[:0], tenantID)
+		for i := range n {
+			args = append(args, chunk[min(i, len(chunk)-1)])
 		}
-		q := `SELECT ` + CustomerSelectColumns + ` FROM customers c WHERE c.tenant_id = ? AND c.id IN (` + placeholders(len(chunk)) + `)`
-		rows, err := s.query(ctx, q, args...)
+		q := `SELECT ` + CustomerSelectColumns + ` FROM customers c WHERE c.tenant_id = ? AND c.id IN (` + placeholders(n) + `)`
+		rows, err := query(ctx, q, args...)
 		if err != nil {
 			return nil, fmt.Errorf("store: load customers: %w", err)
 		}
@@ -197,6 +210,16 @@ func (s *Store) CustomersByIDs(ctx context.Context, tenantID int64, ids []int64)
 		}
 	}
 	return out, nil
+}
+
+// paddedLen is the IN-list length a chunk of n ids is bound as.
+func paddedLen(n int) int {
+	for _, l := range []int{1, 4, 16, 64, 128, 256} {
+		if n <= l {
+			return l
+		}
+	}
+	return byIDsChunk
 }
 
 func placeholders(n int) string {

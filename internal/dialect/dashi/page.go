@@ -13,7 +13,6 @@ import (
 	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/httpx"
-	"github.com/kehu/kehu/internal/jsonw"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/query"
 )
@@ -160,15 +159,29 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, cl *model.Client)
 		PageSize: p.PageSize,
 		Page:     p.PageIndex,
 		Total:    query.TotalExact,
+		Stream:   true,
 	}
 	res, err := h.svc.Search(r.Context(), whoOf(r), req, nil)
 	if err != nil {
 		return err
 	}
-	buf := jsonw.GetBuf()
-	defer jsonw.PutBuf(buf)
-	*buf = append(appendPage(*buf, p.PageIndex, p.PageSize, res.Total, res.Customers, proj.Name), '\n')
-	writeRaw(w, 200, *buf)
+	defer res.Close()
+	// Rows go out as they are loaded (a 4,000-row page is never whole in
+	// memory); a failure after the first bytes aborts the connection
+	// (httpx.PageWriter), as the README describes.
+	pw := httpx.NewPageWriter(w, r, 200, "application/json; charset=utf-8")
+	pw.B = appendPageHead(pw.B, p.PageIndex, p.PageSize, res.Total, res.Len())
+	i := 0
+	err = res.Each(r.Context(), func(c *model.Customer) error {
+		pw.B = appendPageRow(pw.B, i, c, proj.Name)
+		i++
+		return pw.Flush()
+	})
+	if err != nil {
+		return pw.Fail(err)
+	}
+	pw.B = append(pw.B, "]}\n"...)
+	pw.End()
 	return nil
 }
 

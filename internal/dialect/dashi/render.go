@@ -20,8 +20,18 @@ import (
 
 // appendPage appends the page object of the customer page call.
 func appendPage(b []byte, pageIndex, pageSize int, total int64, cs []*model.Customer, projectName string) []byte {
+	b = appendPageHead(b, pageIndex, pageSize, total, len(cs))
+	for i, c := range cs {
+		b = appendPageRow(b, i, c, projectName)
+	}
+	return append(b, "]}"...)
+}
+
+// appendPageHead appends the page object up to its data array's first
+// row: n is the page's row count, the total when it was not counted.
+func appendPageHead(b []byte, pageIndex, pageSize int, total int64, n int) []byte {
 	if total < 0 {
-		total = int64(len(cs))
+		total = int64(n)
 	}
 	b = append(b, `{"pageIndex":`...)
 	b = strconv.AppendInt(b, int64(pageIndex), 10)
@@ -31,18 +41,18 @@ func appendPage(b []byte, pageIndex, pageSize int, total int64, cs []*model.Cust
 	b = strconv.AppendInt(b, total, 10)
 	b = append(b, `,"totalPage":`...)
 	b = strconv.AppendInt(b, pagesOf(total, pageSize), 10)
-	b = append(b, `,"data":[`...)
-	for i, c := range cs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		name := projectName
-		if c.ProjectID == 0 {
-			name = "" // a tenant-wide customer belongs to no project
-		}
-		b = appendCustomer(b, c, name)
+	return append(b, `,"data":[`...)
+}
+
+// appendPageRow appends the page's i-th customer (0-based).
+func appendPageRow(b []byte, i int, c *model.Customer, projectName string) []byte {
+	if i > 0 {
+		b = append(b, ',')
 	}
-	return append(b, "]}"...)
+	if c.ProjectID == 0 {
+		projectName = "" // a tenant-wide customer belongs to no project
+	}
+	return appendCustomer(b, c, projectName)
 }
 
 // appendCustomer appends c as the platform's 46-field customer object.
