@@ -293,16 +293,16 @@ type Plan struct {
 	// IDsSQL, when set, lists the ids and sort keys of every match (the
 	// driving set is small): Search then takes the page and the total
 	// from it in one pass instead of SQL and CountSQL.
-	IDsSQL   string
-	IDsArgs  []any
+	IDsSQL  string
+	IDsArgs []any
 	// PageIDsSQL lists the page's ids and sort keys in order (one more
 	// than the page, as SQL does): what a streamed page reads first.
 	PageIDsSQL  string
 	PageIDsArgs []any
 	keys        []sortKey
-	pageSize int
-	page     int
-	cursor   bool
+	pageSize    int
+	page        int
+	cursor      bool
 	// countFilter is CountSQL's "FROM … WHERE …" before Rebind, which
 	// estimate wraps in a capped count and EXPLAIN (CountArgs are its
 	// arguments); "" with FastCount.
