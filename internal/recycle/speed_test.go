@@ -14,8 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/query"
 	"github.com/kehu/kehu/internal/seed"
 	"github.com/kehu/kehu/internal/store"
 	"github.com/kehu/kehu/internal/storetest"
@@ -70,23 +72,53 @@ func TestRecycleSpeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	var others []int64
-	rows, err := st.Query(ctx, `SELECT id FROM customers WHERE tenant_id = ? AND home_pool_id IS NULL LIMIT 2000`, tn.ID)
+	var phones []string
+	rows, err := st.Query(ctx, `SELECT id, COALESCE(phone, '') FROM customers WHERE tenant_id = ? AND home_pool_id IS NULL LIMIT 2000`, tn.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for rows.Next() {
 		var id int64
-		_ = rows.Scan(&id)
+		var phone string
+		_ = rows.Scan(&id, &phone)
 		others = append(others, id)
+		if phone != "" {
+			phones = append(phones, phone)
+		}
 	}
 	rows.Close()
+	if len(phones) == 0 {
+		t.Fatal("no phones to look up")
+	}
+	// What API clients ask while the pass runs: a phone lookup (the call
+	// centre's screen pop) and a name search, newest first, both with an
+	// exact total, as the tenant's administrator.
+	search := func(i int, kind string) error {
+		f := fmt.Sprintf("phone = %q", phones[i%len(phones)])
+		if kind == "search" {
+			f = `name ~ "张" && status = 1`
+		}
+		filter, err := cond.ParseString(f, cond.DefaultLimits)
+		if err != nil {
+			return err
+		}
+		_, err = svc.Search(ctx, admin, &query.Request{Filter: filter, Sort: []query.SortSpec{{Field: "createdAt", Desc: true}},
+			PageSize: 20, Total: query.TotalExact}, nil)
+		return err
+	}
 
-	// Two clients: one reads, one edits, while the pass runs.
+	// Four clients while the pass runs: one reads customers by id, one
+	// looks up phones, one searches names, one edits.
 	stop := make(chan struct{})
 	var mu sync.Mutex
 	lat := map[string][]time.Duration{}
 	var wg sync.WaitGroup
-	kinds := []string{"read", "edit"}
+	kinds := []string{"read", "phone", "search", "edit"}
+	// Between requests: lookups and searches at a steady rate (tens per
+	// second) rather than flat out, so they measure the pass's effect on
+	// them, not take the pass's CPU.
+	pause := map[string]time.Duration{"read": 5 * time.Millisecond, "phone": 20 * time.Millisecond,
+		"search": 50 * time.Millisecond, "edit": 5 * time.Millisecond}
 	if os.Getenv("KEHU_POOL_BENCH_QUIET") != "" {
 		kinds = nil // the pass alone
 	}
@@ -103,9 +135,12 @@ func TestRecycleSpeed(t *testing.T) {
 				id := others[i%len(others)]
 				t0 := time.Now()
 				var err error
-				if kind == "read" {
+				switch kind {
+				case "read":
 					_, err = svc.Customer(ctx, admin, id)
-				} else {
+				case "phone", "search":
+					err = search(i, kind)
+				default:
 					_, err = svc.UpdateCustomer(ctx, admin, id, &crm.CustomerInput{Remark: crm.Ptr(fmt.Sprint("备注", i))})
 				}
 				if err != nil {
@@ -115,7 +150,7 @@ func TestRecycleSpeed(t *testing.T) {
 				mu.Lock()
 				lat[kind] = append(lat[kind], time.Since(t0))
 				mu.Unlock()
-				time.Sleep(5 * time.Millisecond)
+				time.Sleep(pause[kind])
 			}
 		}()
 	}
@@ -151,7 +186,7 @@ func TestRecycleSpeed(t *testing.T) {
 	}
 	t.Logf("%s: recycled %d of %d customers (scanned %d) in %v: %.0f customers/s", db, rep.Moved, n, rep.Scanned,
 		took.Round(time.Millisecond), float64(rep.Moved)/took.Seconds())
-	for _, kind := range []string{"read", "edit"} {
+	for _, kind := range kinds {
 		l := lat[kind]
 		slices.Sort(l)
 		if len(l) == 0 {
