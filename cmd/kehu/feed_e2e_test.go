@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -21,6 +23,10 @@ import (
 // One node is killed with SIGKILL mid-burst (on SQLite it is restarted on
 // the same file). The follower must see the add of every acknowledged
 // create exactly once, at strictly growing positions, and nothing twice.
+// A webhook subscription delivers from the same feed through the same
+// kill: every acknowledged create reaches its receiver at least once (a
+// delivery the killed node posted without moving its cursor is posted
+// again, under the same webhook-id).
 func TestFeedFollowerAcrossKill9(t *testing.T) {
 	bin := kehuBinary(t)
 	for _, db := range []string{store.SQLite, store.Postgres} {
@@ -41,7 +47,7 @@ func TestFeedFollowerAcrossKill9(t *testing.T) {
 			id, secret := cl["clientId"].(string), cl["clientSecret"].(string)
 
 			// No rate limits: the point is 8 writers as fast as they go.
-			serveArgs := append(append([]string{}, common...), "--rate-client", "0", "--rate-address", "0")
+			serveArgs := append(append([]string{}, common...), "--rate-client", "0", "--rate-address", "0", "--webhook-allow-private")
 			if db == store.Postgres {
 				// Both nodes on this machine read the key file in dir.
 				serveArgs = append(serveArgs, "--allow-local-secret-key")
@@ -55,6 +61,23 @@ func TestFeedFollowerAcrossKill9(t *testing.T) {
 				bases = append(bases, base1)
 			}
 			tok := nativeToken(t, base0, id, secret)
+
+			var hookMu sync.Mutex
+			hooked := map[string]int{} // customer id → deliveries of its add
+			hookIDs := map[string]int{}
+			hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				var ev struct {
+					Data struct{ CustomerID json.Number }
+				}
+				b, _ := io.ReadAll(r.Body)
+				json.Unmarshal(b, &ev)
+				hookMu.Lock()
+				hooked[ev.Data.CustomerID.String()]++
+				hookIDs[r.Header.Get("webhook-id")]++
+				hookMu.Unlock()
+			}))
+			defer hook.Close()
+			mustDo(t, base0, "POST", "/v1/webhooks", tok, []byte(fmt.Sprintf(`{"url":%q,"kinds":["add"]}`, hook.URL)), nil, 201)
 
 			var mu sync.Mutex
 			baseOf := func(i int) string { mu.Lock(); defer mu.Unlock(); return bases[i%len(bases)] }
@@ -167,6 +190,39 @@ func TestFeedFollowerAcrossKill9(t *testing.T) {
 			}
 			for follow("1s") > 0 {
 			}
+			// The webhook: every acknowledged create at least once; a
+			// duplicate only under an id seen before (a resend).
+			deadline = time.Now().Add(60 * time.Second)
+			for {
+				hookMu.Lock()
+				missing := 0
+				for a := range acked {
+					if hooked[a] == 0 {
+						missing++
+					}
+				}
+				hookMu.Unlock()
+				if missing == 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("webhook: %d of %d acknowledged creates never delivered", missing, len(acked))
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			hookMu.Lock()
+			dups, resent := 0, 0
+			for _, n := range hooked {
+				dups += n - 1
+			}
+			for _, n := range hookIDs {
+				resent += n - 1
+			}
+			hookMu.Unlock()
+			if dups != resent {
+				t.Errorf("webhook: %d duplicate deliveries, but %d resends under the same webhook-id", dups, resent)
+			}
+			t.Logf("webhook: every acknowledged create delivered, %d sent twice across the kill (same webhook-id)", dups)
 			if len(acked) < 50 {
 				t.Fatalf("only %d creates acknowledged", len(acked))
 			}

@@ -417,26 +417,49 @@ func TestMultiNode(t *testing.T) {
 	})
 
 	t.Run("each webhook delivery arrives once, whichever nodes deliver", func(t *testing.T) {
+		// The receiver fails the first attempt of every fifth customer's
+		// add: that one is retried (one node's retry loop) while the
+		// others arrive from the feed cursor (the lease holder); either
+		// way each delivery succeeds once. One customer edited through
+		// every node has its changes arrive in order.
 		var mu sync.Mutex
-		seen := map[string]int{}      // webhook-id → deliveries
-		customers := map[string]int{} // customer id → deliveries
+		seen := map[string]int{}      // webhook-id → successful deliveries
+		failed := map[string]bool{}   // webhook-ids answered 503 once
+		customers := map[string]int{} // customer id → successful deliveries of its add
+		var remarks []string          // the edited customer's remarks, in arrival order
 		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			var ev struct {
 				Data struct {
-					Customer struct{ ID json.Number }
+					Kind     string
+					Customer struct {
+						ID           json.Number
+						Name, Remark string
+					}
 				}
 			}
 			b, _ := io.ReadAll(r.Body)
 			json.Unmarshal(b, &ev)
+			id := r.Header.Get("webhook-id")
 			mu.Lock()
-			seen[r.Header.Get("webhook-id")]++
-			customers[ev.Data.Customer.ID.String()]++
-			mu.Unlock()
+			defer mu.Unlock()
+			var i int
+			if _, err := fmt.Sscanf(ev.Data.Customer.Name, "钩子%d", &i); err == nil && i%5 == 0 && ev.Data.Kind == "add" && !failed[id] {
+				failed[id] = true
+				w.WriteHeader(503)
+				return
+			}
+			seen[id]++
+			if ev.Data.Kind == "add" {
+				customers[ev.Data.Customer.ID.String()]++
+			} else {
+				remarks = append(remarks, ev.Data.Customer.Remark)
+			}
 		}))
 		defer hook.Close()
-		mustDo(t, c.bases[2], "POST", "/v1/webhooks", tok, []byte(fmt.Sprintf(`{"url":%q,"kinds":["add"]}`, hook.URL)), nil, 201)
-		const n = 40
+		mustDo(t, c.bases[2], "POST", "/v1/webhooks", tok, []byte(fmt.Sprintf(`{"url":%q,"kinds":["add","edit"]}`, hook.URL)), nil, 201)
+		const n, edits = 40, 6
 		want := map[string]bool{}
+		var edited string
 		for i := 0; i < n; i++ {
 			base := c.roundRobin()
 			if i%2 == 1 {
@@ -446,17 +469,23 @@ func TestMultiNode(t *testing.T) {
 			var out struct{ ID json.Number }
 			json.Unmarshal(a.body, &out)
 			want[out.ID.String()] = true
+			if i == 1 {
+				edited = out.ID.String()
+			}
+		}
+		for j := 1; j <= edits; j++ {
+			mustDo(t, c.roundRobin(), "PATCH", "/v1/customers/"+edited, tok, []byte(fmt.Sprintf(`{"remark":"%d"}`, j)), nil, 200)
 		}
 		deadline := time.Now().Add(60 * time.Second)
 		for {
 			mu.Lock()
 			got := len(seen)
 			mu.Unlock()
-			if got >= n {
+			if got >= n+edits {
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("%d of %d deliveries arrived", got, n)
+				t.Fatalf("%d of %d deliveries arrived", got, n+edits)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
@@ -473,8 +502,13 @@ func TestMultiNode(t *testing.T) {
 				t.Errorf("customer %s: %d deliveries, want 1", id, customers[id])
 			}
 		}
-		if len(seen) != n {
-			t.Errorf("%d deliveries for %d new customers", len(seen), n)
+		if len(seen) != n+edits || len(failed) != n/5 {
+			t.Errorf("%d deliveries for %d new customers and %d edits (%d failed once, want %d)", len(seen), n, edits, len(failed), n/5)
+		}
+		for j, r := range remarks {
+			if r != strconv.Itoa(j+1) {
+				t.Fatalf("the edited customer's changes arrived as %v, not in order", remarks)
+			}
 		}
 	})
 

@@ -17,8 +17,8 @@ type Webhook struct {
 	// enabled, or disabled by a user).
 	DisabledReason string     `json:"disabledReason,omitempty"`
 	DisabledAt     *time.Time `json:"disabledAt,omitempty"`
-	// Position is the feed position the subscription has turned into
-	// deliveries up to.
+	// Position is the subscription's cursor: the feed position up to which
+	// its events have been delivered, or queued for retry behind a failure.
 	Position  int64     `json:"position"`
 	Failures  int64     `json:"failures"`         // failed attempts, ever
 	Secret    string    `json:"secret,omitempty"` // whsec_…, shown when created

@@ -667,8 +667,13 @@ func (s *Store) PruneEvents(ctx context.Context, cutoff time.Time, batch int) (i
 	}
 }
 
-// pruneKeep is the condition that keeps events still owed to someone.
-func (s *Store) pruneKeep() string { return "" }
+// pruneKeep is the condition that keeps events still owed to someone: an
+// enabled webhook subscription delivers from the feed itself (its cursor
+// is a position; only failures carry their payload), so what lies after
+// its cursor stays.
+func (s *Store) pruneKeep() string {
+	return ` AND NOT EXISTS (SELECT 1 FROM webhooks w WHERE w.tenant_id = customer_events.tenant_id AND w.enabled = 1 AND w.position < customer_events.position)`
+}
 
 // Snapshot is the JSON an event keeps of a customer: its JSON form plus its
 // custom values (by field id) under "custom".

@@ -66,6 +66,16 @@
 // the cluster would hold back every tenant's feed. Numbering costs an
 // UPDATE per event, asynchronously, in batches. Long-polling readers wait
 // for FeedSignal: this node's steps, other nodes' through LISTEN kehu_feed.
+//
+// Webhooks read the same feed: a subscription's position is its cursor,
+// and deliveries are derived from the events after it (webhooks.go,
+// FanOut). A write adds nothing for its subscriptions — no delivery row,
+// no trigger — so its cost is the same with or without them; rows in
+// webhook_deliveries are the delivery log (written in one batch per pass,
+// without payload for a first-attempt success) and the retry queue
+// (failures, with payload, and the same customer's later events behind
+// them). Retention (PruneEvents) keeps the events after an enabled
+// subscription's cursor.
 package store
 
 import (

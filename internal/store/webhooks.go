@@ -12,15 +12,18 @@ import (
 	"github.com/kehu/kehu/internal/model"
 )
 
-// Webhook subscriptions, their deliveries and attempts (see migration
-// 0011 for the flow). Secrets are stored sealed; package webhook seals and
-// opens them.
+// Webhook subscriptions, their deliveries and attempts (migrations 0011
+// and 0020; package webhook's doc describes the flow: deliveries derived
+// from each subscription's feed cursor, rows only as the log and for
+// retries). Secrets are stored sealed; package webhook seals and opens
+// them.
 
-const webhookColumns = `tenant_id, id, project_id, url, kinds, filter, format, enabled, disabled_reason, disabled_at, position, failures, created_at, updated_at`
+const webhookColumns = `tenant_id, id, project_id, url, kinds, filter, format, enabled, disabled_reason, disabled_at, position, failures, created_at, updated_at, epoch`
 
 // WebhookRow is a subscription with its sealed secret.
 type WebhookRow struct {
 	model.Webhook
+	Epoch  int64 // replays so far (see DeliveryID)
 	Sealed []byte
 }
 
@@ -29,7 +32,7 @@ func scanWebhook(sc interface{ Scan(...any) error }, w *WebhookRow, withSecret b
 	var kinds string
 	var enabled, disabledAt, created, updated int64
 	dest := []any{&w.TenantID, &w.ID, &project, &w.URL, &kinds, &w.Filter, &w.Format, &enabled, &w.DisabledReason,
-		&disabledAt, &w.Position, &w.Failures, &created, &updated}
+		&disabledAt, &w.Position, &w.Failures, &created, &updated, &w.Epoch}
 	if withSecret {
 		dest = append(dest, &w.Sealed)
 	}
@@ -60,9 +63,9 @@ func (s *Store) CreateWebhook(ctx context.Context, w *model.Webhook, sealed []by
 	w.ID = idgen.Next()
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	w.CreatedAt, w.UpdatedAt = now, now
-	_, err := s.w.ExecContext(ctx, s.Rebind(`INSERT INTO webhooks (`+webhookColumns+`, secret) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+	_, err := s.w.ExecContext(ctx, s.Rebind(`INSERT INTO webhooks (`+webhookColumns+`, secret) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		w.TenantID, w.ID, nullInt(w.ProjectID), w.URL, strings.Join(w.Kinds, ","), w.Filter, w.Format, boolInt(w.Enabled), w.DisabledReason, 0,
-		w.Position, 0, model.Millis(now), model.Millis(now), sealed)
+		w.Position, 0, model.Millis(now), model.Millis(now), 0, sealed)
 	if err != nil {
 		return fmt.Errorf("store: create webhook: %w", s.translate(err))
 	}
@@ -169,9 +172,10 @@ func (s *Store) DeleteWebhook(ctx context.Context, tenantID, id int64) error {
 }
 
 // ReplayWebhook moves a subscription back (or forward) to feed position
-// after: the events after it are delivered again, as new deliveries.
+// after: the events after it are delivered again, as new deliveries (a
+// new epoch: new ids).
 func (s *Store) ReplayWebhook(ctx context.Context, tenantID, id, after int64) error {
-	res, err := s.w.ExecContext(ctx, s.Rebind(`UPDATE webhooks SET position = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`),
+	res, err := s.w.ExecContext(ctx, s.Rebind(`UPDATE webhooks SET position = ?, epoch = epoch + 1, updated_at = ? WHERE tenant_id = ? AND id = ?`),
 		after, model.Millis(time.Now()), tenantID, id)
 	if err != nil {
 		return fmt.Errorf("store: replay webhook: %w", s.translate(err))
@@ -182,17 +186,40 @@ func (s *Store) ReplayWebhook(ctx context.Context, tenantID, id, after int64) er
 	return nil
 }
 
-// NewDelivery is a delivery the fan-out creates.
+// DeliveryID is the id (and webhook-id) of a subscription's delivery of
+// the event at position, in the subscription's epoch (replays so far):
+// the same whenever the event is sent again for the same reason — a retry,
+// a redelivery, a resend after the node that sent it died before moving
+// the cursor — so receivers can drop duplicates, and new after a replay.
+// Bit 52 keeps these apart from the idgen ids of deliveries queued before
+// migration 0020 (below 2^52 until 2058); 12 bits of epoch (wrapping: a
+// replay 4,096 replays later overwrites its log row), 40 of position.
+func DeliveryID(epoch, position int64) int64 {
+	return 1<<52 | (epoch&0xfff)<<40 | position&(1<<40-1)
+}
+
+// NewDelivery is one event a fan-out step passes on to a subscription.
 type NewDelivery struct {
 	Position, EventID, CustomerID int64
 	Kind, Payload                 string
 	At                            time.Time // the event's time: lag is measured from it
+	// Tried is the attempt the fan-out made itself; nil when it did not
+	// post the event (the customer has an earlier delivery pending, or the
+	// subscription is in queue mode), which then becomes a pending
+	// delivery due now. A successful attempt is logged as a delivered row
+	// without payload (a redelivery renders it again from the feed) and
+	// without an attempt row (the row's last_* columns are that attempt);
+	// a failed one becomes a pending delivery with its attempt logged,
+	// due at Tried.NextAt.
+	Tried *DeliveryResult
 }
 
-// FanOutStep is one subscription's part of a fan-out pass: its position
-// moves from From to To and Deliveries are queued.
+// FanOutStep is one subscription's part of a fan-out pass: its cursor
+// moves from From to To (within Epoch) and Deliveries are logged or
+// queued.
 type FanOutStep struct {
 	Webhook    *model.Webhook
+	Epoch      int64
 	From, To   int64
 	Deliveries []NewDelivery
 }
@@ -200,19 +227,21 @@ type FanOutStep struct {
 // FanOut records the steps of a pass in one transaction (one write for
 // every subscription, however many: on SQLite each write transaction
 // holds the one writer the API's writes wait for). A step whose
-// subscription is no longer at From (a replay or another node's fan-out
-// moved it) or no longer enabled writes nothing; FanOut reports which
-// steps moved.
+// subscription is no longer at (Epoch, From) (a replay or another node's
+// fan-out moved it) or no longer enabled writes nothing; FanOut reports
+// which steps moved.
 func (s *Store) FanOut(ctx context.Context, steps []FanOutStep) ([]bool, error) {
 	moved := make([]bool, len(steps))
 	queued := 0
 	err := s.InTx(ctx, func(t *Tx) error {
 		queued = 0
-		var rows [][]any
+		var rows, attempts [][]any
+		failures := map[[2]int64]int64{}
 		now := model.Millis(time.Now())
 		for i, st := range steps {
 			w := st.Webhook
-			res, err := t.exec(ctx, `UPDATE webhooks SET position = ? WHERE tenant_id = ? AND id = ? AND position = ? AND enabled = 1`, st.To, w.TenantID, w.ID, st.From)
+			res, err := t.exec(ctx, `UPDATE webhooks SET position = ? WHERE tenant_id = ? AND id = ? AND position = ? AND epoch = ? AND enabled = 1`,
+				st.To, w.TenantID, w.ID, st.From, st.Epoch)
 			if err != nil {
 				return fmt.Errorf("store: fan out: %w", err)
 			}
@@ -222,18 +251,76 @@ func (s *Store) FanOut(ctx context.Context, steps []FanOutStep) ([]bool, error) 
 				continue
 			}
 			for _, d := range st.Deliveries {
-				rows = append(rows, []any{w.TenantID, w.ID, idgen.Next(), d.Position, d.EventID, d.CustomerID, d.Kind, d.Payload,
-					model.DeliveryPending, now, model.Millis(d.At)})
+				id := DeliveryID(st.Epoch, d.Position)
+				row := []any{w.TenantID, w.ID, id, d.Position, d.EventID, d.CustomerID, d.Kind, d.Payload,
+					model.DeliveryPending, int64(0), now, int64(0), int64(0), int64(0), "", int64(0), model.Millis(d.At)}
+				if r := d.Tried; r != nil {
+					row[9], row[11], row[13], row[14], row[15] = int64(r.Attempt), model.Millis(r.At), int64(r.Code), r.Err, r.Latency.Milliseconds()
+					switch {
+					case r.OK:
+						row[7], row[8], row[12] = "", model.DeliveryDelivered, model.Millis(r.At)
+					case r.GiveUp:
+						row[8], row[12] = model.DeliveryFailed, model.Millis(r.At)
+					default:
+						row[10] = model.Millis(r.NextAt)
+					}
+					if !r.OK {
+						failures[[2]int64{w.TenantID, w.ID}]++
+						attempts = append(attempts, []any{w.TenantID, w.ID, id, r.Attempt, model.Millis(r.At), r.Code, r.Latency.Milliseconds(), r.Err})
+					}
+				}
+				if row[8] == model.DeliveryPending {
+					queued++
+				}
+				rows = append(rows, row)
 			}
 		}
-		queued = len(rows)
-		return t.insertRows(ctx, "webhook_deliveries", "tenant_id, webhook_id, id, position, event_id, customer_id, kind, payload, status, next_at, created_at", "", rows)
+		// ON CONFLICT: a row of this id exists when the epoch wrapped (see
+		// DeliveryID); the old log entry gives way.
+		if err := t.insertRows(ctx, "webhook_deliveries", "tenant_id, webhook_id, id, position, event_id, customer_id, kind, payload, status, attempts, next_at, first_at, done_at, last_code, last_error, last_latency, created_at",
+			` ON CONFLICT (tenant_id, webhook_id, id) DO UPDATE SET position = excluded.position, event_id = excluded.event_id, customer_id = excluded.customer_id,
+  kind = excluded.kind, payload = excluded.payload, status = excluded.status, attempts = excluded.attempts, next_at = excluded.next_at, lease_until = 0,
+  first_at = excluded.first_at, done_at = excluded.done_at, last_code = excluded.last_code, last_error = excluded.last_error,
+  last_latency = excluded.last_latency, created_at = excluded.created_at`, rows); err != nil {
+			return err
+		}
+		if err := t.insertRows(ctx, "webhook_attempts", "tenant_id, webhook_id, delivery_id, attempt, at, code, latency, error", " ON CONFLICT DO NOTHING", attempts); err != nil {
+			return err
+		}
+		for k, n := range failures {
+			if _, err := t.exec(ctx, `UPDATE webhooks SET failures = failures + ? WHERE tenant_id = ? AND id = ?`, n, k[0], k[1]); err != nil {
+				return fmt.Errorf("store: count failures: %w", err)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.analyzeQueue(ctx, queued)
 	return moved, nil
+}
+
+// PendingCustomers lists up to limit customers (0: events without one)
+// with a pending delivery of a subscription: the fan-out queues their new
+// events behind it instead of posting them, which keeps each customer's
+// deliveries in order. A read on the pending index.
+func (s *Store) PendingCustomers(ctx context.Context, tenantID, webhookID int64, limit int) ([]int64, error) {
+	rows, err := s.query(ctx, `SELECT DISTINCT customer_id FROM webhook_deliveries WHERE tenant_id = ? AND webhook_id = ? AND status = 'pending' LIMIT ?`,
+		tenantID, webhookID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: pending customers: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
 }
 
 // analyzeQueue refreshes PostgreSQL's statistics of webhook_deliveries
@@ -375,6 +462,7 @@ type DeliveryResult struct {
 	OK                              bool
 	NextAt                          time.Time // when not OK and not given up
 	GiveUp                          bool      // not OK and out of retries: the delivery fails for good
+	Lost                            bool      // with GiveUp: the event left the feed (the subscription stays enabled)
 	FirstAt                         time.Time
 }
 
@@ -488,17 +576,26 @@ func (s *Store) DisableWebhook(ctx context.Context, tenantID, id int64, reason s
 	return done, err
 }
 
-// Redeliver makes a delivery due again now, with a fresh retry window.
+// Redeliver makes a delivery due again now, with a fresh retry window. A
+// delivery the fan-out made without an attempt row (delivered at the
+// first attempt) gets that row first, so its log keeps the attempt.
 func (s *Store) Redeliver(ctx context.Context, tenantID, webhookID, id int64) error {
-	res, err := s.w.ExecContext(ctx, s.Rebind(`UPDATE webhook_deliveries SET status = 'pending', next_at = ?, lease_until = 0, first_at = 0, done_at = 0
-WHERE tenant_id = ? AND webhook_id = ? AND id = ?`), model.Millis(time.Now()), tenantID, webhookID, id)
-	if err != nil {
-		return fmt.Errorf("store: redeliver: %w", s.translate(err))
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("store: delivery %d: %w", id, model.ErrNotFound)
-	}
-	return nil
+	return s.InTx(ctx, func(t *Tx) error {
+		if _, err := t.exec(ctx, `INSERT INTO webhook_attempts (tenant_id, webhook_id, delivery_id, attempt, at, code, latency, error)
+SELECT tenant_id, webhook_id, id, attempts, done_at, last_code, last_latency, last_error FROM webhook_deliveries
+WHERE tenant_id = ? AND webhook_id = ? AND id = ? AND attempts > 0 AND done_at > 0 ON CONFLICT DO NOTHING`, tenantID, webhookID, id); err != nil {
+			return fmt.Errorf("store: redeliver: %w", err)
+		}
+		res, err := t.exec(ctx, `UPDATE webhook_deliveries SET status = 'pending', next_at = ?, lease_until = 0, first_at = 0, done_at = 0
+WHERE tenant_id = ? AND webhook_id = ? AND id = ?`, model.Millis(time.Now()), tenantID, webhookID, id)
+		if err != nil {
+			return fmt.Errorf("store: redeliver: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("store: delivery %d: %w", id, model.ErrNotFound)
+		}
+		return nil
+	})
 }
 
 const deliveryColumns = `id, webhook_id, position, event_id, customer_id, kind, status, attempts, next_at, created_at, done_at, last_code, last_error, last_latency, payload`
@@ -574,7 +671,14 @@ func (s *Store) Delivery(ctx context.Context, tenantID, webhookID, id int64) (*m
 		a.At = model.FromMillis(at)
 		d.AttemptLog = append(d.AttemptLog, a)
 	}
-	return &d, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(d.AttemptLog) == 0 && d.Attempts > 0 && d.DoneAt != nil {
+		// Delivered by the fan-out at the first attempt: the row is the log.
+		d.AttemptLog = append(d.AttemptLog, model.WebhookAttempt{Attempt: d.Attempts, At: *d.DoneAt, Code: d.LastCode, Latency: d.LastLatency, Error: d.LastError})
+	}
+	return &d, nil
 }
 
 // WebhookStat is one subscription's queue, for metrics.
@@ -584,14 +688,22 @@ type WebhookStat struct {
 	Oldest              time.Time // creation (event) time of the oldest pending delivery; zero when none
 	Failures            int64
 	Enabled             bool
+	position            int64
 }
 
-// WebhookStats reports every subscription's pending deliveries, oldest
-// pending event and failures.
+// backlogCap bounds the count of a subscription's feed backlog in
+// WebhookStats (a replay from position 0 of a large feed would count it
+// all on every scrape).
+const backlogCap = 100000
+
+// WebhookStats reports every subscription's queue — pending deliveries
+// plus, for an enabled one, the feed events after its cursor (up to
+// backlogCap; not yet looked at, so before its kinds and filter) —, the
+// creation time of the oldest of them, and failures.
 func (s *Store) WebhookStats(ctx context.Context) ([]WebhookStat, error) {
-	rows, err := s.query(ctx, `SELECT w.tenant_id, w.id, w.failures, w.enabled, COUNT(d.id), COALESCE(MIN(d.created_at), 0)
+	rows, err := s.query(ctx, `SELECT w.tenant_id, w.id, w.failures, w.enabled, w.position, COUNT(d.id), COALESCE(MIN(d.created_at), 0)
 FROM webhooks w LEFT JOIN webhook_deliveries d ON d.tenant_id = w.tenant_id AND d.webhook_id = w.id AND d.status = 'pending'
-GROUP BY w.tenant_id, w.id, w.failures, w.enabled`)
+GROUP BY w.tenant_id, w.id, w.failures, w.enabled, w.position`)
 	if err != nil {
 		return nil, fmt.Errorf("store: webhook stats: %w", err)
 	}
@@ -600,7 +712,7 @@ GROUP BY w.tenant_id, w.id, w.failures, w.enabled`)
 	for rows.Next() {
 		var st WebhookStat
 		var enabled, oldest int64
-		if err := rows.Scan(&st.TenantID, &st.WebhookID, &st.Failures, &enabled, &st.Pending, &oldest); err != nil {
+		if err := rows.Scan(&st.TenantID, &st.WebhookID, &st.Failures, &enabled, &st.position, &st.Pending, &oldest); err != nil {
 			return nil, err
 		}
 		st.Enabled = enabled != 0
@@ -609,7 +721,26 @@ GROUP BY w.tenant_id, w.id, w.failures, w.enabled`)
 		}
 		out = append(out, st)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	for i := range out {
+		st := &out[i]
+		if !st.Enabled {
+			continue
+		}
+		var n, first int64
+		if err := s.queryRow(ctx, `SELECT COUNT(*), COALESCE(MIN(created_at), 0) FROM (SELECT created_at FROM customer_events
+WHERE tenant_id = ? AND position > ? ORDER BY position LIMIT ?) e`, st.TenantID, st.position, backlogCap).Scan(&n, &first); err != nil {
+			return nil, fmt.Errorf("store: webhook backlog: %w", err)
+		}
+		st.Pending += n
+		if first != 0 && (st.Oldest.IsZero() || model.FromMillis(first).Before(st.Oldest)) {
+			st.Oldest = model.FromMillis(first)
+		}
+	}
+	return out, nil
 }
 
 // AnyDue reports whether some pending delivery is due and unclaimed at now

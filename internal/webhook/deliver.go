@@ -182,15 +182,25 @@ func (s *Service) deliverBatch(ctx context.Context, sem chan struct{}) (int, err
 	for i, r := range results {
 		s.stats.observe(&claimed[i], r)
 		if r.GiveUp {
-			reason := fmt.Sprintf("delivery %d failed for %s (%d attempts; last: %s)", r.DeliveryID, s.retryFor(), r.Attempt, lastOutcome(r))
-			if ok, err := s.Store.DisableWebhook(rctx, r.TenantID, r.WebhookID, reason); err != nil {
-				s.Log.Warn("disable webhook", slog.Int64("webhook", r.WebhookID), slog.Any("error", err))
-			} else if ok {
-				s.Log.Warn("webhook disabled after persistent failure", slog.Int64("tenant", r.TenantID), slog.Int64("webhook", r.WebhookID), slog.String("reason", reason))
-			}
+			s.giveUp(rctx, r)
 		}
 	}
 	return len(claimed), nil
+}
+
+// giveUp disables the subscription of a delivery that failed for good,
+// with a webhook.disabled event (once: DisableWebhook does nothing to a
+// disabled subscription).
+func (s *Service) giveUp(ctx context.Context, r store.DeliveryResult) {
+	if r.Lost {
+		return // the event left the feed: that delivery fails, not the subscription
+	}
+	reason := fmt.Sprintf("delivery %d failed for %s (%d attempts; last: %s)", r.DeliveryID, s.retryFor(), r.Attempt, lastOutcome(r))
+	if ok, err := s.Store.DisableWebhook(ctx, r.TenantID, r.WebhookID, reason); err != nil {
+		s.Log.Warn("disable webhook", slog.Int64("webhook", r.WebhookID), slog.Any("error", err))
+	} else if ok {
+		s.Log.Warn("webhook disabled after persistent failure", slog.Int64("tenant", r.TenantID), slog.Int64("webhook", r.WebhookID), slog.String("reason", reason))
+	}
 }
 
 func lastOutcome(r store.DeliveryResult) string {
@@ -202,12 +212,28 @@ func lastOutcome(r store.DeliveryResult) string {
 
 // attempt posts one delivery and says what happened and what is next.
 func (s *Service) attempt(ctx context.Context, d *store.ClaimedDelivery) store.DeliveryResult {
+	return s.attemptWithin(ctx, d, s.timeout())
+}
+
+// attemptWithin is attempt with the given timeout.
+func (s *Service) attemptWithin(ctx context.Context, d *store.ClaimedDelivery, timeout time.Duration) store.DeliveryResult {
 	r := store.DeliveryResult{TenantID: d.TenantID, WebhookID: d.WebhookID, DeliveryID: d.ID, Attempt: d.Attempts + 1, At: s.now(), FirstAt: d.FirstAt}
 	if r.FirstAt.IsZero() {
 		r.FirstAt = r.At
 	}
 	start := time.Now() // latency on the real clock, whatever Now says
-	code, err := s.post(ctx, d, r.At)
+	if d.Payload == "" {
+		// Logged without payload (delivered by the fan-out) and now
+		// redelivered: render it again from the feed.
+		if err := s.rerender(ctx, d); err != nil {
+			r.Err, r.GiveUp, r.Lost = truncate(err.Error(), 500), true, errors.Is(err, errLost)
+			if !r.Lost {
+				r.GiveUp, r.NextAt = false, r.At.Add(s.backoff(r.Attempt))
+			}
+			return r
+		}
+	}
+	code, err := s.post(ctx, d, r.At, timeout)
 	r.Latency = time.Since(start)
 	r.Code = code
 	if err == nil && code >= 200 && code < 300 {
@@ -248,14 +274,10 @@ func truncate(s string, n int) string {
 }
 
 // post sends the delivery, signed, and returns the response status.
-func (s *Service) post(ctx context.Context, d *store.ClaimedDelivery, at time.Time) (int, error) {
-	secret, err := s.Keys.Open(d.Sealed, sealAAD(d.TenantID))
+func (s *Service) post(ctx context.Context, d *store.ClaimedDelivery, at time.Time, timeout time.Duration) (int, error) {
+	wh, err := s.signer(d)
 	if err != nil {
-		return 0, errors.New("webhook: cannot open the subscription's secret (was the key changed?)")
-	}
-	wh, err := standardwebhooks.NewWebhook(secret)
-	if err != nil {
-		return 0, fmt.Errorf("webhook: secret: %w", err)
+		return 0, err
 	}
 	id := MessageID(d.ID)
 	body := []byte(d.Payload)
@@ -263,7 +285,7 @@ func (s *Service) post(ctx context.Context, d *store.ClaimedDelivery, at time.Ti
 	if err != nil {
 		return 0, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.timeout())
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(body))
 	if err != nil {
@@ -286,3 +308,60 @@ func (s *Service) post(ctx context.Context, d *store.ClaimedDelivery, at time.Ti
 // MessageID is the webhook-id of a delivery: the same for every attempt,
 // so receivers can drop duplicates.
 func MessageID(deliveryID int64) string { return "msg_" + strconv.FormatInt(deliveryID, 10) }
+
+// errLost is a redelivery whose event is no longer in the feed.
+var errLost = errors.New("webhook: the event is no longer in the feed (retention); nothing to redeliver")
+
+// rerender fills in the payload of a delivery logged without one, from its
+// event in the feed, in the subscription's format.
+func (s *Service) rerender(ctx context.Context, d *store.ClaimedDelivery) error {
+	w, err := s.Store.Webhook(ctx, d.TenantID, d.WebhookID)
+	if err != nil {
+		return err
+	}
+	evs, err := s.Store.Events(ctx, d.TenantID, store.EventFilter{After: d.Position - 1, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(evs) == 0 || evs[0].ID != d.EventID {
+		return errLost
+	}
+	cat, err := s.Store.LoadCatalog(ctx, d.TenantID)
+	if err != nil {
+		return err
+	}
+	b, err := s.render(ctx, &w.Webhook, &evs[0], cat)
+	if err != nil {
+		return err
+	}
+	d.Payload = string(b)
+	return nil
+}
+
+// signer is the signer of a delivery's subscription, opened from its
+// sealed secret once and kept by that sealed text (a rotated secret is
+// another text): opening and decoding it for every attempt was work done
+// twice per write with two subscriptions.
+func (s *Service) signer(d *store.ClaimedDelivery) (*standardwebhooks.Webhook, error) {
+	k := string(d.Sealed)
+	s.signMu.Lock()
+	wh := s.signers[k]
+	s.signMu.Unlock()
+	if wh != nil {
+		return wh, nil
+	}
+	secret, err := s.Keys.Open(d.Sealed, sealAAD(d.TenantID))
+	if err != nil {
+		return nil, errors.New("webhook: cannot open the subscription's secret (was the key changed?)")
+	}
+	if wh, err = standardwebhooks.NewWebhook(secret); err != nil {
+		return nil, fmt.Errorf("webhook: secret: %w", err)
+	}
+	s.signMu.Lock()
+	if s.signers == nil || len(s.signers) >= 4096 {
+		s.signers = map[string]*standardwebhooks.Webhook{} // bounded: start over
+	}
+	s.signers[k] = wh
+	s.signMu.Unlock()
+	return wh, nil
+}

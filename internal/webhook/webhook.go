@@ -7,19 +7,39 @@
 // The flow has two halves, both inside `kehu serve` and both coordinated
 // through the database, so nothing is lost when a node dies:
 //
-//   - Fan-out (one node at a time, under the "webhook-fanout" lease): every
-//     new feed event of a subscription's tenant (and project) whose kind it
-//     wants and whose customer matches its filter becomes a delivery row
-//     holding the rendered payload; the subscription's feed position moves
-//     in the same transaction, so an event becomes a delivery exactly once.
-//   - Delivery (every node): claim due deliveries with a lease on the row,
-//     POST them, record each attempt. Only the earliest pending delivery of
-//     a (subscription, customer) is due, so each customer's changes arrive
-//     in order; failures and timeouts are retried with exponential backoff
-//     and full jitter for up to RetryFor (3 days), after which the delivery
-//     fails and the subscription is disabled, with a webhook.disabled event
-//     in the feed. A node that dies mid-delivery leaves a claim that
-//     expires, and another node delivers again: at least once.
+//   - From the feed cursor (one node at a time, under the "webhook-fanout"
+//     lease): a subscription's position is a cursor in its tenant's
+//     gap-free change feed. A pass reads the events after it that the
+//     subscription wants (kinds, project; filter on the customer), posts
+//     each itself — a customer's events one after another, customers at
+//     once — and in one transaction for all subscriptions moves the
+//     cursors and logs the outcomes. A write therefore does nothing per
+//     subscription: it writes its event row, as without subscriptions. A
+//     delivery that succeeds is logged as a row without payload and
+//     without attempt row (batched, in the pass's transaction); a node
+//     killed mid-pass moves no cursor, and the next holder sends the pass
+//     again under the same ids (store.DeliveryID: epoch and position), so
+//     delivery is at least once and a receiver can drop duplicates.
+//   - Retries (every node): a failed first attempt becomes a pending
+//     delivery with its payload, and so does every later event of that
+//     customer while one is pending (the pass leaves that customer alone),
+//     which keeps each customer's changes in order. Any node claims due
+//     pending deliveries with a lease on the row, posts them and records
+//     each attempt; only the earliest pending delivery of a (subscription,
+//     customer) is due. Failures and timeouts are retried with exponential
+//     backoff and full jitter for up to RetryFor (3 days), after which the
+//     delivery fails and the subscription is disabled, with a
+//     webhook.disabled event in the feed. A subscription whose receiver is
+//     down (more than a thousand customers pending) has the pass queue all
+//     its events instead of trying them, and the retry loop drains them.
+//
+// The pass bounds its own attempts (2 s each, new ones started for 3 s):
+// a receiver slower than that gets its deliveries from the retry loop
+// with the full timeout, and does not hold up other subscriptions' passes
+// for longer. Redelivering a delivery logged without payload renders it
+// again from the feed; a replay moves the cursor back and starts a new
+// epoch (new ids). The feed's retention keeps what lies after an enabled
+// subscription's cursor.
 //
 // Outbound requests time out, never follow redirects to another host, and
 // refuse loopback, link-local, private and other non-public addresses
@@ -28,6 +48,7 @@
 package webhook
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -43,6 +64,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/model"
@@ -76,7 +99,11 @@ type Service struct {
 	once   sync.Once
 	client *http.Client
 	wake   chan struct{}
+	direct chan struct{} // bounds the fan-out's own attempts at once (Workers)
 	stats  *metrics
+
+	signMu  sync.Mutex
+	signers map[string]*standardwebhooks.Webhook // by sealed secret
 }
 
 // New returns a service with the defaults.
@@ -87,6 +114,7 @@ func New(st *store.Store, keys *secret.Keyring, eng *query.Engine, log *slog.Log
 func (s *Service) init() {
 	s.once.Do(func() {
 		s.wake = make(chan struct{}, 1)
+		s.direct = make(chan struct{}, cmp.Or(max(s.Workers, 0), 32))
 		s.stats = newMetrics()
 		s.client = s.newClient()
 		if s.Log == nil {

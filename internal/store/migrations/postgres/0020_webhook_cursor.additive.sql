@@ -1,0 +1,12 @@
+-- Webhook deliveries derived from the feed cursor (issue #13, write cost).
+--
+-- A subscription's position is now the cursor of its delivery: the node
+-- holding the "webhook-fanout" lease reads the events after it, posts the
+-- matching ones itself and moves the cursor past them, writing a
+-- webhook_deliveries row only as the log (delivered: no payload, no
+-- attempt row) or, for a failure and the customer's later events, as a
+-- pending delivery the retry loop owns. epoch counts the subscription's
+-- replays: a delivery's id (its webhook-id) is derived from (epoch,
+-- position), so a resend after a crash keeps the id and a replay gets
+-- new ones.
+ALTER TABLE webhooks ADD COLUMN epoch BIGINT NOT NULL DEFAULT 0;
