@@ -56,8 +56,12 @@ func TestInTxRetriesDeadlocks(t *testing.T) {
 			t.Errorf("transaction %d: %v", i, err)
 		}
 	}
-	if attempts[0]+attempts[1] != 3 || st.TxRetries() != 1 {
-		t.Errorf("attempts %v, retries %d: want one deadlock victim run twice", attempts, st.TxRetries())
+	// The victim's retry may take the row back before the winner wakes
+	// and deadlock again (seen under load), so a run may take more than
+	// one retry; each retry is one more attempt, within the bound.
+	runs := attempts[0] + attempts[1]
+	if runs < 3 || st.TxRetries() != int64(runs-2) {
+		t.Errorf("attempts %v, retries %d: want a deadlock victim run again, once per retry", attempts, st.TxRetries())
 	}
 	var n int64
 	if err := st.QueryRow(ctx, `SELECT SUM(n) FROM customer_counts WHERE tenant_id = $1`, tn.ID).Scan(&n); err != nil {
