@@ -592,7 +592,10 @@ func TestMetrics(t *testing.T) {
 				b, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
 				body = string(b)
-				return metric(body, "kehu_webhook_failures_total"+labels) >= 3
+				// The node counts its attempts after the pass that logged
+				// them commits, so the two may be seen a moment apart.
+				return metric(body, "kehu_webhook_failures_total"+labels) >= 3 &&
+					metric(body, `kehu_webhook_attempts_total{outcome="failed"}`) >= 3
 			})
 			if d := metric(body, "kehu_webhook_queue_depth"+labels); d != 3 {
 				t.Fatalf("queue depth %v, want 3 (every delivery pending)\n%s", d, body)
