@@ -2,6 +2,7 @@ package webhook_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -608,6 +609,51 @@ func TestMetrics(t *testing.T) {
 			}
 			if n := metric(body, `kehu_webhook_attempts_total{outcome="failed"}`); n < 3 {
 				t.Fatalf("failed attempts %v", n)
+			}
+		})
+	}
+}
+
+// TestMetricsCountTheFeedBacklog: events after a subscription's cursor
+// that no pass has read yet (this node's delivery stopped) are queue depth
+// and lag too, not only the pending retries: a lease holder that is stuck
+// shows as a growing queue.
+func TestMetricsCountTheFeedBacklog(t *testing.T) {
+	for _, db := range testenv.Databases {
+		t.Run(db, func(t *testing.T) {
+			e := testenv.New(t, db)
+			e.StopBackground() // no fan-out: the cursor stays where it was created
+			a := newAPI(t, e, e.Client)
+			rc := newReceiver(t, nil)
+			sub := a.must("POST", "/v1/webhooks", `{"url":"`+rc.srv.URL+`/hook"}`, 201)
+			for i := 0; i < 3; i++ {
+				a.must("POST", "/v1/customers", fmt.Sprintf(`{"name":"积压%d"}`, i), 201)
+			}
+			if _, err := e.Store.SequenceFeed(context.Background()); err != nil { // PostgreSQL numbers in the background
+				t.Fatal(err)
+			}
+			time.Sleep(20 * time.Millisecond) // the oldest event has an age
+			resp, err := http.Get(e.URL + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			labels := fmt.Sprintf(`{tenant="%d",webhook="%s"}`, e.Tenant.ID, sub["id"].(json.Number).String())
+			var depth, lag string
+			for _, line := range strings.Split(string(b), "\n") {
+				if v, ok := strings.CutPrefix(line, "kehu_webhook_queue_depth"+labels+" "); ok {
+					depth = v
+				}
+				if v, ok := strings.CutPrefix(line, "kehu_webhook_delivery_lag_seconds"+labels+" "); ok {
+					lag = v
+				}
+			}
+			if l, _ := strconv.ParseFloat(lag, 64); depth != "3" || l <= 0 {
+				t.Fatalf("queue depth %q (want 3), lag %q (want > 0)\n%s", depth, lag, b)
+			}
+			if n := len(rc.requests()); n != 0 {
+				t.Fatalf("%d deliveries without a fan-out", n)
 			}
 		})
 	}
