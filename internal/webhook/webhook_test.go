@@ -3,6 +3,9 @@ package webhook_test
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -43,6 +46,28 @@ func TestSignatureReferenceVector(t *testing.T) {
 	}
 	if s := webhook.NewSecret(); !strings.HasPrefix(s, "whsec_") || len(s) != 6+44 {
 		t.Fatalf("secret %q", s)
+	}
+	// The same signature from the specification's definition, without the
+	// library: base64(HMAC-SHA256(base64-decoded secret, id.timestamp.body)).
+	key, _ := base64.StdEncoding.DecodeString("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(`msg_p5jXN8AQM9LWM0D4loKWxJek.1614265330.{"test": 2432232314}`))
+	if got := "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil)); got != sig {
+		t.Fatalf("by the definition %q, by the library %q", got, sig)
+	}
+	// A receiver's side of the vector: it verifies, also among several
+	// signatures (a secret being rotated); a changed body or a stale
+	// timestamp does not.
+	h := http.Header{"Webhook-Id": {"msg_p5jXN8AQM9LWM0D4loKWxJek"}, "Webhook-Timestamp": {"1614265330"},
+		"Webhook-Signature": {"v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= " + sig}}
+	if err := wh.VerifyIgnoringTimestamp([]byte(`{"test": 2432232314}`), h); err != nil {
+		t.Fatalf("reference vector does not verify: %v", err)
+	}
+	if wh.VerifyIgnoringTimestamp([]byte(`{"test": 2432232315}`), h) == nil {
+		t.Fatal("a changed body verified")
+	}
+	if wh.Verify([]byte(`{"test": 2432232314}`), h) == nil {
+		t.Fatal("a timestamp of 2021 verified")
 	}
 }
 
