@@ -467,7 +467,7 @@ func (h *Handler) listEvents(w http.ResponseWriter, r *http.Request) error {
 		wait = d
 	}
 	ctx := r.Context()
-	httpx.ExtendBudget(ctx, wait+httpx.RequestTimeout) // a long poll waits, then reads
+	httpx.Extend(ctx, w, wait+httpx.BudgetOf(ctx)) // a long poll waits, then reads
 	deadline := time.Now().Add(wait)
 	var evs []model.Event
 	for {

@@ -57,7 +57,7 @@ func (h *Handler) createImport(w http.ResponseWriter, r *http.Request) error {
 		}
 	}()
 	httpx.ExtendRead(w, uploadTimeout)
-	httpx.ExtendBudget(r.Context(), uploadTimeout)
+	httpx.Extend(r.Context(), w, uploadTimeout)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return problem(400, "bad_body", "", "malformed multipart body: "+err.Error())

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/ratelimit"
 	"github.com/kehu/kehu/internal/recycle"
 	"github.com/kehu/kehu/internal/secret"
@@ -28,6 +29,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	f.replicas = &listFlag{}
 	f.Var(f.replicas, "db-replica", "a PostgreSQL streaming replica (postgres://…) for read-only work: searches, counts, exports, customer pages; repeatable (KEHU_DB_REPLICA: space-separated); each client still reads its own writes")
 	allowPrivate := f.Bool("webhook-allow-private", false, "let webhook subscriptions target loopback, link-local and private addresses")
+	requestTimeout := f.Duration("request-timeout", httpx.RequestTimeout, "how long a request may work, its database statements included, before it is stopped and answered 503 (code timeout) with Retry-After; exports and long polls extend theirs while they make progress")
 	recycleEvery := f.Duration("recycle-every", time.Minute, "how often a node holding the 公海 recycling lease runs a pass (one node at a time across the cluster)")
 	var retention time.Duration
 	f.Func("history-retention", "keep change events and customer history this long, such as 400d or 8760h (default: for ever)", func(v string) error {
@@ -40,6 +42,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	if err := f.checkSharedKey(); err != nil { // before the database is touched
 		return err
+	}
+	if *requestTimeout < time.Second {
+		return usagef("serve", "--request-timeout must be at least 1s")
 	}
 	if *recycleEvery <= 0 {
 		return usagef("serve", "--recycle-every must be positive")
@@ -61,7 +66,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	rl := ratelimit.New(ratelimit.Config{Client: *rateClient, Address: *rateAddress, Nodes: *nodes, Burst: ratelimit.Defaults.Burst}, st)
 	wh := webhook.New(st, au.Keys, svc.Engine, log)
 	wh.AllowPrivate = *allowPrivate
-	deps := &server.Deps{Store: st, Svc: svc, Auth: au, Log: log, RateLimits: rl, Retention: retention, Webhooks: wh,
+	deps := &server.Deps{Store: st, Svc: svc, Auth: au, Log: log, RateLimits: rl, Retention: retention, Webhooks: wh, RequestTimeout: *requestTimeout,
 		Recycler: &recycle.Runner{Svc: svc, Log: log, Interval: *recycleEvery}}
 	stop := server.StartBackground(ctx, deps)
 	defer stop() // after the requests in flight: cancel background work and wait for it

@@ -13,23 +13,64 @@ import (
 // request, SQLite through an interrupt) and the API answers 503 with
 // Retry-After in its own envelope (store.Faulted). It is shorter than
 // RequestWrite, so a request that ran out of time can still say so.
-// Streams and long polls move it forward (ExtendBudget).
+// Streams, long polls and uploads move it forward (Stream, Extend); kehu
+// serve --request-timeout sets another.
 const RequestTimeout = time.Minute
 
-// Budget gives every request a deadline of d (RequestTimeout when d <= 0)
-// that the handler may move forward with ExtendBudget: a stream on every
-// write that makes progress, a long poll by its wait, an upload by its read
-// deadline. The standard context.WithTimeout cannot move, which is why this
-// is its own context.
+// Budget gives every request a deadline of d (RequestTimeout when d <= 0;
+// kehu serve --request-timeout) that the handler may move forward: a stream
+// on every write that makes progress (Stream), a long poll by its wait and
+// an upload by its read deadline (Extend). The standard context.WithTimeout
+// cannot move, which is why this is its own context. The answer may be
+// written until writeMargin after the budget (RequestWrite from the start
+// for the default budget or a shorter one), so a request that ran out of
+// time can still say so.
 func Budget(next http.Handler, d time.Duration) http.Handler {
 	if d <= 0 {
 		d = RequestTimeout
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b := newBudget(r.Context(), d)
+		b.write = time.Now().Add(max(RequestWrite, d+writeMargin))
+		if d > RequestTimeout { // Deadlines gave it RequestWrite
+			_ = http.NewResponseController(w).SetWriteDeadline(b.write)
+		}
 		defer b.end(context.Canceled)
 		next.ServeHTTP(w, r.WithContext(b))
 	})
+}
+
+// writeMargin is how long after its budget a request may still write its
+// answer: the 503 of a request that ran out of time.
+const writeMargin = RequestWrite - RequestTimeout
+
+// Extend gives ctx's request d from now to work (ExtendBudget) and its
+// answer writeMargin more to be written: a long poll its wait plus its
+// budget, an upload its read deadline. It never brings either closer.
+// Streams move theirs with Stream instead, whose write deadline must stay
+// short to cut a stalled reader off.
+func Extend(ctx context.Context, w http.ResponseWriter, d time.Duration) {
+	b, ok := ctx.Value(budgetKey{}).(*budget)
+	if !ok {
+		return
+	}
+	b.extend(d)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if until := time.Now().Add(d + writeMargin); until.After(b.write) {
+		b.write = until
+		_ = http.NewResponseController(w).SetWriteDeadline(until)
+	}
+}
+
+// BudgetOf is the time budget ctx's request started with (RequestTimeout
+// outside a Budget): what a stream's step or a long poll's read may take
+// after its wait.
+func BudgetOf(ctx context.Context) time.Duration {
+	if b, ok := ctx.Value(budgetKey{}).(*budget); ok {
+		return b.d
+	}
+	return RequestTimeout
 }
 
 // ExtendBudget moves the deadline of ctx's request to at least d from now.
@@ -50,6 +91,8 @@ type budgetKey struct{}
 type budget struct {
 	context.Context
 	done  chan struct{}
+	d     time.Duration // the budget it started with
+	write time.Time     // the write deadline Budget or Extend last set
 	mu    sync.Mutex
 	err   error
 	until time.Time
@@ -58,7 +101,7 @@ type budget struct {
 }
 
 func newBudget(parent context.Context, d time.Duration) *budget {
-	b := &budget{Context: parent, done: make(chan struct{}), until: time.Now().Add(d)}
+	b := &budget{Context: parent, done: make(chan struct{}), d: d, until: time.Now().Add(d)}
 	b.mu.Lock() // the timer and the parent may fire before both are set
 	defer b.mu.Unlock()
 	b.timer = time.AfterFunc(d, b.expire)

@@ -44,7 +44,7 @@ func ExtendRead(w http.ResponseWriter, d time.Duration) {
 //
 // The request's time budget (ctx's, see Budget) moves with the write
 // deadline: a stream works as long as it makes progress, each step (a page
-// of the walk and its write) within idle plus RequestTimeout.
+// of the walk and its write) within idle plus the request's budget.
 func Stream(ctx context.Context, w http.ResponseWriter, idle time.Duration) http.ResponseWriter {
 	return &streamWriter{ResponseWriter: w, ctx: ctx, rc: http.NewResponseController(w), idle: idle}
 }
@@ -58,7 +58,7 @@ type streamWriter struct {
 
 func (s *streamWriter) progress() {
 	_ = s.rc.SetWriteDeadline(time.Now().Add(s.idle))
-	ExtendBudget(s.ctx, s.idle+RequestTimeout)
+	ExtendBudget(s.ctx, s.idle+BudgetOf(s.ctx))
 }
 
 func (s *streamWriter) Write(b []byte) (int, error) {
