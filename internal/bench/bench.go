@@ -195,13 +195,19 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	go func() { defer bg.Done(); st.RunFeed(bgCtx, log) }()
 	go func() { defer bg.Done(); wh.Run(bgCtx) }()
 	defer func() { stopBg(); bg.Wait() }()
+	var hooks *receiver
 	if cfg.Webhooks > 0 {
-		stopHooks, err := subscribe(ctx, wh, tenantID, cfg.Webhooks)
-		if err != nil {
+		if hooks, err = subscribe(ctx, wh, tenantID, cfg.Webhooks); err != nil {
 			return nil, err
 		}
-		defer stopHooks()
-		rep.Notes = append(rep.Notes, fmt.Sprintf("%d active webhook subscriptions, delivering to a local receiver", cfg.Webhooks))
+		defer hooks.stop()
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d active webhook subscriptions, delivering to a local receiver that verifies each signature", cfg.Webhooks))
+		defer func() {
+			if bad := hooks.bad.Load(); bad > 0 {
+				rep.Errors += bad
+				rep.Notes = append(rep.Notes, fmt.Sprintf("%d webhook deliveries with a signature that did not verify", bad))
+			}
+		}()
 	}
 	h := server.Handler(&server.Deps{Store: st, Svc: svc, Auth: au, Log: log, Webhooks: wh})
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -263,8 +269,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		resetPeakRSS()
 		single := run(ctx, cl, w, 1, max(500*time.Millisecond, cfg.Duration/5))
 		stopProfile := startProfile(cfg.CPUProfile, w.Name)
+		mark := hooks.mark()
 		res := run(ctx, cl, w, cfg.Clients, cfg.Duration)
 		stopProfile()
+		res.Webhooks = hooks.since(ctx, mark)
 		res.Single = single
 		res.PeakRSS = peakRSS()
 		if os.Getenv("KEHU_BENCH_MEMSTATS") != "" {
@@ -275,6 +283,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		fmt.Fprintf(progress, "1 client: p50 %7.2f ms; %d clients: %7.0f req/s  p50 %7.2f ms  p99 %7.2f ms  %d errors\n",
 			single.P50, cfg.Clients, res.RPS, res.P50, res.P99, res.Errors+single.Errors)
+		if wr := res.Webhooks; wr != nil {
+			fmt.Fprintf(progress, "kehu bench: %-22s webhooks: %d deliveries received during the %d-client run (%.0f/s); at its end the slowest cursor was %d events behind the feed, %d pending\n",
+				"", wr.Delivered, cfg.Clients, wr.PerSecond, wr.Behind, wr.Pending)
+		}
 		rep.Workloads = append(rep.Workloads, res)
 		rep.Errors += res.Errors + single.Errors
 		if ctx.Err() != nil {
@@ -465,39 +477,6 @@ func startProfile(dir, name string) func() {
 		return func() {}
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }
-}
-
-// subscribe starts a local receiver and gives the tenant n subscriptions
-// to it; the returned func deletes them and stops the receiver, so a later
-// --skip-load run starts without them.
-func subscribe(ctx context.Context, wh *webhook.Service, tenantID int64, n int) (func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	rc := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.WriteHeader(http.StatusNoContent)
-	})}
-	go func() { _ = rc.Serve(ln) }()
-	caller := crm.TenantCaller(tenantID, 0, model.ViaCLI)
-	var ids []int64
-	stop := func() {
-		for _, id := range ids {
-			_ = wh.Delete(context.WithoutCancel(ctx), caller, id)
-		}
-		_ = rc.Close()
-	}
-	for i := 0; i < n; i++ {
-		u := fmt.Sprintf("http://%s/hook/%d", ln.Addr(), i)
-		w, err := wh.Create(ctx, caller, &webhook.Input{URL: &u})
-		if err != nil {
-			stop()
-			return nil, fmt.Errorf("bench: webhook subscription: %w", err)
-		}
-		ids = append(ids, w.ID)
-	}
-	return stop, nil
 }
 
 // plainRatio compares phone-exact with the plain app's phone lookup of the

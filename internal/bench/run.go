@@ -31,6 +31,8 @@ type Result struct {
 	// PeakRSS is the process's peak RSS during this workload (VmHWM, reset
 	// before it starts).
 	PeakRSS int64 `json:"peakRssBytes,omitempty"`
+	// Webhooks is what the local receiver got during the run (--webhooks).
+	Webhooks *WebhookResult `json:"webhooks,omitempty"`
 }
 
 type sample struct {

@@ -46,7 +46,7 @@ var commands = []command{
 	{"client", "client create --tenant ID [--project ID] [--name NAME] | client list [--tenant ID] | client rotate --client ID | client revoke --client ID", runClient},
 	{"user", "user create --tenant ID (--staff ID | --name NAME) --username NAME --password-stdin [--role KEY]: give a staff member a login", runUser},
 	{"admin", "admin create --tenant ID --name NAME --username NAME --password-stdin [--super]: the first administrator", runAdmin},
-	{"webhook", "webhook create --tenant ID --url URL [--kinds add,edit] [--filter COND] [--format native|dashi] | list | update | delete | deliveries | redeliver | replay", runWebhook},
+	{"webhook", "webhook create --tenant ID --url URL [--kinds add,edit] [--filter COND] [--format native|dashi] | list | update | delete | deliveries | redeliver | replay | rotate-secret", runWebhook},
 	{"pool", "pool create --tenant ID --name NAME [--recycle-no-follow-days N] [--max-per-rep N] … | pool list --tenant ID | pool recycle [--dry-run]: 公海", runPool},
 	{"followup", "followup add --tenant ID --customer ID --staff ID --kind 电话 --content TEXT [--at TIME] [--next TIME] | followup list --tenant ID (--customer ID | --staff ID) | followup delete --tenant ID --id ID: 跟进记录", runFollowup},
 	{"demo", "create demo data on an embedded database and serve it", runDemo},

@@ -17,6 +17,7 @@ var webhookSubs = [][2]string{
 	{"deliveries", "print a subscription's delivery log, newest first"},
 	{"redeliver", "send one delivery again now"},
 	{"replay", "deliver the feed again from a position"},
+	{"rotate-secret", "give a subscription a new signing secret; prints it (shown this once)"},
 }
 
 func runWebhook(ctx context.Context, env *Env, args []string) error {
@@ -157,6 +158,12 @@ func runWebhook(ctx context.Context, env *Env, args []string) error {
 			}
 		}
 		return nil
+	case "rotate-secret":
+		w, err := wh.RotateSecret(ctx, caller, *id)
+		if err != nil {
+			return err
+		}
+		return printJSON(env.Stdout, w)
 	case "redeliver":
 		if err := wh.Redeliver(ctx, caller, *id, *delivery); err != nil {
 			return err

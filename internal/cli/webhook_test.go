@@ -48,6 +48,11 @@ func TestWebhookCommands(t *testing.T) {
 		t.Fatalf("deliveries of a new subscription: %q", log)
 	}
 	run(0, "webhook", "replay", "--tenant", tid, "--webhook", id, "--after", "0")
+	var rotated struct{ Secret string }
+	if out := run(0, "webhook", "rotate-secret", "--tenant", tid, "--webhook", id); json.Unmarshal([]byte(out), &rotated) != nil ||
+		!strings.HasPrefix(rotated.Secret, "whsec_") || rotated.Secret == w.Secret {
+		t.Fatalf("rotate-secret printed %s", out)
+	}
 	if msg := run(1, "webhook", "create", "--tenant", tid, "--url", "http://x", "--kinds", "upsert"); !strings.Contains(msg, "kinds") {
 		t.Fatalf("bad kinds: %s", msg)
 	}

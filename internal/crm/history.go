@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/store"
@@ -46,18 +47,51 @@ func (s *Service) History(ctx context.Context, caller *model.Caller, customerID,
 		return nil, model.ErrNotFound // never existed
 	}
 	var cat *store.Catalog
-	if Masked(caller) {
+	if Masked(caller) || slices.ContainsFunc(evs, func(e model.Event) bool { return bulkAdd(&e) }) {
 		if cat, err = s.Store.LoadCatalog(ctx, caller.TenantID); err != nil {
 			return nil, err
 		}
 	}
 	for i := range evs {
+		if bulkAdd(&evs[i]) {
+			if evs[i].Changes, err = s.bulkAddChanges(ctx, c, &evs[i], cat); err != nil {
+				return nil, err
+			}
+		}
 		evs[i].Data = nil // history is the changes, not snapshots
-		if cat != nil {
+		if Masked(caller) {
 			maskChanges(cat, evs[i].Changes)
 		}
 	}
 	return evs, nil
+}
+
+// bulkAdd is an add written by a bulk insert (an import, kehu sync): the
+// event row without snapshot or changes.
+func bulkAdd(e *model.Event) bool {
+	return e.Kind == model.EventAdd && len(e.Data) == 0 && len(e.Changes) == 0
+}
+
+// maxReconstruct bounds the later changes read to reconstruct a bulk add's
+// fields; a customer changed more often shows its add without them.
+const maxReconstruct = 10000
+
+// bulkAddChanges are the fields a bulk add set, old → new: the customer as
+// it is now (c, nil when deleted) taken back through every later change of
+// it (store.BulkAddChanges); none when that cannot be known.
+func (s *Service) bulkAddChanges(ctx context.Context, c *model.Customer, add *model.Event, cat *store.Catalog) ([]model.Change, error) {
+	later, err := s.Store.Events(ctx, add.TenantID, store.EventFilter{After: add.Position, CustomerID: add.CustomerID, Limit: maxReconstruct})
+	if err != nil {
+		return nil, err
+	}
+	if len(later) == maxReconstruct {
+		return nil, nil
+	}
+	chs, ok := store.BulkAddChanges(c, later, cat)
+	if !ok {
+		return nil, nil
+	}
+	return chs, nil
 }
 
 // FeedAccess decides who may read the raw change feed: it lists every

@@ -94,6 +94,16 @@ func TestHistoryThroughEveryAPI(t *testing.T) {
 			if len(h) != 1 || h[0]["via"] != "import" || h[0]["actor"].(map[string]any)["id"] != a.client.ClientID {
 				t.Fatalf("import history %v", h)
 			}
+			// An import writes its adds in bulk (no snapshot, no changes
+			// stored): the history names the fields it set all the same,
+			// as they were then, also after later edits and the delete.
+			importAdd := func(entry map[string]any) {
+				t.Helper()
+				if ch := changed(entry); ch["name"] != "<nil> → 导入客户" || ch["phone"] != "<nil> → +8613900009999" || ch["email"] != "" || ch["remark"] != "" {
+					t.Fatalf("import add changes %v", ch)
+				}
+			}
+			importAdd(h[0])
 
 			// A native edit: old → new; then a delete.
 			a.call("PATCH", "/v1/customers/"+id, map[string]string{"Authorization": "Bearer " + a.native, "Content-Type": "application/json"},
@@ -105,6 +115,7 @@ func TestHistoryThroughEveryAPI(t *testing.T) {
 			if ch := changed(h[1]); len(ch) != 2 || ch["remark"] != "<nil> → 改过" || ch["email"] != "<nil> → new@example.com" {
 				t.Fatalf("edit changes %v", ch)
 			}
+			importAdd(h[0])
 			req, _ = http.NewRequest("DELETE", e.URL+"/v1/customers/"+id, nil)
 			req.Header.Set("Authorization", "Bearer "+a.native)
 			if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 204 {
@@ -124,6 +135,7 @@ func TestHistoryThroughEveryAPI(t *testing.T) {
 			if len(out) != 3 || out[2].(map[string]any)["kind"] != "delete" || !strings.Contains(fmt.Sprint(out[2]), "new@example.com") {
 				t.Fatalf("admin history after delete %v", out)
 			}
+			importAdd(out[0].(map[string]any))
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -567,34 +568,86 @@ func optionLabels(f *model.Field, raw json.RawMessage) json.RawMessage {
 var diffSkip = map[string]bool{"id": true, "updatedAt": true, "updatedBy": true, "updatedByName": true,
 	"createdAt": true, "createdBy": true, "createdByName": true}
 
+// BulkAddChanges reconstructs the changes of an add written without them (a
+// bulk add: imports, kehu sync, bench loads write the event row only, so a
+// million of them do not double the database): the customer as it is now
+// (c; nil once deleted) taken back through the old values of every change
+// recorded after the add (later, in feed order), as a Diff from nothing.
+// It reports false when that is not known: a later edit without its
+// changes, so the values it changed are not recoverable.
+func BulkAddChanges(c *model.Customer, later []model.Event, cat *Catalog) ([]model.Change, bool) {
+	state := flatCustomer(c, cat)
+	for i := len(later) - 1; i >= 0; i-- {
+		e := &later[i]
+		switch e.Kind {
+		case model.EventDelete:
+			// The delete lists every field the customer had, old → null.
+			state = map[string]json.RawMessage{}
+			for _, ch := range e.Changes {
+				state[ch.Field] = ch.Old
+			}
+		case model.EventEdit:
+			if len(e.Changes) == 0 && e.Action == "" {
+				return nil, false
+			}
+			for _, ch := range e.Changes {
+				if len(ch.Old) == 0 || string(ch.Old) == "null" {
+					delete(state, ch.Field)
+				} else {
+					state[ch.Field] = ch.Old
+				}
+			}
+		default: // another add of the same customer: not something kehu writes
+			return nil, false
+		}
+	}
+	return diffFlat(nil, state), true
+}
+
+// flatCustomer is a customer's JSON as one map, custom fields under
+// "fields.<key>" (nil: empty), without the bookkeeping keys.
+func flatCustomer(x *model.Customer, cat *Catalog) map[string]json.RawMessage {
+	m := map[string]json.RawMessage{}
+	if x == nil {
+		return m
+	}
+	b, _ := json.Marshal(x)
+	_ = json.Unmarshal(b, &m)
+	for k := range diffSkip {
+		delete(m, k)
+	}
+	var custom map[string]json.RawMessage
+	if len(x.Custom) > 0 && json.Unmarshal(x.Custom, &custom) == nil {
+		for id, v := range custom {
+			m["fields."+customKey(cat, id)] = v
+		}
+	}
+	return m
+}
+
 // Diff lists the fields that differ between old (nil for a new customer)
 // and c (nil for a deleted one), system fields under their JSON names and custom fields under their
 // keys (ids when cat is nil or the field is gone), in a stable order.
 func Diff(old, c *model.Customer, cat *Catalog) []model.Change {
-	flat := func(x *model.Customer) map[string]json.RawMessage {
-		m := map[string]json.RawMessage{}
-		if x == nil {
-			return m
-		}
-		b, _ := json.Marshal(x)
-		_ = json.Unmarshal(b, &m)
-		for k := range diffSkip {
-			delete(m, k)
-		}
-		var custom map[string]json.RawMessage
-		if len(x.Custom) > 0 && json.Unmarshal(x.Custom, &custom) == nil {
-			for id, v := range custom {
-				m["fields."+customKey(cat, id)] = v
-			}
-		}
-		return m
+	var a, b map[string]json.RawMessage
+	if old != nil {
+		a = flatCustomer(old, cat)
 	}
-	a, b := flat(old), flat(c)
+	if c != nil {
+		b = flatCustomer(c, cat)
+	}
+	return diffFlat(a, b)
+}
+
+// diffFlat is Diff of two flattened customers (nil: none).
+func diffFlat(a, b map[string]json.RawMessage) []model.Change {
 	// A new or deleted customer: status 1 is the default, not news.
-	if old == nil && string(b["status"]) == "1" {
+	if a == nil && string(b["status"]) == "1" {
+		b = maps.Clone(b)
 		delete(b, "status")
 	}
-	if c == nil && string(a["status"]) == "1" {
+	if b == nil && string(a["status"]) == "1" {
+		a = maps.Clone(a)
 		delete(a, "status")
 	}
 	keys := make([]string, 0, len(a)+len(b))

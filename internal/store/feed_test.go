@@ -226,8 +226,33 @@ func TestLeaseAndPrune(t *testing.T) {
 		if n, err := st.PruneEvents(ctx, time.Now().Add(-time.Hour), 2); err != nil || n != 0 {
 			t.Fatalf("pruned %d recent events (%v)", n, err)
 		}
-		if n, err := st.PruneEvents(ctx, time.Now().Add(time.Hour), 2); err != nil || n != 3 {
-			t.Fatalf("pruned %d of 3 old events (%v)", n, err)
+		// An enabled subscription whose cursor is after the first event
+		// keeps the two it has yet to deliver; a disabled one keeps none.
+		evs, _ := st.Events(ctx, tn.ID, store.EventFilter{Limit: 10})
+		if len(evs) != 3 {
+			t.Fatalf("%d events", len(evs))
+		}
+		hook := &model.Webhook{TenantID: tn.ID, URL: "http://127.0.0.1:9/", Kinds: []string{model.EventAdd}, Format: model.WebhookNative,
+			Enabled: true, Position: evs[0].Position}
+		if err := st.CreateWebhook(ctx, hook, []byte("sealed")); err != nil {
+			t.Fatal(err)
+		}
+		off := &model.Webhook{TenantID: tn.ID, URL: "http://127.0.0.1:9/", Kinds: []string{model.EventAdd}, Format: model.WebhookNative}
+		if err := st.CreateWebhook(ctx, off, []byte("sealed")); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := st.PruneEvents(ctx, time.Now().Add(time.Hour), 2); err != nil || n != 1 {
+			t.Fatalf("pruned %d old events with a subscription behind (%v), want 1", n, err)
+		}
+		if left, _ := st.Events(ctx, tn.ID, store.EventFilter{Limit: 10}); len(left) != 2 || left[0].ID != evs[1].ID {
+			t.Fatalf("kept %v, want the 2 after the cursor", left)
+		}
+		hook.Enabled = false
+		if err := st.UpdateWebhook(ctx, hook, nil); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := st.PruneEvents(ctx, time.Now().Add(time.Hour), 2); err != nil || n != 2 {
+			t.Fatalf("pruned %d of 2 old events once the subscription was disabled (%v)", n, err)
 		}
 		if evs, _ := st.Events(ctx, tn.ID, store.EventFilter{Limit: 10}); len(evs) != 0 {
 			t.Fatalf("%d events left", len(evs))

@@ -27,7 +27,8 @@
 //     pending deliveries with a lease on the row, posts them and records
 //     each attempt; only the earliest pending delivery of a (subscription,
 //     customer) is due. Failures and timeouts are retried with exponential
-//     backoff and full jitter for up to RetryFor (3 days), after which the
+//     backoff and jitter (each delay between half and all of its step) for
+//     up to RetryFor (3 days), after which the
 //     delivery fails and the subscription is disabled, with a
 //     webhook.disabled event in the feed. A subscription whose receiver is
 //     down (more than a thousand customers pending) has the pass queue all

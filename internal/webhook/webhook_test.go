@@ -2,6 +2,10 @@ package webhook_test
 
 import (
 	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -42,6 +46,28 @@ func TestSignatureReferenceVector(t *testing.T) {
 	}
 	if s := webhook.NewSecret(); !strings.HasPrefix(s, "whsec_") || len(s) != 6+44 {
 		t.Fatalf("secret %q", s)
+	}
+	// The same signature from the specification's definition, without the
+	// library: base64(HMAC-SHA256(base64-decoded secret, id.timestamp.body)).
+	key, _ := base64.StdEncoding.DecodeString("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(`msg_p5jXN8AQM9LWM0D4loKWxJek.1614265330.{"test": 2432232314}`))
+	if got := "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil)); got != sig {
+		t.Fatalf("by the definition %q, by the library %q", got, sig)
+	}
+	// A receiver's side of the vector: it verifies, also among several
+	// signatures (a secret being rotated); a changed body or a stale
+	// timestamp does not.
+	h := http.Header{"Webhook-Id": {"msg_p5jXN8AQM9LWM0D4loKWxJek"}, "Webhook-Timestamp": {"1614265330"},
+		"Webhook-Signature": {"v1,Ceo5qEr07ixe2NLpvHk3FH9bwy/WavXrAFQ/9tdO6mc= " + sig}}
+	if err := wh.VerifyIgnoringTimestamp([]byte(`{"test": 2432232314}`), h); err != nil {
+		t.Fatalf("reference vector does not verify: %v", err)
+	}
+	if wh.VerifyIgnoringTimestamp([]byte(`{"test": 2432232315}`), h) == nil {
+		t.Fatal("a changed body verified")
+	}
+	if wh.Verify([]byte(`{"test": 2432232314}`), h) == nil {
+		t.Fatal("a timestamp of 2021 verified")
 	}
 }
 
@@ -608,6 +634,51 @@ func TestMetrics(t *testing.T) {
 			}
 			if n := metric(body, `kehu_webhook_attempts_total{outcome="failed"}`); n < 3 {
 				t.Fatalf("failed attempts %v", n)
+			}
+		})
+	}
+}
+
+// TestMetricsCountTheFeedBacklog: events after a subscription's cursor
+// that no pass has read yet (this node's delivery stopped) are queue depth
+// and lag too, not only the pending retries: a lease holder that is stuck
+// shows as a growing queue.
+func TestMetricsCountTheFeedBacklog(t *testing.T) {
+	for _, db := range testenv.Databases {
+		t.Run(db, func(t *testing.T) {
+			e := testenv.New(t, db)
+			e.StopBackground() // no fan-out: the cursor stays where it was created
+			a := newAPI(t, e, e.Client)
+			rc := newReceiver(t, nil)
+			sub := a.must("POST", "/v1/webhooks", `{"url":"`+rc.srv.URL+`/hook"}`, 201)
+			for i := 0; i < 3; i++ {
+				a.must("POST", "/v1/customers", fmt.Sprintf(`{"name":"积压%d"}`, i), 201)
+			}
+			if _, err := e.Store.SequenceFeed(context.Background()); err != nil { // PostgreSQL numbers in the background
+				t.Fatal(err)
+			}
+			time.Sleep(20 * time.Millisecond) // the oldest event has an age
+			resp, err := http.Get(e.URL + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			labels := fmt.Sprintf(`{tenant="%d",webhook="%s"}`, e.Tenant.ID, sub["id"].(json.Number).String())
+			var depth, lag string
+			for _, line := range strings.Split(string(b), "\n") {
+				if v, ok := strings.CutPrefix(line, "kehu_webhook_queue_depth"+labels+" "); ok {
+					depth = v
+				}
+				if v, ok := strings.CutPrefix(line, "kehu_webhook_delivery_lag_seconds"+labels+" "); ok {
+					lag = v
+				}
+			}
+			if l, _ := strconv.ParseFloat(lag, 64); depth != "3" || l <= 0 {
+				t.Fatalf("queue depth %q (want 3), lag %q (want > 0)\n%s", depth, lag, b)
+			}
+			if n := len(rc.requests()); n != 0 {
+				t.Fatalf("%d deliveries without a fan-out", n)
 			}
 		})
 	}
