@@ -187,6 +187,11 @@ func labelled(h http.Handler) http.Handler {
 
 func (a *API) serve(w http.ResponseWriter, r *http.Request, rt *Route) {
 	var p *Principal
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		// A read checks the client's and the catalogue's cache versions
+		// with one query, not two (store.WithRequestVersions).
+		r = r.WithContext(store.WithRequestVersions(r.Context()))
+	}
 	if !rt.Public {
 		var err error
 		p, err = a.Authenticate(r, rt)

@@ -83,3 +83,40 @@ func TestCachesFollowWritesOfOtherNodes(t *testing.T) {
 		})
 	}
 }
+
+// A read request checks the cache versions once (WithRequestVersions): its
+// client and catalogue checks share one reading of the row; a write
+// transaction through the request forgets it, and the next request on any
+// node reads the row again.
+func TestRequestVersionsReadOnce(t *testing.T) {
+	for _, db := range storetest.Databases {
+		t.Run(db, func(t *testing.T) {
+			ctx := context.Background()
+			a, b := storetest.OpenNodes(t, db)
+			tn, err := a.CreateTenant(ctx, "t")
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := store.WithRequestVersions(ctx)
+			cat1, err := a.LoadCatalog(req, tn.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := b.CreateField(ctx, tn.ID, &model.Field{Key: "level", Label: "等级", Type: model.TypeText}); err != nil {
+				t.Fatal(err)
+			}
+			if again, _ := a.LoadCatalog(req, tn.ID); again != cat1 {
+				t.Fatal("the same request read the versions twice")
+			}
+			if next, _ := a.LoadCatalog(store.WithRequestVersions(ctx), tn.ID); next.ByKey["level"] == nil {
+				t.Fatal("the next request on node a did not see the field node b created")
+			}
+			if err := a.InTx(req, func(tx *store.Tx) error { return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if after, _ := a.LoadCatalog(req, tn.ID); after.ByKey["level"] == nil {
+				t.Fatal("a write transaction through the request did not make it read the versions again")
+			}
+		})
+	}
+}

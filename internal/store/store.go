@@ -286,6 +286,9 @@ const maxTxAttempts = 5
 // safe to run again: it must build its results afresh on each call rather
 // than append to state outside the closure.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	// Whatever the transaction writes, the request's next version check
+	// reads the row again (WithRequestVersions).
+	defer forgetVersions(ctx)
 	for attempt := 1; ; attempt++ {
 		err := s.inTxOnce(ctx, fn)
 		if err == nil || attempt == maxTxAttempts || !s.retryable(err) {
