@@ -5,14 +5,18 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/crm"
@@ -29,7 +33,11 @@ import (
 // latencies during it (BENCHMARKS.md):
 //
 //	KEHU_POOL_BENCH=1 [KEHU_POOL_BENCH_N=1000000] [KEHU_POOL_BENCH_DB=sqlite|postgres] \
-//	  [KEHU_POOL_BENCH_CPUPROFILE=pass.pprof] [KEHU_POOL_BENCH_BATCH=500] [KEHU_POOL_BENCH_CACHE=dir] go test -count=1 -timeout 30m -run TestRecycleSpeed -v ./internal/recycle/
+//	  [KEHU_POOL_BENCH_CPUPROFILE=pass.pprof] [KEHU_POOL_BENCH_BATCH=500] [KEHU_POOL_BENCH_CACHE=dir] \
+//	  [KEHU_POOL_BENCH_PG=postgres://…/postgres] go test -count=1 -timeout 30m -run TestRecycleSpeed -v ./internal/recycle/
+//
+// After the pass it times the pool's list with and without name fragments
+// beside the tenant's normal list (listSpeeds).
 func TestRecycleSpeed(t *testing.T) {
 	if os.Getenv("KEHU_POOL_BENCH") == "" {
 		t.Skip("a benchmark: set KEHU_POOL_BENCH=1")
@@ -171,6 +179,7 @@ func TestRecycleSpeed(t *testing.T) {
 		}
 		defer restore()
 	}
+	loadBefore := loadAverage()
 	start := time.Now()
 	batch, _ := strconv.Atoi(os.Getenv("KEHU_POOL_BENCH_BATCH"))
 	rep, err := svc.Recycle(ctx, crm.RecycleOptions{Batch: batch})
@@ -184,8 +193,9 @@ func TestRecycleSpeed(t *testing.T) {
 	if rep.Moved != due {
 		t.Fatalf("moved %d of %d due (%+v)", rep.Moved, due, rep)
 	}
-	t.Logf("%s: recycled %d of %d customers (scanned %d) in %v: %.0f customers/s", db, rep.Moved, n, rep.Scanned,
-		took.Round(time.Millisecond), float64(rep.Moved)/took.Seconds())
+	t.Logf("%s: recycled %d of %d customers (scanned %d) in %v: %.0f customers/s; load average %s → %s", db, rep.Moved, n, rep.Scanned,
+		took.Round(time.Millisecond), float64(rep.Moved)/took.Seconds(), loadBefore, loadAverage())
+	listSpeeds(t, svc, admin, p.ID)
 	for _, kind := range kinds {
 		l := lat[kind]
 		slices.Sort(l)
@@ -204,6 +214,9 @@ func TestRecycleSpeed(t *testing.T) {
 // copy of it instead of loading again (minutes at a million).
 func benchTenant(t *testing.T, db string, n int) (*store.Store, int64, int64) {
 	ctx := context.Background()
+	if server := os.Getenv("KEHU_POOL_BENCH_PG"); server != "" && db == store.Postgres {
+		return pgBenchTenant(t, server, n)
+	}
 	cache := os.Getenv("KEHU_POOL_BENCH_CACHE")
 	if db != store.SQLite {
 		cache = ""
@@ -271,4 +284,128 @@ func copyFile(from, to string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// pgBenchTenant is benchTenant on a PostgreSQL server the caller runs
+// (KEHU_POOL_BENCH_PG, a URL of any database on it): the tenant is loaded
+// once into the database pool_bench_<n>, and every run works on a fresh
+// copy of it, pool_bench_<n>_run (CREATE DATABASE … TEMPLATE: a file copy,
+// a minute instead of a load of several).
+func pgBenchTenant(t *testing.T, server string, n int) (*store.Store, int64, int64) {
+	ctx := context.Background()
+	u, err := url.Parse(server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsnOf := func(name string) string { v := *u; v.Path = "/" + name; return v.String() }
+	admin, err := pgx.Connect(ctx, server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close(context.Background()) })
+	kept, run := fmt.Sprintf("pool_bench_%d", n), fmt.Sprintf("pool_bench_%d_run", n)
+	var exists bool
+	if err := admin.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, kept).Scan(&exists); err != nil {
+		t.Fatal(err)
+	}
+	if !exists {
+		if _, err := admin.Exec(ctx, `CREATE DATABASE `+kept+` TEMPLATE template0 ENCODING 'UTF8'`); err != nil {
+			t.Fatal(err)
+		}
+		st, err := store.Open(ctx, dsnOf(kept))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		tn, _ := st.CreateTenant(ctx, "pool bench")
+		sd, err := seed.Catalog(ctx, st, tn.ID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		if _, err := seed.Load(ctx, st, sd, n, 1, store.LoadOptions{DeferIndexes: true}); err != nil {
+			st.Close()
+			_, _ = admin.Exec(ctx, `DROP DATABASE `+kept)
+			t.Fatal(err)
+		}
+		t.Logf("loaded %d customers into %s in %v", n, kept, time.Since(start).Round(time.Millisecond))
+		st.Close()
+	}
+	start := time.Now()
+	if _, err := admin.Exec(ctx, `DROP DATABASE IF EXISTS `+run); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec(ctx, `CREATE DATABASE `+run+` TEMPLATE `+kept); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = admin.Exec(context.Background(), `DROP DATABASE IF EXISTS `+run) })
+	t.Logf("copied %s to %s in %v", kept, run, time.Since(start).Round(time.Millisecond))
+	st, err := store.Open(ctx, dsnOf(run))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var tenant, staff int64
+	if err := st.QueryRow(ctx, `SELECT tenant_id, MIN(id) FROM staff GROUP BY tenant_id`).Scan(&tenant, &staff); err != nil {
+		t.Fatal(err)
+	}
+	return st, tenant, staff
+}
+
+// loadAverage is the machine's 1-minute load average (Linux), reported with
+// every number because the benchmark shares its cores.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
+}
+
+// listSpeeds times, after the pass, a pool's list (the pool now holds the
+// recycled customers) with and without a 1- and 2-character name fragment
+// beside the tenant's normal list with the same fragments (issue 16: "listing
+// a pool with a name fragment stays as fast as a normal list"): newest
+// first, a page of 20 with an exact total, as the administrator; the
+// median of 15 after 3 to warm up.
+func listSpeeds(t *testing.T, svc *crm.Service, caller *model.Caller, poolID int64) {
+	ctx := context.Background()
+	for _, f := range []string{``, `name ~ "张"`, `name ~ "张伟"`, `name ~ "王"`,
+		fmt.Sprintf(`pool = %d`, poolID), fmt.Sprintf(`pool = %d && name ~ "张"`, poolID),
+		fmt.Sprintf(`pool = %d && name ~ "张伟"`, poolID), fmt.Sprintf(`pool = %d && name ~ "王"`, poolID),
+		`inPool = true && name ~ "张"`} {
+		req := &query.Request{Sort: []query.SortSpec{{Field: "createdAt", Desc: true}}, PageSize: 20, Total: query.TotalExact}
+		if f != "" {
+			filter, err := cond.ParseString(f, cond.DefaultLimits)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Filter = filter
+		}
+		var took []time.Duration
+		var total int64
+		for i := 0; i < 18; i++ {
+			t0 := time.Now()
+			res, err := svc.Search(ctx, caller, req, nil)
+			if err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			if i >= 3 {
+				took = append(took, time.Since(t0))
+			}
+			total = res.Total
+		}
+		slices.Sort(took)
+		t.Logf("  list %-32q total %7d: p50 %v, max %v (load average %s)", f, total, took[len(took)/2].Round(10*time.Microsecond),
+			took[len(took)-1].Round(10*time.Microsecond), loadAverage())
+	}
 }
