@@ -200,9 +200,8 @@ func (h *Handler) createImport(w http.ResponseWriter, r *http.Request) error {
 			}
 		}()
 		sum, err := job.Finish(ctx)
-		if pe := (*importer.PanicError)(nil); errors.As(err, &pe) {
-			background.Panics.WithLabelValues("import").Inc()
-			log.Error("import panicked", slog.Int64("import", job.ID()), slog.Any("panic", pe.Value), slog.String("stack", string(pe.Stack)))
+		if pe := (*background.PanicError)(nil); errors.As(err, &pe) {
+			background.Report(log, pe, slog.Int64("import", job.ID()))
 			return
 		}
 		if err != nil {

@@ -34,16 +34,31 @@ func (e *PanicError) Error() string { return fmt.Sprintf("internal error in %s: 
 // job, and returns it as a *PanicError. Call it with recover()'s value from
 // a deferred function; a nil value returns nil.
 func Recovered(log *slog.Logger, job string, p any) *PanicError {
+	e := Caught(job, p)
+	if e != nil {
+		Report(log, e)
+	}
+	return e
+}
+
+// Caught is Recovered without the log and the count, for work that hands
+// the panic to its caller as an error (an import's goroutines; the caller
+// reports it once, with Report).
+func Caught(job string, p any) *PanicError {
 	if p == nil {
 		return nil
 	}
+	return &PanicError{Job: job, Value: p, Stack: debug.Stack()}
+}
+
+// Report logs (ERROR, with the stack and attrs) and counts a recovered
+// panic: the one log line and metric every background panic gets.
+func Report(log *slog.Logger, e *PanicError, attrs ...any) {
 	if log == nil {
 		log = slog.Default()
 	}
-	e := &PanicError{Job: job, Value: p, Stack: debug.Stack()}
-	Panics.WithLabelValues(job).Inc()
-	log.Error("background job panicked", slog.String("job", job), slog.Any("panic", p), slog.String("stack", string(e.Stack)))
-	return e
+	Panics.WithLabelValues(e.Job).Inc()
+	log.Error("background job panicked", append([]any{slog.String("job", e.Job), slog.Any("panic", e.Value), slog.String("stack", string(e.Stack))}, attrs...)...)
 }
 
 // Guard runs fn and returns its panic, if any, as a *PanicError (logged and

@@ -18,6 +18,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"github.com/kehu/kehu/internal/background"
 	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/importer"
@@ -639,7 +640,7 @@ func TestPanicFailsTheImport(t *testing.T) {
 		im := &importer.Importer{Svc: f.svc, Report: &panicReport{}}
 		sum, err := im.Run(context.Background(), src, importer.Options{TenantID: f.tenant.ID, DedupeBy: []string{"phone"}, BulkLoad: bulk, Persist: true})
 		src.Close()
-		var pe *importer.PanicError
+		var pe *background.PanicError
 		if !errors.As(err, &pe) || pe.Value != "kaboom" || len(pe.Stack) == 0 {
 			t.Fatalf("bulk %v: %v, want a PanicError", bulk, err)
 		}

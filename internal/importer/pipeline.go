@@ -3,9 +3,8 @@ package importer
 import (
 	"context"
 	"errors"
-	"fmt"
-	"runtime/debug"
 
+	"github.com/kehu/kehu/internal/background"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/model"
 )
@@ -89,22 +88,14 @@ func (r *run) startReading(ctx context.Context, src Source) (chunks <-chan []*it
 	return ch, readErr
 }
 
-// PanicError is a bug met by an import, turned into an error: imports run
-// in goroutines that no HTTP handler protects, and one bad row must fail
-// its import, not the process. Its message is the panic's; Stack is for
-// the log.
-type PanicError struct {
-	Value any
-	Stack []byte
-}
-
-func (e *PanicError) Error() string { return fmt.Sprintf("importer: internal error: %v", e.Value) }
-
-// guard runs fn, turning a panic into a *PanicError.
+// guard runs fn, turning a panic into a *background.PanicError (job
+// "import"): imports run in goroutines that no HTTP handler protects, and
+// one bad row must fail its import, not the process. The caller logs and
+// counts it (background.Report).
 func guard(fn func() error) (err error) {
 	defer func() {
-		if p := recover(); p != nil {
-			err = &PanicError{Value: p, Stack: debug.Stack()}
+		if pe := background.Caught("import", recover()); pe != nil {
+			err = pe
 		}
 	}()
 	return fn()

@@ -7,6 +7,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/kehu/kehu/internal/background"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/store"
@@ -120,7 +121,7 @@ func (j *Job) Finish(ctx context.Context) (*Summary, error) {
 		if err != nil {
 			r.job.Status = StatusFailed
 			r.job.Error = err.Error()
-			if pe := (*PanicError)(nil); errors.As(err, &pe) {
+			if pe := (*background.PanicError)(nil); errors.As(err, &pe) {
 				r.job.Error = "internal error: the import stopped at a bug (logged)"
 			}
 		}
