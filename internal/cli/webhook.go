@@ -29,7 +29,7 @@ func runWebhook(ctx context.Context, env *Env, args []string) error {
 	f.secretKeyFlag()
 	tenant := f.Int64("tenant", 0, "tenant id (required)")
 	var id, project, delivery, after *int64
-	var url, kinds, filter, format, status *string
+	var url, kinds, filter, format, status, signing *string
 	var enable, disable *bool
 	var limit *int
 	if sub != "create" && sub != "list" {
@@ -44,6 +44,7 @@ func runWebhook(ctx context.Context, env *Env, args []string) error {
 		if sub == "create" {
 			project = f.Int64("project", 0, "only this project's customers (optional)")
 			after = f.Int64("after", -1, "start after this feed position (default: the newest, so only changes from now on)")
+			signing = f.String("signing-secret", "", "sign with this Standard Webhooks secret (whsec_…, 24–64 bytes) instead of a new one, e.g. the receiver's key of a subscription moved from elsewhere; better given as KEHU_SIGNING_SECRET than on the command line")
 		} else {
 			enable = f.Bool("enable", false, "enable the subscription (after kehu disabled it, for instance)")
 			disable = f.Bool("disable", false, "disable the subscription")
@@ -107,6 +108,9 @@ func runWebhook(ctx context.Context, env *Env, args []string) error {
 	}
 	switch sub {
 	case "create":
+		if *signing != "" {
+			in.Secret = signing
+		}
 		if *project != 0 {
 			in.ProjectID = project
 		}

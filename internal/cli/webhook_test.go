@@ -53,6 +53,15 @@ func TestWebhookCommands(t *testing.T) {
 		!strings.HasPrefix(rotated.Secret, "whsec_") || rotated.Secret == w.Secret {
 		t.Fatalf("rotate-secret printed %s", out)
 	}
+	const own = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	var mine struct{ ID int64 }
+	if out := run(0, "webhook", "create", "--tenant", tid, "--url", "http://127.0.0.1:9/own", "--signing-secret", own); json.Unmarshal([]byte(out), &mine) != nil || !strings.Contains(out, `"secret":"`+own+`"`) {
+		t.Fatalf("create with --signing-secret printed %s", out)
+	}
+	run(0, "webhook", "delete", "--tenant", tid, "--webhook", fmt.Sprint(mine.ID))
+	if msg := run(1, "webhook", "create", "--tenant", tid, "--url", "http://x", "--signing-secret", "mine"); !strings.Contains(msg, "secret") {
+		t.Fatalf("bad --signing-secret: %s", msg)
+	}
 	if msg := run(1, "webhook", "create", "--tenant", tid, "--url", "http://x", "--kinds", "upsert"); !strings.Contains(msg, "kinds") {
 		t.Fatalf("bad kinds: %s", msg)
 	}

@@ -156,6 +156,11 @@ type Input struct {
 	// After is the feed position to start from (create only): by default
 	// the subscription starts with the changes after it was created.
 	After *int64 `json:"after"`
+	// Secret is the signing secret to use instead of a drawn one (create
+	// only): a subscription moved from another sender keeps its
+	// receiver's verification key. whsec_ and 24 to 64 bytes in base64,
+	// as the Standard Webhooks specification has it.
+	Secret *string `json:"secret"`
 }
 
 // invalid is a client mistake in a subscription, naming the field.
@@ -164,6 +169,19 @@ func invalid(field, msg string) error {
 }
 
 func sealAAD(tenantID int64) []byte { return []byte(fmt.Sprintf("webhook-secret/%d", tenantID)) }
+
+// checkSecret accepts a caller's secret in the Standard Webhooks form.
+func checkSecret(v string) error {
+	b64, ok := strings.CutPrefix(v, "whsec_")
+	if !ok {
+		return invalid("secret", "must start with whsec_ (a Standard Webhooks secret)")
+	}
+	key, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil || len(key) < 24 || len(key) > 64 {
+		return invalid("secret", "must be whsec_ and 24 to 64 bytes in base64")
+	}
+	return nil
+}
 
 // NewSecret draws a Standard Webhooks secret: whsec_ and 32 random bytes
 // in base64.
@@ -215,6 +233,12 @@ func (s *Service) Create(ctx context.Context, caller *model.Caller, in *Input) (
 		w.Position = p
 	}
 	w.Secret = NewSecret()
+	if in.Secret != nil {
+		if err := checkSecret(*in.Secret); err != nil {
+			return nil, err
+		}
+		w.Secret = *in.Secret
+	}
 	if err := s.Store.CreateWebhook(ctx, w, s.Keys.Seal(w.Secret, sealAAD(w.TenantID))); err != nil {
 		return nil, err
 	}
@@ -282,6 +306,9 @@ func (s *Service) Update(ctx context.Context, caller *model.Caller, id int64, in
 			field = "after"
 		}
 		return nil, invalid(field, "cannot be changed (replay moves the position; create another subscription for another project)")
+	}
+	if in.Secret != nil {
+		return nil, invalid("secret", "cannot be changed here (POST /v1/webhooks/{id}/rotate-secret draws a new one)")
 	}
 	w := row.Webhook
 	if err := s.apply(ctx, &w, in); err != nil {

@@ -450,7 +450,7 @@ func TestFiltersProjectsFormatsAndTenants(t *testing.T) {
 			a.must("POST", "/v1/webhooks", `{"url":"`+dashiRc.srv.URL+`","format":"dashi","projectId":`+pid+`}`, 201)
 			for _, bad := range []string{
 				`{"url":"ftp://x"}`, `{"url":"` + vip.srv.URL + `","kinds":["upsert"]}`, `{"url":"` + vip.srv.URL + `","filter":"nosuchfield = 1"}`,
-				`{"url":"` + vip.srv.URL + `","format":"xml"}`, `{"url":"` + vip.srv.URL + `","secret":"mine"}`, `{}`,
+				`{"url":"` + vip.srv.URL + `","format":"xml"}`, `{"url":"` + vip.srv.URL + `","secret":"mine"}`, `{"url":"` + vip.srv.URL + `","secret":"whsec_c2hvcnQ="}`, `{}`,
 			} {
 				a.must("POST", "/v1/webhooks", bad, 400)
 			}
@@ -679,6 +679,36 @@ func TestMetricsCountTheFeedBacklog(t *testing.T) {
 			}
 			if n := len(rc.requests()); n != 0 {
 				t.Fatalf("%d deliveries without a fan-out", n)
+			}
+		})
+	}
+}
+
+// TestCallerSecret: a subscription created with the caller's own
+// Standard Webhooks secret (one moved from another sender) signs with it;
+// the secret is shown at create, never read back, and cannot be changed by
+// an update (rotate-secret draws a new one).
+func TestCallerSecret(t *testing.T) {
+	for _, db := range testenv.Databases {
+		t.Run(db, func(t *testing.T) {
+			e := testenv.New(t, db)
+			a := newAPI(t, e, e.Client)
+			const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+			rc := newReceiver(t, nil)
+			rc.secret = secret // every request below must verify with it
+			sub := a.must("POST", "/v1/webhooks", `{"url":"`+rc.srv.URL+`","secret":"`+secret+`"}`, 201)
+			if sub["secret"] != secret {
+				t.Fatalf("create answered secret %v", sub["secret"])
+			}
+			subID := sub["id"].(json.Number).String()
+			if got := a.must("GET", "/v1/webhooks/"+subID, "", 200); got["secret"] != nil {
+				t.Fatalf("the secret is read back: %v", got)
+			}
+			a.must("PATCH", "/v1/webhooks/"+subID, `{"secret":"`+secret+`"}`, 400)
+			a.must("POST", "/v1/customers", `{"name":"自带密钥"}`, 201)
+			waitFor(t, "the delivery", func() bool { return len(rc.requests()) >= 1 })
+			if got := decode(t, rc.requests()[0].body); got.Data.Customer.Name != "自带密钥" {
+				t.Fatalf("delivered %s", rc.requests()[0].body)
 			}
 		})
 	}
