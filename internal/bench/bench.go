@@ -241,7 +241,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	setup.rep = rep
 	all := workloads(setup, cfg)
-	if cfg.Soak == 0 && (len(cfg.Workloads) == 0 || contains(cfg.Workloads, PlainWorkload)) {
+	if cfg.Soak == 0 && (len(cfg.Workloads) == 0 || contains(cfg.Workloads, PlainWorkload) || contains(cfg.Workloads, FloorWorkload)) {
 		if setup.plain, err = startPlain(ctx, st, tenantID, rep.Customers, plainPath(cfg), progress); err != nil {
 			return nil, err
 		}

@@ -31,6 +31,11 @@ import (
 // PlainWorkload is the plain app's workload name.
 const PlainWorkload = "plain-phone"
 
+// FloorWorkload asks the plain app's server for a constant body without
+// touching the database: the HTTP floor of this machine and load generator,
+// which no service answering over HTTP can beat.
+const FloorWorkload = "http-floor"
+
 type plainRecord struct {
 	ID     int64   `json:"id"`
 	Name   string  `json:"name"`
@@ -96,6 +101,10 @@ func startPlain(ctx context.Context, st *store.Store, tenantID, customers int64,
 		}
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(&c)
+	})
+	mux.HandleFunc("GET /floor", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte("{\"id\":1}\n"))
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -201,6 +210,28 @@ func plainWorkload(s *setup) *workload {
 		check: func(status int, body []byte) (int, int64, error) {
 			var rec plainRecord
 			if status != 200 || json.Unmarshal(body, &rec) != nil || rec.ID == 0 {
+				return 0, -1, fmt.Errorf("HTTP %d: %s", status, clip(body))
+			}
+			return 1, -1, nil
+		}}
+}
+
+// floorWorkload asks the plain app's server for its constant body.
+func floorWorkload(s *setup) *workload {
+	return &workload{Name: FloorWorkload, API: "plain",
+		Description: "the HTTP floor: the plain app's server answering a constant body, no database",
+		request: func(c *clients, r *rand.Rand, i int) (*http.Request, error) {
+			if s.plain == nil {
+				return nil, fmt.Errorf("the plain app is not running")
+			}
+			req, err := http.NewRequest("GET", s.plain.base+"/floor", nil)
+			if err == nil {
+				req.Header.Set("User-Agent", c.userAgent)
+			}
+			return req, err
+		},
+		check: func(status int, body []byte) (int, int64, error) {
+			if status != 200 {
 				return 0, -1, fmt.Errorf("HTTP %d: %s", status, clip(body))
 			}
 			return 1, -1, nil

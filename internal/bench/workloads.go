@@ -33,7 +33,7 @@ type setup struct {
 	salesDept           int64   // 销售部: three regions below it
 	seed                int64
 	rep                 *Report
-	plain               *plainApp // the baseline app (plain.go), nil unless plain-phone runs
+	plain               *plainApp // the baseline app (plain.go), nil unless plain-phone or http-floor runs
 }
 
 func benchSetup(ctx context.Context, st *store.Store, tenantID, projectID int64) (*setup, error) {
@@ -278,6 +278,7 @@ func workloads(s *setup, cfg Config) []*workload {
 			},
 			check: checkNative},
 		plainWorkload(s),
+		floorWorkload(s),
 		{Name: "phone-last4", API: "native",
 			Description: "phoneSuffix = 4 random digits, exact total",
 			request: func(c *clients, r *rand.Rand, i int) (*http.Request, error) {
