@@ -45,7 +45,6 @@ type sample struct {
 // run drives w with n concurrent clients for d, after a short warm-up
 // whose requests are not counted.
 func run(ctx context.Context, c *clients, w *workload, n int, d time.Duration) *Result {
-	res := &Result{Name: w.Name, API: w.API, Description: w.Description, Total: -1}
 	warm := min(time.Second, d/10)
 	var mu sync.Mutex
 	var all []sample
@@ -77,7 +76,13 @@ func run(ctx context.Context, c *clients, w *workload, n int, d time.Duration) *
 		}(k)
 	}
 	wg.Wait()
-	elapsed := time.Since(measureFrom).Seconds()
+	return summarize(w, all, time.Since(measureFrom))
+}
+
+// summarize turns the samples of one workload, measured over elapsed,
+// into its Result: what run and the soak report alike.
+func summarize(w *workload, all []sample, elapsed time.Duration) *Result {
+	res := &Result{Name: w.Name, API: w.API, Description: w.Description, Total: -1}
 	lats := make([]time.Duration, 0, len(all))
 	for _, s := range all {
 		res.Requests++
@@ -94,17 +99,16 @@ func run(ctx context.Context, c *clients, w *workload, n int, d time.Duration) *
 			res.Total = s.total
 		}
 	}
-	if elapsed > 0 {
-		res.RPS = float64(res.Requests) / elapsed
-		res.RowsPerSec = float64(res.Rows) / elapsed
+	if secs := elapsed.Seconds(); secs > 0 {
+		res.RPS = float64(res.Requests) / secs
+		res.RowsPerSec = float64(res.Rows) / secs
 	}
 	slices.Sort(lats)
 	pct := func(p float64) float64 {
 		if len(lats) == 0 {
 			return 0
 		}
-		i := min(len(lats)-1, int(p*float64(len(lats))))
-		return float64(lats[i].Microseconds()) / 1000
+		return float64(lats[min(len(lats)-1, int(p*float64(len(lats))))].Microseconds()) / 1000
 	}
 	res.P50, res.P95, res.P99 = pct(0.50), pct(0.95), pct(0.99)
 	if len(lats) > 0 {

@@ -157,43 +157,6 @@ func heapInUse() uint64 {
 	return ms.HeapInuse
 }
 
-// summarize turns the samples of one workload into its Result.
-func summarize(w *workload, all []sample, elapsed time.Duration) *Result {
-	res := &Result{Name: w.Name, API: w.API, Description: w.Description, Total: -1}
-	lats := make([]time.Duration, 0, len(all))
-	for _, s := range all {
-		res.Requests++
-		if s.err != nil {
-			res.Errors++
-			if res.FirstError == "" {
-				res.FirstError = s.err.Error()
-			}
-			continue
-		}
-		lats = append(lats, s.lat)
-		res.Rows += int64(s.rows)
-		if s.total >= 0 {
-			res.Total = s.total
-		}
-	}
-	if secs := elapsed.Seconds(); secs > 0 {
-		res.RPS = float64(res.Requests) / secs
-		res.RowsPerSec = float64(res.Rows) / secs
-	}
-	slices.Sort(lats)
-	pct := func(p float64) float64 {
-		if len(lats) == 0 {
-			return 0
-		}
-		return float64(lats[min(len(lats)-1, int(p*float64(len(lats))))].Microseconds()) / 1000
-	}
-	res.P50, res.P95, res.P99 = pct(0.50), pct(0.95), pct(0.99)
-	if len(lats) > 0 {
-		res.Max = float64(lats[len(lats)-1].Microseconds()) / 1000
-	}
-	return res
-}
-
 // contention runs cheap with one client while heavy runs with n clients,
 // for d: the latency of a cheap request while heavy work fills the
 // server, which admission control is there to protect. The heavy

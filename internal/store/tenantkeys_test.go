@@ -3,12 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
-
-	"github.com/kehu/kehu/internal/pgtest"
 )
 
 // keyRef is one key of the migrated schema: a primary key, a unique
@@ -47,53 +44,39 @@ var referenceTables = map[string]string{
 // carry tenant_id. (kehu's system fields are Go constants, not a table, so
 // the only reference tables are the two below.)
 func TestEveryKeyLeadsWithTenant(t *testing.T) {
-	for _, dialect := range []string{SQLite, Postgres} {
-		t.Run(dialect, func(t *testing.T) {
-			ctx := context.Background()
-			dsn := filepath.Join(t.TempDir(), "k.db")
-			if dialect == Postgres {
-				dsn = pgtest.NewDatabase(t)
+	eachFresh(t, true, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		tables, keys, err := schemaKeys(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tables) < 10 {
+			t.Fatalf("only %d tables found: %v", len(tables), tables)
+		}
+		for name := range referenceTables {
+			if !contains(tables, name) {
+				t.Errorf("reference table %s is listed but not in the schema: drop it from referenceTables", name)
 			}
-			s, err := Open(ctx, dsn)
+		}
+		for _, tbl := range tables {
+			if _, ok := referenceTables[tbl]; ok {
+				continue
+			}
+			cols, err := columns(ctx, s, tbl)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer s.Close()
-			if _, err := s.Migrate(ctx); err != nil {
-				t.Fatal(err)
+			if !contains(cols, "tenant_id") {
+				t.Errorf("table %s has no tenant_id column (or it belongs in referenceTables, with the reason)", tbl)
 			}
-			tables, keys, err := schemaKeys(ctx, s)
-			if err != nil {
-				t.Fatal(err)
+		}
+		for _, k := range keys {
+			if err := checkTenantKey(k); err != nil {
+				t.Error(err)
 			}
-			if len(tables) < 10 {
-				t.Fatalf("only %d tables found: %v", len(tables), tables)
-			}
-			for name := range referenceTables {
-				if !contains(tables, name) {
-					t.Errorf("reference table %s is listed but not in the schema: drop it from referenceTables", name)
-				}
-			}
-			for _, tbl := range tables {
-				if _, ok := referenceTables[tbl]; ok {
-					continue
-				}
-				cols, err := columns(ctx, s, tbl)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !contains(cols, "tenant_id") {
-					t.Errorf("table %s has no tenant_id column (or it belongs in referenceTables, with the reason)", tbl)
-				}
-			}
-			for _, k := range keys {
-				if err := checkTenantKey(k); err != nil {
-					t.Error(err)
-				}
-			}
-			t.Logf("%d tables, %d keys checked", len(tables), len(keys))
-		})
-	}
+		}
+		t.Logf("%d tables, %d keys checked", len(tables), len(keys))
+	})
 }
 
 // checkTenantKey says what is wrong with a key of the schema for a

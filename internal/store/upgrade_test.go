@@ -4,14 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kehu/kehu/internal/model"
-	"github.com/kehu/kehu/internal/pgtest"
 )
 
 // additiveStatement is what a migration named *.additive.sql may do: add a
@@ -101,76 +99,62 @@ func TestAdditiveMigrationsOnlyAdd(t *testing.T) {
 // and table present; one newer migration that is not additive makes it
 // refuse, naming it.
 func TestOlderKehuOnNewerSchema(t *testing.T) {
-	for _, dialect := range []string{SQLite, Postgres} {
-		t.Run(dialect, func(t *testing.T) {
-			ctx := context.Background()
-			dsn := filepath.Join(t.TempDir(), "u.db")
-			if dialect == Postgres {
-				dsn = pgtest.NewDatabase(t)
-			}
-			s, err := Open(ctx, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			if _, err := s.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			_, want, _ := s.SchemaVersion(ctx)
-			newer := func(v int, name, sql string) {
-				t.Helper()
-				if err := s.InTx(ctx, func(tx *Tx) error {
-					if sql != "" {
-						if _, err := tx.tx.ExecContext(ctx, sql); err != nil {
-							return err
-						}
+	eachFresh(t, true, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		_, want, _ := s.SchemaVersion(ctx)
+		newer := func(v int, name, sql string) {
+			t.Helper()
+			if err := s.InTx(ctx, func(tx *Tx) error {
+				if sql != "" {
+					if _, err := tx.tx.ExecContext(ctx, sql); err != nil {
+						return err
 					}
-					_, err := tx.exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, v, name, time.Now().UnixMilli())
-					return err
-				}); err != nil {
-					t.Fatal(err)
 				}
-			}
-			add := "ALTER TABLE customers ADD COLUMN upgrade_probe TEXT NOT NULL DEFAULT 'new'; CREATE TABLE upgrade_probe (tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, PRIMARY KEY (tenant_id, id))"
-			if err := checkAdditive(add); err != nil {
+				_, err := tx.exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, v, name, time.Now().UnixMilli())
+				return err
+			}); err != nil {
 				t.Fatal(err)
 			}
-			newer(want+1, fmt.Sprintf("%04d_upgrade_probe%s", want+1, AdditiveSuffix), add)
-			if n, err := s.Migrate(ctx); err != nil || n != 0 {
-				t.Fatalf("Migrate on a newer, additive schema: %d, %v", n, err)
-			}
-			if err := s.CheckSchema(ctx); err != nil {
-				t.Fatalf("CheckSchema on a newer, additive schema: %v", err)
-			}
-			tn, err := s.CreateTenant(ctx, "upgrade")
-			if err != nil {
-				t.Fatal(err)
-			}
-			tenant := tn.ID
-			cat, err := s.LoadCatalog(ctx, tenant)
-			if err != nil {
-				t.Fatal(err)
-			}
-			now := time.Now().UTC().Truncate(time.Millisecond)
-			c := &model.Customer{TenantID: tenant, Name: "升级", Status: 1, CreatedAt: now, UpdatedAt: now}
-			if err := s.InTx(ctx, func(tx *Tx) error { return tx.InsertCustomer(ctx, c, cat) }); err != nil {
-				t.Fatalf("a write of this kehu on the newer schema: %v", err)
-			}
-			if got, err := s.Customer(ctx, tenant, c.ID); err != nil || got.Name != "升级" {
-				t.Fatalf("a read of this kehu on the newer schema: %v %v", got, err)
-			}
-			var probe string
-			if err := s.QueryRow(ctx, `SELECT upgrade_probe FROM customers WHERE tenant_id = ? AND id = ?`, tenant, c.ID).Scan(&probe); err != nil || probe != "new" {
-				t.Fatalf("the new column of the row this kehu wrote: %q %v", probe, err)
-			}
-			name := fmt.Sprintf("%04d_drop_remark.sql", want+2)
-			newer(want+2, name, "")
-			if _, err := s.Migrate(ctx); err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "upgrade kehu") {
-				t.Fatalf("Migrate on a newer schema with a breaking migration: %v", err)
-			}
-			if err := s.CheckSchema(ctx); err == nil || !strings.Contains(err.Error(), name) {
-				t.Fatalf("CheckSchema on a newer schema with a breaking migration: %v", err)
-			}
-		})
-	}
+		}
+		add := "ALTER TABLE customers ADD COLUMN upgrade_probe TEXT NOT NULL DEFAULT 'new'; CREATE TABLE upgrade_probe (tenant_id BIGINT NOT NULL, id BIGINT NOT NULL, PRIMARY KEY (tenant_id, id))"
+		if err := checkAdditive(add); err != nil {
+			t.Fatal(err)
+		}
+		newer(want+1, fmt.Sprintf("%04d_upgrade_probe%s", want+1, AdditiveSuffix), add)
+		if n, err := s.Migrate(ctx); err != nil || n != 0 {
+			t.Fatalf("Migrate on a newer, additive schema: %d, %v", n, err)
+		}
+		if err := s.CheckSchema(ctx); err != nil {
+			t.Fatalf("CheckSchema on a newer, additive schema: %v", err)
+		}
+		tn, err := s.CreateTenant(ctx, "upgrade")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tenant := tn.ID
+		cat, err := s.LoadCatalog(ctx, tenant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now().UTC().Truncate(time.Millisecond)
+		c := &model.Customer{TenantID: tenant, Name: "升级", Status: 1, CreatedAt: now, UpdatedAt: now}
+		if err := s.InTx(ctx, func(tx *Tx) error { return tx.InsertCustomer(ctx, c, cat) }); err != nil {
+			t.Fatalf("a write of this kehu on the newer schema: %v", err)
+		}
+		if got, err := s.Customer(ctx, tenant, c.ID); err != nil || got.Name != "升级" {
+			t.Fatalf("a read of this kehu on the newer schema: %v %v", got, err)
+		}
+		var probe string
+		if err := s.QueryRow(ctx, `SELECT upgrade_probe FROM customers WHERE tenant_id = ? AND id = ?`, tenant, c.ID).Scan(&probe); err != nil || probe != "new" {
+			t.Fatalf("the new column of the row this kehu wrote: %q %v", probe, err)
+		}
+		name := fmt.Sprintf("%04d_drop_remark.sql", want+2)
+		newer(want+2, name, "")
+		if _, err := s.Migrate(ctx); err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "upgrade kehu") {
+			t.Fatalf("Migrate on a newer schema with a breaking migration: %v", err)
+		}
+		if err := s.CheckSchema(ctx); err == nil || !strings.Contains(err.Error(), name) {
+			t.Fatalf("CheckSchema on a newer schema with a breaking migration: %v", err)
+		}
+	})
 }
