@@ -46,7 +46,7 @@ const (
 	CodeStorageFull         = "storage_full"         // SQLite's disk, PostgreSQL's disk
 	CodeStorageReadOnly     = "storage_read_only"    // the SQLite file, its directory or mount
 	CodeStorageError        = "storage_error"        // I/O errors reading or writing the SQLite file
-	CodeDatabaseUnavailable = "database_unavailable" // PostgreSQL down, restarting, unreachable, out of connections
+	CodeDatabaseUnavailable = "database_unavailable" // PostgreSQL down, restarting, unreachable, out of connections; SQLite locked by another process
 	CodeTimeout             = "timeout"              // the request's deadline passed while the database worked
 )
 

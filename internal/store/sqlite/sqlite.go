@@ -111,6 +111,10 @@ func Translate(err error) error {
 			return model.Unavailable(model.CodeStorageReadOnly, "the database file is read-only; fix its permissions or mount and retry", err)
 		case sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN:
 			return model.Unavailable(model.CodeStorageError, "the database file cannot be read or written (I/O error)", err)
+		case sqlite3.SQLITE_BUSY:
+			// Another process (kehu import, kehu migrate, a backup tool)
+			// held the file's write lock past the 10 s busy timeout.
+			return model.Unavailable(model.CodeDatabaseUnavailable, "the database file is locked by another process; retry shortly", err)
 		}
 	}
 	return err
