@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kehu/kehu/internal/background"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/store/sqlite"
 )
@@ -229,6 +230,14 @@ func (s *Store) Load(ctx context.Context, tenantID int64, cat *Catalog, feed fun
 		go func() {
 			defer wg.Done()
 			defer close(batches)
+			// No handler's recovery protects this goroutine (kehu serve
+			// runs API imports through it): a panic here is the load's
+			// error, which its caller reports (background.Report).
+			defer func() {
+				if pe := background.Caught("load", recover()); pe != nil {
+					genErr = pe
+				}
+			}()
 			if genErr = feed(genCtx, f); genErr == nil {
 				genErr = f.flush()
 			}
