@@ -262,9 +262,9 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 				req, _ := x.c.native("GET", x.path, nil)
 				name := x.path
 				// A 销售's name search is held to seeks (badStaffSteps) —
-				// but with "pool = P" beside it, whose seek probes the
-				// pool's customers, PostgreSQL may rightly read a rare
-				// token's few rows instead.
+				// but with "pool = P" beside it, whose seek reads the
+				// pool's token rows (customer_grams_pool), PostgreSQL may
+				// rightly read a rare token's few rows instead.
 				if x.c == cl.sales && strings.Contains(x.path, "name=") && !strings.Contains(x.path, "pool+%3D") {
 					name = "as-销售 name " + x.path
 				}

@@ -175,9 +175,11 @@ func seekable(n *RNode) bool {
 	return false
 }
 
-// poolLeaf: "pool in (…)". Its seek is the pool's customers
-// (customers_pool), each probed in the token's range: a customer in a pool
-// may still carry an owner, so the owner index cannot stand in for it.
+// poolLeaf: "pool in (…)". Its seek is the token rows of the pool's
+// customers (customer_grams_pool, partial: pooled customers only): a
+// customer in a pool may still carry an owner, so the owner index cannot
+// stand in for it, and probing the token once per pool customer grows with
+// the pool (0.6 s for 100,000).
 func poolLeaf(n *RNode) bool {
 	l := n.Leaf
 	return l != nil && l.Field.ID == model.FieldPool && (l.Op == cond.OpEq || l.Op == cond.OpIn) && wholeNumbers(l) != nil
@@ -250,8 +252,11 @@ func (b *builder) gramSelect(cols, gram string) {
 			b.w(sep)
 		}
 		table := "customer_grams"
-		if ownerSeeks(br) {
+		switch {
+		case ownerSeeks(br):
 			table += b.indexedBy("customer_grams_owner")
+		case poolLeaf(br):
+			table += b.indexedBy("customer_grams_pool")
 		}
 		b.w(sel + " FROM " + table + " WHERE tenant_id = ")
 		b.arg(b.tenant)
@@ -260,11 +265,9 @@ func (b *builder) gramSelect(cols, gram string) {
 		b.w(" AND ")
 		b.scopedNode(br)
 		if poolLeaf(br) {
-			b.w(" AND customer_id IN (SELECT c2.id FROM customers c2" + b.indexedBy("customers_pool") + " WHERE c2.tenant_id = ")
-			b.arg(b.tenant)
-			b.w(" AND c2.pool_id IN ")
-			b.argList(wholeNumbers(br.Leaf).Values, toInt)
-			b.w(")")
+			// The partial index's own condition, spelled out: neither
+			// database proves it from a bound pool id.
+			b.w(" AND pool_id <> 0")
 		}
 		for _, prev := range branches[:i] {
 			b.w(" AND NOT ")
