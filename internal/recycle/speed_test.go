@@ -228,20 +228,8 @@ func benchTenant(t *testing.T, db string, n int) (*store.Store, int64, int64) {
 			if err := copyFile(kept, path); err != nil {
 				t.Fatal(err)
 			}
-			st, err := store.Open(ctx, path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			if _, err := st.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			var tenant, staff int64
-			if err := st.QueryRow(ctx, `SELECT tenant_id, MIN(id) FROM staff GROUP BY tenant_id`).Scan(&tenant, &staff); err != nil {
-				t.Fatal(err)
-			}
 			t.Logf("started from %s", kept)
-			return st, tenant, staff
+			return openLoaded(t, path)
 		}
 	}
 	st := storetest.Open(t, db)
@@ -342,7 +330,15 @@ func pgBenchTenant(t *testing.T, server string, n int) (*store.Store, int64, int
 	}
 	t.Cleanup(func() { _, _ = admin.Exec(context.Background(), `DROP DATABASE IF EXISTS `+run) })
 	t.Logf("copied %s to %s in %v", kept, run, time.Since(start).Round(time.Millisecond))
-	st, err := store.Open(ctx, dsnOf(run))
+	return openLoaded(t, dsnOf(run))
+}
+
+// openLoaded opens a copy of a loaded bench database, migrates it (the copy
+// may predate the newest migrations) and returns it with its tenant and
+// that tenant's first staff member.
+func openLoaded(t *testing.T, dsn string) (*store.Store, int64, int64) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
