@@ -284,15 +284,7 @@ func (s *Store) FanOut(ctx context.Context, steps []FanOutStep) ([]bool, error) 
   last_latency = excluded.last_latency, created_at = excluded.created_at`, rows); err != nil {
 			return err
 		}
-		if err := t.insertRows(ctx, "webhook_attempts", "tenant_id, webhook_id, delivery_id, attempt, at, code, latency, error", " ON CONFLICT DO NOTHING", attempts); err != nil {
-			return err
-		}
-		for k, n := range failures {
-			if _, err := t.exec(ctx, `UPDATE webhooks SET failures = failures + ? WHERE tenant_id = ? AND id = ?`, n, k[0], k[1]); err != nil {
-				return fmt.Errorf("store: count failures: %w", err)
-			}
-		}
-		return nil
+		return t.logAttempts(ctx, attempts, failures)
 	})
 	if err != nil {
 		return nil, err
@@ -495,16 +487,24 @@ func (s *Store) RecordAttempts(ctx context.Context, rs []DeliveryResult) error {
 		if err := t.updateDeliveries(ctx, states); err != nil {
 			return err
 		}
-		if err := t.insertRows(ctx, "webhook_attempts", "tenant_id, webhook_id, delivery_id, attempt, at, code, latency, error", " ON CONFLICT DO NOTHING", attempts); err != nil {
-			return err
-		}
-		for k, n := range failures {
-			if _, err := t.exec(ctx, `UPDATE webhooks SET failures = failures + ? WHERE tenant_id = ? AND id = ?`, n, k[0], k[1]); err != nil {
-				return fmt.Errorf("store: count failures: %w", err)
-			}
-		}
-		return nil
+		return t.logAttempts(ctx, attempts, failures)
 	})
+}
+
+// logAttempts writes a pass's attempt rows (tenant, webhook, delivery,
+// attempt, at, code, latency, error) and adds its failures to each
+// subscription's count (keyed by tenant and webhook): the last step of both
+// the feed's pass (FanOut) and the retry loop's (RecordAttempts).
+func (t *Tx) logAttempts(ctx context.Context, attempts [][]any, failures map[[2]int64]int64) error {
+	if err := t.insertRows(ctx, "webhook_attempts", "tenant_id, webhook_id, delivery_id, attempt, at, code, latency, error", " ON CONFLICT DO NOTHING", attempts); err != nil {
+		return err
+	}
+	for k, n := range failures {
+		if _, err := t.exec(ctx, `UPDATE webhooks SET failures = failures + ? WHERE tenant_id = ? AND id = ?`, n, k[0], k[1]); err != nil {
+			return fmt.Errorf("store: count failures: %w", err)
+		}
+	}
+	return nil
 }
 
 // deliveryStateRow is the VALUES row of updateDeliveries: the key, then
