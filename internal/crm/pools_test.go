@@ -365,7 +365,9 @@ func TestRecycleTwoNodes(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rep, err := svc.Recycle(ctx, crm.RecycleOptions{Batch: 50})
+			// 1–4 batches at once per pass: parallel batches of one
+			// pass and overlapping passes move each customer once.
+			rep, err := svc.Recycle(ctx, crm.RecycleOptions{Batch: 50, Workers: i + 1})
 			if err != nil {
 				t.Error(err)
 			}

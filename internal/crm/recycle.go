@@ -3,6 +3,8 @@ package crm
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/store"
@@ -24,6 +26,12 @@ type RecycleOptions struct {
 	PoolID   int64 // 0: every pool with a recycling rule
 	DryRun   bool  // decide and report, move nothing
 	Batch    int   // customers per transaction; 0: 100 (a transaction holds SQLite's one writer: small ones let API writes in between)
+	// Workers is how many batches run at once, each in its own
+	// transaction; 0: one on SQLite (one writer), two on PostgreSQL,
+	// where batches of distinct customers lock distinct rows and the
+	// server's work per moved customer (a new row version in every index)
+	// is what a pass waits for.
+	Workers int
 	// Keep is called between batches; an error (the lease was lost, the
 	// context ended) stops the pass.
 	Keep func(ctx context.Context) error
@@ -101,6 +109,17 @@ func (s *Service) recyclePool(ctx context.Context, p *model.Pool, o RecycleOptio
 	if !ok {
 		return nil
 	}
+	run := s.newBatchRunner(ctx, p, o, rep)
+	err := s.walkDue(ctx, p, o, rep, cutoff, now, run)
+	if werr := run.wait(); err == nil {
+		err = werr
+	}
+	return err
+}
+
+// walkDue reads a pool's candidates, decides on each and hands the due ones
+// to run in batches.
+func (s *Service) walkDue(ctx context.Context, p *model.Pool, o RecycleOptions, rep *RecycleReport, cutoff, now time.Time, run *batchRunner) error {
 	var cur store.RecycleCursor
 	var due []store.RecycleState
 	flush := func() error {
@@ -112,10 +131,10 @@ func (s *Service) recyclePool(ctx context.Context, p *model.Pool, o RecycleOptio
 				return err
 			}
 		}
-		if err := s.recycleBatch(ctx, p, due, o, rep); err != nil {
+		if err := run.submit(due); err != nil {
 			return err
 		}
-		due = due[:0]
+		due = nil // the worker owns the batch now
 		return nil
 	}
 	for {
@@ -124,9 +143,14 @@ func (s *Service) recyclePool(ctx context.Context, p *model.Pool, o RecycleOptio
 			return err
 		}
 		for _, st := range page {
+			run.mu.Lock()
 			rep.Scanned++
-			if entry, reason, ok := recycleDue(p, st, now); ok {
+			entry, reason, ok := recycleDue(p, st, now)
+			if ok {
 				rep.Due++
+			}
+			run.mu.Unlock()
+			if ok {
 				if o.DryRun {
 					rep.ByRule[entry]++
 					if len(rep.Items) < o.Items {
@@ -151,7 +175,7 @@ func (s *Service) recyclePool(ctx context.Context, p *model.Pool, o RecycleOptio
 
 // recycleBatch moves one batch in one transaction, deciding again on each
 // locked row.
-func (s *Service) recycleBatch(ctx context.Context, p *model.Pool, batch []store.RecycleState, o RecycleOptions, rep *RecycleReport) error {
+func (s *Service) recycleBatch(ctx context.Context, p *model.Pool, batch []store.RecycleState, o RecycleOptions, rep *RecycleReport, mu *sync.Mutex) error {
 	var moved []RecycleItem
 	skipped := 0
 	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
@@ -195,6 +219,8 @@ func (s *Service) recycleBatch(ctx context.Context, p *model.Pool, batch []store
 	if err != nil {
 		return err
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	rep.Moved += len(moved)
 	rep.Skipped += skipped
 	for _, m := range moved {
@@ -204,4 +230,96 @@ func (s *Service) recycleBatch(ctx context.Context, p *model.Pool, batch []store
 		}
 	}
 	return nil
+}
+
+// batchRunner runs a pool's batches: in the walking goroutine with one
+// worker, else on that many goroutines (connections) at once. The first
+// error stops the rest and is the pass's.
+type batchRunner struct {
+	s    *Service
+	p    *model.Pool
+	o    RecycleOptions
+	rep  *RecycleReport
+	mu   sync.Mutex // guards rep and err
+	err  error
+	ctx  context.Context
+	stop context.CancelFunc
+	work chan []store.RecycleState
+	wg   sync.WaitGroup
+}
+
+func (s *Service) newBatchRunner(ctx context.Context, p *model.Pool, o RecycleOptions, rep *RecycleReport) *batchRunner {
+	r := &batchRunner{s: s, p: p, o: o, rep: rep}
+	workers := o.Workers
+	if workers <= 0 {
+		workers = 1
+		if s.Store.Dialect() == store.Postgres {
+			workers = 2
+		}
+	}
+	r.ctx, r.stop = context.WithCancel(ctx)
+	if workers == 1 || o.DryRun {
+		return r
+	}
+	r.work = make(chan []store.RecycleState)
+	for range workers {
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			for b := range r.work {
+				if r.failed() != nil {
+					continue // drain: the pass stops
+				}
+				if err := s.recycleBatch(r.ctx, p, b, o, rep, &r.mu); err != nil {
+					r.fail(err)
+				}
+			}
+		}()
+	}
+	return r
+}
+
+// submit runs a batch, or hands it to a free worker.
+func (r *batchRunner) submit(batch []store.RecycleState) error {
+	if r.work == nil {
+		return r.s.recycleBatch(r.ctx, r.p, batch, r.o, r.rep, &r.mu)
+	}
+	if err := r.failed(); err != nil {
+		return err
+	}
+	select {
+	case r.work <- batch:
+		return nil
+	case <-r.ctx.Done():
+		if err := r.failed(); err != nil {
+			return err
+		}
+		return r.ctx.Err()
+	}
+}
+
+// wait waits for the handed-out batches and returns the first error.
+func (r *batchRunner) wait() error {
+	defer r.stop()
+	if r.work == nil {
+		return nil
+	}
+	close(r.work)
+	r.wg.Wait()
+	return r.failed()
+}
+
+func (r *batchRunner) fail(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err == nil {
+		r.err = err
+		r.stop()
+	}
+}
+
+func (r *batchRunner) failed() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
 }

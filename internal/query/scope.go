@@ -264,7 +264,15 @@ func (b *builder) gramSelect(cols, gram string) {
 		b.arg(gram)
 		b.w(" AND ")
 		b.scopedNode(br)
-		if poolLeaf(br) {
+		switch {
+		case ownerSeeks(br):
+			// customer_grams_owner is partial too (migration 0022: the
+			// token rows of owned customers only), so recycling a customer
+			// deletes its entries there instead of moving them to owner
+			// 0. An owner or department set never holds 0 (a staff id),
+			// so the condition drops no row the branch selects.
+			b.w(" AND owner_id <> 0")
+		case poolLeaf(br):
 			// The partial index's own condition, spelled out: neither
 			// database proves it from a bound pool id.
 			b.w(" AND pool_id <> 0")

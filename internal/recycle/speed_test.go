@@ -34,7 +34,7 @@ import (
 //
 //	KEHU_POOL_BENCH=1 [KEHU_POOL_BENCH_N=1000000] [KEHU_POOL_BENCH_DB=sqlite|postgres] \
 //	  [KEHU_POOL_BENCH_CPUPROFILE=pass.pprof] [KEHU_POOL_BENCH_BATCH=500] [KEHU_POOL_BENCH_CACHE=dir] \
-//	  [KEHU_POOL_BENCH_PG=postgres://…/postgres] go test -count=1 -timeout 30m -run TestRecycleSpeed -v ./internal/recycle/
+//	  [KEHU_POOL_BENCH_WORKERS=2] [KEHU_POOL_BENCH_PG=postgres://…/postgres] go test -count=1 -timeout 30m -run TestRecycleSpeed -v ./internal/recycle/
 //
 // After the pass it times the pool's list with and without name fragments
 // beside the tenant's normal list (listSpeeds).
@@ -182,7 +182,8 @@ func TestRecycleSpeed(t *testing.T) {
 	loadBefore := loadAverage()
 	start := time.Now()
 	batch, _ := strconv.Atoi(os.Getenv("KEHU_POOL_BENCH_BATCH"))
-	rep, err := svc.Recycle(ctx, crm.RecycleOptions{Batch: batch})
+	workers, _ := strconv.Atoi(os.Getenv("KEHU_POOL_BENCH_WORKERS"))
+	rep, err := svc.Recycle(ctx, crm.RecycleOptions{Batch: batch, Workers: workers})
 	took := time.Since(start)
 	pprof.StopCPUProfile()
 	close(stop)
