@@ -135,6 +135,7 @@ func (r *run) apply(ctx context.Context, tx *store.Tx, b *batch, out *outcome, b
 		for i, op := range b.creates {
 			cs[i] = op.create
 		}
+		tx.RememberCompanies(r.companies)
 		err := tx.InsertCustomers(ctx, cs, cat)
 		if errors.Is(err, model.ErrConflict) {
 			return errBulkConflict

@@ -270,6 +270,10 @@ type Tx struct {
 	// events counts the change events written, so commit knows to number
 	// them (SQLite) or to wake the sequencer (PostgreSQL).
 	events int
+	// companies learns newCompanies when the transaction commits
+	// (RememberCompanies).
+	companies    *KnownCompanies
+	newCompanies []tenantCompany
 }
 
 // maxTxAttempts bounds how often InTx runs a transaction that PostgreSQL
@@ -344,6 +348,9 @@ func (s *Store) inTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", s.translate(err))
+	}
+	if t.companies != nil {
+		t.companies.add(t.newCompanies)
 	}
 	s.raiseFence(ctx)
 	if t.events > 0 {
