@@ -42,7 +42,12 @@ func (r *run) write(ctx context.Context, batches <-chan *batch) error {
 			}
 		} else {
 			write := func(bulk bool) error {
-				return r.im.Svc.Store.InTx(ctx, func(tx *store.Tx) error {
+				st := r.im.Svc.Store
+				inTx := st.InTx
+				if bulk { // one tenant's new customers: see store.InBulkTx
+					inTx = func(ctx context.Context, fn func(*store.Tx) error) error { return st.InBulkTx(ctx, r.o.TenantID, fn) }
+				}
+				return inTx(ctx, func(tx *store.Tx) error {
 					out = outcome{}
 					if err := r.apply(ctx, tx, b, &out, bulk); err != nil {
 						return err

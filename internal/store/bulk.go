@@ -47,6 +47,9 @@ func (t *Tx) InsertCustomers(ctx context.Context, cs []*model.Customer, cat *Cat
 		}
 	}
 	for _, c := range cs {
+		if t.bulkTenant != 0 && c.TenantID != t.bulkTenant {
+			return fmt.Errorf("store: bulk insert: customer of tenant %d in a bulk transaction of tenant %d", c.TenantID, t.bulkTenant)
+		}
 		if c.ID == 0 {
 			c.ID = idgen.Next()
 		}

@@ -274,6 +274,9 @@ type Tx struct {
 	// (RememberCompanies).
 	companies    *KnownCompanies
 	newCompanies []tenantCompany
+	// bulkTenant is the only tenant InsertCustomers may write in an
+	// InBulkTx transaction, whose foreign keys are off (0: any).
+	bulkTenant int64
 }
 
 // maxTxAttempts bounds how often InTx runs a transaction that PostgreSQL
@@ -320,7 +323,13 @@ func (s *Store) retryable(err error) bool {
 }
 
 func (s *Store) inTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+	return s.runTx(ctx, s.w.BeginTx, fn)
+}
+
+// runTx runs fn in a transaction begin starts (on the writer pool, or on a
+// connection of it that InBulkTx holds) and commits it.
+func (s *Store) runTx(ctx context.Context, begin func(context.Context, *sql.TxOptions) (*sql.Tx, error), fn func(tx *Tx) error) error {
+	tx, err := begin(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", s.translate(err))
 	}
