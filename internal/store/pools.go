@@ -318,16 +318,46 @@ type RecycleCursor struct {
 // (claimed_at, id) order after cur, up to limit: the customers the rules
 // may find due (the caller decides with the rule engine). It reads only the
 // customers_home_pool index and the rows it returns.
+//
+// The cursor is a row value, (claimed_at, id) > (?, ?), which both
+// databases take as the start of the index scan.
 func (s *Store) RecycleCandidates(ctx context.Context, tenantID, poolID int64, claimedBefore, now time.Time, cur RecycleCursor, limit int) ([]RecycleState, RecycleCursor, error) {
-	rows, err := s.query(ctx, `SELECT `+recycleCols+` FROM customers
- WHERE tenant_id = ? AND home_pool_id = ? AND claimed_at <= ? AND (claimed_at > ? OR (claimed_at = ? AND id > ?))
+	q := `SELECT ` + recycleCols + ` FROM customers
+ WHERE tenant_id = ? AND home_pool_id = ? AND claimed_at <= ? AND (claimed_at, id) > (?, ?)
    AND protected_until <= ?
- ORDER BY claimed_at, id LIMIT ?`,
-		tenantID, poolID, model.Millis(claimedBefore), cur.ClaimedAt, cur.ClaimedAt, cur.ID, model.Millis(now), limit)
+ ORDER BY claimed_at, id LIMIT ?`
+	args := []any{tenantID, poolID, model.Millis(claimedBefore), cur.ClaimedAt, cur.ID, model.Millis(now), limit}
+	if s.dialect != Postgres {
+		rows, err := s.query(ctx, q, args...)
+		if err != nil {
+			return nil, cur, fmt.Errorf("store: recycle candidates: %w", err)
+		}
+		defer rows.Close()
+		return scanCandidates(rows, cur)
+	}
+	// PostgreSQL, right after a bulk claim or assignment and before
+	// autovacuum's ANALYZE, estimates one row for the pool and may walk
+	// customers_home_owner instead (the whole pool's owned customers, and
+	// their rows, then a sort: 0.5–0.7 s a page at 200,000, 23 s of a
+	// 100,000-customer pass, BENCHMARKS.md). Without a sort it has to take
+	// the index in claim-time order, which stops after the page.
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return nil, cur, fmt.Errorf("store: recycle candidates: %w", err)
+		return nil, cur, fmt.Errorf("store: recycle candidates: %w", s.translate(err))
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SET LOCAL enable_sort = off`); err != nil {
+		return nil, cur, fmt.Errorf("store: recycle candidates: %w", s.translate(err))
+	}
+	rows, err := tx.QueryContext(ctx, s.Rebind(q), args...)
+	if err != nil {
+		return nil, cur, fmt.Errorf("store: recycle candidates: %w", s.translate(err))
 	}
 	defer rows.Close()
+	return scanCandidates(rows, cur)
+}
+
+func scanCandidates(rows *sql.Rows, cur RecycleCursor) ([]RecycleState, RecycleCursor, error) {
 	var out []RecycleState
 	for rows.Next() {
 		r, err := scanRecycle(rows)
