@@ -36,6 +36,8 @@ type run struct {
 	pending  []bufferedRow     // data rows read while looking for the header
 	// storeEmpty: the store has no customers to match (a load).
 	storeEmpty bool
+	// companies are those whose tokens the batches need not look up again.
+	companies *store.KnownCompanies
 }
 
 // Run imports src. Rows that fail or are skipped as duplicates go to the
@@ -68,7 +70,7 @@ func (im *Importer) Begin(ctx context.Context, src Source, o Options) (*Job, err
 	if o.OnDuplicate == "" {
 		o.OnDuplicate = Skip
 	}
-	r := &run{im: im, o: o, seen: map[keyHash]seenEntry{}, enforced: map[int64]bool{},
+	r := &run{im: im, o: o, seen: map[keyHash]seenEntry{}, enforced: map[int64]bool{}, companies: store.NewKnownCompanies(maxKnownCompanies),
 		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
 	r.sum.File, r.sum.Format, r.sum.DryRun = o.FileName, src.Format(), o.DryRun
 	if err := r.setup(ctx, src); err != nil {
@@ -135,6 +137,16 @@ func (j *Job) Finish(ctx context.Context) (*Summary, error) {
 	return &r.sum, err
 }
 
+// importCheckpointEvery is how often a reader connection checkpoints the
+// WAL while an import writes (store.CheckpointBehind), so that the
+// writer's commits rarely reach importCheckpointPages and copy it
+// themselves.
+var importCheckpointEvery = time.Second
+
+// maxKnownCompanies bounds the companies an import in batches remembers
+// as tokenised (store.KnownCompanies, ~80 bytes each).
+const maxKnownCompanies = 500_000
+
 // importCheckpointPages is the WAL size (pages, ~200 MB) at which SQLite's
 // writer checkpoints during an import in batches (store.SetWriterCheckpoint).
 const importCheckpointPages = 50000
@@ -159,6 +171,7 @@ func (r *run) inBatches(ctx context.Context, src Source) error {
 		return err
 	}
 	defer restoreCheckpoint()
+	defer st.CheckpointBehind(ctx, importCheckpointEvery)()
 	return r.pipeline(ctx, src)
 }
 

@@ -42,7 +42,12 @@ func (r *run) write(ctx context.Context, batches <-chan *batch) error {
 			}
 		} else {
 			write := func(bulk bool) error {
-				return r.im.Svc.Store.InTx(ctx, func(tx *store.Tx) error {
+				st := r.im.Svc.Store
+				inTx := st.InTx
+				if bulk { // one tenant's new customers: see store.InBulkTx
+					inTx = func(ctx context.Context, fn func(*store.Tx) error) error { return st.InBulkTx(ctx, r.o.TenantID, fn) }
+				}
+				return inTx(ctx, func(tx *store.Tx) error {
 					out = outcome{}
 					if err := r.apply(ctx, tx, b, &out, bulk); err != nil {
 						return err
@@ -135,6 +140,7 @@ func (r *run) apply(ctx context.Context, tx *store.Tx, b *batch, out *outcome, b
 		for i, op := range b.creates {
 			cs[i] = op.create
 		}
+		tx.RememberCompanies(r.companies)
 		err := tx.InsertCustomers(ctx, cs, cat)
 		if errors.Is(err, model.ErrConflict) {
 			return errBulkConflict

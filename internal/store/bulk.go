@@ -39,7 +39,17 @@ func (t *Tx) InsertCustomers(ctx context.Context, cs []*model.Customer, cat *Cat
 	if err != nil {
 		return err
 	}
+	if t.companies != nil {
+		// Every company of this call has its value_grams rows once it
+		// commits: the known ones already, the others by the rows below.
+		for k := range known {
+			t.newCompanies = append(t.newCompanies, k)
+		}
+	}
 	for _, c := range cs {
+		if t.bulkTenant != 0 && c.TenantID != t.bulkTenant {
+			return fmt.Errorf("store: bulk insert: customer of tenant %d in a bulk transaction of tenant %d", c.TenantID, t.bulkTenant)
+		}
 		if c.ID == 0 {
 			c.ID = idgen.Next()
 		}
@@ -58,6 +68,9 @@ func (t *Tx) InsertCustomers(ctx context.Context, cs []*model.Customer, cat *Cat
 		if norm := textindex.Normalize(c.Company); norm != "" {
 			if k := (tenantCompany{tid, norm}); !known[k] {
 				known[k] = true
+				if t.companies != nil {
+					t.newCompanies = append(t.newCompanies, k)
+				}
 				for _, g := range CompanyTokens(norm) {
 					company = append(company, []any{tid, g, norm})
 				}
@@ -181,14 +194,19 @@ type tenantCompany struct {
 func (t *Tx) knownCompanies(ctx context.Context, cs []*model.Customer) (map[tenantCompany]bool, error) {
 	byTenant := map[int64][]any{}
 	seen := map[tenantCompany]bool{}
+	known := map[tenantCompany]bool{}
 	for _, c := range cs {
 		k := tenantCompany{c.TenantID, textindex.Normalize(c.Company)}
-		if k.norm != "" && !seen[k] {
-			seen[k] = true
-			byTenant[k.tenant] = append(byTenant[k.tenant], k.norm)
+		if k.norm == "" || seen[k] {
+			continue
 		}
+		seen[k] = true
+		if t.companies.has(k) {
+			known[k] = true
+			continue
+		}
+		byTenant[k.tenant] = append(byTenant[k.tenant], k.norm)
 	}
-	known := make(map[tenantCompany]bool, len(seen))
 	const per = 500
 	for tid, norms := range byTenant {
 		for start := 0; start < len(norms); start += per {
@@ -213,6 +231,49 @@ func (t *Tx) knownCompanies(ctx context.Context, cs []*model.Customer) (map[tena
 		}
 	}
 	return known, nil
+}
+
+// KnownCompanies remembers, across the transactions of one import, the
+// companies whose value_grams rows are committed, so that each batch does
+// not look them up again (knownCompanies: an index probe per distinct
+// company of the batch, ~35 µs a customer at a million customers, a tenth
+// of a live import's writer). Only what a committed transaction wrote or
+// found is kept (Tx.RememberCompanies); value_grams rows are never removed,
+// so an entry stays true. It holds at most max companies (~80 bytes each);
+// past that, the others are looked up as before.
+type KnownCompanies struct {
+	known map[tenantCompany]struct{}
+	max   int
+}
+
+// NewKnownCompanies remembers up to max companies.
+func NewKnownCompanies(max int) *KnownCompanies {
+	return &KnownCompanies{known: map[tenantCompany]struct{}{}, max: max}
+}
+
+func (k *KnownCompanies) has(c tenantCompany) bool {
+	if k == nil {
+		return false
+	}
+	_, ok := k.known[c]
+	return ok
+}
+
+// add records the companies of a committed transaction.
+func (k *KnownCompanies) add(cs []tenantCompany) {
+	for _, c := range cs {
+		if len(k.known) >= k.max {
+			return
+		}
+		k.known[c] = struct{}{}
+	}
+}
+
+// RememberCompanies makes InsertCustomers consult k before it looks
+// companies up, and add this transaction's companies to k once it commits.
+// k is used by one goroutine at a time (an import's writer).
+func (t *Tx) RememberCompanies(k *KnownCompanies) {
+	t.companies, t.newCompanies = k, nil
 }
 
 // cmpKey3 orders index rows by their first three values: an int64 (the

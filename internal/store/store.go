@@ -270,6 +270,13 @@ type Tx struct {
 	// events counts the change events written, so commit knows to number
 	// them (SQLite) or to wake the sequencer (PostgreSQL).
 	events int
+	// companies learns newCompanies when the transaction commits
+	// (RememberCompanies).
+	companies    *KnownCompanies
+	newCompanies []tenantCompany
+	// bulkTenant is the only tenant InsertCustomers may write in an
+	// InBulkTx transaction, whose foreign keys are off (0: any).
+	bulkTenant int64
 }
 
 // maxTxAttempts bounds how often InTx runs a transaction that PostgreSQL
@@ -316,7 +323,13 @@ func (s *Store) retryable(err error) bool {
 }
 
 func (s *Store) inTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+	return s.runTx(ctx, s.w.BeginTx, fn)
+}
+
+// runTx runs fn in a transaction begin starts (on the writer pool, or on a
+// connection of it that InBulkTx holds) and commits it.
+func (s *Store) runTx(ctx context.Context, begin func(context.Context, *sql.TxOptions) (*sql.Tx, error), fn func(tx *Tx) error) error {
+	tx, err := begin(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", s.translate(err))
 	}
@@ -344,6 +357,9 @@ func (s *Store) inTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", s.translate(err))
+	}
+	if t.companies != nil {
+		t.companies.add(t.newCompanies)
 	}
 	s.raiseFence(ctx)
 	if t.events > 0 {
