@@ -299,6 +299,11 @@ type Plan struct {
 	// than the page, as SQL does): what a streamed page reads first.
 	PageIDsSQL  string
 	PageIDsArgs []any
+	// PageRowIDs says PageIDsSQL's second column is c.rowid (SQLite, a
+	// walk over customers itself): the page's rows are then loaded by
+	// rowid, one table seek each, instead of through the primary key
+	// index and then the table.
+	PageRowIDs bool
 	keys        []sortKey
 	pageSize    int
 	page        int
@@ -448,6 +453,11 @@ func (e *Engine) build(req *Request, rn *RNode, keys []sortKey, ch *choice) (*Pl
 	// the filter allows, and never a sort of wide rows.
 	pb := &builder{dialect: dialect, tenant: req.TenantID}
 	pb.w("SELECT c.id")
+	if dialect == store.SQLite {
+		// A rowid is in every index entry, so this keeps the walk
+		// index-only; within the page's snapshot it names the row.
+		pb.w(", c.rowid")
+	}
 	for i, k := range keys {
 		pb.w(", " + k.expr + " AS k" + strconv.Itoa(i))
 		pb.args = append(pb.args, k.args...)
@@ -461,10 +471,12 @@ func (e *Engine) build(req *Request, rn *RNode, keys []sortKey, ch *choice) (*Pl
 		pb.arg(offset)
 	}
 	p.PageIDsSQL, p.PageIDsArgs = store.Rebind(dialect, pb.sb.String()), pb.args
+	p.PageRowIDs = dialect == store.SQLite
 	if ch != nil && ch.strategy == bySortOrder && offset < deepOffset {
 		if q, args, ok := gramWalk(dialect, req.TenantID, ch.conj, keys, cursorVals, req.PageSize, offset, false); ok {
 			p.SQL, p.Args = q, args
 			p.PageIDsSQL, p.PageIDsArgs, _ = gramWalk(dialect, req.TenantID, ch.conj, keys, cursorVals, req.PageSize, offset, true)
+			p.PageRowIDs = false
 		}
 	}
 	if ch != nil && ch.strategy == bySmallSet && req.Cursor == "" {

@@ -43,6 +43,7 @@ type pageStream struct {
 	release  func() // the large-page admission, held until Close
 	tenantID int64
 	ids      []int64
+	rowIDs   []int64 // the ids' rowids (Plan.PageRowIDs), or nil
 	apply    []func([]*model.Customer) // Apply's functions, run on every batch
 	used     bool
 }
@@ -87,13 +88,27 @@ func (r *Result) Each(ctx context.Context, fn func(*model.Customer) error) error
 	st.used = true
 	defer r.Close()
 	for start := 0; start < len(st.ids); start += StreamBatch {
-		ids := st.ids[start:min(start+StreamBatch, len(st.ids))]
-		batch, err := st.snap.CustomersByIDs(ctx, st.tenantID, ids)
+		end := min(start+StreamBatch, len(st.ids))
+		ids := st.ids[start:end]
+		var batch []*model.Customer
+		var err error
+		if st.rowIDs != nil {
+			batch, err = st.snap.CustomersByRowIDs(ctx, st.tenantID, st.rowIDs[start:end])
+		} else {
+			batch, err = st.snap.CustomersByIDs(ctx, st.tenantID, ids)
+		}
 		if err != nil {
 			return fmt.Errorf("query: load page: %w", err)
 		}
 		if len(batch) != len(ids) {
 			return ErrPageChanged
+		}
+		if st.rowIDs != nil {
+			for i, c := range batch {
+				if c.ID != ids[i] {
+					return ErrPageChanged
+				}
+			}
 		}
 		for _, f := range st.apply {
 			f(batch)
@@ -145,9 +160,14 @@ func (e *Engine) searchStream(ctx context.Context, req *Request, p *Plan, releas
 			return nil, fmt.Errorf("query: search: %w", err)
 		}
 		ids := make([]int64, 0, req.PageSize)
-		var id int64
+		var rowIDs []int64
+		var id, rowID int64
 		ptrs := scanKeys(p.keys)
 		dest := append([]any{&id}, ptrs...)
+		if p.PageRowIDs {
+			rowIDs = make([]int64, 0, req.PageSize)
+			dest = append([]any{&id, &rowID}, ptrs...)
+		}
 		var lastVals []any
 		for rows.Next() {
 			if len(ids) == p.pageSize {
@@ -159,6 +179,9 @@ func (e *Engine) searchStream(ctx context.Context, req *Request, p *Plan, releas
 				return nil, fmt.Errorf("query: scan: %w", err)
 			}
 			ids = append(ids, id)
+			if rowIDs != nil {
+				rowIDs = append(rowIDs, rowID)
+			}
 			lastVals = keyValues(ptrs)
 		}
 		err = rows.Err()
@@ -166,7 +189,7 @@ func (e *Engine) searchStream(ctx context.Context, req *Request, p *Plan, releas
 		if err != nil {
 			return nil, fmt.Errorf("query: search: %w", err)
 		}
-		res.stream = &pageStream{ids: ids}
+		res.stream = &pageStream{ids: ids, rowIDs: rowIDs}
 		if err := e.total(ctx, snap, req, p, res, len(ids)); err != nil {
 			return nil, err
 		}

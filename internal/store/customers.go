@@ -172,12 +172,31 @@ const byIDsChunk = 500
 // handful of SQL texts and run as cached prepared statements instead of
 // being parsed each time.
 func customersByIDs(ctx context.Context, query func(context.Context, string, ...any) (*sql.Rows, error), tenantID int64, ids []int64) ([]*model.Customer, error) {
+	return customersByKeys(ctx, query, tenantID, ids, false)
+}
+
+// customersByKeys is customersByIDs by customer id or, with rowIDs, by
+// SQLite rowid: ids are then rowids, good only inside the read snapshot
+// that found them (a rowid names a row, not a customer, and VACUUM may
+// renumber them), and each is one table seek where an id is a seek of the
+// primary key index and then of the table. The tenant is still checked
+// (unindexed: the rowids drive).
+func customersByKeys(ctx context.Context, query func(context.Context, string, ...any) (*sql.Rows, error), tenantID int64, ids []int64, rowIDs bool) ([]*model.Customer, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	out := make([]*model.Customer, 0, len(ids))
-	byID := make(map[int64]*model.Customer, len(ids))
+	byKey := make(map[int64]*model.Customer, len(ids))
 	args := make([]any, 0, min(len(ids), byIDsChunk)+1)
+	where, key := ` WHERE c.tenant_id = ? AND c.id IN (`, ``
+	if rowIDs {
+		where, key = ` WHERE +c.tenant_id = ? AND c.rowid IN (`, `, c.rowid`
+	}
+	var rowID int64
+	var extra []any
+	if rowIDs {
+		extra = []any{&rowID}
+	}
 	for start := 0; start < len(ids); start += byIDsChunk {
 		chunk := ids[start:min(start+byIDsChunk, len(ids))]
 		n := paddedLen(len(chunk))
@@ -185,18 +204,22 @@ func customersByIDs(ctx context.Context, query func(context.Context, string, ...
 		for i := range n {
 			args = append(args, chunk[min(i, len(chunk)-1)])
 		}
-		q := `SELECT ` + CustomerSelectColumns + ` FROM customers c WHERE c.tenant_id = ? AND c.id IN (` + placeholders(n) + `)`
+		q := `SELECT ` + CustomerSelectColumns + key + ` FROM customers c` + where + placeholders(n) + `)`
 		rows, err := query(ctx, q, args...)
 		if err != nil {
 			return nil, fmt.Errorf("store: load customers: %w", err)
 		}
 		for rows.Next() {
 			c := &model.Customer{}
-			if err := ScanCustomer(rows, tenantID, c); err != nil {
+			if err := ScanCustomerWith(rows, tenantID, c, extra...); err != nil {
 				rows.Close()
 				return nil, err
 			}
-			byID[c.ID] = c
+			if rowIDs {
+				byKey[rowID] = c
+			} else {
+				byKey[c.ID] = c
+			}
 		}
 		err = rows.Err()
 		rows.Close()
@@ -205,7 +228,7 @@ func customersByIDs(ctx context.Context, query func(context.Context, string, ...
 		}
 	}
 	for _, id := range ids {
-		if c := byID[id]; c != nil {
+		if c := byKey[id]; c != nil {
 			out = append(out, c)
 		}
 	}

@@ -92,3 +92,9 @@ func (sn *ReadSnapshot) QueryRow(ctx context.Context, q string, args ...any) *sq
 func (sn *ReadSnapshot) CustomersByIDs(ctx context.Context, tenantID int64, ids []int64) ([]*model.Customer, error) {
 	return customersByIDs(ctx, sn.Query, tenantID, ids)
 }
+
+// CustomersByRowIDs is CustomersByIDs by the SQLite rowids this snapshot
+// read alongside the ids (query.Plan.PageRowIDs), in that order.
+func (sn *ReadSnapshot) CustomersByRowIDs(ctx context.Context, tenantID int64, rowIDs []int64) ([]*model.Customer, error) {
+	return customersByKeys(ctx, sn.Query, tenantID, rowIDs, true)
+}
