@@ -304,10 +304,10 @@ type Plan struct {
 	// rowid, one table seek each, instead of through the primary key
 	// index and then the table.
 	PageRowIDs bool
-	keys        []sortKey
-	pageSize    int
-	page        int
-	cursor      bool
+	keys       []sortKey
+	pageSize   int
+	page       int
+	cursor     bool
 	// countFilter is CountSQL's "FROM … WHERE …" before Rebind, which
 	// estimate wraps in a capped count and EXPLAIN (CountArgs are its
 	// arguments); "" with FastCount.

@@ -43,7 +43,7 @@ type pageStream struct {
 	release  func() // the large-page admission, held until Close
 	tenantID int64
 	ids      []int64
-	rowIDs   []int64 // the ids' rowids (Plan.PageRowIDs), or nil
+	rowIDs   []int64                   // the ids' rowids (Plan.PageRowIDs), or nil
 	apply    []func([]*model.Customer) // Apply's functions, run on every batch
 	used     bool
 }
