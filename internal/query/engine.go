@@ -413,7 +413,7 @@ func (e *Engine) build(req *Request, rn *RNode, keys []sortKey, ch *choice) (*Pl
 		}
 	}
 	b := &builder{dialect: dialect, tenant: req.TenantID}
-	b.w("SELECT " + store.CustomerSelectColumns)
+	b.w("SELECT " + store.CustomerColumns(dialect))
 	for i, k := range keys {
 		b.w(", " + k.expr + " AS k" + strconv.Itoa(i))
 		b.args = append(b.args, k.args...)
@@ -593,7 +593,7 @@ func (e *Engine) searchRows(ctx context.Context, req *Request, p *Plan) (*Result
 		}
 		c := &model.Customer{}
 		ptrs := scanKeys(p.keys)
-		if err := store.ScanCustomerWith(rows, req.TenantID, c, ptrs...); err != nil {
+		if err := store.ScanCustomerWith(rows, e.Store.Dialect(), req.TenantID, c, ptrs...); err != nil {
 			return nil, fmt.Errorf("query: scan: %w", err)
 		}
 		lastVals = keyValues(ptrs)

@@ -536,7 +536,7 @@ func gramWalk(dialect string, tenantID int64, conj []*RNode, keys []sortKey, cur
 	if idsOnly {
 		b.w("SELECT customer_id, customer_id AS k0 FROM customer_grams WHERE tenant_id = ")
 	} else {
-		b.w("SELECT " + store.CustomerSelectColumns + ", c.id AS k0 FROM customers c" + b.indexedBy(pkIndex) + " WHERE c.tenant_id = ")
+		b.w("SELECT " + store.CustomerColumns(dialect) + ", c.id AS k0 FROM customers c" + b.indexedBy(pkIndex) + " WHERE c.tenant_id = ")
 		b.arg(tenantID)
 		b.w(" AND c.id" + b.inList() + "SELECT customer_id FROM customer_grams WHERE tenant_id = ")
 	}

@@ -125,7 +125,7 @@ func (t *Tx) DeleteCustomer(ctx context.Context, old *model.Customer) error {
 // read-modify-write of a PATCH cannot interleave with another writer.
 func (t *Tx) CustomerForUpdate(ctx context.Context, tenantID, id int64) (*model.Customer, error) {
 	c := &model.Customer{}
-	err := ScanCustomer(t.queryRow(ctx, `SELECT `+CustomerSelectColumns+` FROM customers c WHERE c.tenant_id = ? AND c.id = ?`+t.s.forUpdate(), tenantID, id), tenantID, c)
+	err := ScanCustomer(t.queryRow(ctx, `SELECT `+CustomerColumns(t.s.dialect)+` FROM customers c WHERE c.tenant_id = ? AND c.id = ?`+t.s.forUpdate(), tenantID, id), t.s.dialect, tenantID, c)
 	if err != nil {
 		return nil, notFound(err, fmt.Sprintf("customer %d", id))
 	}
@@ -142,7 +142,7 @@ func (s *Store) forUpdate() string {
 // Customer reads one customer of a tenant.
 func (s *Store) Customer(ctx context.Context, tenantID, id int64) (*model.Customer, error) {
 	c := &model.Customer{}
-	err := ScanCustomer(s.queryRow(ctx, `SELECT `+CustomerSelectColumns+` FROM customers c WHERE c.tenant_id = ? AND c.id = ?`, tenantID, id), tenantID, c)
+	err := ScanCustomer(s.queryRow(ctx, `SELECT `+CustomerColumns(s.dialect)+` FROM customers c WHERE c.tenant_id = ? AND c.id = ?`, tenantID, id), s.dialect, tenantID, c)
 	if err != nil {
 		return nil, notFound(err, fmt.Sprintf("customer %d", id))
 	}
@@ -161,7 +161,7 @@ func (s *Store) CustomerIDByUnique(ctx context.Context, tenantID, fieldID int64,
 
 // CustomersByIDs loads customers by id, in the order of ids; missing ids are skipped.
 func (s *Store) CustomersByIDs(ctx context.Context, tenantID int64, ids []int64) ([]*model.Customer, error) {
-	return customersByIDs(ctx, s.query, tenantID, ids)
+	return customersByIDs(ctx, s.dialect, s.query, tenantID, ids)
 }
 
 // byIDsChunk is the most ids one load binds.
@@ -171,8 +171,8 @@ const byIDsChunk = 500
 // (with its last id) to one of a few lengths, so a page's loads share a
 // handful of SQL texts and run as cached prepared statements instead of
 // being parsed each time.
-func customersByIDs(ctx context.Context, query func(context.Context, string, ...any) (*sql.Rows, error), tenantID int64, ids []int64) ([]*model.Customer, error) {
-	return customersByKeys(ctx, query, tenantID, ids, false)
+func customersByIDs(ctx context.Context, dialect string, query func(context.Context, string, ...any) (*sql.Rows, error), tenantID int64, ids []int64) ([]*model.Customer, error) {
+	return customersByKeys(ctx, dialect, query, tenantID, ids, false)
 }
 
 // customersByKeys is customersByIDs by customer id or, with rowIDs, by
@@ -181,7 +181,7 @@ func customersByIDs(ctx context.Context, query func(context.Context, string, ...
 // renumber them), and each is one table seek where an id is a seek of the
 // primary key index and then of the table. The tenant is still checked
 // (unindexed: the rowids drive).
-func customersByKeys(ctx context.Context, query func(context.Context, string, ...any) (*sql.Rows, error), tenantID int64, ids []int64, rowIDs bool) ([]*model.Customer, error) {
+func customersByKeys(ctx context.Context, dialect string, query func(context.Context, string, ...any) (*sql.Rows, error), tenantID int64, ids []int64, rowIDs bool) ([]*model.Customer, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -204,14 +204,14 @@ func customersByKeys(ctx context.Context, query func(context.Context, string, ..
 		for i := range n {
 			args = append(args, chunk[min(i, len(chunk)-1)])
 		}
-		q := `SELECT ` + CustomerSelectColumns + key + ` FROM customers c` + where + placeholders(n) + `)`
+		q := `SELECT ` + CustomerColumns(dialect) + key + ` FROM customers c` + where + placeholders(n) + `)`
 		rows, err := query(ctx, q, args...)
 		if err != nil {
 			return nil, fmt.Errorf("store: load customers: %w", err)
 		}
 		for rows.Next() {
 			c := &model.Customer{}
-			if err := ScanCustomerWith(rows, tenantID, c, extra...); err != nil {
+			if err := ScanCustomerWith(rows, dialect, tenantID, c, extra...); err != nil {
 				rows.Close()
 				return nil, err
 			}

@@ -556,7 +556,7 @@ func (t *Tx) CustomersForUpdate(ctx context.Context, tenantID int64, ids []int64
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	rows, err := t.query(ctx, `SELECT `+CustomerSelectColumns+` FROM customers c WHERE c.tenant_id = ? AND c.id IN (`+
+	rows, err := t.query(ctx, `SELECT `+CustomerColumns(t.s.dialect)+` FROM customers c WHERE c.tenant_id = ? AND c.id IN (`+
 		placeholders(len(ids))+`) ORDER BY c.id`+t.s.forUpdate(), args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: lock customers: %w", err)
@@ -566,7 +566,7 @@ func (t *Tx) CustomersForUpdate(ctx context.Context, tenantID int64, ids []int64
 	states := make(map[int64]RecycleState, len(ids))
 	for rows.Next() {
 		c := &model.Customer{}
-		if err := ScanCustomer(rows, tenantID, c); err != nil {
+		if err := ScanCustomer(rows, t.s.dialect, tenantID, c); err != nil {
 			return nil, nil, err
 		}
 		byID[c.ID] = c

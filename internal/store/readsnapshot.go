@@ -90,11 +90,11 @@ func (sn *ReadSnapshot) QueryRow(ctx context.Context, q string, args ...any) *sq
 // CustomersByIDs is Store.CustomersByIDs in the snapshot: the customers
 // of ids in that order, a missing id left out.
 func (sn *ReadSnapshot) CustomersByIDs(ctx context.Context, tenantID int64, ids []int64) ([]*model.Customer, error) {
-	return customersByIDs(ctx, sn.Query, tenantID, ids)
+	return customersByIDs(ctx, sn.s.dialect, sn.Query, tenantID, ids)
 }
 
 // CustomersByRowIDs is CustomersByIDs by the SQLite rowids this snapshot
 // read alongside the ids (query.Plan.PageRowIDs), in that order.
 func (sn *ReadSnapshot) CustomersByRowIDs(ctx context.Context, tenantID int64, rowIDs []int64) ([]*model.Customer, error) {
-	return customersByKeys(ctx, sn.Query, tenantID, rowIDs, true)
+	return customersByKeys(ctx, sn.s.dialect, sn.Query, tenantID, rowIDs, true)
 }
