@@ -163,11 +163,12 @@ func (e *Engine) searchStream(ctx context.Context, req *Request, p *Plan, releas
 		var rowIDs []int64
 		var id, rowID int64
 		ptrs := scanKeys(p.keys)
-		dest := append([]any{&id}, ptrs...)
+		dest := []any{&id}
 		if p.PageRowIDs {
 			rowIDs = make([]int64, 0, req.PageSize)
-			dest = append([]any{&id, &rowID}, ptrs...)
+			dest = append(dest, &rowID)
 		}
+		dest = append(dest, ptrs...)
 		var lastVals []any
 		for rows.Next() {
 			if len(ids) == p.pageSize {

@@ -189,13 +189,10 @@ func customersByKeys(ctx context.Context, dialect string, query func(context.Con
 	byKey := make(map[int64]*model.Customer, len(ids))
 	args := make([]any, 0, min(len(ids), byIDsChunk)+1)
 	where, key := ` WHERE c.tenant_id = ? AND c.id IN (`, ``
-	if rowIDs {
-		where, key = ` WHERE +c.tenant_id = ? AND c.rowid IN (`, `, c.rowid`
-	}
 	var rowID int64
 	var extra []any
 	if rowIDs {
-		extra = []any{&rowID}
+		where, key, extra = ` WHERE +c.tenant_id = ? AND c.rowid IN (`, `, c.rowid`, []any{&rowID}
 	}
 	for start := 0; start < len(ids); start += byIDsChunk {
 		chunk := ids[start:min(start+byIDsChunk, len(ids))]
