@@ -2,6 +2,7 @@ package query
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/kehu/kehu/internal/cond"
 	"github.com/kehu/kehu/internal/model"
@@ -229,6 +230,9 @@ func (b *builder) scopeSeek() (int, []*RNode) {
 // through it).
 func (b *builder) gramSelect(cols, gram string) {
 	seek, branches := b.scopeSeek()
+	if !strings.HasPrefix(gram, seekGramKind) {
+		seek = -1 // not in the seek indexes (migration 0023): the range
+	}
 	if seek < 0 {
 		if cols == "" {
 			cols = "COUNT(*)"
@@ -264,6 +268,9 @@ func (b *builder) gramSelect(cols, gram string) {
 		b.arg(gram)
 		b.w(" AND ")
 		b.scopedNode(br)
+		// The seek indexes hold name gram tokens only (migration 0023);
+		// the partial indexes' condition, spelled out as they spell it.
+		b.w(seekGramRange)
 		switch {
 		case ownerSeeks(br):
 			// customer_grams_owner is partial too (migration 0022: the
@@ -295,6 +302,16 @@ func (b *builder) gramSelect(cols, gram string) {
 		b.w(") AS g")
 	}
 }
+
+// seekGramKind is the token kind the seek indexes hold, and seekGramRange
+// their condition on the token (migration 0023): name grams, "g:" + a
+// unigram or bigram (textindex's kind prefix), the only tokens a seek is
+// for — the 1–2 character fragment singleGram answers. Pinyin and remark
+// tokens are left out, so a claim or recycle moves a third fewer entries.
+const (
+	seekGramKind  = "g:"
+	seekGramRange = " AND gram >= 'g:' AND gram < 'g;'"
+)
 
 // singleGram is the one token a condition is exactly answered by (a 1–2
 // character name fragment), if it is.
