@@ -94,7 +94,11 @@ func (t *Tx) InsertCustomers(ctx context.Context, cs []*model.Customer, cat *Cat
 		}
 		// Bulk events carry no snapshot (a million 1 kB copies would double
 		// the database); readers of the feed load the customer by id.
-		events = append(events, t.bulkEventRow(c))
+		ev, err := t.bulkEventRow(ctx, c)
+		if err != nil {
+			return err
+		}
+		events = append(events, ev)
 	}
 	// The token rows go in in their primary keys' order (tenant, gram,
 	// customer / value): the batch's inserts into one gram's range follow

@@ -259,3 +259,68 @@ func TestLeaseAndPrune(t *testing.T) {
 		}
 	})
 }
+
+// TestFeedPositionsHaveNoGaps: events are numbered as they are written on
+// SQLite (and after commit on PostgreSQL); single inserts, bulk inserts,
+// a failed savepoint's rolled-back event and a rolled-back transaction
+// leave the feed's positions 1, 2, 3, … with nothing skipped, and the next
+// transaction continues after them.
+func TestFeedPositionsHaveNoGaps(t *testing.T) {
+	each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		tn, _ := st.CreateTenant(ctx, "positions")
+		n := 0
+		newCustomer := func() *model.Customer {
+			n++
+			now := time.Now()
+			return &model.Customer{TenantID: tn.ID, ID: int64(1000 + n), Name: fmt.Sprint("客户", n), Status: 1, CreatedAt: now, UpdatedAt: now}
+		}
+		if err := st.InTx(ctx, func(tx *store.Tx) error {
+			for range 3 {
+				if err := tx.InsertCustomer(ctx, newCustomer(), nil); err != nil {
+					return err
+				}
+			}
+			return tx.InsertCustomers(ctx, []*model.Customer{newCustomer(), newCustomer()}, nil)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		failed := fmt.Errorf("the item fails")
+		_ = st.InTx(ctx, func(tx *store.Tx) error { // rolled back whole
+			_ = tx.InsertCustomer(ctx, newCustomer(), nil)
+			return failed
+		})
+		if err := st.InTx(ctx, func(tx *store.Tx) error {
+			if err := tx.Savepoint(ctx, func() error {
+				if err := tx.InsertCustomer(ctx, newCustomer(), nil); err != nil {
+					return err
+				}
+				return failed
+			}); err != failed {
+				return fmt.Errorf("savepoint: %v", err)
+			}
+			return tx.InsertCustomer(ctx, newCustomer(), nil)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.InTx(ctx, func(tx *store.Tx) error { return tx.InsertCustomer(ctx, newCustomer(), nil) }); err != nil {
+			t.Fatal(err)
+		}
+		evs, err := st.Events(ctx, tn.ID, store.EventFilter{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 7 {
+			t.Fatalf("%d events, want 7", len(evs))
+		}
+		var got []int64
+		for _, e := range evs {
+			got = append(got, e.Position)
+		}
+		for i, p := range got {
+			if p != int64(i+1) {
+				t.Fatalf("positions %v, want 1 to %d", got, len(got))
+			}
+		}
+	})
+}

@@ -160,8 +160,9 @@ func (t *Tx) Savepoint(ctx context.Context, fn func() error) error {
 		return fmt.Errorf("store: savepoint: %w", t.s.translate(err))
 	}
 	counts := maps.Clone(t.counts) // the counter moves to keep if fn fails
+	events, pos := t.events, t.pos // and the events' numbers: no gaps
 	if err := fn(); err != nil {
-		t.counts = counts
+		t.counts, t.events, t.pos = counts, events, pos
 		if _, rerr := t.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT kehu_item"); rerr != nil {
 			return fmt.Errorf("store: rollback to savepoint: %w (after %w)", rerr, err) // both: a disk-full cause must still read as 503
 		}

@@ -441,8 +441,12 @@ func (t *Tx) UpdatePoolStates(ctx context.Context, action string, moves []PoolMo
 			ch = string(b)
 		}
 		actor := t.actorFor(c, model.EventEdit)
+		pos, err := t.eventPosition(ctx)
+		if err != nil {
+			return err
+		}
 		events = append(events, []any{c.TenantID, idgen.Next(), nullInt(c.ProjectID), c.ID, model.EventEdit, string(Snapshot(c)),
-			model.Millis(c.UpdatedAt), actor.ID, actor.Name, actor.Kind, string(t.origin.Via), ch, action, m.Reason})
+			model.Millis(c.UpdatedAt), actor.ID, actor.Name, actor.Kind, string(t.origin.Via), ch, action, m.Reason, pos})
 	}
 	if err := t.insertRows(ctx, "customer_events", eventInsertCols, "", events); err != nil {
 		return err
@@ -509,7 +513,6 @@ func (s *Store) updateVerb() string {
 	return "UPDATE"
 }
 
-const eventInsertCols = "tenant_id, id, project_id, customer_id, kind, data, created_at, actor_id, actor_name, actor_kind, via, changes, action, reason"
 
 // poolChanges are the changes of a pool action, as Diff lists them, for the
 // members a pool action writes.

@@ -268,8 +268,10 @@ type Tx struct {
 	origin Origin
 	note   eventNote // action and reason of the events written (SetEventNote)
 	// events counts the change events written, so commit knows to number
-	// them (SQLite) or to wake the sequencer (PostgreSQL).
+	// them (SQLite) or to wake the sequencer (PostgreSQL); pos are the
+	// feed positions given to them on SQLite (eventPosition).
 	events int
+	pos    eventPositions
 	// companies learns newCompanies when the transaction commits
 	// (RememberCompanies).
 	companies    *KnownCompanies
@@ -348,9 +350,9 @@ func (s *Store) runTx(ctx context.Context, begin func(context.Context, *sql.TxOp
 		return err
 	}
 	if t.events > 0 && s.dialect == SQLite {
-		// One writer commits at a time: number the events now, inside
-		// the transaction, and they are in commit order.
-		if _, err := s.sequence(ctx, t.tx); err != nil {
+		// One writer commits at a time: the events were numbered as they
+		// were written (eventPosition), in commit order.
+		if err := t.finishPositions(ctx); err != nil {
 			_ = tx.Rollback()
 			return err
 		}

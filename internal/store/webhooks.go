@@ -565,8 +565,12 @@ func (s *Store) DisableWebhook(ctx context.Context, tenantID, id int64, reason s
 			return err
 		}
 		data, _ := json.Marshal(map[string]any{"webhookId": id, "url": url, "reason": reason, "disabledAt": now})
-		if _, err := t.exec(ctx, `INSERT INTO customer_events (tenant_id, id, project_id, customer_id, kind, data, created_at, via) VALUES (?, ?, ?, 0, ?, ?, ?, ?)`,
-			tenantID, idgen.Next(), project, model.EventWebhookDisabled, string(data), model.Millis(now), string(model.ViaSystem)); err != nil {
+		pos, err := t.eventPosition(ctx)
+		if err != nil {
+			return err
+		}
+		if _, err := t.exec(ctx, `INSERT INTO customer_events (tenant_id, id, project_id, customer_id, kind, data, created_at, via, position) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?)`,
+			tenantID, idgen.Next(), project, model.EventWebhookDisabled, string(data), model.Millis(now), string(model.ViaSystem), pos); err != nil {
 			return fmt.Errorf("store: webhook disabled event: %w", err)
 		}
 		t.events++
