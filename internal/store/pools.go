@@ -513,7 +513,6 @@ func (s *Store) updateVerb() string {
 	return "UPDATE"
 }
 
-
 // poolChanges are the changes of a pool action, as Diff lists them, for the
 // members a pool action writes.
 func poolChanges(old, c *model.Customer) []model.Change {
