@@ -20,8 +20,8 @@ import (
 )
 
 // This file is the change feed: customer_events rows written in the same
-// transaction as every customer change, numbered with feed positions once
-// they are committed (see the package doc), read by position, with a
+// transaction as every customer change, numbered with feed positions in
+// commit order (see the package doc), read by position, with a
 // signal that wakes long-polling readers when new positions exist.
 
 // Origin is who makes a transaction's changes and through which API.
@@ -270,8 +270,8 @@ const bulkEventCols = "tenant_id, id, project_id, customer_id, kind, data, creat
 func (s *Store) sequence(ctx context.Context, q querier) (int, error) {
 	order := "draw"
 	if s.dialect == SQLite {
-		// One writer at a time: every unnumbered row is this transaction's
-		// own (or a crashed load's), and ids grow within a process.
+		// One writer at a time: every unnumbered row is a bulk load's
+		// (or a crashed one's), and ids grow within a process.
 		order = "id"
 	}
 	total := 0

@@ -52,8 +52,11 @@
 //     a customer waits for the previous transaction's row lock, so it draws
 //     its number after that transaction committed; the two are either
 //     numbered in different steps or in one step in draw order.
-//   - On SQLite one writer commits at a time, so the writing transaction
-//     numbers its own events just before it commits (InTx).
+//   - On SQLite one writer commits at a time (BEGIN IMMEDIATE takes the
+//     write lock first), so the writing transaction numbers its own events
+//     as it writes them and raises the counter before it commits
+//     (eventPosition); events written without one (a crashed bulk load's)
+//     are numbered by the step.
 //
 // Who runs the step: RunFeed (kehu serve, on every node) right after this
 // node commits events and every 250 ms for other processes' events, and
