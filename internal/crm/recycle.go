@@ -68,6 +68,10 @@ var recycler = model.Actor{ID: "recycler", Name: "公海回收", Kind: ""}
 // checkpoints during a recycling pass (store.SetWriterCheckpoint).
 const recycleCheckpointPages = 20000
 
+// recycleCheckpointEvery is how often a reader connection checkpoints the
+// WAL during a recycling pass (store.CheckpointBehind).
+var recycleCheckpointEvery = time.Second
+
 // candidatePage is how many owned customers one index read returns.
 const candidatePage = 2000
 
@@ -89,6 +93,11 @@ func (s *Service) Recycle(ctx context.Context, o RecycleOptions) (*RecycleReport
 			return nil, err
 		}
 		defer restore()
+		// And copy the WAL back from a reader connection meanwhile, so the
+		// writer's commit that reaches the threshold finds the copying
+		// done instead of doing it while the pass and every edit queued
+		// behind it wait (as an import does).
+		defer s.Store.CheckpointBehind(ctx, recycleCheckpointEvery)()
 	}
 	rep := &RecycleReport{ByRule: map[string]int{}}
 	for _, p := range pools {
