@@ -316,6 +316,16 @@ func TestRecycle(t *testing.T) {
 			if c.OwnerID != 0 || c.PoolID != w.pool.ID || c.PoolEntry != model.PoolEntryFollow || !c.PoolEnteredAt.Equal(w.clk.now()) || c.PoolReason == "" {
 				t.Fatalf("recycled customer %+v", c)
 			}
+			// Their token rows carry the new owner and pool (scoped name
+			// searches read them there), and no other row changed.
+			var stale, pooled int
+			if err := w.svc.Store.QueryRow(ctx, `SELECT COUNT(*) FROM customer_grams g JOIN customers c ON c.tenant_id = g.tenant_id AND c.id = g.customer_id
+ WHERE g.owner_id <> COALESCE(c.owner_id, 0) OR g.pool_id <> COALESCE(c.pool_id, 0)`).Scan(&stale); err != nil || stale != 0 {
+				t.Fatalf("%d token rows out of step with their customers (%v)", stale, err)
+			}
+			if err := w.svc.Store.QueryRow(ctx, `SELECT COUNT(DISTINCT customer_id) FROM customer_grams WHERE pool_id = ?`, w.pool.ID).Scan(&pooled); err != nil || pooled != 4-1 {
+				t.Fatalf("token rows of %d pooled customers, want 3 (%v)", pooled, err)
+			}
 			evs, _ := w.svc.History(ctx, w.admin, ids[0], 0, 100)
 			if last := evs[len(evs)-1]; last.Action != model.PoolRecycle || last.Via != model.ViaSystem || last.Reason != c.PoolReason {
 				t.Fatalf("recycle event %+v", last)

@@ -460,6 +460,14 @@ func (t *Tx) UpdatePoolStates(ctx context.Context, action string, moves []PoolMo
 // chunk of (token, customer) pairs, each pair a primary-key lookup (row
 // values IN a VALUES list; both databases search the key for each) —
 // instead of one statement per customer.
+//
+// Every chunk has the same number of pairs (the last one repeats its last
+// pair, which IN ignores), so a transaction prepares the statement once
+// and runs it for each chunk: one statement of a batch's ~850 pairs was
+// parsed afresh in every batch, 16 % of the statement's time in a
+// recycling pass on SQLite (BENCHMARKS.md). A statement with the pairs in
+// one JSON value (json_each) was slower: SQLite then keeps a statement
+// journal for it.
 func (t *Tx) updateGramScopes(ctx context.Context, tenantID int64, moves []PoolMove) error {
 	type scope struct{ owner, pool int64 }
 	pairs := map[scope][]any{}
@@ -477,27 +485,39 @@ func (t *Tx) updateGramScopes(ctx context.Context, tenantID int64, moves []PoolM
 			pairs[k] = append(pairs[k], g, c.ID)
 		}
 	}
-	const perStmt = 1000 // pairs: 2,000 bound values
+	if len(order) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString(t.s.updateVerb() + ` customer_grams SET owner_id = ?, pool_id = ? WHERE tenant_id = ? AND (gram, customer_id) IN (VALUES `)
+	for i := 0; i < gramScopeChunk; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, CAST(? AS BIGINT))")
+	}
+	b.WriteString(")")
+	q := b.String()
+	args := make([]any, 3, 3+2*gramScopeChunk)
 	for _, k := range order {
-		args := pairs[k]
-		for start := 0; start < len(args); start += 2 * perStmt {
-			chunk := args[start:min(start+2*perStmt, len(args))]
-			var b strings.Builder
-			b.WriteString(t.s.updateVerb() + ` customer_grams SET owner_id = ?, pool_id = ? WHERE tenant_id = ? AND (gram, customer_id) IN (VALUES `)
-			for i := 0; i < len(chunk)/2; i++ {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteString("(?, CAST(? AS BIGINT))")
+		all := pairs[k]
+		for start := 0; start < len(all); start += 2 * gramScopeChunk {
+			chunk := all[start:min(start+2*gramScopeChunk, len(all))]
+			args = append(append(args[:0], k.owner, k.pool, tenantID), chunk...)
+			for len(args) < cap(args) {
+				args = append(args, chunk[len(chunk)-2:]...)
 			}
-			b.WriteString(")")
-			if _, err := t.execCached(ctx, b.String(), append([]any{k.owner, k.pool, tenantID}, chunk...)...); err != nil {
+			if _, err := t.execCached(ctx, q, args...); err != nil {
 				return fmt.Errorf("store: pool state of name tokens: %w", err)
 			}
 		}
 	}
 	return nil
 }
+
+// gramScopeChunk is how many (token, customer) pairs one statement of
+// updateGramScopes moves.
+const gramScopeChunk = 128
 
 // updateVerb starts the set-based UPDATEs of pool moves. On SQLite it is
 // UPDATE OR FAIL: a plain UPDATE of many rows that could fail a constraint
