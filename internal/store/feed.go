@@ -168,7 +168,6 @@ const eventInsertCols = "tenant_id, id, project_id, customer_id, kind, data, cre
 type eventPositions struct {
 	loaded     bool
 	last, next int64 // feed_sequence's last when read; the last one given
-	given      int   // events written with a position
 }
 
 // eventPosition is the feed position of the next event the transaction
@@ -192,7 +191,6 @@ func (t *Tx) eventPosition(ctx context.Context) (any, error) {
 		t.pos.next, t.pos.loaded = t.pos.last, true
 	}
 	t.pos.next++
-	t.pos.given++
 	return t.pos.next, nil
 }
 
@@ -205,7 +203,7 @@ func (t *Tx) finishPositions(ctx context.Context) error {
 			return fmt.Errorf("store: feed sequence: %w", err)
 		}
 	}
-	if t.events > t.pos.given {
+	if given := int(t.pos.next - t.pos.last); t.events > given {
 		if _, err := t.s.sequence(ctx, t.tx); err != nil {
 			return err
 		}

@@ -270,40 +270,39 @@ func TestFeedPositionsHaveNoGaps(t *testing.T) {
 		ctx := context.Background()
 		tn, _ := st.CreateTenant(ctx, "positions")
 		n := 0
-		newCustomer := func() *model.Customer {
+		next := func() *model.Customer {
 			n++
-			now := time.Now()
-			return &model.Customer{TenantID: tn.ID, ID: int64(1000 + n), Name: fmt.Sprint("客户", n), Status: 1, CreatedAt: now, UpdatedAt: now}
+			return newCustomer(tn.ID, fmt.Sprint("客户", n), "")
 		}
 		if err := st.InTx(ctx, func(tx *store.Tx) error {
 			for range 3 {
-				if err := tx.InsertCustomer(ctx, newCustomer(), nil); err != nil {
+				if err := tx.InsertCustomer(ctx, next(), nil); err != nil {
 					return err
 				}
 			}
-			return tx.InsertCustomers(ctx, []*model.Customer{newCustomer(), newCustomer()}, nil)
+			return tx.InsertCustomers(ctx, []*model.Customer{next(), next()}, nil)
 		}); err != nil {
 			t.Fatal(err)
 		}
 		failed := fmt.Errorf("the item fails")
 		_ = st.InTx(ctx, func(tx *store.Tx) error { // rolled back whole
-			_ = tx.InsertCustomer(ctx, newCustomer(), nil)
+			_ = tx.InsertCustomer(ctx, next(), nil)
 			return failed
 		})
 		if err := st.InTx(ctx, func(tx *store.Tx) error {
 			if err := tx.Savepoint(ctx, func() error {
-				if err := tx.InsertCustomer(ctx, newCustomer(), nil); err != nil {
+				if err := tx.InsertCustomer(ctx, next(), nil); err != nil {
 					return err
 				}
 				return failed
 			}); err != failed {
 				return fmt.Errorf("savepoint: %v", err)
 			}
-			return tx.InsertCustomer(ctx, newCustomer(), nil)
+			return tx.InsertCustomer(ctx, next(), nil)
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.InTx(ctx, func(tx *store.Tx) error { return tx.InsertCustomer(ctx, newCustomer(), nil) }); err != nil {
+		if err := st.InTx(ctx, func(tx *store.Tx) error { return tx.InsertCustomer(ctx, next(), nil) }); err != nil {
 			t.Fatal(err)
 		}
 		evs, err := st.Events(ctx, tn.ID, store.EventFilter{Limit: 100})

@@ -498,13 +498,14 @@ func (t *Tx) updateGramScopes(ctx context.Context, tenantID int64, moves []PoolM
 	}
 	b.WriteString(")")
 	q := b.String()
-	args := make([]any, 3, 3+2*gramScopeChunk)
+	const width = 3 + 2*gramScopeChunk // owner, pool, tenant, the pairs
+	args := make([]any, 0, width)
 	for _, k := range order {
 		all := pairs[k]
 		for start := 0; start < len(all); start += 2 * gramScopeChunk {
 			chunk := all[start:min(start+2*gramScopeChunk, len(all))]
 			args = append(append(args[:0], k.owner, k.pool, tenantID), chunk...)
-			for len(args) < cap(args) {
+			for len(args) < width {
 				args = append(args, chunk[len(chunk)-2:]...)
 			}
 			if _, err := t.execCached(ctx, q, args...); err != nil {
