@@ -35,6 +35,10 @@ type poolRulesIn struct {
 	MaxPerRep           *int `json:"maxPerRep"`
 	CooldownDays        *int `json:"cooldownDays"`
 	DailyClaimLimit     *int `json:"dailyClaimLimit"`
+	// The date rule: a custom date or datetime field's key ("" off) and
+	// the days after its date.
+	RecycleDateField *string `json:"recycleDateField"`
+	RecycleDateDays  *int    `json:"recycleDateDays"`
 }
 
 func (in *poolIn) apply(p *model.Pool) {
@@ -59,6 +63,10 @@ func (in *poolIn) apply(p *model.Pool) {
 		set(&p.Rules.MaxPerRep, r.MaxPerRep)
 		set(&p.Rules.CooldownDays, r.CooldownDays)
 		set(&p.Rules.DailyClaimLimit, r.DailyClaimLimit)
+		set(&p.Rules.RecycleDateDays, r.RecycleDateDays)
+		if r.RecycleDateField != nil {
+			p.Rules.RecycleDateField = *r.RecycleDateField
+		}
 	}
 }
 

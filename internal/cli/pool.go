@@ -21,8 +21,8 @@ func runPool(ctx context.Context, env *Env, args []string) error {
 	f := newFlags("pool "+sub, env)
 	f.secretKeyFlag()
 	var tenant, project, dept, poolID *int64
-	var name *string
-	var follow, deal, protect, maxRep, cooldown, daily, items *int
+	var follow, deal, protect, maxRep, cooldown, daily, dateDays, items *int
+	var name, dateField *string
 	var dry *bool
 	switch sub {
 	case "create":
@@ -36,6 +36,8 @@ func runPool(ctx context.Context, env *Env, args []string) error {
 		maxRep = f.Int("max-per-rep", 0, "the most customers of the pool one rep may hold (0: no cap)")
 		cooldown = f.Int("cooldown-days", 0, "days before a rep may take back a customer they released or lost")
 		daily = f.Int("daily-claim-limit", 0, "the most claims per rep and day, Asia/Shanghai (0: no limit)")
+		dateField = f.String("recycle-date-field", "", "recycle by a date: the key of a custom date or datetime field, e.g. a contract's end (optional)")
+		dateDays = f.Int("recycle-date-days", 0, "with --recycle-date-field: recycle this many days after that date (0: once it has passed)")
 	case "list":
 		tenant = f.Int64("tenant", 0, "tenant id (required)")
 	default: // recycle
@@ -71,7 +73,7 @@ func runPool(ctx context.Context, env *Env, args []string) error {
 	case "create":
 		p, err := svc.CreatePool(ctx, crm.TenantCaller(*tenant, 0, model.ViaCLI), &model.Pool{Name: *name, ProjectID: *project, DepartmentID: *dept,
 			Rules: model.PoolRules{RecycleNoFollowDays: *follow, RecycleNoDealDays: *deal, ProtectDays: *protect, MaxPerRep: *maxRep,
-				CooldownDays: *cooldown, DailyClaimLimit: *daily}})
+				CooldownDays: *cooldown, DailyClaimLimit: *daily, RecycleDateField: *dateField, RecycleDateDays: *dateDays}})
 		if err != nil {
 			return err
 		}

@@ -34,7 +34,7 @@ func TestRecycleDue(t *testing.T) {
 		{"no owner", with(func(s *store.RecycleState) { s.OwnerID = 0 }), t0.Add(30 * day), ""},
 	}
 	for _, c := range cases {
-		entry, reason, due := recycleDue(pool, c.st, c.now)
+		entry, reason, due := recycleDue(pool, nil, c.st, c.now)
 		if entry != c.entry || due != (c.entry != "") || (due && reason == "") {
 			t.Errorf("%s: got %q %q %v, want %q", c.name, entry, reason, due, c.entry)
 		}
@@ -54,7 +54,7 @@ func TestRecycleDue(t *testing.T) {
 		{"stage moved on day 4: not on day 13", with(func(s *store.RecycleState) { s.StageChangedAt = t0.Add(4 * day) }), t0.Add(13 * day), ""},
 		{"stage changed before the claim does not count", with(func(s *store.RecycleState) { s.StageChangedAt = t0.Add(-day) }), t0.Add(10 * day), model.PoolEntryDeal},
 	} {
-		entry, _, due := recycleDue(deal, c.st, c.now)
+		entry, _, due := recycleDue(deal, nil, c.st, c.now)
 		if entry != c.entry || due != (c.entry != "") {
 			t.Errorf("%s: got %q %v, want %q", c.name, entry, due, c.entry)
 		}
@@ -110,5 +110,111 @@ func TestStartOfDay(t *testing.T) {
 		if got := startOfDay(c.at); !got.Equal(c.want) {
 			t.Errorf("start of day of %v: %v, want %v", c.at, got.UTC(), c.want)
 		}
+	}
+}
+
+// The date rule (合同到期): a date field's day is over at midnight
+// Asia/Shanghai, a datetime counts from its instant; protection and the
+// pool's other conditions apply as to the claim-time rules; and the
+// candidates' bound (dateUpTo) admits exactly the values that can be due.
+func TestRecycleDueByDate(t *testing.T) {
+	contract := &model.Field{ID: 1001, Key: "contractEnd", Label: "合同到期日", Type: model.TypeDate}
+	service := &model.Field{ID: 1002, Key: "serviceEnd", Label: "服务截止", Type: model.TypeDateTime}
+	pool := &model.Pool{ID: 7, Rules: model.PoolRules{RecycleDateField: "contractEnd", RecycleDateDays: 0, ProtectDays: 1}}
+	owned := store.RecycleState{ID: 1, OwnerID: 5, HomePoolID: 7, ClaimedAt: t0, ProtectedUntil: t0.Add(day)}
+	endsOn := func(date string) store.RecycleState {
+		s := owned
+		n, _ := store.DateNumber(date)
+		s.DateBasis = dateBasis(contract, n)
+		return s
+	}
+	midnight := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, China) }
+	cases := []struct {
+		name  string
+		pool  *model.Pool
+		date  *model.Field
+		st    store.RecycleState
+		now   time.Time
+		entry string
+	}{
+		{"ends 03-05: still on its last day, 23:59:59 Shanghai", pool, contract, endsOn("2026-03-05"), midnight(2026, 3, 6).Add(-time.Second), ""},
+		{"ends 03-05: due at 03-06 00:00 Shanghai", pool, contract, endsOn("2026-03-05"), midnight(2026, 3, 6), model.PoolEntryDate},
+		{"the same instant in UTC", pool, contract, endsOn("2026-03-05"), midnight(2026, 3, 6).UTC(), model.PoolEntryDate},
+		{"ended long ago, but protected after the claim", pool, contract, endsOn("2025-01-01"), t0.Add(day - time.Second), ""},
+		{"ended long ago: due when protection ends", pool, contract, endsOn("2025-01-01"), t0.Add(day), model.PoolEntryDate},
+		{"no date: never by this rule", pool, contract, owned, t0.Add(1000 * day), ""},
+		{"rule off (no field resolved)", pool, nil, endsOn("2025-01-01"), t0.Add(30 * day), ""},
+		{"30 days after: not on day 29", &model.Pool{ID: 7, Rules: model.PoolRules{RecycleDateField: "contractEnd", RecycleDateDays: 30}}, contract,
+			endsOn("2026-03-05"), midnight(2026, 4, 5).Add(-time.Millisecond), ""},
+		{"30 days after: due on day 30", &model.Pool{ID: 7, Rules: model.PoolRules{RecycleDateField: "contractEnd", RecycleDateDays: 30}}, contract,
+			endsOn("2026-03-05"), midnight(2026, 4, 5), model.PoolEntryDate},
+		{"in a pool already", pool, contract, func() store.RecycleState { s := endsOn("2025-01-01"); s.PoolID, s.OwnerID = 7, 0; return s }(), t0.Add(30 * day), ""},
+		{"governed by another pool", pool, contract, func() store.RecycleState { s := endsOn("2025-01-01"); s.HomePoolID = 8; return s }(), t0.Add(30 * day), ""},
+	}
+	for _, c := range cases {
+		entry, reason, due := recycleDue(c.pool, c.date, c.st, c.now)
+		if entry != c.entry || due != (c.entry != "") || (due && reason == "") {
+			t.Errorf("%s: got %q %q %v, want %q", c.name, entry, reason, due, c.entry)
+		}
+	}
+	if _, reason, _ := recycleDue(pool, contract, endsOn("2025-01-01"), t0.Add(30*day)); reason != "合同到期日已到期" {
+		t.Errorf("reason %q", reason)
+	}
+
+	// A datetime counts from its instant, plus the days.
+	at := t0.Add(5*day + 3*time.Hour)
+	dtPool := &model.Pool{ID: 7, Rules: model.PoolRules{RecycleDateField: "serviceEnd", RecycleDateDays: 2}}
+	st := owned
+	st.DateBasis = dateBasis(service, float64(model.Millis(at)))
+	for _, c := range []struct {
+		now time.Time
+		due bool
+	}{{at.Add(2*day - time.Millisecond), false}, {at.Add(2 * day), true}} {
+		if _, reason, due := recycleDue(dtPool, service, st, c.now); due != c.due || (due && reason != "服务截止到期后2天") {
+			t.Errorf("datetime at %v: due %v %q, want %v", c.now, due, reason, c.due)
+		}
+	}
+
+	// customerDateBasis reads the customer's own value (custom values by
+	// field id); a value of the wrong shape is no date.
+	for _, c := range []struct {
+		custom string
+		want   time.Time
+	}{
+		{`{"1001":"2026-03-05"}`, midnight(2026, 3, 6)},
+		{`{"1001":"2026-12-31"}`, midnight(2027, 1, 1)},
+		{`{"1001":"03/05/2026"}`, time.Time{}},
+		{`{"1001":20260305}`, time.Time{}},
+		{`{"9":"2026-03-05"}`, time.Time{}},
+		{``, time.Time{}},
+	} {
+		got := customerDateBasis(contract, &model.Customer{Custom: []byte(c.custom)})
+		if !got.Equal(c.want) {
+			t.Errorf("basis of %s: %v, want %v", c.custom, got, c.want)
+		}
+	}
+	if got := customerDateBasis(service, &model.Customer{Custom: []byte(`{"1002":1772416800000}`)}); !got.Equal(model.FromMillis(1772416800000)) {
+		t.Errorf("datetime basis %v", got)
+	}
+
+	// dateUpTo: a value is at most the bound exactly when it can be due
+	// (the walk reads no value that cannot, and misses none that can),
+	// across month and year ends, every hour of a few days, and days 0–40.
+	for _, days := range []int{0, 1, 30, 40} {
+		for h := 0; h < 24*4; h++ {
+			now := midnight(2026, 12, 30).Add(time.Duration(h)*time.Hour + 17*time.Minute)
+			upTo := dateUpTo(contract, days, now)
+			for d := -60; d < 5; d++ {
+				v := midnight(2026, 12, 30).AddDate(0, 0, d)
+				n, _ := store.DateNumber(v.Format("2006-01-02"))
+				canBeDue := !now.Before(dateBasis(contract, n).Add(time.Duration(days) * day))
+				if (n <= upTo) != canBeDue {
+					t.Fatalf("days %d, now %v: value %v ≤ bound %v is %v, due %v", days, now, n, upTo, n <= upTo, canBeDue)
+				}
+			}
+		}
+	}
+	if upTo := dateUpTo(service, 2, at); upTo != float64(model.Millis(at.Add(-2*day))) {
+		t.Errorf("datetime bound %v", upTo)
 	}
 }

@@ -161,8 +161,9 @@ func (s *Service) Pool(ctx context.Context, caller *model.Caller, id int64) (*mo
 	return p, nil
 }
 
-// checkPoolRefs checks a pool's project and department exist and that a
-// bound caller's pool is of its project.
+// checkPoolRefs checks a pool's project, department and date rule's field
+// exist (the field a custom date or datetime one) and that a bound
+// caller's pool is of its project.
 func (s *Service) checkPoolRefs(ctx context.Context, caller *model.Caller, p *model.Pool) error {
 	pid, err := DefaultProject(caller, p.ProjectID)
 	if err != nil {
@@ -174,6 +175,19 @@ func (s *Service) checkPoolRefs(ctx context.Context, caller *model.Caller, p *mo
 			return model.Invalid("projectId", "project %d does not exist", p.ProjectID)
 		} else if err != nil {
 			return err
+		}
+	}
+	if key := p.Rules.RecycleDateField; key != "" {
+		cat, err := s.Store.LoadCatalog(ctx, caller.TenantID)
+		if err != nil {
+			return err
+		}
+		f := cat.ByKey[key]
+		switch {
+		case f == nil:
+			return model.Invalid("rules.recycleDateField", "there is no field %q", key)
+		case f.System || (f.Type != model.TypeDate && f.Type != model.TypeDateTime):
+			return model.Invalid("rules.recycleDateField", "field %q is not a custom date or datetime field", key)
 		}
 	}
 	if p.DepartmentID != 0 {

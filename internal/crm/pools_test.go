@@ -2,6 +2,7 @@ package crm_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -348,6 +349,139 @@ func TestRecycle(t *testing.T) {
 
 // setFollow records a follow-up of the customer's owner at at, through the
 // follow-up timeline (which keeps last_follow_at).
+// TestRecycleByDate: the date rule (合同到期) on both databases — a pool
+// recycles an owned customer once the date in a custom date field is over
+// (midnight Asia/Shanghai), not while it is protected, not without a date;
+// a renewed date keeps it; with a claim-time rule beside it a customer due
+// by both is counted and moved once; and the rule's field is checked when
+// the pool is written.
+func TestRecycleByDate(t *testing.T) {
+	for _, db := range storetest.Databases {
+		t.Run(db, func(t *testing.T) {
+			ctx := context.Background()
+			w := newPoolWorld(t, storetest.Open(t, db), model.PoolRules{ProtectDays: 1})
+			contract := &model.Field{Key: "contractEnd", Label: "合同到期日", Type: model.TypeDate}
+			note := &model.Field{Key: "note", Label: "备注二", Type: model.TypeText}
+			for _, f := range []*model.Field{contract, note} {
+				if err := w.st.CreateField(ctx, w.tenant, f); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rules := func(r model.PoolRules) error {
+				p := *w.pool
+				p.Rules = r
+				got, err := w.svc.UpdatePool(ctx, w.admin, w.pool.ID, &p)
+				if err == nil {
+					w.pool = got
+				}
+				return err
+			}
+			for _, bad := range []model.PoolRules{
+				{RecycleDateField: "nope"}, {RecycleDateField: "note"}, {RecycleDateField: "createdAt"}, {RecycleDateDays: 3},
+				{RecycleDateField: "contractEnd", RecycleDateDays: -1},
+			} {
+				if err := rules(bad); !isFieldError(err) {
+					t.Errorf("rules %+v: %v, want invalid", bad, err)
+				}
+			}
+			if err := rules(model.PoolRules{ProtectDays: 1, RecycleDateField: "contractEnd"}); err != nil {
+				t.Fatal(err)
+			}
+			if p, _ := w.svc.Pool(ctx, w.admin, w.pool.ID); p.Rules.RecycleDateField != "contractEnd" {
+				t.Fatalf("stored rules %+v", p.Rules)
+			}
+			ids := w.inPool(t, 5)
+			w.claimAll(t, w.rep1, ids)
+			setDate := func(id int64, date string) {
+				t.Helper()
+				v := json.RawMessage(`"` + date + `"`)
+				if date == "" {
+					v = json.RawMessage(`null`)
+				}
+				if _, err := w.svc.UpdateCustomer(ctx, w.admin, id, &crm.CustomerInput{Fields: map[string]json.RawMessage{"contractEnd": v}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// claimed 2026-03-02 10:00 (Shanghai), protected for a day
+			setDate(ids[0], "2026-02-20") // over before the claim: due when protection ends
+			setDate(ids[1], "2026-03-05") // due 03-06 00:00
+			setDate(ids[3], "2026-03-05") // renewed below before it is due
+			// ids[2] has no date; ids[4]'s date is far ahead
+			setDate(ids[4], "2027-03-05")
+			pass := func(at time.Time, dry bool) *crm.RecycleReport {
+				t.Helper()
+				w.clk.add(at.Sub(w.clk.now()))
+				rep, err := w.svc.Recycle(ctx, crm.RecycleOptions{DryRun: dry, Items: 10, Batch: 2})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return rep
+			}
+			protectedTo := time.Date(2026, 3, 3, 10, 0, 0, 0, crm.China)
+			if rep := pass(protectedTo.Add(-time.Second), false); rep.Moved != 0 {
+				t.Fatalf("moved %d while protected: %+v", rep.Moved, rep)
+			}
+			if rep := pass(protectedTo, false); rep.Moved != 1 || rep.ByRule[model.PoolEntryDate] != 1 || rep.Items[0].CustomerID != ids[0] {
+				t.Fatalf("protection over: %+v", rep)
+			}
+			c, _ := w.svc.Customer(ctx, w.admin, ids[0])
+			if c.PoolID != w.pool.ID || c.OwnerID != 0 || c.PoolEntry != model.PoolEntryDate || c.PoolReason != "合同到期日已到期" {
+				t.Fatalf("recycled by date: %+v", c)
+			}
+			setDate(ids[3], "2026-06-30") // renewed
+			end := time.Date(2026, 3, 6, 0, 0, 0, 0, crm.China)
+			if rep := pass(end.Add(-time.Second), false); rep.Moved != 0 {
+				t.Fatalf("moved on the contract's last day: %+v", rep)
+			}
+			if dry := pass(end, true); dry.Due != 1 || dry.Moved != 0 || dry.Items[0].CustomerID != ids[1] {
+				t.Fatalf("dry run at the end: %+v", dry)
+			}
+			if rep := pass(end, false); rep.Moved != 1 || rep.Items[0].CustomerID != ids[1] {
+				t.Fatalf("the day after the end: %+v", rep)
+			}
+			// A claim-time rule beside the date rule: on 07-02 ids[2] is due
+			// by no follow-up only, ids[3] (renewed to 06-30) by both; each
+			// is counted once, by the first rule.
+			if err := rules(model.PoolRules{ProtectDays: 1, RecycleNoFollowDays: 90, RecycleDateField: "contractEnd"}); err != nil {
+				t.Fatal(err)
+			}
+			followed := time.Date(2026, 6, 1, 9, 0, 0, 0, crm.China)
+			w.clk.add(followed.Sub(w.clk.now()))
+			setFollow(t, w, ids[4], followed) // followed up: due by neither rule on 07-02
+			day := time.Date(2026, 7, 2, 0, 0, 0, 0, crm.China)
+			dry := pass(day, true)
+			if dry.Due != 2 || dry.ByRule[model.PoolEntryFollow] != 2 || len(dry.Items) != 2 {
+				t.Fatalf("both rules, dry: %+v", dry)
+			}
+			if rep := pass(day, false); rep.Moved != 2 || rep.Skipped != 0 {
+				t.Fatalf("both rules: %+v", rep)
+			}
+			if c, _ := w.svc.Customer(ctx, w.admin, ids[4]); c.OwnerID != w.rep1.StaffID {
+				t.Fatal("a customer whose date is ahead was moved")
+			}
+			var stale int
+			if err := w.svc.Store.QueryRow(ctx, `SELECT COUNT(*) FROM customer_grams g JOIN customers c ON c.tenant_id = g.tenant_id AND c.id = g.customer_id
+ WHERE g.owner_id <> COALESCE(c.owner_id, 0) OR g.pool_id <> COALESCE(c.pool_id, 0)`).Scan(&stale); err != nil || stale != 0 {
+				t.Fatalf("%d token rows out of step with their customers (%v)", stale, err)
+			}
+			// The field deleted: the rule recycles nobody (and says so by
+			// moving nothing), the pool still reads.
+			w.clk.add(400 * 24 * time.Hour)
+			if err := w.st.DeleteField(ctx, w.tenant, contract.ID); err != nil {
+				t.Fatal(err)
+			}
+			if err := rules(model.PoolRules{ProtectDays: 1, RecycleDateField: "contractEnd"}); !isFieldError(err) {
+				t.Fatalf("a deleted field in new rules: %v", err)
+			}
+		})
+	}
+}
+
+func isFieldError(err error) bool {
+	var fe *model.FieldError
+	return errors.As(err, &fe)
+}
+
 func setFollow(t *testing.T, w *poolWorld, id int64, at time.Time) {
 	t.Helper()
 	kind := "电话"

@@ -12,8 +12,10 @@ import (
 
 // Recycling: owned customers whose pool's rules find them due go back to
 // the pool (recycleDue). One pass walks each pool's owned customers in
-// claim-time order from the customers_home_pool index, decides with the
-// rule engine, and moves the due ones in batches, each batch one
+// claim-time order from the customers_home_pool index (for the rules
+// counted from a claim, a follow-up or a stage change) and, for a pool's
+// date rule (合同到期), the date field's values up to the last one that can
+// be due, decides with the rule engine, and moves the due ones in batches, each batch one
 // transaction that locks every row and decides again on the locked row, so
 // a customer is moved once however many passes or nodes overlap, and one
 // followed up or transferred meanwhile stays. A pass after downtime finds
@@ -116,22 +118,70 @@ func (s *Service) Recycle(ctx context.Context, o RecycleOptions) (*RecycleReport
 
 func (s *Service) recyclePool(ctx context.Context, p *model.Pool, o RecycleOptions, rep *RecycleReport) error {
 	now := s.now()
-	cutoff, ok := earliestClaimDue(p, now)
-	if !ok {
-		return nil
+	var date *model.Field
+	if p.Rules.RecycleDateField != "" {
+		cat, err := s.Store.LoadCatalog(ctx, p.TenantID)
+		if err != nil {
+			return err
+		}
+		date = dateField(p, cat) // nil: the field is gone, the rule moves nobody
 	}
-	run := s.newBatchRunner(ctx, p, o, rep)
-	err := s.walkDue(ctx, p, o, rep, cutoff, now, run)
-	if werr := run.wait(); err == nil {
-		err = werr
+	// One walk per kind of rule, each to its end before the next: the
+	// claim-time rules walk the pool's owned customers in claim order
+	// (customers_home_pool), the date rule walks the date field's values
+	// (customer_values_num). A customer the first moved is in the pool
+	// when the second reads it, so the second leaves it out.
+	var walks []func(run *batchRunner) error
+	cutoff, timed := earliestClaimDue(p, now)
+	if timed {
+		var cur store.RecycleCursor
+		walks = append(walks, func(run *batchRunner) error {
+			return s.walkDue(ctx, p, nil, o, rep, now, run, func() ([]store.RecycleState, bool, error) {
+				page, next, err := s.Store.RecycleCandidates(ctx, p.TenantID, p.ID, cutoff, now, cur, candidatePage)
+				cur = next
+				return page, len(page) == candidatePage, err
+			})
+		})
 	}
-	return err
+	if date != nil {
+		var cur store.DateCursor
+		upTo := dateUpTo(date, p.Rules.RecycleDateDays, now)
+		walks = append(walks, func(run *batchRunner) error {
+			return s.walkDue(ctx, p, date, o, rep, now, run, func() ([]store.RecycleState, bool, error) {
+				page, next, more, err := s.Store.RecycleDateCandidates(ctx, p.TenantID, p.ID, date.ID, upTo, now, cur, candidatePage)
+				cur = next
+				out := page[:0]
+				for _, st := range page {
+					// Due by a claim-time rule too: the first walk saw it
+					// (and, unless dry, moved it before this read).
+					if _, _, ok := recycleDue(p, nil, st, now); timed && ok {
+						continue
+					}
+					st.DateBasis = dateBasis(date, st.DateValue)
+					out = append(out, st)
+				}
+				return out, more, err
+			})
+		})
+	}
+	for _, walk := range walks {
+		run := s.newBatchRunner(ctx, p, date, o, rep)
+		err := walk(run)
+		if werr := run.wait(); err == nil {
+			err = werr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// walkDue reads a pool's candidates, decides on each and hands the due ones
-// to run in batches.
-func (s *Service) walkDue(ctx context.Context, p *model.Pool, o RecycleOptions, rep *RecycleReport, cutoff, now time.Time, run *batchRunner) error {
-	var cur store.RecycleCursor
+// walkDue reads a pool's candidates a page at a time from next (more:
+// another page may follow), decides on each and hands the due ones to run in
+// batches.
+func (s *Service) walkDue(ctx context.Context, p *model.Pool, date *model.Field, o RecycleOptions, rep *RecycleReport, now time.Time,
+	run *batchRunner, next func() (page []store.RecycleState, more bool, err error)) error {
 	var due []store.RecycleState
 	flush := func() error {
 		if len(due) == 0 {
@@ -149,14 +199,14 @@ func (s *Service) walkDue(ctx context.Context, p *model.Pool, o RecycleOptions, 
 		return nil
 	}
 	for {
-		page, next, err := s.Store.RecycleCandidates(ctx, p.TenantID, p.ID, cutoff, now, cur, candidatePage)
+		page, more, err := next()
 		if err != nil {
 			return err
 		}
 		for _, st := range page {
 			run.mu.Lock()
 			rep.Scanned++
-			entry, reason, ok := recycleDue(p, st, now)
+			entry, reason, ok := recycleDue(p, date, st, now)
 			if ok {
 				rep.Due++
 			}
@@ -177,16 +227,15 @@ func (s *Service) walkDue(ctx context.Context, p *model.Pool, o RecycleOptions, 
 				}
 			}
 		}
-		if len(page) < candidatePage {
+		if !more {
 			return flush()
 		}
-		cur = next
 	}
 }
 
 // recycleBatch moves one batch in one transaction, deciding again on each
 // locked row.
-func (s *Service) recycleBatch(ctx context.Context, p *model.Pool, batch []store.RecycleState, o RecycleOptions, rep *RecycleReport, mu *sync.Mutex) error {
+func (s *Service) recycleBatch(ctx context.Context, p *model.Pool, date *model.Field, batch []store.RecycleState, o RecycleOptions, rep *RecycleReport, mu *sync.Mutex) error {
 	var moved []RecycleItem
 	skipped := 0
 	err := s.Store.InTx(ctx, func(tx *store.Tx) error {
@@ -205,7 +254,11 @@ func (s *Service) recycleBatch(ctx context.Context, p *model.Pool, batch []store
 		var moves []store.PoolMove
 		var acts []*model.PoolAction
 		for _, old := range olds {
-			entry, reason, ok := recycleDue(p, states[old.ID], now)
+			st := states[old.ID]
+			if date != nil {
+				st.DateBasis = customerDateBasis(date, old)
+			}
+			entry, reason, ok := recycleDue(p, date, st, now)
 			if !ok {
 				skipped++ // followed up, claimed again or recycled by another pass meanwhile
 				continue
@@ -249,6 +302,7 @@ func (s *Service) recycleBatch(ctx context.Context, p *model.Pool, batch []store
 type batchRunner struct {
 	s    *Service
 	p    *model.Pool
+	date *model.Field // the date rule's field, nil: off
 	o    RecycleOptions
 	rep  *RecycleReport
 	mu   sync.Mutex // guards rep and err
@@ -259,8 +313,8 @@ type batchRunner struct {
 	wg   sync.WaitGroup
 }
 
-func (s *Service) newBatchRunner(ctx context.Context, p *model.Pool, o RecycleOptions, rep *RecycleReport) *batchRunner {
-	r := &batchRunner{s: s, p: p, o: o, rep: rep}
+func (s *Service) newBatchRunner(ctx context.Context, p *model.Pool, date *model.Field, o RecycleOptions, rep *RecycleReport) *batchRunner {
+	r := &batchRunner{s: s, p: p, date: date, o: o, rep: rep}
 	workers := o.Workers
 	if workers <= 0 {
 		workers = 1
@@ -281,7 +335,7 @@ func (s *Service) newBatchRunner(ctx context.Context, p *model.Pool, o RecycleOp
 				if r.failed() != nil {
 					continue // drain: the pass stops
 				}
-				if err := s.recycleBatch(r.ctx, p, b, o, rep, &r.mu); err != nil {
+				if err := s.recycleBatch(r.ctx, p, date, b, o, rep, &r.mu); err != nil {
 					r.fail(err)
 				}
 			}
@@ -293,7 +347,7 @@ func (s *Service) newBatchRunner(ctx context.Context, p *model.Pool, o RecycleOp
 // submit runs a batch, or hands it to a free worker.
 func (r *batchRunner) submit(batch []store.RecycleState) error {
 	if r.work == nil {
-		return r.s.recycleBatch(r.ctx, r.p, batch, r.o, r.rep, &r.mu)
+		return r.s.recycleBatch(r.ctx, r.p, r.date, batch, r.o, r.rep, &r.mu)
 	}
 	if err := r.failed(); err != nil {
 		return err

@@ -42,6 +42,20 @@ type PoolRules struct {
 	// DailyClaimLimit caps a rep's claims from the pool per calendar day
 	// (Asia/Shanghai).
 	DailyClaimLimit int `json:"dailyClaimLimit"`
+	// RecycleDateField and RecycleDateDays recycle by a date the customer
+	// carries (合同到期日, 服务截止日): an owned customer returns to the
+	// pool RecycleDateDays days after the date in this custom field (a date
+	// or datetime field, by key; "" switches the rule off). A date field's
+	// day is over at midnight Asia/Shanghai, so with 0 days a contract
+	// ending on 12-01 returns on 12-02 at 00:00; a datetime counts from its
+	// instant. A customer without the date is not due by this rule.
+	RecycleDateField string `json:"recycleDateField"`
+	RecycleDateDays  int    `json:"recycleDateDays"`
+}
+
+// Recycles reports whether any recycling rule is on.
+func (r *PoolRules) Recycles() bool {
+	return r.RecycleNoFollowDays > 0 || r.RecycleNoDealDays > 0 || r.RecycleDateField != ""
 }
 
 // Validate checks a pool as an administrator writes it.
@@ -61,10 +75,17 @@ func (p *Pool) Validate() error {
 		v   int
 	}{{"recycleNoFollowDays", p.Rules.RecycleNoFollowDays}, {"recycleNoDealDays", p.Rules.RecycleNoDealDays},
 		{"protectDays", p.Rules.ProtectDays}, {"maxPerRep", p.Rules.MaxPerRep}, {"cooldownDays", p.Rules.CooldownDays},
-		{"dailyClaimLimit", p.Rules.DailyClaimLimit}} {
+		{"dailyClaimLimit", p.Rules.DailyClaimLimit}, {"recycleDateDays", p.Rules.RecycleDateDays}} {
 		if r.v < 0 || r.v > 100000 {
 			return Invalid("rules."+r.key, "must be between 0 (off) and 100000")
 		}
+	}
+	p.Rules.RecycleDateField = strings.TrimSpace(p.Rules.RecycleDateField)
+	if len(p.Rules.RecycleDateField) > 64 {
+		return Invalid("rules.recycleDateField", "is longer than 64 characters")
+	}
+	if p.Rules.RecycleDateField == "" && p.Rules.RecycleDateDays != 0 {
+		return Invalid("rules.recycleDateDays", "needs rules.recycleDateField, the date field it counts from")
 	}
 	return nil
 }
@@ -73,6 +94,7 @@ func (p *Pool) Validate() error {
 const (
 	PoolEntryFollow  = "recycle.follow" // recycled: no follow-up for the pool's days
 	PoolEntryDeal    = "recycle.deal"   // recycled: no deal stage change since the claim
+	PoolEntryDate    = "recycle.date"   // recycled: the pool's date field (合同到期日) passed by its days
 	PoolEntryRelease = "release"        // released by its owner (or taken back by a manager)
 	PoolEntryMove    = "move"           // moved in by a manager, from another pool or from an owner
 	PoolEntryImport  = "import"         // created or imported straight into the pool

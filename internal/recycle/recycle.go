@@ -48,7 +48,7 @@ func (r *Runner) init() {
 	}
 	r.metrics = &metrics{
 		moved: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kehu_pool_recycled_total",
-			Help: "Customers this node moved back to their pool, by rule (recycle.follow, recycle.deal)."}, []string{"rule"}),
+			Help: "Customers this node moved back to their pool, by rule (recycle.follow, recycle.deal, recycle.date)."}, []string{"rule"}),
 		passes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kehu_pool_recycle_passes_total",
 			Help: "Recycling passes this node ran, by outcome (ok, error)."}, []string{"outcome"}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "kehu_pool_recycle_pass_seconds",

@@ -183,6 +183,22 @@ func TestPoolPermissionMatrix(t *testing.T) {
 			if st, out, _ := s.nat("PATCH", fmt.Sprintf("/v1/pools/%d", id), map[string]any{"rules": map[string]any{"maxPerRep": -1}}); st != 400 || out["field"] != "rules.maxPerRep" {
 				t.Fatalf("a negative rule: %d %v", st, out)
 			}
+			// The date rule (合同到期) names a custom date or datetime field by
+			// its key; anything else is a 400 on the rule, and days alone too.
+			if err := e.Store.CreateField(ctx, e.Tenant.ID, &model.Field{Key: "contractEnd", Label: "合同到期日", Type: model.TypeDate}); err != nil {
+				t.Fatal(err)
+			}
+			for _, bad := range []map[string]any{{"recycleDateField": "nope"}, {"recycleDateField": "createdAt"}, {"recycleDateDays": 30},
+				{"recycleDateField": 7}} {
+				if st, out, _ := s.nat("PATCH", fmt.Sprintf("/v1/pools/%d", id), map[string]any{"rules": bad}); st != 400 || out["field"] == nil {
+					t.Fatalf("date rule %v: %d %v", bad, st, out)
+				}
+			}
+			st, out, raw = s.nat("PATCH", fmt.Sprintf("/v1/pools/%d", id), map[string]any{"rules": map[string]any{"recycleDateField": "contractEnd", "recycleDateDays": 30}})
+			rules, _ = out["rules"].(map[string]any)
+			if st != 200 || fmt.Sprintf("%v %v %v", rules["recycleDateField"], rules["recycleDateDays"], rules["maxPerRep"]) != "contractEnd 30 5" {
+				t.Fatalf("date rule: %d %s", st, raw)
+			}
 			if st, out, _ := s.nat("DELETE", fmt.Sprintf("/v1/pools/%d", all.ID), nil); st != 409 || out["code"] != model.PoolErrNotEmpty {
 				t.Fatalf("delete a pool with customers: %d %v", st, out)
 			}

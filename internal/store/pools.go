@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 // the owned customers due for recycling. The rules themselves are crm's.
 
 const poolColumns = `id, name, project_id, department_id, recycle_follow_days, recycle_deal_days, protect_days,
- max_per_rep, cooldown_days, daily_claim_limit, created_at, updated_at`
+ max_per_rep, cooldown_days, daily_claim_limit, recycle_date_field, recycle_date_days, created_at, updated_at`
 
 func scanPool(sc Scanner, tenantID int64) (*model.Pool, error) {
 	p := &model.Pool{TenantID: tenantID}
@@ -25,7 +26,7 @@ func scanPool(sc Scanner, tenantID int64) (*model.Pool, error) {
 	var created, updated int64
 	r := &p.Rules
 	if err := sc.Scan(&p.ID, &p.Name, &project, &dept, &r.RecycleNoFollowDays, &r.RecycleNoDealDays, &r.ProtectDays,
-		&r.MaxPerRep, &r.CooldownDays, &r.DailyClaimLimit, &created, &updated); err != nil {
+		&r.MaxPerRep, &r.CooldownDays, &r.DailyClaimLimit, &r.RecycleDateField, &r.RecycleDateDays, &created, &updated); err != nil {
 		return nil, err
 	}
 	p.ProjectID, p.DepartmentID = project.Int64, dept.Int64
@@ -36,7 +37,7 @@ func scanPool(sc Scanner, tenantID int64) (*model.Pool, error) {
 func poolArgs(p *model.Pool) []any {
 	r := p.Rules
 	return []any{p.Name, nullInt(p.ProjectID), nullInt(p.DepartmentID), r.RecycleNoFollowDays, r.RecycleNoDealDays,
-		r.ProtectDays, r.MaxPerRep, r.CooldownDays, r.DailyClaimLimit}
+		r.ProtectDays, r.MaxPerRep, r.CooldownDays, r.DailyClaimLimit, r.RecycleDateField, r.RecycleDateDays}
 }
 
 // CreatePool inserts a pool (p.ID assigned); a name already taken is
@@ -45,7 +46,7 @@ func (t *Tx) CreatePool(ctx context.Context, p *model.Pool) error {
 	p.ID = idgen.Next()
 	args := append([]any{p.TenantID, p.ID}, poolArgs(p)...)
 	args = append(args, model.Millis(p.CreatedAt), model.Millis(p.UpdatedAt))
-	_, err := t.exec(ctx, `INSERT INTO pools (tenant_id, `+poolColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+	_, err := t.exec(ctx, `INSERT INTO pools (tenant_id, `+poolColumns+`) VALUES (`+placeholders(15)+`)`, args...)
 	if isConflict(err) {
 		return &model.ConflictError{Field: "name", Value: p.Name}
 	}
@@ -59,7 +60,8 @@ func (t *Tx) CreatePool(ctx context.Context, p *model.Pool) error {
 func (t *Tx) UpdatePool(ctx context.Context, p *model.Pool) error {
 	args := append(poolArgs(p), model.Millis(p.UpdatedAt), p.TenantID, p.ID)
 	res, err := t.exec(ctx, `UPDATE pools SET name = ?, project_id = ?, department_id = ?, recycle_follow_days = ?,
- recycle_deal_days = ?, protect_days = ?, max_per_rep = ?, cooldown_days = ?, daily_claim_limit = ?, updated_at = ?
+ recycle_deal_days = ?, protect_days = ?, max_per_rep = ?, cooldown_days = ?, daily_claim_limit = ?, recycle_date_field = ?,
+ recycle_date_days = ?, updated_at = ?
  WHERE tenant_id = ? AND id = ?`, args...)
 	if isConflict(err) {
 		return &model.ConflictError{Field: "name", Value: p.Name}
@@ -146,7 +148,8 @@ func (s *Store) pools(ctx context.Context, tenantID int64) ([]*model.Pool, error
 // RecyclingPools lists every pool of every tenant with a recycling rule
 // (the recycler's work list).
 func (s *Store) RecyclingPools(ctx context.Context) ([]*model.Pool, error) {
-	rows, err := s.query(ctx, `SELECT tenant_id, `+poolColumns+` FROM pools WHERE recycle_follow_days > 0 OR recycle_deal_days > 0 ORDER BY tenant_id, id`)
+	rows, err := s.query(ctx, `SELECT tenant_id, `+poolColumns+` FROM pools
+ WHERE recycle_follow_days > 0 OR recycle_deal_days > 0 OR recycle_date_field <> '' ORDER BY tenant_id, id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: recycling pools: %w", err)
 	}
@@ -154,20 +157,24 @@ func (s *Store) RecyclingPools(ctx context.Context) ([]*model.Pool, error) {
 	var out []*model.Pool
 	for rows.Next() {
 		var tenant int64
-		p := &model.Pool{}
-		var project, dept sql.NullInt64
-		var created, updated int64
-		r := &p.Rules
-		if err := rows.Scan(&tenant, &p.ID, &p.Name, &project, &dept, &r.RecycleNoFollowDays, &r.RecycleNoDealDays, &r.ProtectDays,
-			&r.MaxPerRep, &r.CooldownDays, &r.DailyClaimLimit, &created, &updated); err != nil {
+		p, err := scanPool(leadingScan{rows, &tenant}, 0)
+		if err != nil {
 			return nil, err
 		}
-		p.TenantID, p.ProjectID, p.DepartmentID = tenant, project.Int64, dept.Int64
-		p.CreatedAt, p.UpdatedAt = model.FromMillis(created), model.FromMillis(updated)
+		p.TenantID = tenant
 		out = append(out, p)
 	}
 	return out, rows.Err()
 }
+
+// leadingScan scans a row's first column into lead and the rest into what
+// its caller asks for (a pool's columns after its tenant).
+type leadingScan struct {
+	sc   Scanner
+	lead any
+}
+
+func (l leadingScan) Scan(dest ...any) error { return l.sc.Scan(append([]any{l.lead}, dest...)...) }
 
 // HeldCount is how many of a pool's customers a rep owns now.
 func (t *Tx) HeldCount(ctx context.Context, tenantID, poolID, staffID int64) (int, error) {
@@ -285,6 +292,14 @@ type RecycleState struct {
 	ProtectedUntil time.Time
 	StageChangedAt time.Time
 	LastFollowAt   time.Time
+	// DateBasis is when the pool's date rule (RecycleDateField) counts
+	// from for this customer, zero when it has no such date; crm fills it
+	// from DateValue or the customer's custom values.
+	DateBasis time.Time
+	// DateValue is the date field's index value RecycleDateCandidates
+	// found the customer by (store.DateNumber of a date, epoch ms of a
+	// datetime).
+	DateValue float64
 }
 
 // recycleCols reads RecycleState; last_follow_at is the follow-up
@@ -355,6 +370,110 @@ func (s *Store) RecycleCandidates(ctx context.Context, tenantID, poolID int64, c
 	}
 	defer rows.Close()
 	return scanCandidates(rows, cur)
+}
+
+// recycleDateSQL is the first statement of RecycleDateCandidates: a page
+// of the date field's values up to a bound, from the start of the range or
+// after a cursor (begun) — a range of customer_values_num's primary key,
+// index-only on both databases.
+func recycleDateSQL(begun bool) string {
+	after := "value >= ?"
+	if begun {
+		after = "(value, customer_id) > (?, ?)"
+	}
+	return `SELECT value, customer_id FROM customer_values_num
+ WHERE tenant_id = ? AND field_id = ? AND value <= ? AND ` + after + ` ORDER BY value, customer_id LIMIT ?`
+}
+
+// recycleDateProbe is its second: the pool state of dateProbeChunk of
+// those customers, primary-key probes; which of them the pool governs,
+// owned and unprotected, RecycleDateCandidates picks in Go. Two plain
+// statements rather than one with those conditions: given a condition on
+// the pool, both databases (SQLite without sqlite_stat1, PostgreSQL without
+// statistics for a new field) planned a walk of every customer the pool
+// governs (customers_home_pool, which covers the columns read) per chunk or
+// per value row instead of the probes.
+var recycleDateProbe = `SELECT ` + recycleCols + ` FROM customers WHERE tenant_id = ? AND id IN (` + placeholders(dateProbeChunk) + `)`
+
+// dateProbeChunk is how many ids one probe statement takes; the last chunk
+// repeats its last id (one statement text, prepared once).
+const dateProbeChunk = 250
+
+// DateCursor continues RecycleDateCandidates after the last value read.
+type DateCursor struct {
+	Value float64
+	ID    int64
+	Begun bool // false: from the start
+}
+
+// RecycleDateCandidates reads the candidates of a pool's date rule (合同到期):
+// of the customers whose value of the date field fieldID is at most upTo
+// (its index value: DateNumber of a date field, epoch ms of a datetime),
+// limit at a time in the order of that value, those the pool governs,
+// owned and not protected at now, with DateValue set. The rule engine
+// decides on each. more reports that the value range may go on (the page
+// of values was full, whatever the probe kept of it).
+func (s *Store) RecycleDateCandidates(ctx context.Context, tenantID, poolID, fieldID int64, upTo float64, now time.Time,
+	cur DateCursor, limit int) (page []RecycleState, next DateCursor, more bool, err error) {
+	args := []any{tenantID, fieldID, upTo, -math.MaxFloat64}
+	if cur.Begun {
+		args = append(args[:3], cur.Value, cur.ID)
+	}
+	rows, err := s.query(ctx, recycleDateSQL(cur.Begun), append(args, limit)...)
+	if err != nil {
+		return nil, cur, false, fmt.Errorf("store: recycle date candidates: %w", err)
+	}
+	var ids []int64
+	values := map[int64]float64{}
+	for rows.Next() {
+		var v float64
+		var id int64
+		if err := rows.Scan(&v, &id); err != nil {
+			rows.Close()
+			return nil, cur, false, err
+		}
+		ids = append(ids, id)
+		values[id] = v
+		cur = DateCursor{Value: v, ID: id, Begun: true}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, cur, false, fmt.Errorf("store: recycle date candidates: %w", err)
+	}
+	found := map[int64]RecycleState{}
+	for start := 0; start < len(ids); start += dateProbeChunk {
+		chunk := ids[start:min(start+dateProbeChunk, len(ids))]
+		args := []any{tenantID}
+		for i := range dateProbeChunk {
+			args = append(args, chunk[min(i, len(chunk)-1)])
+		}
+		rows, err := s.query(ctx, recycleDateProbe, args...)
+		if err != nil {
+			return nil, cur, false, fmt.Errorf("store: recycle date candidates: %w", err)
+		}
+		for rows.Next() {
+			r, err := scanRecycle(rows)
+			if err != nil {
+				rows.Close()
+				return nil, cur, false, err
+			}
+			if r.HomePoolID != poolID || r.OwnerID == 0 || r.PoolID != 0 || now.Before(r.ProtectedUntil) {
+				continue // in a pool, not owned, another pool's or protected
+			}
+			r.DateValue = values[r.ID]
+			found[r.ID] = r
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, cur, false, fmt.Errorf("store: recycle date candidates: %w", err)
+		}
+	}
+	for _, id := range ids {
+		if r, ok := found[id]; ok {
+			page = append(page, r)
+		}
+	}
+	return page, cur, len(ids) == limit, nil
 }
 
 func scanCandidates(rows *sql.Rows, cur RecycleCursor) ([]RecycleState, RecycleCursor, error) {

@@ -356,6 +356,9 @@ var enterSeaTypes = map[string]struct {
 }{
 	model.PoolEntryFollow: {1, "超期未跟进"}, model.PoolEntryDeal: {2, "超期未成交"}, model.PoolEntryRelease: {3, "主动放弃"},
 	"": {4, "新建/导入"}, model.PoolEntryImport: {4, "新建/导入"}, model.PoolEntryMove: {5, "转移至公海"},
+	// kehu's date rule (合同到期) has no type of its own in 探马: a
+	// contract that ran out without a renewal is a deal not made.
+	model.PoolEntryDate: {2, "合同到期"},
 }
 
 // pool fills 探马's open-sea (公海) members from the customer's pool state:
@@ -388,7 +391,7 @@ func (rd *renderer) pool(m map[string]any, c *model.Customer) {
 		m["remainingProtectionTime"] = c.ProtectedUntil.Sub(rd.now).Milliseconds()
 	}
 	m["customerRecovery"] = "-1"
-	if at, ok := crm.RecycleAt(rd.pools[c.HomePoolID], c); ok {
+	if at, ok := crm.RecycleAt(rd.pools[c.HomePoolID], rd.cat, c); ok {
 		days := int64(0)
 		if left := at.Sub(rd.now); left > 0 {
 			days = int64((left + 24*time.Hour - 1) / (24 * time.Hour))

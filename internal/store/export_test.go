@@ -1,0 +1,19 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+)
+
+// RecycleDateSQL exposes the date rule's candidate statement to the plan
+// test (package store_test, which runs on both databases).
+var RecycleDateSQL = recycleDateSQL
+
+// RecycleDateProbe is its second statement.
+var RecycleDateProbe = recycleDateProbe
+
+// Query reads inside the transaction (the plan test's EXPLAIN after a SET
+// LOCAL on PostgreSQL).
+func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.query(ctx, q, args...)
+}
