@@ -15,8 +15,9 @@ import (
 // claim-time order from the customers_home_pool index (for the rules
 // counted from a claim, a follow-up or a stage change) and, for a pool's
 // date rule (合同到期), the date field's values up to the last one that can
-// be due, decides with the rule engine, and moves the due ones in batches, each batch one
-// transaction that locks every row and decides again on the locked row, so
+// be due; it decides with the rule engine and moves the due ones in
+// batches, each batch one transaction that locks every row and decides
+// again on the locked row, so
 // a customer is moved once however many passes or nodes overlap, and one
 // followed up or transferred meanwhile stays. A pass after downtime finds
 // everything that fell due meanwhile: due-ness is a condition on the
