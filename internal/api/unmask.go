@@ -1,9 +1,9 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 
-	"github.com/kehu/kehu/internal/audit"
 	"github.com/kehu/kehu/internal/httpx"
 	"github.com/kehu/kehu/internal/model"
 )
@@ -30,17 +30,13 @@ func (h *Handler) unmaskCustomer(w http.ResponseWriter, r *http.Request) error {
 	if _, err := decodeEmpty(r); err != nil {
 		return err
 	}
-	who := modelCaller(r)
-	if !who.Can(model.PermUnmask) {
+	// crm decides (the permission, the customer's visibility) and audits.
+	c, err := h.Svc.Unmask(r.Context(), modelCaller(r), id)
+	var pe *model.PermissionError
+	if errors.As(err, &pe) {
 		return problem(403, "insufficient_permission", "", "your role lacks the customer.unmask permission")
 	}
-	// crm answers only a customer the caller sees, unmasked for a caller
-	// who may unmask.
-	c, err := h.Svc.Customer(r.Context(), who, id)
 	if err != nil {
-		return err
-	}
-	if err := audit.Record(r.Context(), h.Store, who, audit.CustomerUnmask, audit.Customer(id), nil); err != nil {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kehu/kehu/internal/audit"
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/model"
 	"github.com/kehu/kehu/internal/store"
@@ -205,22 +204,15 @@ func maskable(f *model.Field) bool {
 	return !f.System && (f.Type == model.TypePhone || f.Type == model.TypeEmail)
 }
 
-// unmaskCustomer serves POST /customers/{id}/unmask, the "show" action: the
-// same crm read and audit entry as POST /v1/customers/{id}/unmask, then
-// the page with the full values.
+// unmaskCustomer serves POST /customers/{id}/unmask, the "show" action:
+// crm's Unmask (the permission, the read, the audit entry) as POST
+// /v1/customers/{id}/unmask, then the page with the full values.
 func (h *Handler) unmaskCustomer(w http.ResponseWriter, r *http.Request) error {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		return model.ErrNotFound
 	}
-	who := callerOf(r)
-	if !who.Can(model.PermUnmask) {
-		return &model.PermissionError{Perm: model.PermUnmask}
-	}
-	if _, err := h.Svc.Customer(r.Context(), who, id); err != nil {
-		return err
-	}
-	if err := audit.Record(r.Context(), h.Store, who, audit.CustomerUnmask, audit.Customer(id), nil); err != nil {
+	if _, err := h.Svc.Unmask(r.Context(), callerOf(r), id); err != nil {
 		return err
 	}
 	return h.showCustomer(w, r, id, true, nil)
