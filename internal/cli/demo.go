@@ -67,6 +67,9 @@ func runDemo(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := demoPool(ctx, svc, client.TenantID); err != nil {
+		return err
+	}
 	creds := demoCreds{Base: "http://" + *addr, ClientID: client.ClientID, Secret: client.Secret,
 		TenantID: client.TenantID, ProjectID: projectID, Logins: logins}
 	if *printEnv {

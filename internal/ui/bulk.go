@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/kehu/kehu/internal/audit"
 	"github.com/kehu/kehu/internal/crm"
@@ -14,9 +15,10 @@ import (
 const maxBulk = 500
 
 // bulkAction serves POST /customers/bulk: the customers ticked on the list
-// get a tag, an owner or a status, or are deleted — each one a crm write
-// with the session's caller (crm refuses what the role may not do and any
-// customer the caller may not see).
+// get a tag, an owner or a status, are deleted, or are claimed from their
+// 公海 or released back to it — each one a crm write with the session's
+// caller (crm refuses what the role may not do and any customer the
+// caller may not see).
 func (h *Handler) bulkAction(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return model.Invalid("", "the form could not be read")
@@ -93,6 +95,10 @@ func (h *Handler) bulkAction(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 		}
+	case "claim", "release":
+		if err := h.poolBulk(r, f.Get("action"), ids, strings.TrimSpace(f.Get("reason"))); err != nil {
+			return err
+		}
 	default:
 		return model.Invalid("action", "%s", t("bulk.pick"))
 	}
@@ -119,4 +125,56 @@ func containsByte(s string, b byte) bool {
 		}
 	}
 	return false
+}
+
+// poolBulk claims the ticked customers from their pools (action "claim")
+// or releases them to the pools that govern them ("release", with the
+// reason): one crm pool action per pool and MaxPoolBatch customers, each
+// all or nothing, so a rule (a cap, a cooldown, the daily limit) refuses a
+// whole action and says which rule.
+func (h *Handler) poolBulk(r *http.Request, action string, ids []int64, reason string) error {
+	ctx, who := r.Context(), callerOf(r)
+	t := h.messages.translator(langOf(r))
+	byPool := map[int64][]int64{}
+	var order []int64
+	for _, id := range ids {
+		c, err := h.Svc.Customer(ctx, who, id)
+		if err != nil {
+			return err
+		}
+		pool := c.PoolID
+		if action == "release" {
+			pool = c.HomePoolID
+		}
+		if pool == 0 {
+			key := "bulk.notInPool"
+			if action == "release" {
+				key = "bulk.noPool"
+			}
+			return model.Invalid("ids", "%s", t(key, c.Name))
+		}
+		if byPool[pool] == nil {
+			order = append(order, pool)
+		}
+		byPool[pool] = append(byPool[pool], id)
+	}
+	done := 0
+	for _, pool := range order {
+		all := byPool[pool]
+		for start := 0; start < len(all); start += crm.MaxPoolBatch {
+			in := &crm.PoolActionInput{CustomerIDs: all[start:min(start+crm.MaxPoolBatch, len(all))], Reason: reason}
+			var err error
+			if action == "claim" {
+				_, err = h.Svc.Claim(ctx, who, pool, in)
+			} else {
+				_, err = h.Svc.Release(ctx, who, pool, in)
+			}
+			if err != nil {
+				_, msg := h.classify(r, err)
+				return &model.FieldError{Field: "", Code: "bulk_partial", Msg: t("bulk.partial", done, len(ids), msg)}
+			}
+			done += len(in.CustomerIDs)
+		}
+	}
+	return nil
 }

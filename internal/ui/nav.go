@@ -20,6 +20,7 @@ type navItem struct {
 // is not shown, so a page appears when its route is added to routes.go.
 var nav = []navItem{
 	{Key: "nav.customers", Path: "/customers"},
+	{Key: "nav.pools", Path: "/pools"},
 	{Key: "nav.import", Path: "/import", Allow: func(c *model.Caller) bool { return nav2(c).Import }},
 	{Key: "nav.export", Path: "/export", Allow: func(c *model.Caller) bool { return nav2(c).Export }},
 	{Key: "nav.catalog", Path: "/catalog", Allow: func(c *model.Caller) bool { return nav2(c).Catalog }},

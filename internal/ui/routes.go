@@ -37,5 +37,5 @@ func (h *Handler) routes() []route {
 		{Pattern: "GET /customers/{id}", Fn: func(h *Handler) handlerFunc { return h.customerPage }},
 		{Pattern: "POST /customers/{id}/fields", Fn: func(h *Handler) handlerFunc { return h.editField }},
 		{Pattern: "POST /customers/{id}/unmask", Fn: func(h *Handler) handlerFunc { return h.unmaskCustomer }},
-	}, append(h.routes2(), h.webhookRoutes()...)...)
+	}, append(append(h.routes2(), h.webhookRoutes()...), h.poolRoutes()...)...)
 }
