@@ -22,6 +22,8 @@ var fieldGroups = []struct {
 	{"group.contact", []int64{model.FieldName, model.FieldPhone, model.FieldEmail, model.FieldCompany, model.FieldSex,
 		model.FieldBornDate, model.FieldAge, model.FieldIDType, model.FieldIDNumber, model.FieldStatus}},
 	{"group.sales", []int64{model.FieldOwner, model.FieldCollaborators, model.FieldStage, model.FieldTags, model.FieldProject}},
+	{"group.pool", []int64{model.FieldPool, model.FieldClaimedAt, model.FieldProtectedUntil, model.FieldLastFollowAt,
+		model.FieldLastFollowUser, model.FieldNextFollowAt}},
 	{"group.address", []int64{model.FieldAddress, model.FieldStreet, model.FieldCity, model.FieldState, model.FieldCountry, model.FieldPostalCode}},
 	{"group.more", []int64{model.FieldRemark, model.FieldExternalID, model.FieldFirstName, model.FieldLastName}},
 }
@@ -72,6 +74,10 @@ type customerData struct {
 	// FollowUps is the follow-ups timeline (crm.ListFollowUps, newest
 	// first), drawn by templates/_followups.html.
 	FollowUps []*model.FollowUp
+	// FollowKinds are the kinds the follow-up form offers; Follow is the
+	// form (followups.go).
+	FollowKinds []model.FollowUpKind
+	Follow      followForm
 }
 
 func (h *Handler) customerPage(w http.ResponseWriter, r *http.Request) error {
@@ -159,6 +165,11 @@ func (h *Handler) customerData(r *http.Request, id int64, shown bool, editErr *e
 		return nil, err
 	}
 	d.FollowUps = fl.Items
+	if d.CanEdit {
+		if d.FollowKinds, err = h.Svc.FollowUpKinds(ctx, who); err != nil {
+			return nil, err
+		}
+	}
 	evs, err := h.Svc.History(ctx, read, id, 0, 200) // masked like the page
 	if err != nil {
 		return nil, err
@@ -166,7 +177,7 @@ func (h *Handler) customerData(r *http.Request, id int64, shown bool, editErr *e
 	for _, e := range slices.Backward(evs) {
 		he := historyEntry{Time: e.CreatedAt, Kind: e.Kind, Actor: e.Actor.Name, Via: string(e.Via)}
 		for _, ch := range e.Changes {
-			he.Changes = append(he.Changes, changeOf(ch, env.Catalog, n))
+			he.Changes = append(he.Changes, changeOf(ch, env.Catalog, n, t))
 		}
 		d.History = append(d.History, he)
 	}
@@ -218,13 +229,23 @@ func (h *Handler) unmaskCustomer(w http.ResponseWriter, r *http.Request) error {
 	return h.showCustomer(w, r, id, true, nil)
 }
 
-// changeOf shows one change of the history: the field's label, ids named.
-func changeOf(ch model.Change, cat *store.Catalog, n *names) changeView {
+// changeOf shows one change of the history: the field's label, ids named
+// (staff, stages, tags, projects, pools), a follow-up as its kind and
+// content, how a customer entered a pool in words (t, the page's language).
+func changeOf(ch model.Change, cat *store.Catalog, n *names, t func(string, ...any) string) changeView {
+	labelOf := func(id int64) string {
+		if f := cat.Fields[id]; f != nil {
+			return f.Label
+		}
+		return ch.Field
+	}
 	ref := map[string]struct {
-		field int64
+		label string
 		m     map[int64]string
-	}{"ownerId": {model.FieldOwner, n.Staff}, "stageId": {model.FieldStage, n.Stages}, "tagIds": {model.FieldTags, n.Tags},
-		"collaboratorIds": {model.FieldCollaborators, n.Staff}, "projectId": {model.FieldProject, n.Projects}}
+	}{"ownerId": {labelOf(model.FieldOwner), n.Staff}, "stageId": {labelOf(model.FieldStage), n.Stages}, "tagIds": {labelOf(model.FieldTags), n.Tags},
+		"collaboratorIds": {labelOf(model.FieldCollaborators), n.Staff}, "projectId": {labelOf(model.FieldProject), n.Projects},
+		"lastFollowUserId": {labelOf(model.FieldLastFollowUser), n.Staff}, "poolId": {labelOf(model.FieldPool), n.Pools},
+		"homePoolId": {t("history.homePool"), n.Pools}}
 	if r, ok := ref[ch.Field]; ok {
 		named := func(b []byte) string {
 			var ids []int64
@@ -238,7 +259,32 @@ func changeOf(ch model.Change, cat *store.Catalog, n *names) changeView {
 			_ = json.Unmarshal(b, &ids)
 			return namesOf(r.m, ids)
 		}
-		return changeView{Field: cat.Fields[r.field].Label, Old: named(ch.Old), New: named(ch.New)}
+		return changeView{Field: r.label, Old: named(ch.Old), New: named(ch.New)}
+	}
+	switch ch.Field {
+	case "followUp": // the follow-up written (or edited) with the change
+		fu := func(b []byte) string {
+			var f struct{ Kind, Content string }
+			if json.Unmarshal(b, &f) != nil || (f.Kind == "" && f.Content == "") {
+				return rawText(b)
+			}
+			if f.Kind == "" {
+				return f.Content
+			}
+			return f.Kind + "：" + f.Content
+		}
+		return changeView{Field: t("customer.followups"), Old: fu(ch.Old), New: fu(ch.New)}
+	case "poolEntry":
+		entry := func(b []byte) string {
+			var v string
+			if json.Unmarshal(b, &v) != nil || v == "" {
+				return ""
+			}
+			return t("history.poolEntry." + v)
+		}
+		return changeView{Field: t("history.poolEntry"), Old: entry(ch.Old), New: entry(ch.New)}
+	case "poolEnteredAt", "poolReason":
+		return changeView{Field: t("history." + ch.Field), Old: rawText(ch.Old), New: rawText(ch.New)}
 	}
 	label := ch.Field
 	if f := cat.ByKey[strings.TrimPrefix(ch.Field, "fields.")]; f != nil {

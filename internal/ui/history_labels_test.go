@@ -23,7 +23,7 @@ func TestHistoryShowsOptionLabels(t *testing.T) {
 		{model.Change{Field: "fields.level", Old: json.RawMessage(`[1]`), New: json.RawMessage(`[1,2]`), OldLabel: json.RawMessage(`["茶"]`), NewLabel: json.RawMessage(`["茶","棋"]`)}, "等级", "茶", "茶、棋"},
 		{model.Change{Field: "fields.level", Old: json.RawMessage(`null`), New: json.RawMessage(`"x"`)}, "等级", "", "x"},
 	} {
-		got := changeOf(c.ch, cat, n)
+		got := changeOf(c.ch, cat, n, consoleMessages.translator("zh-CN"))
 		if got.Field != c.field || got.Old != c.od || got.New != c.nw {
 			t.Errorf("%+v: %+v", c.ch, got)
 		}

@@ -13,8 +13,9 @@ import (
 
 // TestBrowserPools: a 销售 opens 公海 from the navigation, sees the pool
 // with its rules and count, follows it to its customers on the list, ticks
-// one and claims it (the list says so and the customer is theirs), then
-// releases it with a reason — the reason box shown only for a release.
+// one and claims it (the list says so and the customer is theirs), writes
+// a follow-up on its page, then releases it with a reason — the reason box
+// shown only for a release.
 func TestBrowserPools(t *testing.T) {
 	b := newBrowserEnv(t)
 	ctx := context.Background()
@@ -53,6 +54,17 @@ func TestBrowserPools(t *testing.T) {
 	must(t, err)
 	if cu.OwnerID != b.Staff["rep"] || cu.PoolID != 0 {
 		t.Fatalf("李四 after the claim: owner %d pool %d", cu.OwnerID, cu.PoolID)
+	}
+
+	// Follow it up on its page: the timeline shows it.
+	b.open("/customers/" + itoa(li))
+	b.waitLoaded("the customer page", `!!document.querySelector("#followup-form")`)
+	b.typeInto("#fu-content", "电话沟通，客户下月有采购计划")
+	b.do("write the follow-up", chromedp.Click(chromedp.CSS(`#followup-form button[type=submit]`)))
+	b.waitLoaded("the follow-up in the timeline", `document.querySelector("#followups ol.events") && document.querySelector("#followups ol.events").innerText.includes("下月有采购计划")`)
+	b.screenshot("customer-followup")
+	if cu, err := b.Svc.Customer(ctx, tenant, li); err != nil || cu.LastFollowAt.IsZero() || cu.LastFollowUserID != b.Staff["rep"] {
+		t.Fatalf("李四's follow state after the form: %+v %v", cu, err)
 	}
 
 	// Release it from the rep's list, with a reason.

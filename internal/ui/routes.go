@@ -37,5 +37,6 @@ func (h *Handler) routes() []route {
 		{Pattern: "GET /customers/{id}", Fn: func(h *Handler) handlerFunc { return h.customerPage }},
 		{Pattern: "POST /customers/{id}/fields", Fn: func(h *Handler) handlerFunc { return h.editField }},
 		{Pattern: "POST /customers/{id}/unmask", Fn: func(h *Handler) handlerFunc { return h.unmaskCustomer }},
+		{Pattern: "POST /customers/{id}/followups", Fn: func(h *Handler) handlerFunc { return h.addFollowUp }},
 	}, append(append(h.routes2(), h.webhookRoutes()...), h.poolRoutes()...)...)
 }

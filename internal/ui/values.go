@@ -22,6 +22,7 @@ type names struct {
 	Tags     map[int64]string
 	Stages   map[int64]string
 	Projects map[int64]string
+	Pools    map[int64]string // the 公海 the caller sees
 	// Lists in display order, for pickers.
 	StaffList []model.Staff
 	TagGroups []model.TagGroup
@@ -29,7 +30,8 @@ type names struct {
 }
 
 func (h *Handler) loadNames(ctx context.Context, who *model.Caller) (*names, error) {
-	n := &names{Staff: map[int64]string{}, Tags: map[int64]string{}, Stages: map[int64]string{}, Projects: map[int64]string{}}
+	n := &names{Staff: map[int64]string{}, Tags: map[int64]string{}, Stages: map[int64]string{}, Projects: map[int64]string{},
+		Pools: map[int64]string{}}
 	tenantID := who.TenantID
 	var err error
 	if n.StaffList, err = h.Svc.Staff(ctx, who); err != nil {
@@ -58,6 +60,13 @@ func (h *Handler) loadNames(ctx context.Context, who *model.Caller) (*names, err
 	}
 	for _, p := range ps {
 		n.Projects[p.ID] = p.Name
+	}
+	pools, err := h.Svc.VisiblePools(ctx, who)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pools {
+		n.Pools[p.ID] = p.Name
 	}
 	return n, nil
 }
@@ -141,6 +150,24 @@ func display(f *model.Field, c *model.Customer, custom map[string]any, n *names)
 			return ""
 		}
 		return strconv.Itoa(c.Age)
+	case model.FieldPool:
+		if c.PoolID == 0 {
+			return ""
+		}
+		if s := n.Pools[c.PoolID]; s != "" {
+			return s
+		}
+		return strconv.FormatInt(c.PoolID, 10)
+	case model.FieldClaimedAt:
+		return fmtTime(c.ClaimedAt)
+	case model.FieldProtectedUntil:
+		return fmtTime(c.ProtectedUntil)
+	case model.FieldLastFollowAt:
+		return fmtTime(c.LastFollowAt)
+	case model.FieldNextFollowAt:
+		return fmtTime(c.NextFollowAt)
+	case model.FieldLastFollowUser:
+		return nameOf(n.Staff, c.LastFollowUserID)
 	}
 	return ""
 }
