@@ -453,6 +453,46 @@ func (s *Service) take(ctx context.Context, tx *store.Tx, p *model.Pool, c *mode
 	return nil
 }
 
+// poolOwnerChange applies the pool's rules to an owner set by an ordinary
+// update (PATCH ownerId, a dialect's or an import's owner, the console's
+// bulk 分配负责人) on a customer a pool holds or governs: as the pool's own
+// assign (in the pool) or transfer (owned from it) would — the new rep's
+// cap and cooldown checked, the customer out of the pool, the claim clock
+// and protection started — recorded as that pool action and audited. So no
+// path sets an owner past the rules, and no customer is left both in a
+// pool and owned. Other updates pass.
+func (s *Service) poolOwnerChange(ctx context.Context, tx *store.Tx, caller *model.Caller, old, c *model.Customer) error {
+	if c.OwnerID == 0 || c.OwnerID == old.OwnerID {
+		return nil
+	}
+	poolID, action := old.PoolID, model.PoolAssign
+	if poolID == 0 {
+		poolID, action = old.HomePoolID, model.PoolTransfer
+	}
+	if poolID == 0 {
+		return nil
+	}
+	p, err := tx.LockPool(ctx, caller.TenantID, poolID)
+	if errors.Is(err, model.ErrNotFound) {
+		return nil // the pool is gone: nothing governs the customer
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.take(ctx, tx, p, c, c.OwnerID, false); err != nil {
+		return err
+	}
+	tx.SetEventNote(action, "")
+	act := &model.PoolAction{PoolID: p.ID, CustomerID: c.ID, Action: action, StaffID: c.OwnerID, Actor: caller.Actor(), Via: caller.Via, At: s.now()}
+	if action == model.PoolTransfer {
+		act.FromStaffID = old.OwnerID
+	}
+	if err := tx.AddPoolAction(ctx, caller.TenantID, act); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, caller, action, audit.Customer(c.ID), act)
+}
+
 func notInPool(p *model.Pool, c *model.Customer) error {
 	if c.PoolID == 0 && c.OwnerID != 0 && c.HomePoolID == p.ID {
 		return &model.PoolError{Code: model.PoolErrClaimed, Msg: fmt.Sprintf("it was claimed from pool %q by someone else first", p.Name)}

@@ -199,7 +199,8 @@ func (s *Service) CreateCustomer(ctx context.Context, caller *model.Caller, in *
 
 // UpdateCustomer applies a patch to a customer inside one transaction: the
 // row is read and locked, the caller's visibility and permissions checked
-// on it, then written.
+// on it, then written. A new owner of a customer a pool holds or governs
+// goes through the pool's rules (poolOwnerChange).
 func (s *Service) UpdateCustomer(ctx context.Context, caller *model.Caller, id int64, in *CustomerInput) (*model.Customer, error) {
 	if err := checkCaller(caller); err != nil {
 		return nil, err
@@ -237,6 +238,9 @@ func (s *Service) UpdateCustomer(ctx context.Context, caller *model.Caller, id i
 			return err
 		}
 		if err := a.afterWrite(&c, old); err != nil {
+			return err
+		}
+		if err := s.poolOwnerChange(ctx, tx, caller, old, &c); err != nil {
 			return err
 		}
 		if err := tx.UpdateCustomer(ctx, old, &c, cat); err != nil {

@@ -1,0 +1,72 @@
+package crm_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/kehu/kehu/internal/crm"
+	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/store"
+	"github.com/kehu/kehu/internal/storetest"
+)
+
+// TestOwnerSetOnPoolCustomer: an owner set by an ordinary update on a
+// customer a pool holds is the pool's assign, on one it governs the pool's
+// transfer — the rules apply (maxPerRep refuses, naming the rule, and
+// nothing changes), the customer leaves the pool, the claim clock and
+// protection start, the action is logged — on both databases; batch
+// updates (Bulk, imports and /v1/customers:batch) the same.
+func TestOwnerSetOnPoolCustomer(t *testing.T) {
+	for _, db := range storetest.Databases {
+		t.Run(db, func(t *testing.T) {
+			ctx := context.Background()
+			w := newPoolWorld(t, storetest.Open(t, db), model.PoolRules{MaxPerRep: 2, ProtectDays: 3})
+			ids := w.inPool(t, 4)
+			rep1, rep2 := w.rep1.StaffID, w.rep2.StaffID
+			c, err := w.svc.UpdateCustomer(ctx, w.admin, ids[0], &crm.CustomerInput{OwnerID: &rep1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.OwnerID != rep1 || c.PoolID != 0 || c.HomePoolID != w.pool.ID || !c.ClaimedAt.Equal(w.clk.now()) ||
+				!c.ProtectedUntil.Equal(w.clk.now().Add(3*24*time.Hour)) {
+				t.Fatalf("after an owner set on a pool customer: owner %d pool %d home %d claimed %v protected %v",
+					c.OwnerID, c.PoolID, c.HomePoolID, c.ClaimedAt, c.ProtectedUntil)
+			}
+			if _, err := w.svc.UpdateCustomer(ctx, w.admin, ids[1], &crm.CustomerInput{OwnerID: &rep1}); err != nil {
+				t.Fatal(err)
+			}
+			// rep1 holds two: the cap refuses a third, and the customer stays.
+			if _, err := w.svc.UpdateCustomer(ctx, w.admin, ids[2], &crm.CustomerInput{OwnerID: &rep1}); poolCode(err) != model.PoolErrCap {
+				t.Fatalf("a third for rep1: %v", err)
+			}
+			if c, _ := w.svc.Customer(ctx, w.admin, ids[2]); c.OwnerID != 0 || c.PoolID != w.pool.ID {
+				t.Fatalf("a refused owner change moved the customer: owner %d pool %d", c.OwnerID, c.PoolID)
+			}
+			// Owned from the pool, to rep2: a transfer, the clock again.
+			w.clk.add(24 * time.Hour)
+			c, err = w.svc.UpdateCustomer(ctx, w.admin, ids[0], &crm.CustomerInput{OwnerID: &rep2})
+			if err != nil || c.OwnerID != rep2 || !c.ClaimedAt.Equal(w.clk.now()) {
+				t.Fatalf("transfer by update: %+v %v", c, err)
+			}
+			log, err := w.st.PoolActions(ctx, w.tenant, store.PoolActionFilter{PoolID: w.pool.ID, CustomerID: ids[0], Limit: 10})
+			if err != nil || len(log) < 3 || log[0].Action != model.PoolTransfer || log[0].FromStaffID != rep1 || log[1].Action != model.PoolAssign {
+				t.Fatalf("the pool's log for the customer: %+v %v", log, err)
+			}
+			// A batch update (Bulk) applies the same rules.
+			b, err := w.svc.NewBulk(ctx, w.admin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.st.InTx(ctx, func(tx *store.Tx) error {
+				_, err := b.UpdateTx(ctx, tx, ids[3], &crm.CustomerInput{OwnerID: &rep2})
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if c, _ := w.svc.Customer(ctx, w.admin, ids[3]); c.OwnerID != rep2 || c.PoolID != 0 || c.HomePoolID != w.pool.ID {
+				t.Fatalf("after a batch update: owner %d pool %d home %d", c.OwnerID, c.PoolID, c.HomePoolID)
+			}
+		})
+	}
+}
