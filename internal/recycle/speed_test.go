@@ -34,7 +34,7 @@ import (
 //
 //	KEHU_POOL_BENCH=1 [KEHU_POOL_BENCH_N=1000000] [KEHU_POOL_BENCH_DB=sqlite|postgres] \
 //	  [KEHU_POOL_BENCH_CPUPROFILE=pass.pprof] [KEHU_POOL_BENCH_BATCH=500] [KEHU_POOL_BENCH_CACHE=dir] \
-//	  [KEHU_POOL_BENCH_WORKERS=2] [KEHU_POOL_BENCH_PG=postgres://…/postgres] go test -count=1 -timeout 30m -run TestRecycleSpeed -v ./internal/recycle/
+//	  [KEHU_POOL_BENCH_WORKERS=2] [KEHU_POOL_BENCH_PG=postgres://…/postgres] [KEHU_POOL_BENCH_RULE=date] go test -count=1 -timeout 30m -run TestRecycleSpeed -v ./internal/recycle/
 //
 // After the pass it times the pool's list with and without name fragments
 // beside the tenant's normal list (listSpeeds).
@@ -55,7 +55,16 @@ func TestRecycleSpeed(t *testing.T) {
 	tn := &model.Tenant{ID: tenantID}
 	svc := crm.New(st, "CN", crm.China)
 	admin := crm.TenantCaller(tn.ID, 0, model.ViaCLI)
-	p, err := svc.CreatePool(ctx, admin, &model.Pool{Name: "公海", Rules: model.PoolRules{RecycleNoFollowDays: 7}})
+	rules := model.PoolRules{RecycleNoFollowDays: 7}
+	byDate := os.Getenv("KEHU_POOL_BENCH_RULE") == "date"
+	if byDate {
+		// The date rule (合同到期) on the seed's birthday field: due once
+		// the date is as old as 1980-01-01 is now, about half of the
+		// governed customers that have one.
+		rules = model.PoolRules{RecycleDateField: "birthday",
+			RecycleDateDays: int(time.Since(time.Date(1980, 1, 1, 0, 0, 0, 0, crm.China)) / (24 * time.Hour))}
+	}
+	p, err := svc.CreatePool(ctx, admin, &model.Pool{Name: "公海", Rules: rules})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,6 +87,20 @@ func TestRecycleSpeed(t *testing.T) {
 		return nil
 	}); err != nil {
 		t.Fatal(err)
+	}
+	if byDate {
+		// Due: the governed customers whose birthday is before the bound
+		// (both tenths: the claim time does not matter to this rule).
+		f, err := st.LoadCatalog(ctx, tn.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bound, _ := store.DateNumber(time.Now().In(crm.China).AddDate(0, 0, -rules.RecycleDateDays-1).Format("2006-01-02"))
+		if err := st.QueryRow(ctx, `SELECT COUNT(*) FROM customer_values_num v JOIN customers c ON c.tenant_id = v.tenant_id AND c.id = v.customer_id
+ WHERE v.tenant_id = ? AND v.field_id = ? AND v.value <= ? AND c.home_pool_id = ?`, tn.ID, f.ByKey["birthday"].ID, bound, p.ID).Scan(&due); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("date rule: %d of the %d governed customers due by their birthday", due, 2*(n/10))
 	}
 	var others []int64
 	var phones []string

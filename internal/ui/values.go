@@ -151,13 +151,7 @@ func display(f *model.Field, c *model.Customer, custom map[string]any, n *names)
 		}
 		return strconv.Itoa(c.Age)
 	case model.FieldPool:
-		if c.PoolID == 0 {
-			return ""
-		}
-		if s := n.Pools[c.PoolID]; s != "" {
-			return s
-		}
-		return strconv.FormatInt(c.PoolID, 10)
+		return nameOf(n.Pools, c.PoolID)
 	case model.FieldClaimedAt:
 		return fmtTime(c.ClaimedAt)
 	case model.FieldProtectedUntil:
