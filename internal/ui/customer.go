@@ -184,6 +184,27 @@ func (h *Handler) customerData(r *http.Request, id int64, shown bool, editErr *e
 	return d, nil
 }
 
+// timeText shows a change's time (RFC 3339, or epoch ms) as the page shows
+// times, anything else as rawText.
+func timeText(b []byte) string {
+	var v any
+	if json.Unmarshal(b, &v) != nil {
+		return rawText(b)
+	}
+	switch v := v.(type) {
+	case string:
+		if at, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			return fmtTime(at)
+		}
+	case float64:
+		if v > 0 {
+			return fmtTime(time.UnixMilli(int64(v)))
+		}
+		return ""
+	}
+	return rawText(b)
+}
+
 // rawText shows a change's JSON value compactly: strings without quotes.
 func rawText(b []byte) string {
 	s := strings.TrimSpace(string(b))
@@ -283,15 +304,18 @@ func changeOf(ch model.Change, cat *store.Catalog, n *names, t func(string, ...a
 			return t("history.poolEntry." + v)
 		}
 		return changeView{Field: t("history.poolEntry"), Old: entry(ch.Old), New: entry(ch.New)}
-	case "poolEnteredAt", "poolReason":
-		return changeView{Field: t("history." + ch.Field), Old: rawText(ch.Old), New: rawText(ch.New)}
+	case "poolEnteredAt":
+		return changeView{Field: t("history.poolEnteredAt"), Old: timeText(ch.Old), New: timeText(ch.New)}
+	case "poolReason":
+		return changeView{Field: t("history.poolReason"), Old: rawText(ch.Old), New: rawText(ch.New)}
 	}
 	label := ch.Field
-	if f := cat.ByKey[strings.TrimPrefix(ch.Field, "fields.")]; f != nil {
+	f := cat.ByKey[strings.TrimPrefix(ch.Field, "fields.")]
+	if f != nil {
 		label = f.Label
 	}
 	// Select options by their labels (the history names them, deleted
-	// options too), other values as stored.
+	// options too), times as the page shows times, other values as stored.
 	shown := func(value, named json.RawMessage) string {
 		var many []string
 		if json.Unmarshal(named, &many) == nil && many != nil {
@@ -299,6 +323,9 @@ func changeOf(ch model.Change, cat *store.Catalog, n *names, t func(string, ...a
 		}
 		if len(named) > 0 {
 			return rawText(named)
+		}
+		if f != nil && f.Type == model.TypeDateTime {
+			return timeText(value)
 		}
 		return rawText(value)
 	}
