@@ -15,7 +15,8 @@ import (
 // with its rules and count, follows it to its customers on the list, ticks
 // one and claims it (the list says so and the customer is theirs), writes
 // a follow-up on its page, then releases it with a reason — the reason box
-// shown only for a release.
+// shown only for a release; an administrator changes the pool's rules on
+// the page.
 func TestBrowserPools(t *testing.T) {
 	b := newBrowserEnv(t)
 	ctx := context.Background()
@@ -83,5 +84,18 @@ func TestBrowserPools(t *testing.T) {
 	must(t, err)
 	if cu.OwnerID != 0 || cu.PoolID != pool.ID || cu.PoolReason != "客户暂无需求" {
 		t.Fatalf("李四 after the release: owner %d pool %d reason %q", cu.OwnerID, cu.PoolID, cu.PoolReason)
+	}
+
+	// An administrator changes the pool's rules from the page.
+	b.loginAs("admin")
+	b.open("/pools")
+	b.waitLoaded("the pools page", `!!document.querySelector("details.pool-edit")`)
+	b.do("open the pool's form", chromedp.Click(chromedp.CSS(`details.pool-edit summary`)))
+	b.typeInto(`#pool-form-`+itoa(pool.ID)+` input[name="maxPerRep"]`, "30")
+	b.screenshot("console-pools-admin")
+	b.do("save", chromedp.Click(chromedp.CSS(`#pool-form-`+itoa(pool.ID)+` button[type=submit]`)))
+	b.waitLoaded("saved", `!!document.querySelector(".alert.ok")`)
+	if p, err := b.Svc.Pool(ctx, tenant, pool.ID); err != nil || p.Rules.MaxPerRep != 30 || p.Rules.RecycleNoFollowDays != 15 {
+		t.Fatalf("the pool after the form: %+v %v", p, err)
 	}
 }

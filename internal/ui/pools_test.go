@@ -106,3 +106,75 @@ func TestPoolsPage(t *testing.T) {
 		t.Error("a refused claim took the customer")
 	}
 }
+
+// TestPoolAdmin: an administrator creates a pool on the 公海 page (rules,
+// the date rule's field among the custom date fields), changes its rules
+// and deletes it; a refused form (a name taken, a negative number) is shown
+// again with crm's message and the values sent; a 销售 gets no forms and
+// is refused the posts.
+func TestPoolAdmin(t *testing.T) {
+	c := newConsole(t)
+	ctx := context.Background()
+	tenant := crm.TenantCaller(c.Tenant.ID, 0, model.ViaCLI)
+	must(t, c.Store.CreateField(ctx, c.Tenant.ID, &model.Field{Key: "contractEnd", Label: "合同到期日", Type: model.TypeDate}))
+	admin := c.client(t)
+	csrf := admin.login("admin")
+	_, page := admin.get("/pools")
+	if !strings.Contains(page, `id="new-pool"`) || !strings.Contains(page, `<option value="contractEnd">合同到期日</option>`) {
+		t.Fatalf("no new-pool form with the date field:\n%s", page)
+	}
+	form := func(name string, kv ...string) url.Values {
+		v := url.Values{"csrf_token": {csrf}, "name": {name}}
+		for i := 0; i+1 < len(kv); i += 2 {
+			v.Set(kv[i], kv[i+1])
+		}
+		return v
+	}
+	resp, body := admin.post("/pools", form("华南公海", "recycleNoFollowDays", "20", "maxPerRep", "50", "recycleDateField", "contractEnd", "recycleDateDays", "7"))
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create: %d\n%s", resp.StatusCode, body)
+	}
+	pools, err := c.Svc.VisiblePools(ctx, tenant)
+	must(t, err)
+	if len(pools) != 1 || pools[0].Rules.RecycleNoFollowDays != 20 || pools[0].Rules.MaxPerRep != 50 || pools[0].Rules.RecycleDateField != "contractEnd" ||
+		pools[0].Rules.RecycleDateDays != 7 {
+		t.Fatalf("created: %+v", pools)
+	}
+	id := itoa(pools[0].ID)
+	_, page = admin.get("/pools")
+	if !strings.Contains(page, "合同到期日到期后 7 天回收") {
+		t.Errorf("the date rule in words:\n%s", page)
+	}
+	// Refused: a taken name, a negative number — shown with what was sent.
+	resp, body = admin.post("/pools", form("华南公海", "maxPerRep", "9"))
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, `id="new-pool"`) || !strings.Contains(body, `value="9"`) {
+		t.Errorf("a taken name: %d\n%s", resp.StatusCode, body)
+	}
+	resp, body = admin.post("/pools/"+id, form("华南公海", "protectDays", "-2"))
+	if resp.StatusCode/100 != 4 || !strings.Contains(body, "protectDays") || !strings.Contains(body, `value="-2"`) {
+		t.Errorf("a negative rule: %d\n%s", resp.StatusCode, body)
+	}
+	if resp, _ := admin.post("/pools/"+id, form("华南一区公海", "protectDays", "3")); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("update: %d", resp.StatusCode)
+	}
+	p, err := c.Svc.Pool(ctx, tenant, pools[0].ID)
+	must(t, err)
+	if p.Name != "华南一区公海" || p.Rules.ProtectDays != 3 || p.Rules.MaxPerRep != 0 {
+		t.Errorf("updated: %+v", p)
+	}
+	// A 销售: no forms, and the posts are refused.
+	rep := c.client(t)
+	rcsrf := rep.login("rep")
+	if _, page := rep.get("/pools"); strings.Contains(page, `id="new-pool"`) || strings.Contains(page, "/delete") {
+		t.Error("a 销售 is offered the pool forms")
+	}
+	if resp, _ := rep.post("/pools", url.Values{"csrf_token": {rcsrf}, "name": {"私海"}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a 销售 creating a pool: %d", resp.StatusCode)
+	}
+	if resp, _ := admin.post("/pools/"+id+"/delete", url.Values{"csrf_token": {csrf}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("delete: %d", resp.StatusCode)
+	}
+	if pools, _ := c.Svc.VisiblePools(ctx, tenant); len(pools) != 0 {
+		t.Errorf("after delete: %d pools", len(pools))
+	}
+}
