@@ -460,21 +460,23 @@ func (s *Service) take(ctx context.Context, tx *store.Tx, p *model.Pool, c *mode
 // cap and cooldown checked, the customer out of the pool, the claim clock
 // and protection started — recorded as that pool action and audited. So no
 // path sets an owner past the rules, and no customer is left both in a
-// pool and owned. Other updates pass.
-func (s *Service) poolOwnerChange(ctx context.Context, tx *store.Tx, caller *model.Caller, old, c *model.Customer) error {
+// pool and owned. Other updates pass. The customer's edit event is to
+// carry the action: write it through write, which sets the transaction's
+// event note for it alone (a batch's later customers keep theirs).
+func (s *Service) poolOwnerChange(ctx context.Context, tx *store.Tx, caller *model.Caller, old, c *model.Customer, write func() error) error {
 	if c.OwnerID == 0 || c.OwnerID == old.OwnerID {
-		return nil
+		return write()
 	}
 	poolID, action := old.PoolID, model.PoolAssign
 	if poolID == 0 {
 		poolID, action = old.HomePoolID, model.PoolTransfer
 	}
 	if poolID == 0 {
-		return nil
+		return write()
 	}
 	p, err := tx.LockPool(ctx, caller.TenantID, poolID)
 	if errors.Is(err, model.ErrNotFound) {
-		return nil // the pool is gone: nothing governs the customer
+		return write() // the pool is gone: nothing governs the customer
 	}
 	if err != nil {
 		return err
@@ -482,7 +484,6 @@ func (s *Service) poolOwnerChange(ctx context.Context, tx *store.Tx, caller *mod
 	if err := s.take(ctx, tx, p, c, c.OwnerID, false); err != nil {
 		return err
 	}
-	tx.SetEventNote(action, "")
 	act := &model.PoolAction{PoolID: p.ID, CustomerID: c.ID, Action: action, StaffID: c.OwnerID, Actor: caller.Actor(), Via: caller.Via, At: s.now()}
 	if action == model.PoolTransfer {
 		act.FromStaffID = old.OwnerID
@@ -490,7 +491,13 @@ func (s *Service) poolOwnerChange(ctx context.Context, tx *store.Tx, caller *mod
 	if err := tx.AddPoolAction(ctx, caller.TenantID, act); err != nil {
 		return err
 	}
-	return audit.Record(ctx, tx, caller, action, audit.Customer(c.ID), act)
+	if err := audit.Record(ctx, tx, caller, action, audit.Customer(c.ID), act); err != nil {
+		return err
+	}
+	prevAction, prevReason := tx.EventNote()
+	tx.SetEventNote(action, "")
+	defer tx.SetEventNote(prevAction, prevReason)
+	return write()
 }
 
 func notInPool(p *model.Pool, c *model.Customer) error {

@@ -59,10 +59,28 @@ func TestOwnerSetOnPoolCustomer(t *testing.T) {
 				t.Fatal(err)
 			}
 			if err := w.st.InTx(ctx, func(tx *store.Tx) error {
-				_, err := b.UpdateTx(ctx, tx, ids[3], &crm.CustomerInput{OwnerID: &rep2})
+				if _, err := b.UpdateTx(ctx, tx, ids[3], &crm.CustomerInput{OwnerID: &rep2}); err != nil {
+					return err
+				}
+				// A plain edit after it in the same transaction: its event
+				// carries no pool action.
+				_, err := b.UpdateTx(ctx, tx, ids[1], &crm.CustomerInput{Remark: crm.Ptr("批量备注")})
 				return err
 			}); err != nil {
 				t.Fatal(err)
+			}
+			lastAction := func(id int64) string {
+				evs, err := w.svc.History(ctx, w.admin, id, 0, 100)
+				if err != nil || len(evs) == 0 {
+					t.Fatalf("history of %d: %v", id, err)
+				}
+				return evs[len(evs)-1].Action
+			}
+			if a := lastAction(ids[3]); a != model.PoolAssign {
+				t.Errorf("the batch assignment's event action %q", a)
+			}
+			if a := lastAction(ids[1]); a != "" {
+				t.Errorf("a plain edit after it carries the action %q", a)
 			}
 			if c, _ := w.svc.Customer(ctx, w.admin, ids[3]); c.OwnerID != rep2 || c.PoolID != 0 || c.HomePoolID != w.pool.ID {
 				t.Fatalf("after a batch update: owner %d pool %d home %d", c.OwnerID, c.PoolID, c.HomePoolID)

@@ -240,10 +240,7 @@ func (s *Service) UpdateCustomer(ctx context.Context, caller *model.Caller, id i
 		if err := a.afterWrite(&c, old); err != nil {
 			return err
 		}
-		if err := s.poolOwnerChange(ctx, tx, caller, old, &c); err != nil {
-			return err
-		}
-		if err := tx.UpdateCustomer(ctx, old, &c, cat); err != nil {
+		if err := s.poolOwnerChange(ctx, tx, caller, old, &c, func() error { return tx.UpdateCustomer(ctx, old, &c, cat) }); err != nil {
 			return err
 		}
 		out = &c

@@ -398,10 +398,7 @@ func (b *Bulk) update(ctx context.Context, tx *store.Tx, id int64, in *CustomerI
 	if !changed {
 		return Unchanged, nil
 	}
-	if err := b.s.poolOwnerChange(ctx, tx, b.Caller, old, nc); err != nil {
-		return "", err
-	}
-	if err := tx.UpdateCustomer(ctx, old, nc, b.Catalog); err != nil {
+	if err := b.s.poolOwnerChange(ctx, tx, b.Caller, old, nc, func() error { return tx.UpdateCustomer(ctx, old, nc, b.Catalog) }); err != nil {
 		return "", err
 	}
 	return Updated, nil

@@ -220,6 +220,9 @@ type eventNote struct{ action, reason string }
 // clear it.
 func (t *Tx) SetEventNote(action, reason string) { t.note = eventNote{action, reason} }
 
+// EventNote is the transaction's event note (SetEventNote).
+func (t *Tx) EventNote() (action, reason string) { return t.note.action, t.note.reason }
+
 // AddEvent appends a change event without field changes (for callers that
 // record a change the store did not make itself).
 func (t *Tx) AddEvent(ctx context.Context, c *model.Customer, kind string) error {
