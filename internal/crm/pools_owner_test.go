@@ -2,6 +2,7 @@ package crm_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -84,6 +85,66 @@ func TestOwnerSetOnPoolCustomer(t *testing.T) {
 			}
 			if c, _ := w.svc.Customer(ctx, w.admin, ids[3]); c.OwnerID != rep2 || c.PoolID != 0 || c.HomePoolID != w.pool.ID {
 				t.Fatalf("after a batch update: owner %d pool %d home %d", c.OwnerID, c.PoolID, c.HomePoolID)
+			}
+		})
+	}
+}
+
+// TestDateWalkEvery: a serving node's passes (DateWalkEvery) walk a pool's
+// date rule at most that often, the time of the last walk kept in the
+// database (another node's pass sees it); a dry run does not count as one.
+func TestDateWalkEvery(t *testing.T) {
+	for _, db := range storetest.Databases {
+		t.Run(db, func(t *testing.T) {
+			ctx := context.Background()
+			w := newPoolWorld(t, storetest.Open(t, db), model.PoolRules{})
+			if err := w.st.CreateField(ctx, w.tenant, &model.Field{Key: "contractEnd", Label: "合同到期日", Type: model.TypeDate}); err != nil {
+				t.Fatal(err)
+			}
+			p := *w.pool
+			p.Rules = model.PoolRules{RecycleDateField: "contractEnd"}
+			if _, err := w.svc.UpdatePool(ctx, w.admin, w.pool.ID, &p); err != nil {
+				t.Fatal(err)
+			}
+			ids := w.inPool(t, 2)
+			w.claimAll(t, w.rep1, ids)
+			// clock: 2026-03-02 10:00; ids[0] ended 03-01 (due), ids[1] ends 03-02 (due at 03-03 00:00)
+			for i, d := range []string{"2026-03-01", "2026-03-02"} {
+				v := []byte(`"` + d + `"`)
+				if _, err := w.svc.UpdateCustomer(ctx, w.admin, ids[i], &crm.CustomerInput{Fields: map[string]json.RawMessage{"contractEnd": v}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			opt := crm.RecycleOptions{DateWalkEvery: 15 * time.Minute}
+			pass := func(at time.Time, o crm.RecycleOptions) int {
+				t.Helper()
+				w.clk.add(at.Sub(w.clk.now()))
+				rep, err := w.svc.Recycle(ctx, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return rep.Moved
+			}
+			midnight := time.Date(2026, 3, 3, 0, 0, 0, 0, crm.China)
+			if n := pass(midnight.Add(-5*time.Minute), opt); n != 1 {
+				t.Fatalf("first walk moved %d", n)
+			}
+			// A dry run at midnight is no walk; the pass after it, 10 minutes
+			// after the last walk, does not walk either.
+			if dry, _ := w.svc.Recycle(ctx, crm.RecycleOptions{DryRun: true, DateWalkEvery: opt.DateWalkEvery}); dry.Due != 0 {
+				t.Fatalf("a dry run inside the quarter found %d due", dry.Due)
+			}
+			if n := pass(midnight.Add(5*time.Minute), opt); n != 0 {
+				t.Fatalf("a pass inside the quarter walked: moved %d", n)
+			}
+			// Another node's pass reads the same time.
+			other := crm.New(w.st, "CN", crm.China)
+			other.Now = w.clk.now
+			if rep, err := other.Recycle(ctx, opt); err != nil || rep.Moved != 0 {
+				t.Fatalf("another node inside the quarter: %+v %v", rep, err)
+			}
+			if n := pass(midnight.Add(10*time.Minute), opt); n != 1 {
+				t.Fatalf("a quarter after the last walk: moved %d", n)
 			}
 		})
 	}

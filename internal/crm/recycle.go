@@ -41,6 +41,13 @@ type RecycleOptions struct {
 	// Items keeps up to this many moved (or, dry, due) customers in the
 	// report.
 	Items int
+	// DateWalkEvery: walk a pool's date rule (合同到期) only when its last
+	// walk is at least this old (pools.recycle_date_walked_at, so every
+	// node sees it); 0: every pass. The claim-time rules are walked every
+	// pass. A serving node's passes come every minute and the date rule
+	// counts days, while its walk reads every value up to the bound,
+	// including those of customers the pool got back long ago.
+	DateWalkEvery time.Duration
 }
 
 // RecycleReport is what one pass did.
@@ -144,6 +151,9 @@ func (s *Service) recyclePool(ctx context.Context, p *model.Pool, o RecycleOptio
 			})
 		})
 	}
+	if date != nil && o.DateWalkEvery > 0 && !p.DateWalkedAt.IsZero() && now.Sub(p.DateWalkedAt) < o.DateWalkEvery {
+		date = nil // walked a moment ago
+	}
 	if date != nil {
 		var cur store.DateCursor
 		upTo := dateUpTo(date, p.Rules.RecycleDateDays, now)
@@ -174,6 +184,9 @@ func (s *Service) recyclePool(ctx context.Context, p *model.Pool, o RecycleOptio
 		if err != nil {
 			return err
 		}
+	}
+	if date != nil && !o.DryRun {
+		return s.Store.SetDateWalked(ctx, p.TenantID, p.ID, now)
 	}
 	return nil
 }

@@ -19,6 +19,9 @@ type Pool struct {
 	ProjectID    int64     `json:"projectId,omitempty"`
 	DepartmentID int64     `json:"departmentId,omitempty"`
 	Rules        PoolRules `json:"rules"`
+	// DateWalkedAt is when a recycling pass last walked the date rule's
+	// values (crm.RecycleOptions.DateWalkEvery); not part of the API.
+	DateWalkedAt time.Time `json:"-"`
 	CreatedAt    time.Time `json:"createdAt"`
 	UpdatedAt    time.Time `json:"updatedAt"`
 }

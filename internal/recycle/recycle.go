@@ -64,6 +64,11 @@ func (r *Runner) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{r.metrics.moved, r.metrics.passes, r.metrics.duration, r.metrics.last}
 }
 
+// dateWalkEvery is how often a serving node's passes walk a pool's date
+// rule (crm.RecycleOptions.DateWalkEvery): the rule counts days, and its
+// walk reads every value up to the bound (seconds at a million customers).
+const dateWalkEvery = 15 * time.Minute
+
 // errLeaseLost stops a pass whose lease another node took.
 var errLeaseLost = errors.New("recycle: lease lost")
 
@@ -100,7 +105,7 @@ func (r *Runner) Pass(ctx context.Context) bool {
 		return false
 	}
 	start := time.Now()
-	rep, err := r.Svc.Recycle(ctx, crm.RecycleOptions{Batch: r.Batch, Keep: func(ctx context.Context) error {
+	rep, err := r.Svc.Recycle(ctx, crm.RecycleOptions{Batch: r.Batch, DateWalkEvery: dateWalkEvery, Keep: func(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

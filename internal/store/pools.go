@@ -18,18 +18,21 @@ import (
 // the owned customers due for recycling. The rules themselves are crm's.
 
 const poolColumns = `id, name, project_id, department_id, recycle_follow_days, recycle_deal_days, protect_days,
- max_per_rep, cooldown_days, daily_claim_limit, recycle_date_field, recycle_date_days, created_at, updated_at`
+ max_per_rep, cooldown_days, daily_claim_limit, recycle_date_field, recycle_date_days, created_at, updated_at, recycle_date_walked_at`
 
 func scanPool(sc Scanner, tenantID int64) (*model.Pool, error) {
 	p := &model.Pool{TenantID: tenantID}
 	var project, dept sql.NullInt64
-	var created, updated int64
+	var created, updated, walked int64
 	r := &p.Rules
 	if err := sc.Scan(&p.ID, &p.Name, &project, &dept, &r.RecycleNoFollowDays, &r.RecycleNoDealDays, &r.ProtectDays,
-		&r.MaxPerRep, &r.CooldownDays, &r.DailyClaimLimit, &r.RecycleDateField, &r.RecycleDateDays, &created, &updated); err != nil {
+		&r.MaxPerRep, &r.CooldownDays, &r.DailyClaimLimit, &r.RecycleDateField, &r.RecycleDateDays, &created, &updated, &walked); err != nil {
 		return nil, err
 	}
 	p.ProjectID, p.DepartmentID = project.Int64, dept.Int64
+	if walked != 0 {
+		p.DateWalkedAt = model.FromMillis(walked)
+	}
 	p.CreatedAt, p.UpdatedAt = model.FromMillis(created), model.FromMillis(updated)
 	return p, nil
 }
@@ -45,8 +48,8 @@ func poolArgs(p *model.Pool) []any {
 func (t *Tx) CreatePool(ctx context.Context, p *model.Pool) error {
 	p.ID = idgen.Next()
 	args := append([]any{p.TenantID, p.ID}, poolArgs(p)...)
-	args = append(args, model.Millis(p.CreatedAt), model.Millis(p.UpdatedAt))
-	_, err := t.exec(ctx, `INSERT INTO pools (tenant_id, `+poolColumns+`) VALUES (`+placeholders(15)+`)`, args...)
+	args = append(args, model.Millis(p.CreatedAt), model.Millis(p.UpdatedAt), int64(0))
+	_, err := t.exec(ctx, `INSERT INTO pools (tenant_id, `+poolColumns+`) VALUES (`+placeholders(16)+`)`, args...)
 	if isConflict(err) {
 		return &model.ConflictError{Field: "name", Value: p.Name}
 	}
@@ -165,6 +168,17 @@ func (s *Store) RecyclingPools(ctx context.Context) ([]*model.Pool, error) {
 		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+// SetDateWalked records when a recycling pass walked a pool's date rule
+// (RecycleOptions.DateWalkEvery reads it).
+func (s *Store) SetDateWalked(ctx context.Context, tenantID, poolID int64, at time.Time) error {
+	return s.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `UPDATE pools SET recycle_date_walked_at = ? WHERE tenant_id = ? AND id = ?`, model.Millis(at), tenantID, poolID); err != nil {
+			return fmt.Errorf("store: pool date walk: %w", err)
+		}
+		return nil
+	})
 }
 
 // leadingScan scans a row's first column into lead and the rest into what
