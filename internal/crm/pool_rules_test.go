@@ -218,3 +218,39 @@ func TestRecycleDueByDate(t *testing.T) {
 		t.Errorf("datetime bound %v", upTo)
 	}
 }
+
+// TestRecycleAt: when an owned customer falls due (探马's customerRecovery
+// counts the days to it): the earliest of its pool's rules, the date rule's
+// from the customer's own value through the catalogue, postponed by
+// protection; never for a customer in a pool or without a rule that applies.
+func TestRecycleAt(t *testing.T) {
+	contract := &model.Field{ID: 1001, Key: "contractEnd", Label: "合同到期日", Type: model.TypeDate}
+	cat := &store.Catalog{Fields: map[int64]*model.Field{1001: contract}, ByKey: map[string]*model.Field{"contractEnd": contract}}
+	owned := func(custom string) *model.Customer {
+		return &model.Customer{ID: 1, OwnerID: 5, HomePoolID: 7, ClaimedAt: t0, Custom: []byte(custom)}
+	}
+	cases := []struct {
+		name  string
+		rules model.PoolRules
+		c     *model.Customer
+		want  time.Time // zero: never
+	}{
+		{"follow-up rule alone", model.PoolRules{RecycleNoFollowDays: 30}, owned(``), t0.Add(30 * day)},
+		{"the date rule, earlier", model.PoolRules{RecycleNoFollowDays: 30, RecycleDateField: "contractEnd", RecycleDateDays: 2},
+			owned(`{"1001":"2026-03-05"}`), time.Date(2026, 3, 8, 0, 0, 0, 0, China)},
+		{"the date rule, later than the follow-up rule", model.PoolRules{RecycleNoFollowDays: 3, RecycleDateField: "contractEnd"},
+			owned(`{"1001":"2026-12-31"}`), t0.Add(3 * day)},
+		{"the date rule alone, no date", model.PoolRules{RecycleDateField: "contractEnd"}, owned(``), time.Time{}},
+		{"the date rule with a field the catalogue lacks", model.PoolRules{RecycleDateField: "gone"}, owned(`{"1001":"2026-03-05"}`), time.Time{}},
+		{"protection postpones", model.PoolRules{RecycleDateField: "contractEnd", ProtectDays: 10},
+			func() *model.Customer { c := owned(`{"1001":"2026-01-01"}`); c.ProtectedUntil = t0.Add(10 * day); return c }(), t0.Add(10 * day)},
+		{"in a pool", model.PoolRules{RecycleNoFollowDays: 30},
+			func() *model.Customer { c := owned(``); c.PoolID, c.OwnerID = 7, 0; return c }(), time.Time{}},
+	}
+	for _, c := range cases {
+		at, ok := RecycleAt(&model.Pool{ID: 7, Rules: c.rules}, cat, c.c)
+		if ok != !c.want.IsZero() || (ok && !at.Equal(c.want)) {
+			t.Errorf("%s: %v %v, want %v", c.name, at, ok, c.want)
+		}
+	}
+}
