@@ -243,7 +243,11 @@ func TestRecycleAt(t *testing.T) {
 		{"the date rule alone, no date", model.PoolRules{RecycleDateField: "contractEnd"}, owned(``), time.Time{}},
 		{"the date rule with a field the catalogue lacks", model.PoolRules{RecycleDateField: "gone"}, owned(`{"1001":"2026-03-05"}`), time.Time{}},
 		{"protection postpones", model.PoolRules{RecycleDateField: "contractEnd", ProtectDays: 10},
-			func() *model.Customer { c := owned(`{"1001":"2026-01-01"}`); c.ProtectedUntil = t0.Add(10 * day); return c }(), t0.Add(10 * day)},
+			func() *model.Customer {
+				c := owned(`{"1001":"2026-01-01"}`)
+				c.ProtectedUntil = t0.Add(10 * day)
+				return c
+			}(), t0.Add(10 * day)},
 		{"in a pool", model.PoolRules{RecycleNoFollowDays: 30},
 			func() *model.Customer { c := owned(``); c.PoolID, c.OwnerID = 7, 0; return c }(), time.Time{}},
 	}
