@@ -56,10 +56,6 @@ type PoolRules struct {
 	RecycleDateDays  int    `json:"recycleDateDays"`
 }
 
-// Recycles reports whether any recycling rule is on.
-func (r *PoolRules) Recycles() bool {
-	return r.RecycleNoFollowDays > 0 || r.RecycleNoDealDays > 0 || r.RecycleDateField != ""
-}
 
 // Validate checks a pool as an administrator writes it.
 func (p *Pool) Validate() error {
