@@ -56,7 +56,6 @@ type PoolRules struct {
 	RecycleDateDays  int    `json:"recycleDateDays"`
 }
 
-
 // Validate checks a pool as an administrator writes it.
 func (p *Pool) Validate() error {
 	p.Name = strings.TrimSpace(p.Name)
