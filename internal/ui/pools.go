@@ -56,13 +56,19 @@ type poolFormView struct {
 type ruleInput struct{ Key, Value string }
 
 // poolRuleKeys are the pool forms' number inputs, in order (the date rule's
-// field and days follow them).
+// field and days follow them); ruleFields maps each, and the date rule's
+// days, to its place in the rules, for filling the form and reading it.
 var poolRuleKeys = []string{"recycleNoFollowDays", "recycleNoDealDays", "protectDays", "maxPerRep", "cooldownDays", "dailyClaimLimit"}
+
+func ruleFields(r *model.PoolRules) map[string]*int {
+	return map[string]*int{"recycleNoFollowDays": &r.RecycleNoFollowDays, "recycleNoDealDays": &r.RecycleNoDealDays,
+		"protectDays": &r.ProtectDays, "maxPerRep": &r.MaxPerRep, "cooldownDays": &r.CooldownDays,
+		"dailyClaimLimit": &r.DailyClaimLimit, "recycleDateDays": &r.RecycleDateDays}
+}
 
 func formOf(id int64, p *model.Pool, errMsg string) poolFormView {
 	r := p.Rules
-	v := map[string]int{"recycleNoFollowDays": r.RecycleNoFollowDays, "recycleNoDealDays": r.RecycleNoDealDays, "protectDays": r.ProtectDays,
-		"maxPerRep": r.MaxPerRep, "cooldownDays": r.CooldownDays, "dailyClaimLimit": r.DailyClaimLimit}
+	v := ruleFields(&r)
 	f := poolFormView{ID: id, Name: p.Name, DateField: r.RecycleDateField, DateDays: strconv.Itoa(r.RecycleDateDays), Err: errMsg, Open: errMsg != ""}
 	if p.ProjectID != 0 {
 		f.Project = strconv.FormatInt(p.ProjectID, 10)
@@ -71,7 +77,7 @@ func formOf(id int64, p *model.Pool, errMsg string) poolFormView {
 		f.Department = strconv.FormatInt(p.DepartmentID, 10)
 	}
 	for _, k := range poolRuleKeys {
-		f.Rules = append(f.Rules, ruleInput{Key: k, Value: strconv.Itoa(v[k])})
+		f.Rules = append(f.Rules, ruleInput{Key: k, Value: strconv.Itoa(*v[k])})
 	}
 	return f
 }
@@ -204,13 +210,11 @@ func (h *Handler) savePool(w http.ResponseWriter, r *http.Request) error {
 	}
 	ids("projectId", &p.ProjectID)
 	ids("departmentId", &p.DepartmentID)
-	rl := &p.Rules
-	for key, dst := range map[string]*int{"recycleNoFollowDays": &rl.RecycleNoFollowDays, "recycleNoDealDays": &rl.RecycleNoDealDays,
-		"protectDays": &rl.ProtectDays, "maxPerRep": &rl.MaxPerRep, "cooldownDays": &rl.CooldownDays,
-		"dailyClaimLimit": &rl.DailyClaimLimit, "recycleDateDays": &rl.RecycleDateDays} {
-		num(key, dst)
+	dst := ruleFields(&p.Rules)
+	for _, key := range append(slices.Clip(poolRuleKeys), "recycleDateDays") {
+		num(key, dst[key])
 	}
-	rl.RecycleDateField = f.Get("recycleDateField")
+	p.Rules.RecycleDateField = f.Get("recycleDateField")
 	form.Pool = p
 	if form.Error != "" {
 		return h.showPools(w, r, http.StatusUnprocessableEntity, form)
