@@ -127,7 +127,8 @@ func (s *Service) Recycle(ctx context.Context, o RecycleOptions) (*RecycleReport
 func (s *Service) recyclePool(ctx context.Context, p *model.Pool, o RecycleOptions, rep *RecycleReport) error {
 	now := s.now()
 	var date *model.Field
-	if p.Rules.RecycleDateField != "" {
+	walked := o.DateWalkEvery > 0 && !p.DateWalkedAt.IsZero() && now.Sub(p.DateWalkedAt) < o.DateWalkEvery
+	if p.Rules.RecycleDateField != "" && !walked { // walked: a moment ago, by this node or another
 		cat, err := s.Store.LoadCatalog(ctx, p.TenantID)
 		if err != nil {
 			return err
@@ -150,9 +151,6 @@ func (s *Service) recyclePool(ctx context.Context, p *model.Pool, o RecycleOptio
 				return page, len(page) == candidatePage, err
 			})
 		})
-	}
-	if date != nil && o.DateWalkEvery > 0 && !p.DateWalkedAt.IsZero() && now.Sub(p.DateWalkedAt) < o.DateWalkEvery {
-		date = nil // walked a moment ago
 	}
 	if date != nil {
 		var cur store.DateCursor
