@@ -17,3 +17,6 @@ var RecycleDateProbe = recycleDateProbe
 func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	return t.query(ctx, q, args...)
 }
+
+// GramScopeEachSQL is updateGramScopesEach's statement for width tokens.
+func GramScopeEachSQL(width int) string { return gramScopeEachSQL[width] }

@@ -602,6 +602,9 @@ func (t *Tx) UpdatePoolStates(ctx context.Context, action string, moves []PoolMo
 // one JSON value (json_each) was slower: SQLite then keeps a statement
 // journal for it.
 func (t *Tx) updateGramScopes(ctx context.Context, tenantID int64, moves []PoolMove) error {
+	if t.s.dialect == SQLite {
+		return t.updateGramScopesEach(ctx, tenantID, moves)
+	}
 	type scope struct{ owner, pool int64 }
 	pairs := map[scope][]any{}
 	var order []scope
@@ -652,6 +655,57 @@ func (t *Tx) updateGramScopes(ctx context.Context, tenantID int64, moves []PoolM
 // gramScopeChunk is how many (token, customer) pairs one statement of
 // updateGramScopes moves.
 const gramScopeChunk = 128
+
+// updateGramScopesEach is updateGramScopes on SQLite: one statement per
+// customer, its tokens a list ("gram IN (?, …)"). SQLite updates the rows
+// a WHERE with a subquery finds in two passes — it first seeks every row
+// and writes its key to a temporary table, then seeks each key again to
+// change the row — and a row-value IN (VALUES …) is such a subquery; with
+// the customer fixed and its tokens a plain list it changes each row where
+// its one seek lands (BENCHMARKS.md: the token rows were 35 % of a
+// recycling pass). The list is padded to a power of two by repeating its
+// last token (IN ignores the repeats), so a transaction prepares a few
+// statements and runs them for every customer.
+func (t *Tx) updateGramScopesEach(ctx context.Context, tenantID int64, moves []PoolMove) error {
+	var args []any
+	for _, m := range moves {
+		old, c := m.Old, m.New
+		if old.OwnerID == c.OwnerID && old.PoolID == c.PoolID {
+			continue
+		}
+		grams := NameTokens(old.Name, old.Remark)
+		if len(grams) == 0 {
+			continue
+		}
+		width := 8
+		for width < len(grams) {
+			width *= 2
+		}
+		args = append(args[:0], c.OwnerID, c.PoolID, tenantID, c.ID)
+		for i := range width {
+			args = append(args, grams[min(i, len(grams)-1)])
+		}
+		q := gramScopeEachSQL[width]
+		if q == "" {
+			q = t.s.updateVerb() + ` customer_grams SET owner_id = ?, pool_id = ? WHERE tenant_id = ? AND customer_id = ? AND gram IN (` +
+				placeholders(width) + `)`
+		}
+		if _, err := t.execCached(ctx, q, args...); err != nil {
+			return fmt.Errorf("store: pool state of name tokens: %w", err)
+		}
+	}
+	return nil
+}
+
+// gramScopeEachSQL are updateGramScopesEach's statements of the usual
+// widths, built once.
+var gramScopeEachSQL = func() map[int]string {
+	m := map[int]string{}
+	for w := 8; w <= 64; w *= 2 {
+		m[w] = "UPDATE OR FAIL customer_grams SET owner_id = ?, pool_id = ? WHERE tenant_id = ? AND customer_id = ? AND gram IN (" + placeholders(w) + ")"
+	}
+	return m
+}()
 
 // updateVerb starts the set-based UPDATEs of pool moves. On SQLite it is
 // UPDATE OR FAIL: a plain UPDATE of many rows that could fail a constraint

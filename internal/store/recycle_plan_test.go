@@ -53,24 +53,7 @@ func TestRecycleDatePlan(t *testing.T) {
 						}
 						explain = "EXPLAIN "
 					}
-					rows, err := tx.Query(ctx, explain+q.q, q.args...)
-					if err != nil {
-						return err
-					}
-					defer rows.Close()
-					cols, _ := rows.Columns()
-					for rows.Next() {
-						vals := make([]any, len(cols))
-						ptrs := make([]any, len(cols))
-						for i := range vals {
-							ptrs[i] = &vals[i]
-						}
-						if err := rows.Scan(ptrs...); err != nil {
-							return err
-						}
-						plan.WriteString(toString(vals[len(vals)-1]) + "\n")
-					}
-					return rows.Err()
+					return explainRows(ctx, tx, explain+q.q, q.args, func(v []any) { plan.WriteString(toString(v[len(v)-1]) + "\n") })
 				})
 				if err != nil {
 					t.Fatal(err)
