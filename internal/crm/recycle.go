@@ -74,14 +74,23 @@ type RecycleItem struct {
 // recycler is the actor recorded on recycled customers.
 var recycler = model.Actor{ID: "recycler", Name: "公海回收", Kind: ""}
 
-// recycleCheckpointPages is the WAL size (pages) at which SQLite's writer
-// checkpoints during a recycling pass (store.SetWriterCheckpoint).
-const recycleCheckpointPages = 20000
+// recycleCheckpointPages is the WAL size (pages, 480 MB) at which SQLite's
+// writer checkpoints during a recycling pass (store.SetWriterCheckpoint).
+// A pass writes ≈ 37 WAL frames per moved customer, ≈ 60,000 a second,
+// and the WAL starts over only after the writer's own checkpoint at this
+// threshold: the reader connection's checkpoints copy everything but
+// cannot restart it while the writer keeps appending. The writer's
+// checkpoint — copying what the last background one did not and syncing,
+// while the pass and every edit queued behind it wait — ran every third of
+// a second at 20,000 pages and every two seconds now (BENCHMARKS.md:
+// 100k scattered of 1M, 1 min 01 s → 48 s alone). The disk is given back
+// after the pass (the writer's journal_size_limit).
+const recycleCheckpointPages = 120000
 
 // recycleCheckpointEvery is how often a reader connection checkpoints the
 // WAL during a recycling pass (store.CheckpointBehind): a pass's commits
-// reach recycleCheckpointPages in well under a second, so at an import's
-// one second the writer still did three quarters of the copying itself.
+// write 12,000 frames in that time, so at an import's one second the
+// writer still did most of the copying itself.
 var recycleCheckpointEvery = 200 * time.Millisecond
 
 // candidatePage is how many owned customers one index read returns.
@@ -98,8 +107,9 @@ func (s *Service) Recycle(ctx context.Context, o RecycleOptions) (*RecycleReport
 	}
 	if !o.DryRun {
 		// The pass's commits dirty token-index pages all over the file; let
-		// SQLite's WAL hold ~80 MB of them before checkpointing instead of
-		// 4 MB (BENCHMARKS.md: 4 min 21 s → 2 min 28 s at a million).
+		// SQLite's WAL hold 480 MB of them before the writer checkpoints
+		// instead of 4 MB (BENCHMARKS.md: 4 min 21 s → 2 min 28 s at a
+		// million with 80 MB, 1 min 01 s → 48 s scattered with 480 MB).
 		restore, err := s.Store.SetWriterCheckpoint(ctx, recycleCheckpointPages)
 		if err != nil {
 			return nil, err

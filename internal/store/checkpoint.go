@@ -16,7 +16,9 @@ import (
 // pages were copied into the database. A passive checkpoint on another
 // connection does that copy while the writer goes on; the writer's own
 // checkpoint at the threshold then finds the pages copied, and the WAL
-// restarts as before, so it stays bounded by that threshold. Checkpoints
+// restarts as before, so it stays bounded by that threshold (only the
+// writer's checkpoint restarts it: by the time this one has copied the
+// frames, the writer has appended more). Checkpoints
 // are safe at any moment: after a kill -9 the next open copies the WAL
 // again.
 func (s *Store) CheckpointBehind(ctx context.Context, interval time.Duration) (stop func()) {
@@ -36,9 +38,7 @@ func (s *Store) CheckpointBehind(ctx context.Context, interval time.Duration) (s
 				return
 			case <-tick.C:
 			}
-			var busy, frames, copied int64
-			err := s.r.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
-			if err != nil && ctx.Err() == nil {
+			if err := s.checkpointPassive(ctx); err != nil && ctx.Err() == nil {
 				// The writer's own checkpoints still bound the WAL.
 				slog.Warn("store: background checkpoint", slog.Any("error", err))
 			}
@@ -47,5 +47,17 @@ func (s *Store) CheckpointBehind(ctx context.Context, interval time.Duration) (s
 	return func() {
 		cancel()
 		wg.Wait()
+		// And the frames of the last interval: the writer's checkpoint
+		// threshold goes back to SQLite's 1,000 pages after the run
+		// (SetWriterCheckpoint's restore), so the next commit of an
+		// ordinary API write would otherwise copy them while it waits.
+		if err := s.checkpointPassive(context.Background()); err != nil {
+			slog.Warn("store: background checkpoint", slog.Any("error", err))
+		}
 	}
+}
+
+func (s *Store) checkpointPassive(ctx context.Context) error {
+	var busy, frames, copied int64
+	return s.r.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
 }

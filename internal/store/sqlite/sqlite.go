@@ -65,7 +65,12 @@ func Open(path, sync string) (w, r *sql.DB, err error) {
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
 		"&_pragma=synchronous(" + strings.ToUpper(sync) + ")&_pragma=temp_store(MEMORY)"
 	base := "file:" + (&url.URL{Path: path}).EscapedPath()
-	w, err = sql.Open("sqlite", base+"?"+pragmas+"&_pragma=cache_size(-16384)&_txlock=immediate")
+	// journal_size_limit: SQLite reuses a WAL file rather than truncate it,
+	// so one long run of writes (a recycling pass lets the WAL grow to
+	// 480 MB, an import to whatever it writes between checkpoints) would
+	// keep its size on disk for good; with a limit the writer cuts it back
+	// to 64 MiB when it starts the WAL over.
+	w, err = sql.Open("sqlite", base+"?"+pragmas+"&_pragma=cache_size(-16384)&_pragma=journal_size_limit(67108864)&_txlock=immediate")
 	if err != nil {
 		return nil, nil, fmt.Errorf("sqlite: open writer: %w", err)
 	}
