@@ -168,12 +168,8 @@ func dumpTenant(t *testing.T, st *store.Store, tenant int64) map[string][]string
 		}
 		cols, _ := rows.Columns()
 		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
+			vals, err := rowValues(rows, len(cols))
+			if err != nil {
 				t.Fatal(err)
 			}
 			var b strings.Builder
