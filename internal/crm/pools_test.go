@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -292,6 +293,12 @@ func TestRecycle(t *testing.T) {
 			ctx := context.Background()
 			w := newPoolWorld(t, storetest.Open(t, db), model.PoolRules{RecycleNoFollowDays: 3, RecycleNoDealDays: 10, ProtectDays: 1})
 			ids := w.inPool(t, 4)
+			// ids[0] has a remark of more tokens than the widths SQLite's
+			// per-customer token update prepares up front (64).
+			if _, err := w.svc.UpdateCustomer(ctx, w.admin, ids[0], &crm.CustomerInput{
+				Remark: crm.Ptr(strings.Repeat("客户来自展会上海站，对智能园区门禁和访客系统有兴趣；", 3))}); err != nil {
+				t.Fatal(err)
+			}
 			w.claimAll(t, w.rep1, ids)
 			// ids[1] is followed up on day 2 (the follow-up timeline sets
 			// last_follow_at).

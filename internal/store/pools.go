@@ -589,10 +589,11 @@ func (t *Tx) UpdatePoolStates(ctx context.Context, action string, moves []PoolMo
 }
 
 // updateGramScopes moves the owner and pool columns of the name tokens of
-// customers whose owner or pool changed: one statement per new scope and
-// chunk of (token, customer) pairs, each pair a primary-key lookup (row
-// values IN a VALUES list; both databases search the key for each) —
-// instead of one statement per customer.
+// customers whose owner or pool changed. On PostgreSQL: one statement per
+// new scope and chunk of (token, customer) pairs, each pair a primary-key
+// lookup (row values IN a VALUES list) — instead of one statement, and one
+// round trip, per customer. On SQLite, where that form is slower than a
+// statement per customer, updateGramScopesEach.
 //
 // Every chunk has the same number of pairs (the last one repeats its last
 // pair, which IN ignores), so a transaction prepares the statement once
@@ -686,9 +687,8 @@ func (t *Tx) updateGramScopesEach(ctx context.Context, tenantID int64, moves []P
 			args = append(args, grams[min(i, len(grams)-1)])
 		}
 		q := gramScopeEachSQL[width]
-		if q == "" {
-			q = t.s.updateVerb() + ` customer_grams SET owner_id = ?, pool_id = ? WHERE tenant_id = ? AND customer_id = ? AND gram IN (` +
-				placeholders(width) + `)`
+		if q == "" { // a long remark
+			q = gramScopeEachQuery(width)
 		}
 		if _, err := t.execCached(ctx, q, args...); err != nil {
 			return fmt.Errorf("store: pool state of name tokens: %w", err)
@@ -702,10 +702,17 @@ func (t *Tx) updateGramScopesEach(ctx context.Context, tenantID int64, moves []P
 var gramScopeEachSQL = func() map[int]string {
 	m := map[int]string{}
 	for w := 8; w <= 64; w *= 2 {
-		m[w] = "UPDATE OR FAIL customer_grams SET owner_id = ?, pool_id = ? WHERE tenant_id = ? AND customer_id = ? AND gram IN (" + placeholders(w) + ")"
+		m[w] = gramScopeEachQuery(w)
 	}
 	return m
 }()
+
+// gramScopeEachQuery is updateGramScopesEach's statement for width tokens
+// (UPDATE OR FAIL: updateVerb on SQLite).
+func gramScopeEachQuery(width int) string {
+	return "UPDATE OR FAIL customer_grams SET owner_id = ?, pool_id = ? WHERE tenant_id = ? AND customer_id = ? AND gram IN (" +
+		placeholders(width) + ")"
+}
 
 // updateVerb starts the set-based UPDATEs of pool moves. On SQLite it is
 // UPDATE OR FAIL: a plain UPDATE of many rows that could fail a constraint
