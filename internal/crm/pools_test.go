@@ -274,6 +274,17 @@ func TestClaimRace(t *testing.T) {
 	}
 }
 
+// tokensInStep fails unless every token row carries its customer's owner
+// and pool (scoped name searches read them there).
+func (w *poolWorld) tokensInStep(t *testing.T) {
+	t.Helper()
+	var stale int
+	if err := w.svc.Store.QueryRow(context.Background(), `SELECT COUNT(*) FROM customer_grams g JOIN customers c ON c.tenant_id = g.tenant_id AND c.id = g.customer_id
+ WHERE g.owner_id <> COALESCE(c.owner_id, 0) OR g.pool_id <> COALESCE(c.pool_id, 0)`).Scan(&stale); err != nil || stale != 0 {
+		t.Fatalf("%d token rows out of step with their customers (%v)", stale, err)
+	}
+}
+
 // claimAll has rep claim ids (no rules in the way), in batches.
 func (w *poolWorld) claimAll(t *testing.T, rep *model.Caller, ids []int64) {
 	t.Helper()
@@ -294,12 +305,20 @@ func TestRecycle(t *testing.T) {
 			w := newPoolWorld(t, storetest.Open(t, db), model.PoolRules{RecycleNoFollowDays: 3, RecycleNoDealDays: 10, ProtectDays: 1})
 			ids := w.inPool(t, 4)
 			// ids[0] has a remark of more tokens than the widths SQLite's
-			// per-customer token update prepares up front (64).
-			if _, err := w.svc.UpdateCustomer(ctx, w.admin, ids[0], &crm.CustomerInput{
-				Remark: crm.Ptr(strings.Repeat("客户来自展会上海站，对智能园区门禁和访客系统有兴趣；", 3))}); err != nil {
+			// per-customer token update prepares up front (64): 80
+			// distinct characters, their unigrams and bigrams.
+			var long strings.Builder
+			for i := range 80 {
+				long.WriteRune(rune(0x4E00 + 7*i))
+			}
+			if n := len(store.NameTokens("", long.String())); n <= 64 {
+				t.Fatalf("the long remark has %d tokens", n)
+			}
+			if _, err := w.svc.UpdateCustomer(ctx, w.admin, ids[0], &crm.CustomerInput{Remark: crm.Ptr(long.String())}); err != nil {
 				t.Fatal(err)
 			}
 			w.claimAll(t, w.rep1, ids)
+			w.tokensInStep(t)
 			// ids[1] is followed up on day 2 (the follow-up timeline sets
 			// last_follow_at).
 			w.clk.add(2 * 24 * time.Hour)
@@ -326,11 +345,8 @@ func TestRecycle(t *testing.T) {
 			}
 			// Their token rows carry the new owner and pool (scoped name
 			// searches read them there), and no other row changed.
-			var stale, pooled int
-			if err := w.svc.Store.QueryRow(ctx, `SELECT COUNT(*) FROM customer_grams g JOIN customers c ON c.tenant_id = g.tenant_id AND c.id = g.customer_id
- WHERE g.owner_id <> COALESCE(c.owner_id, 0) OR g.pool_id <> COALESCE(c.pool_id, 0)`).Scan(&stale); err != nil || stale != 0 {
-				t.Fatalf("%d token rows out of step with their customers (%v)", stale, err)
-			}
+			w.tokensInStep(t)
+			var pooled int
 			if err := w.svc.Store.QueryRow(ctx, `SELECT COUNT(DISTINCT customer_id) FROM customer_grams WHERE pool_id = ?`, w.pool.ID).Scan(&pooled); err != nil || pooled != 4-1 {
 				t.Fatalf("token rows of %d pooled customers, want 3 (%v)", pooled, err)
 			}
@@ -466,11 +482,7 @@ func TestRecycleByDate(t *testing.T) {
 			if c, _ := w.svc.Customer(ctx, w.admin, ids[4]); c.OwnerID != w.rep1.StaffID {
 				t.Fatal("a customer whose date is ahead was moved")
 			}
-			var stale int
-			if err := w.svc.Store.QueryRow(ctx, `SELECT COUNT(*) FROM customer_grams g JOIN customers c ON c.tenant_id = g.tenant_id AND c.id = g.customer_id
- WHERE g.owner_id <> COALESCE(c.owner_id, 0) OR g.pool_id <> COALESCE(c.pool_id, 0)`).Scan(&stale); err != nil || stale != 0 {
-				t.Fatalf("%d token rows out of step with their customers (%v)", stale, err)
-			}
+			w.tokensInStep(t)
 			// The field deleted: the rule recycles nobody (and says so by
 			// moving nothing), the pool still reads.
 			w.clk.add(400 * 24 * time.Hour)
