@@ -78,6 +78,9 @@ type customerData struct {
 	// form (followups.go).
 	FollowKinds []model.FollowUpKind
 	Follow      followForm
+	// FollowEdits are the edit forms of the timeline's follow-ups, by id:
+	// their values, or a refused edit's.
+	FollowEdits map[int64]followForm
 }
 
 func (h *Handler) customerPage(w http.ResponseWriter, r *http.Request) error {
@@ -168,6 +171,14 @@ func (h *Handler) customerData(r *http.Request, id int64, shown bool, editErr *e
 	if d.CanEdit {
 		if d.FollowKinds, err = h.Svc.FollowUpKinds(ctx, who); err != nil {
 			return nil, err
+		}
+		d.FollowEdits = make(map[int64]followForm, len(fl.Items))
+		for _, f := range fl.Items {
+			e := followForm{Kind: f.Kind, Content: f.Content, At: f.At.In(crm.China).Format(datetimeLocal)}
+			if !f.NextAt.IsZero() {
+				e.NextAt = f.NextAt.In(crm.China).Format(datetimeLocal)
+			}
+			d.FollowEdits[f.ID] = e
 		}
 	}
 	evs, err := h.Svc.History(ctx, read, id, 0, 200) // masked like the page

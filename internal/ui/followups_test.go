@@ -63,3 +63,96 @@ func TestFollowUpForm(t *testing.T) {
 		t.Errorf("a follow-up of another rep's customer: %d", resp.StatusCode)
 	}
 }
+
+// TestFollowUpEditDelete: every follow-up of the timeline has an edit form
+// filled with its values and a delete button; a refused edit is shown again
+// open, with the message, and changes nothing; an edit moves the customer's
+// lastFollowAt and clears its nextFollowAt when the next time is emptied;
+// a delete falls back to the newest remaining follow-up; a follow-up is
+// only reached under its own customer, and not at all by a rep who may not
+// see that customer.
+func TestFollowUpEditDelete(t *testing.T) {
+	c := newConsole(t)
+	ctx := context.Background()
+	tenant := crm.TenantCaller(c.Tenant.ID, 0, model.ViaCLI)
+	rep := c.client(t)
+	csrf := rep.login("rep")
+	zhang := c.Customers["张三"].ID
+	staff := c.Staff["rep"]
+	phone := "电话"
+	add := func(content string, at, next time.Time) *model.FollowUp {
+		f, err := c.Svc.AddFollowUp(ctx, tenant, zhang, &crm.FollowUpInput{Kind: &phone, Content: &content, StaffID: &staff, At: &at, NextAt: &next})
+		must(t, err)
+		return f
+	}
+	older := add("第一次电话", time.Date(2026, 3, 1, 9, 0, 0, 0, crm.China), time.Time{})
+	f := add("约了面谈", time.Date(2026, 3, 2, 10, 30, 0, 0, crm.China), time.Date(2026, 3, 9, 14, 0, 0, 0, crm.China))
+	fid := itoa(f.ID)
+	base := "/customers/" + itoa(zhang) + "/followups/" + fid
+	_, page := rep.get("/customers/" + itoa(zhang))
+	for _, want := range []string{`action="` + base + `"`, `action="` + base + `/delete"`, `value="2026-03-02T10:30"`, `value="2026-03-09T14:00"`, `data-confirm=`} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("the follow-up's edit form lacks %s:\n%s", want, page)
+		}
+	}
+	post := func(path string, v url.Values) (*http.Response, string) {
+		v.Set("csrf_token", csrf)
+		return rep.post(path, v)
+	}
+	state := func() *model.Customer {
+		cu, err := c.Svc.Customer(ctx, tenant, zhang)
+		must(t, err)
+		return cu
+	}
+	resp, body := post(base, url.Values{"kind": {"微信"}, "content": {""}, "at": {"2026-03-03T08:00"}, "next": {""}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="followup-error-`+fid+`"`) || !strings.Contains(body, "2026-03-03T08:00") {
+		t.Errorf("an empty edit: %d\n%s", resp.StatusCode, body)
+	}
+	resp, body = post(base, url.Values{"kind": {"微信"}, "content": {"改约"}, "at": {"昨天"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "无法识别") || !strings.Contains(body, "改约") {
+		t.Errorf("an unreadable time: %d\n%s", resp.StatusCode, body)
+	}
+	if got, _ := c.Svc.FollowUp(ctx, tenant, f.ID); got.Content != "约了面谈" {
+		t.Fatalf("a refused edit wrote %q", got.Content)
+	}
+	resp, _ = post(base, url.Values{"kind": {"拜访"}, "content": {"改为上门拜访"}, "at": {"2026-03-04T15:00"}, "next": {""}})
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasSuffix(resp.Header.Get("Location"), "#followup-"+fid) {
+		t.Fatalf("an edit: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	got, err := c.Svc.FollowUp(ctx, tenant, f.ID)
+	must(t, err)
+	if got.Content != "改为上门拜访" || got.Kind != "拜访" || !got.NextAt.IsZero() {
+		t.Errorf("the edited follow-up: %+v", got)
+	}
+	if cu := state(); !cu.LastFollowAt.Equal(time.Date(2026, 3, 4, 15, 0, 0, 0, crm.China)) || !cu.NextFollowAt.IsZero() {
+		t.Errorf("after the edit the customer's follow state: last %v next %v", cu.LastFollowAt, cu.NextFollowAt)
+	}
+	// Under another customer's page the follow-up is not found.
+	if resp, _ := post("/customers/"+itoa(c.Customers["李四"].ID)+"/followups/"+fid+"/delete", url.Values{}); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a follow-up under another customer: %d", resp.StatusCode)
+	}
+	resp, _ = post(base+"/delete", url.Values{})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a delete: %d", resp.StatusCode)
+	}
+	if _, err := c.Svc.FollowUp(ctx, tenant, f.ID); err == nil {
+		t.Error("the deleted follow-up is still there")
+	}
+	if cu := state(); !cu.LastFollowAt.Equal(older.At) {
+		t.Errorf("after the delete lastFollowAt is %v, want the remaining follow-up's %v", cu.LastFollowAt, older.At)
+	}
+	// 李四 is rep2's: rep may not see it, nor its follow-ups.
+	content := "rep2 的跟进"
+	rep2s := c.Staff["rep2"]
+	other, err := c.Svc.AddFollowUp(ctx, tenant, c.Customers["李四"].ID, &crm.FollowUpInput{Kind: &phone, Content: &content, StaffID: &rep2s})
+	must(t, err)
+	if resp, _ := post("/customers/"+itoa(c.Customers["李四"].ID)+"/followups/"+itoa(other.ID), url.Values{"content": {"x"}}); resp.StatusCode/100 != 4 {
+		t.Errorf("editing a follow-up of another rep's customer: %d", resp.StatusCode)
+	}
+	if resp, _ := post("/customers/"+itoa(c.Customers["李四"].ID)+"/followups/"+itoa(other.ID)+"/delete", url.Values{}); resp.StatusCode/100 != 4 {
+		t.Errorf("deleting a follow-up of another rep's customer: %d", resp.StatusCode)
+	}
+	if _, err := c.Svc.FollowUp(ctx, tenant, other.ID); err != nil {
+		t.Errorf("rep2's follow-up: %v", err)
+	}
+}

@@ -38,5 +38,7 @@ func (h *Handler) routes() []route {
 		{Pattern: "POST /customers/{id}/fields", Fn: func(h *Handler) handlerFunc { return h.editField }},
 		{Pattern: "POST /customers/{id}/unmask", Fn: func(h *Handler) handlerFunc { return h.unmaskCustomer }},
 		{Pattern: "POST /customers/{id}/followups", Fn: func(h *Handler) handlerFunc { return h.addFollowUp }},
+		{Pattern: "POST /customers/{id}/followups/{fid}", Fn: func(h *Handler) handlerFunc { return h.editFollowUp }},
+		{Pattern: "POST /customers/{id}/followups/{fid}/delete", Fn: func(h *Handler) handlerFunc { return h.deleteFollowUp }},
 	}, append(append(h.routes2(), h.webhookRoutes()...), h.poolRoutes()...)...)
 }
