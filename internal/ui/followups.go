@@ -161,6 +161,9 @@ func (h *Handler) showFollowForm(w http.ResponseWriter, r *http.Request, id, edi
 		return err
 	}
 	if editing != 0 {
+		if d.FollowEdits == nil { // a caller without the forms (no edit permission) sent one
+			d.FollowEdits = map[int64]followForm{}
+		}
 		d.FollowEdits[editing] = form
 	} else {
 		d.Follow = form

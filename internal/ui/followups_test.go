@@ -10,6 +10,7 @@ import (
 
 	"github.com/kehu/kehu/internal/crm"
 	"github.com/kehu/kehu/internal/model"
+	"github.com/kehu/kehu/internal/people"
 )
 
 // TestFollowUpForm: a 销售 writes a follow-up on their customer's page
@@ -111,6 +112,33 @@ func TestFollowUpEditDelete(t *testing.T) {
 	resp, body = post(base, url.Values{"kind": {"微信"}, "content": {"改约"}, "at": {"昨天"}})
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "无法识别") || !strings.Contains(body, "改约") {
 		t.Errorf("an unreadable time: %d\n%s", resp.StatusCode, body)
+	}
+	if got, _ := c.Svc.FollowUp(ctx, tenant, f.ID); got.Content != "约了面谈" {
+		t.Fatalf("a refused edit wrote %q", got.Content)
+	}
+	// A role that may read but not edit has no forms; what it sends anyway
+	// is refused (an unreadable time, before crm; a good one, by crm) and
+	// changes nothing.
+	viewerRole, err := c.Store.RoleByKey(ctx, c.Tenant.ID, model.RoleReadOnly)
+	must(t, err)
+	viewerStaff := &model.Staff{Name: "只读甲", RoleID: viewerRole.ID}
+	must(t, c.Store.CreateStaff(ctx, c.Tenant.ID, viewerStaff))
+	_, err = c.People.CreateLogin(ctx, &model.Caller{TenantID: c.Tenant.ID, Via: model.ViaCLI}, c.Tenant.ID,
+		people.NewLogin{StaffID: viewerStaff.ID, Username: "viewer", Password: password})
+	must(t, err)
+	viewer := c.client(t)
+	vcsrf := viewer.login("viewer")
+	if _, page := viewer.get("/customers/" + itoa(zhang)); strings.Contains(page, `action="`+base+`"`) {
+		t.Error("a role without customer.edit is shown the edit form")
+	}
+	for _, at := range []string{"昨天", "2026-03-05T09:00"} {
+		resp, _ := viewer.post(base, url.Values{"csrf_token": {vcsrf}, "kind": {"微信"}, "content": {"只读的修改"}, "at": {at}})
+		if resp.StatusCode/100 != 4 {
+			t.Errorf("an edit by a role without customer.edit (at %q): %d", at, resp.StatusCode)
+		}
+	}
+	if resp, _ := viewer.post(base+"/delete", url.Values{"csrf_token": {vcsrf}}); resp.StatusCode/100 != 4 {
+		t.Errorf("a delete by a role without customer.edit: %d", resp.StatusCode)
 	}
 	if got, _ := c.Svc.FollowUp(ctx, tenant, f.ID); got.Content != "约了面谈" {
 		t.Fatalf("a refused edit wrote %q", got.Content)
