@@ -67,6 +67,26 @@ func TestBrowserPools(t *testing.T) {
 	if cu, err := b.Svc.Customer(ctx, tenant, li); err != nil || cu.LastFollowAt.IsZero() || cu.LastFollowUserID != b.Staff["rep"] {
 		t.Fatalf("李四's follow state after the form: %+v %v", cu, err)
 	}
+	// Edit it in place (修改 opens its form, filled in), then delete it
+	// behind the confirmation.
+	fl, err := b.Svc.ListFollowUps(ctx, tenant, li, crm.FollowUpPage{Limit: 1})
+	if err != nil || len(fl.Items) != 1 {
+		t.Fatalf("李四's follow-ups: %v", err)
+	}
+	fid := itoa(fl.Items[0].ID)
+	b.do("open the edit form", chromedp.Click(chromedp.CSS("#followup-"+fid+" summary")), chromedp.WaitVisible(chromedp.CSS("#fu-content-"+fid)))
+	if got := eval[string](b, `document.querySelector("#fu-content-`+fid+`").value`); !strings.Contains(got, "下月有采购计划") {
+		t.Fatalf("the edit form holds %q", got)
+	}
+	b.typeInto("#fu-content-"+fid, "电话沟通，已发报价单")
+	b.do("save the edit", chromedp.Click(chromedp.CSS("#followup-"+fid+" form.followup-form button[type=submit]")))
+	b.waitLoaded("the edited follow-up", `document.querySelector("#followups ol.events").innerText.includes("已发报价单")`)
+	b.acceptConfirms()
+	b.do("delete it", chromedp.Click(chromedp.CSS("#followup-"+fid+" summary")), chromedp.Click(chromedp.CSS("#followup-"+fid+" button.danger")))
+	b.waitNew("the timeline without it", `!document.querySelector("#followup-`+fid+`")`)
+	if cu, err := b.Svc.Customer(ctx, tenant, li); err != nil || !cu.LastFollowAt.IsZero() {
+		t.Fatalf("李四's follow state after the delete: %+v %v", cu, err)
+	}
 
 	// Release it from the rep's list, with a reason.
 	b.open("/customers?q=" + "李四")
