@@ -84,9 +84,9 @@ type customerData struct {
 }
 
 func (h *Handler) customerPage(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return model.ErrNotFound
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
 	}
 	return h.showCustomer(w, r, id, false, nil)
 }
@@ -251,9 +251,9 @@ func maskable(f *model.Field) bool {
 // crm's Unmask (the permission, the read, the audit entry) as POST
 // /v1/customers/{id}/unmask, then the page with the full values.
 func (h *Handler) unmaskCustomer(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return model.ErrNotFound
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
 	}
 	if _, err := h.Svc.Unmask(r.Context(), callerOf(r), id); err != nil {
 		return err

@@ -143,9 +143,9 @@ type editError struct{ field, msg, value string }
 // editField serves POST /customers/{id}/fields: field=key, value=… (values
 // for a multiple choice).
 func (h *Handler) editField(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return model.ErrNotFound
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
 	}
 	if err := r.ParseForm(); err != nil {
 		return model.Invalid("", "the form could not be read")

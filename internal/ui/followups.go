@@ -62,9 +62,9 @@ func readFollowForm(r *http.Request, t func(string, ...any) string, edit bool) (
 
 // addFollowUp serves POST /customers/{id}/followups.
 func (h *Handler) addFollowUp(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return model.ErrNotFound
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
 	}
 	if err := r.ParseForm(); err != nil {
 		return model.Invalid("", "the form could not be read")
@@ -91,13 +91,13 @@ func (h *Handler) addFollowUp(w http.ResponseWriter, r *http.Request) error {
 // as the caller: one of that customer's (crm decides whether the caller may
 // see it; another customer's is not found here).
 func (h *Handler) followUpOf(r *http.Request) (customerID, id int64, err error) {
-	customerID, err = strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || customerID <= 0 {
-		return 0, 0, model.ErrNotFound
+	customerID, err = pathID(r, "id")
+	if err != nil {
+		return 0, 0, err
 	}
-	id, err = strconv.ParseInt(r.PathValue("fid"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, 0, model.ErrNotFound
+	id, err = pathID(r, "fid")
+	if err != nil {
+		return 0, 0, err
 	}
 	f, err := h.Svc.FollowUp(r.Context(), callerOf(r), id)
 	if err != nil {

@@ -3,7 +3,6 @@ package ui
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/kehu/kehu/internal/model"
 )
@@ -32,9 +31,9 @@ func (p *pages2) importPreview(w http.ResponseWriter, r *http.Request) {
 }
 
 func jobID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, model.ErrNotFound
+	id, err := pathID(r, "id")
+	if err != nil {
+		return 0, err
 	}
 	return id, nil
 }

@@ -240,9 +240,9 @@ func (h *Handler) savePool(w http.ResponseWriter, r *http.Request) error {
 // deletePool serves POST /pools/{id}/delete: crm's DeletePool (only a pool
 // that holds and governs no customer).
 func (h *Handler) deletePool(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return model.ErrNotFound
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
 	}
 	if err := h.Svc.DeletePool(r.Context(), callerOf(r), id); err != nil {
 		status, msg, ok := h.refused(r, err)

@@ -1,6 +1,11 @@
 package ui
 
-import "github.com/kehu/kehu/internal/model"
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/kehu/kehu/internal/model"
+)
 
 // route is one line of the console's route table.
 type route struct {
@@ -41,4 +46,14 @@ func (h *Handler) routes() []route {
 		{Pattern: "POST /customers/{id}/followups/{fid}", Fn: func(h *Handler) handlerFunc { return h.editFollowUp }},
 		{Pattern: "POST /customers/{id}/followups/{fid}/delete", Fn: func(h *Handler) handlerFunc { return h.deleteFollowUp }},
 	}, append(append(h.routes2(), h.webhookRoutes()...), h.poolRoutes()...)...)
+}
+
+// pathID is the positive id in the path segment name, or model.ErrNotFound
+// (a console URL with anything else in its place names nothing).
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, model.ErrNotFound
+	}
+	return id, nil
 }

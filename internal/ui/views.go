@@ -2,7 +2,6 @@ package ui
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/kehu/kehu/internal/crm"
@@ -97,9 +96,9 @@ func (h *Handler) saveView(w http.ResponseWriter, r *http.Request) error {
 // changeView serves POST /views/{id}: action rename (name),
 // update (the list's current state), share or unshare.
 func (h *Handler) changeView(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return model.ErrNotFound
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
 	}
 	if err := parseForm(r); err != nil {
 		return err
@@ -127,9 +126,9 @@ func (h *Handler) changeView(w http.ResponseWriter, r *http.Request) error {
 
 // deleteView serves POST /views/{id}/delete.
 func (h *Handler) deleteView(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return model.ErrNotFound
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
 	}
 	if err := h.Svc.DeleteView(r.Context(), callerOf(r), id); err != nil {
 		return err

@@ -208,9 +208,9 @@ func (h *Handler) redeliverWebhook(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	did, err := strconv.ParseInt(r.PathValue("delivery"), 10, 64)
-	if err != nil || did <= 0 {
-		return model.ErrNotFound
+	did, err := pathID(r, "delivery")
+	if err != nil {
+		return err
 	}
 	if err := svc.Redeliver(r.Context(), callerOf(r), id, did); err != nil {
 		return err

@@ -251,9 +251,9 @@ func (h *Handler) createRefused(w http.ResponseWriter, r *http.Request, form web
 
 // webhookID is the {id} of the path.
 func webhookID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, model.ErrNotFound
+	id, err := pathID(r, "id")
+	if err != nil {
+		return 0, err
 	}
 	return id, nil
 }
